@@ -1,0 +1,92 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+
+import { authClient } from "~/lib/auth-client";
+
+type Mode = "sign-in" | "sign-up";
+
+const copy = {
+  "sign-in": { title: "Sign in", submit: "Sign in", busy: "Signing in…", other: "/sign-up", otherText: "No account yet? Sign up" },
+  "sign-up": { title: "Create an account", submit: "Sign up", busy: "Creating account…", other: "/sign-in", otherText: "Already have an account? Sign in" },
+} as const;
+
+/** Better Auth answers with a code and a message; show words, never a blank failure. */
+function describe(error: { message?: string; status: number; statusText: string }): string {
+  if (error.status === 429) return "Too many attempts. Wait a minute and try again.";
+  return error.message || error.statusText || `Request failed (HTTP ${String(error.status)}).`;
+}
+
+export function AuthForm({ mode }: { mode: Mode }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const text = copy[mode];
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const email = String(form.get("email") ?? "");
+    const password = String(form.get("password") ?? "");
+    setPending(true);
+    setError(null);
+    try {
+      const { error: failure } =
+        mode === "sign-up"
+          ? await authClient.signUp.email({ name: String(form.get("name") ?? ""), email, password })
+          : await authClient.signIn.email({ email, password });
+      if (failure) {
+        setError(describe(failure));
+        return;
+      }
+      router.push("/dashboard");
+      router.refresh();
+    } catch {
+      setError("Could not reach the server. Check your connection and try again.");
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <main>
+      <div className="card">
+        <h1>{text.title}</h1>
+        <form onSubmit={onSubmit} aria-label={text.title}>
+          {mode === "sign-up" && (
+            <label>
+              Name
+              <input name="name" autoComplete="name" required maxLength={100} />
+            </label>
+          )}
+          <label>
+            Email
+            <input name="email" type="email" autoComplete="email" required />
+          </label>
+          <label>
+            Password
+            <input
+              name="password"
+              type="password"
+              autoComplete={mode === "sign-up" ? "new-password" : "current-password"}
+              required
+            />
+          </label>
+          {error && (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          )}
+          <div className="actions">
+            <button type="submit" disabled={pending}>
+              {pending ? text.busy : text.submit}
+            </button>
+            <Link href={text.other}>{text.otherText}</Link>
+          </div>
+        </form>
+      </div>
+    </main>
+  );
+}

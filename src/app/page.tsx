@@ -1,0 +1,35 @@
+import Link from "next/link";
+
+import { getSession } from "~/server/session";
+
+export default async function HomePage() {
+  const session = await getSession();
+
+  return (
+    <main>
+      <div className="card">
+        <h1>Typed Worker Stack</h1>
+        <p>
+          A Next.js web tier with Better Auth sessions and an end-to-end typed tRPC API, on PostgreSQL
+          managed by Prisma migrations.
+        </p>
+        <div className="actions">
+          {session ? (
+            <Link className="button" href="/dashboard">
+              Go to your dashboard
+            </Link>
+          ) : (
+            <>
+              <Link className="button" href="/sign-up">
+                Sign up
+              </Link>
+              <Link className="button secondary" href="/sign-in">
+                Sign in
+              </Link>
+            </>
+          )}
+        </div>
+      </div>
+    </main>
+  );
+}

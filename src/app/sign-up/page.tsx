@@ -1,0 +1,11 @@
+import { redirect } from "next/navigation";
+
+import { AuthForm } from "~/app/_components/auth-form";
+import { getSession } from "~/server/session";
+
+export const metadata = { title: "Sign up · Typed Worker Stack" };
+
+export default async function SignUpPage() {
+  if (await getSession()) redirect("/dashboard");
+  return <AuthForm mode="sign-up" />;
+}

@@ -1,0 +1,47 @@
+/**
+ * The tRPC server: context, procedure builders and the error shape every
+ * router shares. Routers live in ./routers and are merged in ./root.ts.
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError, z } from "zod";
+
+import { auth } from "~/server/auth";
+import { db } from "~/server/db/prisma";
+
+/**
+ * Built once per request, from its headers: the Better Auth session (null when
+ * signed out) and the database client.
+ */
+export async function createTRPCContext(opts: { headers: Headers }) {
+  const session = await auth.api.getSession({ headers: opts.headers });
+  return { db, session, headers: opts.headers };
+}
+
+export type TRPCContext = Awaited<ReturnType<typeof createTRPCContext>>;
+
+const t = initTRPC.context<TRPCContext>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
+      },
+    };
+  },
+});
+
+export const createCallerFactory = t.createCallerFactory;
+export const createTRPCRouter = t.router;
+
+export const publicProcedure = t.procedure;
+
+/** Signed-in users only; narrows ctx.session to non-null for the resolver. */
+export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.session) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  }
+  return next({ ctx: { ...ctx, session: ctx.session } });
+});

@@ -1,0 +1,19 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+
+import { env } from "~/env";
+import { lazy } from "~/server/lazy";
+import { PrismaClient } from "./generated/client.ts";
+
+export function createPrismaClient(connectionString: string): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+}
+
+// One client (and so one pg pool) per process. Next.js dev re-evaluates modules
+// on every edit; keeping the client on globalThis stops each reload from
+// opening a new pool.
+const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient };
+
+export const db: PrismaClient = lazy(() => {
+  globalForPrisma.prisma ??= createPrismaClient(env().DATABASE_URL);
+  return globalForPrisma.prisma;
+});
