@@ -1,0 +1,64 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+import { EnvError, parseEnv } from "~/env";
+
+const valid = {
+  DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/app",
+  BETTER_AUTH_SECRET: "x".repeat(32),
+};
+
+function messageFor(source: Record<string, string | undefined>): string {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    expect(error).toBeInstanceOf(EnvError);
+    return (error as Error).message;
+  }
+  throw new Error("expected parseEnv to reject");
+}
+
+describe("environment validation", () => {
+  it("accepts a complete environment and fills defaults", () => {
+    expect(parseEnv(valid)).toMatchObject({
+      BETTER_AUTH_URL: "http://localhost:3000",
+      LOG_LEVEL: "info",
+      NODE_ENV: "development",
+    });
+  });
+
+  it("names a missing secret and says how to make one", () => {
+    const message = messageFor({ ...valid, BETTER_AUTH_SECRET: undefined });
+    expect(message).toContain("BETTER_AUTH_SECRET is missing");
+    expect(message).toContain("openssl rand -base64 32");
+  });
+
+  it("treats an empty value as missing", () => {
+    expect(messageFor({ ...valid, BETTER_AUTH_SECRET: "" })).toContain("BETTER_AUTH_SECRET is missing");
+  });
+
+  it("rejects a short secret with its length", () => {
+    const message = messageFor({ ...valid, BETTER_AUTH_SECRET: "too-short" });
+    expect(message).toContain("BETTER_AUTH_SECRET is too short (9 characters, at least 32 needed)");
+    expect(message).toContain("openssl rand -base64 32");
+  });
+
+  it("rejects a database URL that is not PostgreSQL", () => {
+    expect(messageFor({ ...valid, DATABASE_URL: "mysql://root@localhost/app" })).toContain(
+      "DATABASE_URL must be a postgresql:// URL",
+    );
+  });
+
+  it("stops the process with exactly one line on stderr", () => {
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "--eval", "const { loadEnvOrExit } = await import('./src/env.ts'); loadEnvOrExit(); console.log('started');"],
+      { env: { PATH: process.env.PATH, NODE_ENV: "production", DATABASE_URL: valid.DATABASE_URL, BETTER_AUTH_SECRET: "short" }, encoding: "utf8" },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stdout).not.toContain("started");
+    const lines = run.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Invalid environment: BETTER_AUTH_SECRET is too short/);
+  });
+});
