@@ -2,6 +2,7 @@ import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 
 import { env } from "~/env";
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "~/lib/password-policy";
 import { db } from "~/server/db/prisma";
 import { lazy } from "~/server/lazy";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
@@ -20,8 +21,8 @@ export function createAuth({ db, secret, baseURL }: AuthConfig) {
     database: prismaAdapter(db, { provider: "postgresql" }),
     emailAndPassword: {
       enabled: true,
-      minPasswordLength: 8,
-      maxPasswordLength: 128,
+      minPasswordLength: MIN_PASSWORD_LENGTH,
+      maxPasswordLength: MAX_PASSWORD_LENGTH,
     },
     session: {
       // Signed copy of the session in a short-lived cookie: most requests skip

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { authClient } from "~/lib/auth-client";
+import { MIN_PASSWORD_LENGTH } from "~/lib/password-policy";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -13,10 +14,20 @@ const copy = {
   "sign-up": { title: "Create an account", submit: "Sign up", busy: "Creating account…", other: "/sign-in", otherText: "Already have an account? Sign in" },
 } as const;
 
+// Where Better Auth's own message leaves the user guessing what to do next.
+const clearer: Record<string, string> = {
+  PASSWORD_TOO_SHORT: `Password too short: use at least ${String(MIN_PASSWORD_LENGTH)} characters.`,
+};
+
 /** Better Auth answers with a code and a message; show words, never a blank failure. */
-function describe(error: { message?: string; status: number; statusText: string }): string {
+function describe(error: { code?: string; message?: string; status: number; statusText: string }): string {
   if (error.status === 429) return "Too many attempts. Wait a minute and try again.";
-  return error.message || error.statusText || `Request failed (HTTP ${String(error.status)}).`;
+  return (
+    (error.code && clearer[error.code]) ||
+    error.message ||
+    error.statusText ||
+    `Request failed (HTTP ${String(error.status)}).`
+  );
 }
 
 export function AuthForm({ mode }: { mode: Mode }) {
@@ -73,6 +84,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
               autoComplete={mode === "sign-up" ? "new-password" : "current-password"}
               required
             />
+            {mode === "sign-up" && <small className="muted">At least {MIN_PASSWORD_LENGTH} characters.</small>}
           </label>
           {error && (
             <p className="error" role="alert">

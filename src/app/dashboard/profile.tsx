@@ -1,6 +1,5 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { authClient } from "~/lib/auth-client";
@@ -9,8 +8,6 @@ import { api } from "~/trpc/react";
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 export function Profile() {
-  const router = useRouter();
-  const utils = api.useUtils();
   const me = api.session.me.useQuery();
   const [signingOut, setSigningOut] = useState(false);
   const [signOutError, setSignOutError] = useState<string | null>(null);
@@ -24,10 +21,9 @@ export function Profile() {
       setSigningOut(false);
       return;
     }
-    // Nothing the signed-out browser cached may outlive the session.
-    await utils.invalidate();
-    router.push("/sign-in");
-    router.refresh();
+    // A full page load, not a client-side push: nothing this tab holds in
+    // memory for the signed-in user (query cache included) survives it.
+    window.location.replace("/sign-in");
   }
 
   if (me.isPending) return <div className="card muted">Loading your session…</div>;
