@@ -11,6 +11,7 @@
 import path from "node:path";
 
 import {
+  DEV_DATA_DIR,
   runningEmbeddedPostgresUrl,
   startEmbeddedPostgres,
   type EmbeddedPostgres,
@@ -26,7 +27,7 @@ let databaseUrl = process.env.DATABASE_URL;
 let shadowDatabaseUrl = process.env.SHADOW_DATABASE_URL;
 
 if (!databaseUrl) {
-  const dataDir = path.join(process.cwd(), ".data", "pglite");
+  const dataDir = path.resolve(DEV_DATA_DIR);
   databaseUrl = await runningEmbeddedPostgresUrl(dataDir);
   if (databaseUrl) {
     console.log(`Database: embedded PostgreSQL served by the running dev server (${databaseUrl})`);

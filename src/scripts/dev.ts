@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 
 import { loadEnvOrExit } from "~/env";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "~/server/db/embedded-postgres";
+import { DEV_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from "~/server/db/embedded-postgres";
 import { migrateDeploy } from "~/server/db/migrate";
 import { loadEnvFiles } from "./load-env-files";
 
@@ -35,7 +35,7 @@ let embedded: EmbeddedPostgres | undefined;
 if (process.env.DATABASE_URL) {
   console.log(`Database: PostgreSQL from DATABASE_URL (${redact(process.env.DATABASE_URL)})`);
 } else {
-  const dataDir = path.join(root, ".data", "pglite");
+  const dataDir = path.resolve(DEV_DATA_DIR);
   embedded = await startEmbeddedPostgres({ dataDir });
   process.env.DATABASE_URL = embedded.url;
   console.log(`Database: embedded PostgreSQL (PGlite) in ${path.relative(root, dataDir)}, at ${embedded.url}`);

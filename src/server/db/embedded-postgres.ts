@@ -5,6 +5,9 @@ import path from "node:path";
 import { PGlite, type ExecProtocolOptionsStream } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
+/** Where `npm run dev` keeps its embedded database (relative to the repo root); the db:* commands find it there too. */
+export const DEV_DATA_DIR = ".data/pglite";
+
 /** Where a persistent embedded database listens unless told otherwise, so its URL stays the same across restarts. */
 export const DEFAULT_EMBEDDED_POSTGRES_PORT = 54329;
 
