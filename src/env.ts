@@ -7,6 +7,17 @@ import { z } from "zod";
 
 const SECRET_HINT = "make one with `openssl rand -base64 32`";
 
+export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info");
+
+/** A whole number of seconds from an env string. */
+export function seconds(fallback?: number) {
+  const parsed = z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int({ error: "must be a whole number of seconds" })
+    .positive({ error: "must be a positive number of seconds" });
+  return fallback === undefined ? parsed : parsed.default(fallback);
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   DATABASE_URL: z
@@ -19,7 +30,20 @@ const schema = z.object({
         `is too short (${String((issue.input as string).length)} characters, at least 32 needed): ${SECRET_HINT}`,
     }),
   BETTER_AUTH_URL: z.url({ error: "must be the absolute URL the app is served at, e.g. http://localhost:3000" }).default("http://localhost:3000"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_LEVEL: logLevel,
+  // Server-to-server: where this process reaches the worker (a compose
+  // service name in containers). The browser's URL is separate, below.
+  WORKER_URL: z.url({ error: "must be the worker's absolute URL, e.g. http://localhost:4000" }).default("http://localhost:4000"),
+  // Read on the server at request time and handed to the dashboard, so one
+  // build serves any deployment. Unset: the same as WORKER_URL.
+  NEXT_PUBLIC_WORKER_URL: z.url({ error: "must be the worker's URL as the browser reaches it" }).optional(),
+  WORKER_TOKEN_TTL: seconds(900).pipe(
+    z.number().min(120, { error: "must be at least 120 seconds (tokens are renewed 60 s before they expire)" }),
+  ),
+  // Signing-key rotation: a new key every JWT_ROTATION_INTERVAL seconds (unset:
+  // never); a retired key stays published for JWT_GRACE_PERIOD seconds.
+  JWT_ROTATION_INTERVAL: seconds().optional(),
+  JWT_GRACE_PERIOD: seconds(30 * 24 * 3600),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -28,13 +52,18 @@ export class EnvError extends Error {
   override name = "EnvError";
 }
 
-export function parseEnv(source: Record<string, string | undefined>): Env {
+/** Validates `source` against `shape`; the worker's env module uses it too. */
+export function parseEnvWith<S extends z.ZodType>(shape: S, source: Record<string, string | undefined>): z.infer<S> {
   // An empty string in a .env file means "not set", not "set to nothing".
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
-  const result = schema.safeParse(present);
+  const result = shape.safeParse(present);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
   throw new EnvError(`Invalid environment: ${problems.join("; ")}`);
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  return parseEnvWith(schema, source);
 }
 
 let cached: Env | undefined;
@@ -46,8 +75,13 @@ export function env(): Env {
 }
 
 export function loadEnvOrExit(): Env {
+  return orExit(env);
+}
+
+/** Runs `read`; an invalid environment ends the process with its one-line reason. */
+export function orExit<T>(read: () => T): T {
   try {
-    return env();
+    return read();
   } catch (error) {
     if (!(error instanceof EnvError)) throw error;
     console.error(error.message);

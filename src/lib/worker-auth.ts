@@ -1,0 +1,42 @@
+/**
+ * The token contract between the web tier (which mints) and the worker (which
+ * verifies). Both sides import these values from here, so an audience or a
+ * claim name can never drift between the two processes.
+ */
+
+/** `aud` of every worker token; the worker rejects any other audience. */
+export const WORKER_AUDIENCE = "worker";
+
+/** Where Better Auth's jwt plugin publishes the public keys (under /api/auth). */
+export const JWKS_PATH = "/api/auth/jwks";
+
+/** The only signing algorithm either side accepts (Ed25519 keys). */
+export const WORKER_TOKEN_ALG = "EdDSA";
+
+/** The claims a worker token carries besides the registered ones. */
+export interface WorkerTokenClaims {
+  sub: string;
+  sid: string;
+  email: string;
+  name: string;
+  iss: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+/** What the exchange hands out: the compact JWT and when it stops working. */
+export interface WorkerToken {
+  token: string;
+  /** Epoch milliseconds of the token's `exp`. */
+  expiresAt: number;
+}
+
+/**
+ * The `iss` both sides use for a web base URL: the two processes read the URL
+ * from their own environment, so a trailing slash must not make them disagree.
+ */
+export function issuerFor(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, "");
+}

@@ -1,0 +1,126 @@
+/**
+ * The worker's HTTP server on node:http: health and readiness probes, CORS
+ * for the one web origin allowed to call it from the browser, and tRPC at
+ * /trpc. Every response carries the request's id; every request is logged.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+
+import type { Logger } from "~/lib/logger";
+import { REQUEST_ID_HEADER, requestIdFrom } from "~/lib/request-id";
+import { workerRouter } from "./router";
+import { createTRPCNodeHandler } from "./trpc-http";
+import type { WorkerContext } from "./trpc";
+import type { TokenVerifier } from "./verify";
+
+export const TRPC_PREFIX = "/trpc/";
+
+export interface WorkerServerOptions {
+  verifier: TokenVerifier;
+  logger: Logger;
+  /** The web origin allowed to call from a browser (exact match). */
+  corsOrigin: string;
+}
+
+export interface WorkerServer {
+  server: Server;
+  /** Stops accepting, lets in-flight requests finish (up to `timeoutMs`), then closes. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+const CORS_HEADERS = {
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers": `authorization, content-type, ${REQUEST_ID_HEADER}, trpc-accept, x-trpc-source`,
+  "access-control-max-age": "600",
+};
+
+export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServerOptions): WorkerServer {
+  const trpc = createTRPCNodeHandler({
+    router: workerRouter,
+    onError({ error, path, ctx }) {
+      if (error.code === "INTERNAL_SERVER_ERROR") ctx.log.error({ err: error.cause ?? error, path }, "procedure failed");
+    },
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://worker");
+    const { pathname } = url;
+
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin === corsOrigin) {
+      res.setHeader("access-control-allow-origin", origin);
+      res.setHeader("access-control-expose-headers", REQUEST_ID_HEADER);
+    }
+    if (origin !== undefined) res.setHeader("vary", "Origin");
+    if (req.method === "OPTIONS") {
+      if (origin === corsOrigin) res.writeHead(204, CORS_HEADERS).end();
+      else json(res, 403, { error: "Origin not allowed" });
+      return;
+    }
+
+    if (pathname.startsWith(TRPC_PREFIX)) {
+      const ctx: WorkerContext = {
+        requestId,
+        log: logger.child({ requestId }),
+        authorization: req.headers.authorization,
+        verifier,
+      };
+      await trpc(req, res, decodeURIComponent(pathname.slice(TRPC_PREFIX.length)), url.searchParams, ctx);
+      return;
+    }
+    if (pathname === "/healthz" && req.method === "GET") {
+      json(res, 200, { status: "ok" });
+      return;
+    }
+    if (pathname === "/readyz" && req.method === "GET") {
+      if (await verifier.ready()) json(res, 200, { status: "ready" });
+      else json(res, 503, { status: "not_ready", reason: "The signing keys (JWKS) could not be loaded." });
+      return;
+    }
+    json(res, 404, { error: "Not found" });
+  }
+
+  const server = createServer(
+    // Large enough that an oversized token reaches the verifier and is
+    // refused with a reason code, instead of Node's bare 431.
+    { maxHeaderSize: 128 * 1024 },
+    (req, res) => {
+      const started = performance.now();
+      const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined);
+      res.setHeader(REQUEST_ID_HEADER, requestId);
+      res.on("finish", () => {
+        // The path only: a query string can hold a document's text.
+        logger.info(
+          {
+            requestId,
+            method: req.method,
+            path: req.url?.split("?", 1)[0],
+            status: res.statusCode,
+            ms: Math.round((performance.now() - started) * 100) / 100,
+          },
+          "request",
+        );
+      });
+      route(req, res, requestId).catch((error: unknown) => {
+        logger.error({ requestId, err: error }, "request failed");
+        if (!res.headersSent) json(res, 500, { error: "Internal error" });
+        else res.destroy();
+      });
+    },
+  );
+
+  return {
+    server,
+    async close(timeoutMs) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+}
