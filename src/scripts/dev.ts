@@ -2,7 +2,7 @@
  * `npm run dev`: the zero-setup start. Loads .env files the way Next.js does,
  * makes a dev secret if there is none, starts the embedded PostgreSQL (PGlite)
  * when DATABASE_URL is unset, applies migrations, then runs `next dev` against
- * that database until Ctrl-C.
+ * that database and the worker (restarted on change) beside it until Ctrl-C.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -51,22 +51,31 @@ try {
   process.exit(1);
 }
 
-const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-const next = spawn(process.execPath, [nextBin, "dev", ...process.argv.slice(2)], { stdio: "inherit" });
+const resolveBin = createRequire(import.meta.url).resolve;
+const children = [
+  spawn(process.execPath, [resolveBin("next/dist/bin/next"), "dev", ...process.argv.slice(2)], { stdio: "inherit" }),
+  spawn(process.execPath, [resolveBin("tsx/cli"), "watch", "--clear-screen=false", "src/worker/main.ts"], { stdio: "inherit" }),
+];
 
 let stopping = false;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
-  if (next.exitCode === null) next.kill("SIGTERM");
-  await new Promise((resolve) => (next.exitCode === null ? next.once("exit", resolve) : resolve(null)));
+  await Promise.all(
+    children.map((child) => {
+      if (child.exitCode !== null) return null;
+      child.kill("SIGTERM");
+      return new Promise((resolve) => child.once("exit", resolve));
+    }),
+  );
   await embedded?.stop();
   process.exit(code);
 }
 
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
-next.on("exit", (code) => void shutdown(code ?? 0));
+// Either process ending ends the session: a half-running stack is confusing.
+for (const child of children) child.on("exit", (code) => void shutdown(code ?? 0));
 
 function redact(url: string): string {
   try {

@@ -7,6 +7,7 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
 import SuperJSON from "superjson";
 
+import { newRequestId, REQUEST_ID_HEADER } from "~/lib/request-id";
 import type { AppRouter } from "~/server/api/root";
 import { createQueryClient } from "./query-client";
 
@@ -38,9 +39,12 @@ export function TRPCReactProvider(props: { children: React.ReactNode }) {
         httpBatchStreamLink({
           transformer: SuperJSON,
           url: `${getBaseUrl()}/api/trpc`,
-          headers: () => {
+          headers: ({ opList }) => {
             const headers = new Headers();
             headers.set("x-trpc-source", "nextjs-react");
+            // One id per user action, logged by the web tier and the worker.
+            const requestId = opList[0]?.context.requestId;
+            headers.set(REQUEST_ID_HEADER, typeof requestId === "string" ? requestId : newRequestId());
             return headers;
           },
         }),

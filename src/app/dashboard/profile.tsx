@@ -4,6 +4,7 @@ import { useState } from "react";
 
 import { authClient } from "~/lib/auth-client";
 import { api } from "~/trpc/react";
+import { clearWorkerTokens } from "~/trpc/worker";
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -21,8 +22,10 @@ export function Profile() {
       setSigningOut(false);
       return;
     }
-    // A full page load, not a client-side push: nothing this tab holds in
-    // memory for the signed-in user (query cache included) survives it.
+    // The server dropped its cached worker token with the session; this tab
+    // forgets its own. The full page load that follows (not a client-side
+    // push) leaves nothing of the signed-in user in memory, query cache included.
+    clearWorkerTokens();
     window.location.replace("/sign-in");
   }
 

@@ -1,8 +1,12 @@
+import { authRouter } from "~/server/api/routers/auth";
 import { sessionRouter } from "~/server/api/routers/session";
+import { workerRouter } from "~/server/api/routers/worker";
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
 
 export const appRouter = createTRPCRouter({
+  auth: authRouter,
   session: sessionRouter,
+  worker: workerRouter,
 });
 
 export type AppRouter = typeof appRouter;

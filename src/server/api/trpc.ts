@@ -6,16 +6,19 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
 
+import { REQUEST_ID_HEADER, requestIdFrom } from "~/lib/request-id";
 import { auth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 
 /**
  * Built once per request, from its headers: the Better Auth session (null when
- * signed out) and the database client.
+ * signed out), the database client, and the request id the browser sent (or
+ * a new one), which goes on to the worker and into both processes' logs.
  */
 export async function createTRPCContext(opts: { headers: Headers }) {
   const session = await auth.api.getSession({ headers: opts.headers });
-  return { db, session, headers: opts.headers };
+  const requestId = requestIdFrom(opts.headers.get(REQUEST_ID_HEADER));
+  return { db, session, headers: opts.headers, requestId };
 }
 
 export type TRPCContext = Awaited<ReturnType<typeof createTRPCContext>>;
