@@ -6,15 +6,15 @@ import { TRPCError } from "@trpc/server";
 
 import { env } from "~/env";
 import type { WorkerToken } from "~/lib/worker-auth";
-import { auth, type Session } from "~/server/auth";
+import { auth, type Auth, type Session } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 import { logger } from "~/server/logger";
 
 /**
- * Signs a worker token for a signed-in session: the one place tokens are
- * minted (the exchange procedure and the server link both call this).
- * Claims: sub, sid, email, name, iss, aud, iat, exp, jti; signed by Better
- * Auth's jwt plugin with the current Ed25519 key. The token is never logged.
+ * A worker token for a signed-in session: the one place tokens are minted
+ * (the exchange procedure and the server link both call this). Claims: sub,
+ * sid, email, name, iss, aud, iat, exp, jti; signed by Better Auth's jwt
+ * plugin with the current Ed25519 key. The token is never logged.
  */
 export async function mintWorkerToken(session: Session, requestId: string): Promise<WorkerToken> {
   // The caller's session may come from the 5-minute cookie cache; a session
@@ -24,26 +24,35 @@ export async function mintWorkerToken(session: Session, requestId: string): Prom
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Your session has ended. Sign in again." });
   }
 
-  const iat = Math.floor(Date.now() / 1000);
-  // Never outlive the session it stands for.
-  const exp = Math.min(iat + env().WORKER_TOKEN_TTL, Math.floor(stored.expiresAt.getTime() / 1000));
-  const jti = randomUUID();
-  const { token } = await auth.api.signJWT({
-    body: {
-      payload: {
-        sub: session.user.id,
-        sid: session.session.id,
-        email: session.user.email,
-        name: session.user.name,
-        iat,
-        exp,
-        jti,
-      },
-    },
+  const { token, expiresAt, jti } = await signWorkerToken(auth, session, {
+    ttlSeconds: env().WORKER_TOKEN_TTL,
+    // Never outlive the session it stands for.
+    notAfter: stored.expiresAt,
   });
   logger.info(
-    { requestId, userId: session.user.id, sessionId: session.session.id, jti, expiresAt: new Date(exp * 1000).toISOString() },
+    { requestId, userId: session.user.id, sessionId: session.session.id, jti, expiresAt: new Date(expiresAt).toISOString() },
     "worker token minted",
   );
-  return { token, expiresAt: exp * 1000 };
+  return { token, expiresAt };
+}
+
+/** Who a token is for: the parts of a Better Auth session it carries. */
+export interface TokenSubject {
+  user: { id: string; email: string; name: string };
+  session: { id: string };
+}
+
+/** Signs the worker token's claims with `signer`'s current key (no checks). */
+export async function signWorkerToken(
+  signer: Auth,
+  { user, session }: TokenSubject,
+  { ttlSeconds, notAfter }: { ttlSeconds: number; notAfter?: Date },
+): Promise<WorkerToken & { jti: string }> {
+  const iat = Math.floor(Date.now() / 1000);
+  const exp = Math.min(iat + ttlSeconds, notAfter ? Math.floor(notAfter.getTime() / 1000) : Infinity);
+  const jti = randomUUID();
+  const { token } = await signer.api.signJWT({
+    body: { payload: { sub: user.id, sid: session.id, email: user.email, name: user.name, iat, exp, jti } },
+  });
+  return { token, expiresAt: exp * 1000, jti };
 }
