@@ -33,8 +33,9 @@ export function TRPCReactProvider(props: { children: React.ReactNode }) {
       links: [
         loggerLink({
           enabled: (op) =>
-            process.env.NODE_ENV === "development" ||
-            (op.direction === "down" && op.result instanceof Error),
+            // The exchange's result is a credential: never in the console.
+            op.path !== "auth.workerToken" &&
+            (process.env.NODE_ENV === "development" || (op.direction === "down" && op.result instanceof Error)),
         }),
         httpBatchStreamLink({
           transformer: SuperJSON,
