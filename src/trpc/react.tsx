@@ -34,7 +34,7 @@ export function TRPCReactProvider(props: { children: React.ReactNode }) {
         loggerLink({
           enabled: (op) =>
             // The exchange's result is a credential: never in the console.
-            op.path !== "auth.workerToken" &&
+            !("path" in op && op.path === "auth.workerToken") &&
             (process.env.NODE_ENV === "development" || (op.direction === "down" && op.result instanceof Error)),
         }),
         httpBatchStreamLink({

@@ -64,7 +64,14 @@ export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServe
         authorization: req.headers.authorization,
         verifier,
       };
-      await trpc(req, res, decodeURIComponent(pathname.slice(TRPC_PREFIX.length)), url.searchParams, ctx);
+      let procedures;
+      try {
+        procedures = decodeURIComponent(pathname.slice(TRPC_PREFIX.length));
+      } catch {
+        json(res, 400, { error: "The path is not valid percent-encoding." });
+        return;
+      }
+      await trpc(req, res, procedures, url.searchParams, ctx);
       return;
     }
     if (pathname === "/healthz" && req.method === "GET") {
@@ -79,14 +86,22 @@ export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServe
     json(res, 404, { error: "Not found" });
   }
 
+  let closing = false;
+  const inFlight = new Set<ServerResponse>();
+
   const server = createServer(
     // Large enough that an oversized token reaches the verifier and is
     // refused with a reason code, instead of Node's bare 431.
     { maxHeaderSize: 128 * 1024 },
     (req, res) => {
       const started = performance.now();
+      // While shutting down, each answer closes its connection, so keep-alive
+      // clients cannot hold the server open or start new requests.
+      if (closing) res.setHeader("connection", "close");
+      inFlight.add(res);
       const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined);
       res.setHeader(REQUEST_ID_HEADER, requestId);
+      res.on("close", () => inFlight.delete(res));
       res.on("finish", () => {
         // The path only: a query string can hold a document's text.
         logger.info(
@@ -111,6 +126,8 @@ export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServe
   return {
     server,
     async close(timeoutMs) {
+      closing = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);

@@ -18,8 +18,9 @@ export interface TextStats {
   uniqueWords: number;
   /** Lines as an editor shows them; empty text has none. */
   lines: number;
+  /** Unicode sentence boundaries: a line break also ends a sentence. */
   sentences: number;
-  /** Most frequent words, stop words left out, ties in alphabetical order. */
+  /** Most frequent words, stop words and numbers left out, ties in alphabetical order. */
   topTerms: TermCount[];
 }
 
@@ -36,6 +37,7 @@ const STOP_WORDS = new Set(
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 const words = new Intl.Segmenter(undefined, { granularity: "word" });
 const sentences = new Intl.Segmenter(undefined, { granularity: "sentence" });
+const collator = new Intl.Collator(undefined, { sensitivity: "base" });
 
 export function analyzeText(text: string, topTermCount = 10): TextStats {
   let characters = 0;
@@ -60,8 +62,9 @@ export function analyzeText(text: string, topTermCount = 10): TextStats {
   }
 
   const topTerms = [...frequency]
-    .filter(([term]) => !STOP_WORDS.has(term) && !/^\p{N}+$/u.test(term))
-    .sort(([a, countA], [b, countB]) => countB - countA || (a < b ? -1 : a > b ? 1 : 0))
+    // Terms are words: "3.14" or "1,000" are kept whole by the segmenter but are not terms.
+    .filter(([term]) => !STOP_WORDS.has(term) && /\p{L}/u.test(term))
+    .sort(([a, countA], [b, countB]) => countB - countA || collator.compare(a, b))
     .slice(0, topTermCount)
     .map(([term, count]) => ({ term, count }));
 

@@ -205,7 +205,10 @@ function translate(error: unknown): Error {
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
       case "nbf":
-        return new TokenRejected("not_yet_valid", "The token is not valid yet (nbf).");
+        // jose's "check_failed": a valid nbf still in the future; a
+        // non-numeric nbf is a bad claim, not an early token.
+        if (error.reason === "check_failed") return new TokenRejected("not_yet_valid", "The token is not valid yet (nbf).");
+        return new TokenRejected("bad_claims", 'The token\'s "nbf" claim is invalid.');
       case "aud":
         return new TokenRejected("wrong_audience", `The token is not meant for the ${WORKER_AUDIENCE} (aud).`);
       case "iss":

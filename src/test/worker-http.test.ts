@@ -1,0 +1,326 @@
+import { once } from "node:events";
+import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
+import { connect, type AddressInfo } from "node:net";
+
+import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError, type TRPCLink } from "@trpc/client";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { createLogger } from "~/lib/logger";
+import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-auth";
+import type { WorkerRouter } from "~/worker/router";
+import { createWorkerServer } from "~/worker/server";
+import { createTokenVerifier, type TokenVerifier } from "~/worker/verify";
+
+const ISSUER = "http://localhost:3000";
+const WEB_ORIGIN = "http://localhost:3000";
+const KID = "web-key-1";
+const ONE_MIB = 1024 * 1024;
+
+const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+const verifier = createTokenVerifier({
+  issuer: ISSUER,
+  jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: KID, alg: WORKER_TOKEN_ALG }] },
+});
+
+/** A worker token as the web tier mints it. */
+function mintToken(claims: { sub: string; sid: string; email: string; name: string; jti: string }) {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: WORKER_TOKEN_ALG, kid: KID })
+    .setIssuer(ISSUER)
+    .setAudience(WORKER_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime("15m")
+    .sign(privateKey);
+}
+
+const claims = { sub: "user_ada", sid: "session_ada", email: "ada@example.com", name: "Ada Lovelace", jti: "token-1" };
+const token = await mintToken(claims);
+const authHeaders = { authorization: `Bearer ${token}` };
+
+async function startWorker(workerVerifier: TokenVerifier = verifier) {
+  const worker = createWorkerServer({ verifier: workerVerifier, logger: createLogger("worker", "silent"), corsOrigin: WEB_ORIGIN });
+  worker.server.listen(0, "127.0.0.1");
+  await once(worker.server, "listening");
+  const { port } = worker.server.address() as AddressInfo;
+  return { ...worker, port, url: `http://127.0.0.1:${port}` };
+}
+
+/** Resolves true if a TCP connection to the port is accepted, false if refused. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** The error of a single call's answer, or of a batch's first call. */
+function tRPCErrorOf(body: unknown) {
+  const answer = (Array.isArray(body) ? body[0] : body) as { error: { data: { code: string; httpStatus: number } } };
+  return answer.error.data;
+}
+
+describe("worker HTTP adapter", () => {
+  let worker: Awaited<ReturnType<typeof startWorker>>;
+  /** HTTP requests the tRPC client made (to tell batched calls from separate ones). */
+  let fetches = 0;
+  const countingFetch: typeof fetch = (input, init) => {
+    fetches++;
+    return fetch(input, init);
+  };
+  const clientWith = (link: (options: { url: string; headers: () => Record<string, string>; fetch: typeof fetch }) => TRPCLink<WorkerRouter>) =>
+    createTRPCClient<WorkerRouter>({ links: [link({ url: `${worker.url}/trpc`, headers: () => authHeaders, fetch: countingFetch })] });
+  let batched: ReturnType<typeof clientWith>;
+  let single: ReturnType<typeof clientWith>;
+
+  beforeAll(async () => {
+    worker = await startWorker();
+    batched = clientWith(httpBatchLink);
+    single = clientWith(httpLink);
+  });
+  afterAll(() => worker.close(1_000));
+
+  describe.each([
+    ["httpBatchLink", () => batched],
+    ["httpLink", () => single],
+  ])("through %s", (_name, client) => {
+    it("whoami returns the token's claims, times in epoch ms", async () => {
+      const before = Date.now();
+      const me = await client().whoami.query();
+      expect(me).toMatchObject({ userId: claims.sub, sessionId: claims.sid, email: claims.email, name: claims.name, tokenId: claims.jti });
+      expect(me.tokenExpiresAt - me.tokenIssuedAt).toBe(15 * 60 * 1000);
+      expect(Math.abs(me.tokenIssuedAt - before)).toBeLessThan(60_000);
+    });
+
+    it("textStats returns the stats of its input", async () => {
+      expect(await client().textStats.mutate({ text: "Hello world. Hello again!", topTerms: 1 })).toEqual({
+        characters: 25,
+        nonWhitespaceCharacters: 22,
+        words: 4,
+        uniqueWords: 3,
+        lines: 1,
+        sentences: 2,
+        topTerms: [{ term: "hello", count: 2 }],
+      });
+    });
+  });
+
+  it("sends three queries in one batched GET", async () => {
+    fetches = 0;
+    const answers = await Promise.all([batched.whoami.query(), batched.whoami.query(), batched.whoami.query()]);
+    expect(fetches).toBe(1);
+    for (const me of answers) expect(me.userId).toBe(claims.sub);
+  });
+
+  it("sends three mutations in one batched POST", async () => {
+    fetches = 0;
+    const texts = ["one", "two words", "three little words"];
+    const answers = await Promise.all(texts.map((text) => batched.textStats.mutate({ text })));
+    expect(fetches).toBe(1);
+    expect(answers.map((stats) => stats.words)).toEqual([1, 2, 3]);
+  });
+
+  it("answers each call of a mixed batch on its own", async () => {
+    fetches = 0;
+    const [good, bad] = await Promise.allSettled([batched.textStats.mutate({ text: "fine" }), batched.textStats.mutate({ text: "" })]);
+    expect(fetches).toBe(1);
+    expect(good).toMatchObject({ status: "fulfilled", value: { words: 1 } });
+    expect(bad.status).toBe("rejected");
+    const error = (bad as PromiseRejectedResult).reason as TRPCClientError<WorkerRouter>;
+    expect(error).toBeInstanceOf(TRPCClientError);
+    expect(error.data).toMatchObject({
+      code: "BAD_REQUEST",
+      httpStatus: 400,
+      zodError: { fieldErrors: { text: ["Paste some text to analyse."] } },
+    });
+  });
+
+  it.each([
+    { name: "an unknown procedure", path: "/trpc/nope", init: { headers: authHeaders }, status: 404, code: "NOT_FOUND" },
+    { name: "a PUT", path: "/trpc/whoami", init: { method: "PUT", headers: authHeaders }, status: 405, code: "METHOD_NOT_SUPPORTED" },
+    { name: "invalid JSON in ?input=", path: "/trpc/whoami?input=%7Bnot-json", init: { headers: authHeaders }, status: 400, code: "PARSE_ERROR" },
+    {
+      name: "a batch input that is not an object",
+      path: "/trpc/whoami,whoami?batch=1&input=%5B1%5D",
+      init: { headers: authHeaders },
+      status: 400,
+      code: "BAD_REQUEST",
+    },
+    {
+      name: "a streaming (jsonl) request",
+      path: "/trpc/whoami?batch=1",
+      init: { headers: { ...authHeaders, "trpc-accept": "application/jsonl" } },
+      status: 400,
+      code: "BAD_REQUEST",
+    },
+    {
+      name: "a declared body over 1 MiB",
+      path: "/trpc/textStats",
+      init: { method: "POST", headers: { ...authHeaders, "content-type": "application/json" }, body: JSON.stringify({ text: "x".repeat(ONE_MIB) }) },
+      status: 413,
+      code: "PAYLOAD_TOO_LARGE",
+    },
+  ])("answers $name with $status $code", async ({ path, init, status, code }) => {
+    const response = await fetch(`${worker.url}${path}`, init);
+    expect(response.status).toBe(status);
+    expect(tRPCErrorOf(await response.json())).toMatchObject({ code, httpStatus: status });
+  });
+
+  it("answers a chunked body over 1 MiB with 413 while it is still arriving", async () => {
+    const req = httpRequest(`${worker.url}/trpc/textStats`, { method: "POST", headers: { ...authHeaders, "content-type": "application/json" } });
+    const answered = once(req, "response") as Promise<[IncomingMessage]>;
+    // No content-length: the limit must be enforced on the bytes read.
+    for (let sent = 0; sent <= ONE_MIB; sent += 64 * 1024) req.write("x".repeat(64 * 1024));
+    req.end();
+    const [response] = await answered;
+    response.resume();
+    expect(response.statusCode).toBe(413);
+  });
+
+  it.each([
+    { sent: "req-123.abc:def_4", echoed: "req-123.abc:def_4" },
+    { sent: "has spaces in it", echoed: undefined },
+    { sent: "r".repeat(200), echoed: undefined },
+  ])("answers x-request-id $sent with $echoed (else a fresh id)", async ({ sent, echoed }) => {
+    const response = await fetch(`${worker.url}/healthz`, { headers: { "x-request-id": sent } });
+    const requestId = response.headers.get("x-request-id");
+    if (echoed) expect(requestId).toBe(echoed);
+    else expect(requestId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("gives a request without x-request-id a fresh one", async () => {
+    const ids = await Promise.all([1, 2].map(async () => (await fetch(`${worker.url}/healthz`)).headers.get("x-request-id")));
+    expect(ids[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  describe("CORS", () => {
+    const preflight = (origin: string) =>
+      fetch(`${worker.url}/trpc/whoami`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization, x-request-id" },
+      });
+
+    it("allows a preflight from the web origin", async () => {
+      const response = await preflight(WEB_ORIGIN);
+      expect(response.status).toBe(204);
+      expect(response.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
+      const allowed = response.headers.get("access-control-allow-headers")?.split(/,\s*/) ?? [];
+      expect(allowed).toEqual(expect.arrayContaining(["authorization", "x-request-id"]));
+      expect(response.headers.get("vary")).toBe("Origin");
+    });
+
+    it("refuses a preflight from another origin", async () => {
+      const response = await preflight("https://evil.example");
+      expect(response.status).toBe(403);
+      expect(response.headers.get("access-control-allow-origin")).toBeNull();
+      expect(response.headers.get("access-control-allow-headers")).toBeNull();
+    });
+
+    it("lets the web origin read answers, and no other origin", async () => {
+      const answerTo = (origin: string) => fetch(`${worker.url}/trpc/whoami`, { headers: { ...authHeaders, origin } });
+      const own = await answerTo(WEB_ORIGIN);
+      expect(own.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
+      expect(own.headers.get("access-control-expose-headers")).toBe("x-request-id");
+
+      const other = await answerTo("https://evil.example");
+      expect(other.status).toBe(200);
+      expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    });
+  });
+
+  it("answers /healthz", async () => {
+    const response = await fetch(`${worker.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
+  });
+
+  it("answers /readyz with static keys", async () => {
+    expect((await fetch(`${worker.url}/readyz`)).status).toBe(200);
+  });
+
+  it.each(["/nope", "/trpc", "/healthz/extra"])("answers unknown path %s with 404 JSON", async (path) => {
+    const response = await fetch(`${worker.url}${path}`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(await response.json()).toEqual({ error: "Not found" });
+  });
+
+  it("answers a bad percent-encoding in the procedure path as a client error", async () => {
+    const response = await fetch(`${worker.url}/trpc/who%E0%A4ami`, { headers: authHeaders });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+  });
+});
+
+describe("graceful shutdown", () => {
+  it("closes idle keep-alive connections at once and stops accepting", async () => {
+    const worker = await startWorker();
+    const agent = new Agent({ keepAlive: true });
+    try {
+      const response = await new Promise<IncomingMessage>((resolve, reject) =>
+        httpRequest(`${worker.url}/healthz`, { agent }, resolve).on("error", reject).end(),
+      );
+      response.resume();
+      await once(response, "end");
+      expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
+
+      const started = performance.now();
+      await worker.close(5_000);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(await accepts(worker.port)).toBe(false);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  /**
+   * Starts a whoami call held inside the verifier (the router has no slow
+   * procedure), calls close(timeoutMs) while it is in flight, then lets it finish.
+   */
+  async function closeDuringRequest(timeoutMs: number) {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    const worker = await startWorker({
+      async verify(authorization) {
+        entered();
+        await released;
+        return verifier.verify(authorization);
+      },
+      ready: () => verifier.ready(),
+    });
+
+    const answer = fetch(`${worker.url}/trpc/whoami`, { headers: authHeaders });
+    await inFlight;
+    let closed = false;
+    const closing = worker.close(timeoutMs).then(() => (closed = true));
+    const acceptedWhileClosing = await accepts(worker.port);
+    const closedBeforeAnswer = closed;
+
+    release();
+    const response = await answer;
+    const body: unknown = await response.json();
+    const answered = performance.now();
+    await closing;
+    return { response, body, acceptedWhileClosing, closedBeforeAnswer, closeMsAfterAnswer: performance.now() - answered };
+  }
+
+  it("lets an in-flight request finish, then closes", async () => {
+    const run = await closeDuringRequest(2_000);
+    expect(run.acceptedWhileClosing).toBe(false);
+    expect(run.closedBeforeAnswer).toBe(false);
+    expect(run.response.status).toBe(200);
+    expect(run.body).toMatchObject({ result: { data: { userId: claims.sub } } });
+  });
+
+  it("closes as soon as the in-flight request is answered", async () => {
+    const run = await closeDuringRequest(2_000);
+    expect(run.closeMsAfterAnswer).toBeLessThan(500);
+  });
+});
