@@ -21,6 +21,7 @@ export function workerFor(session: Session, requestId: string) {
     tokens: workerTokenCache,
     sessionId: session.session.id,
     requestId,
+    batch: false,
     mint: (id) => mintWorkerToken(session, id),
   });
 }

@@ -16,6 +16,7 @@ const ISSUER = "http://localhost:3000";
 const WEB_ORIGIN = "http://localhost:3000";
 const KID = "web-key-1";
 const ONE_MIB = 1024 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
 const verifier = createTokenVerifier({
@@ -189,12 +190,12 @@ describe("worker HTTP adapter", () => {
     const response = await fetch(`${worker.url}/healthz`, { headers: { "x-request-id": sent } });
     const requestId = response.headers.get("x-request-id");
     if (echoed) expect(requestId).toBe(echoed);
-    else expect(requestId).toMatch(/^[0-9a-f]{32}$/);
+    else expect(requestId).toMatch(UUID);
   });
 
   it("gives a request without x-request-id a fresh one", async () => {
     const ids = await Promise.all([1, 2].map(async () => (await fetch(`${worker.url}/healthz`)).headers.get("x-request-id")));
-    expect(ids[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(ids[0]).toMatch(UUID);
     expect(ids[0]).not.toBe(ids[1]);
   });
 
