@@ -26,7 +26,7 @@ export interface TokenCacheOptions {
   now?: () => number;
 }
 
-export const DEFAULT_REFRESH_MARGIN_MS = 60_000;
+const DEFAULT_REFRESH_MARGIN_MS = 60_000;
 
 interface Entry {
   token?: WorkerToken;

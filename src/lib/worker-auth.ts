@@ -13,19 +13,6 @@ export const JWKS_PATH = "/api/auth/jwks";
 /** The only signing algorithm either side accepts (Ed25519 keys). */
 export const WORKER_TOKEN_ALG = "EdDSA";
 
-/** The claims a worker token carries besides the registered ones. */
-export interface WorkerTokenClaims {
-  sub: string;
-  sid: string;
-  email: string;
-  name: string;
-  iss: string;
-  aud: string;
-  iat: number;
-  exp: number;
-  jti: string;
-}
-
 /** What the exchange hands out: the compact JWT and when it stops working. */
 export interface WorkerToken {
   token: string;

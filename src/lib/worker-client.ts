@@ -62,8 +62,6 @@ export function createWorkerClient(options: WorkerClientOptions) {
   });
 }
 
-export type WorkerClient = ReturnType<typeof createWorkerClient>;
-
 /** The worker could not be reached at all (down, wrong URL, timed out). */
 export function isWorkerUnreachable(error: unknown): boolean {
   return error instanceof TRPCClientError && error.data === undefined && !(error.cause instanceof TRPCClientError) && isNetworkFailure(error.cause);

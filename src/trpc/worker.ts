@@ -14,11 +14,6 @@ export function clearWorkerTokens(): void {
   browserTokens.clear();
 }
 
-/** How many worker tokens this tab holds (0 after sign-out). */
-export function heldWorkerTokens(): number {
-  return browserTokens.size;
-}
-
 /**
  * A typed client for calling the worker straight from the browser. Tokens
  * come from the web tier's exchange (`auth.workerToken`); the exchange call
