@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from "~/lib/logger";
 import { REQUEST_ID_HEADER, requestIdFrom } from "~/lib/request-id";
 import { workerRouter } from "./router";
-import { createTRPCNodeHandler } from "./trpc-http";
+import { createTRPCNodeHandler, sendJson } from "./trpc-http";
 import type { WorkerContext } from "./trpc";
 import type { TokenVerifier } from "./verify";
 
@@ -53,37 +53,37 @@ export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServe
     if (origin !== undefined) res.setHeader("vary", "Origin");
     if (req.method === "OPTIONS") {
       if (origin === corsOrigin) res.writeHead(204, CORS_HEADERS).end();
-      else json(res, 403, { error: "Origin not allowed" });
+      else sendJson(res, 403, { error: "Origin not allowed" });
       return;
     }
 
     if (pathname.startsWith(TRPC_PREFIX)) {
+      let procedures;
+      try {
+        procedures = decodeURIComponent(pathname.slice(TRPC_PREFIX.length));
+      } catch {
+        sendJson(res, 400, { error: "The path is not valid percent-encoding." });
+        return;
+      }
       const ctx: WorkerContext = {
         requestId,
         log: logger.child({ requestId }),
         authorization: req.headers.authorization,
         verifier,
       };
-      let procedures;
-      try {
-        procedures = decodeURIComponent(pathname.slice(TRPC_PREFIX.length));
-      } catch {
-        json(res, 400, { error: "The path is not valid percent-encoding." });
-        return;
-      }
       await trpc(req, res, procedures, url.searchParams, ctx);
       return;
     }
     if (pathname === "/healthz" && req.method === "GET") {
-      json(res, 200, { status: "ok" });
+      sendJson(res, 200, { status: "ok" });
       return;
     }
     if (pathname === "/readyz" && req.method === "GET") {
-      if (await verifier.ready()) json(res, 200, { status: "ready" });
-      else json(res, 503, { status: "not_ready", reason: "The signing keys (JWKS) could not be loaded." });
+      if (await verifier.ready()) sendJson(res, 200, { status: "ready" });
+      else sendJson(res, 503, { status: "not_ready", reason: "The signing keys (JWKS) could not be loaded." });
       return;
     }
-    json(res, 404, { error: "Not found" });
+    sendJson(res, 404, { error: "Not found" });
   }
 
   let closing = false;
@@ -120,7 +120,7 @@ export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServe
       });
       route(req, res, requestId).catch((error: unknown) => {
         logger.error({ requestId, err: error }, "request failed");
-        if (!res.headersSent) json(res, 500, { error: "Internal error" });
+        if (!res.headersSent) sendJson(res, 500, { error: "Internal error" });
         else res.destroy();
       });
     },
@@ -138,9 +138,4 @@ export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServe
       clearTimeout(timer);
     },
   };
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
 }

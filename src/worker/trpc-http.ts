@@ -92,13 +92,14 @@ export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TR
     }
 
     const transformed = transformTRPCResponse(config, results as never) as CallResult[];
-    const body = JSON.stringify(batch ? transformed : transformed[0]);
-    res.writeHead(getHTTPStatusCode(transformed as never), {
-      "content-type": "application/json",
-      "content-length": Buffer.byteLength(body),
-    });
-    res.end(body);
+    sendJson(res, getHTTPStatusCode(transformed as never), batch ? transformed : transformed[0]);
   };
+}
+
+/** Answers with `body` as JSON, length known up front (no chunked encoding). */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
 }
 
 async function readInputs(
