@@ -1,4 +1,5 @@
 import { createTRPCClient, httpBatchLink, httpLink, retryLink, TRPCClientError } from "@trpc/client";
+import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 
 import type { WorkerRouter } from "~/worker/router";
 import { newRequestId, REQUEST_ID_HEADER } from "./request-id";
@@ -62,9 +63,51 @@ export function createWorkerClient(options: WorkerClientOptions) {
   });
 }
 
+/** A failed worker call as a person should read it, with the tRPC code that fits. */
+export interface WorkerFailure {
+  code: TRPC_ERROR_CODE_KEY;
+  message: string;
+}
+
+/**
+ * What went wrong in a worker call, the same words on the server (the web
+ * tier's error to the dashboard) and in the browser (the direct panel).
+ * Undefined when the call never reached the worker because getting a token
+ * failed: that error (e.g. the session ended) speaks for itself.
+ */
+export function explainWorkerFailure(error: unknown, workerUrl: string): WorkerFailure | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  if (isWorkerUnreachable(error)) {
+    return { code: "SERVICE_UNAVAILABLE", message: `Worker unavailable: nothing answered at ${workerUrl}. Is the worker running?` };
+  }
+  const data = (error as TRPCClientError<WorkerRouter>).data;
+  if (!data && (error.cause instanceof TRPCError || error.cause instanceof TRPCClientError)) return undefined;
+  switch (data?.code) {
+    case "BAD_REQUEST":
+    case "PAYLOAD_TOO_LARGE": {
+      // The caller's input: the worker's words are meant for them.
+      const issues: string[] = data.zodError
+        ? [...data.zodError.formErrors, ...Object.values<string[] | undefined>(data.zodError.fieldErrors).flatMap((list) => list ?? [])]
+        : [];
+      return { code: data.code, message: issues[0] ?? error.message };
+    }
+    case "UNAUTHORIZED":
+      // Still refused after a fresh token: the two tiers disagree on keys,
+      // issuer or audience. A configuration fault, not the user's.
+      return {
+        code: "BAD_GATEWAY",
+        message: `The worker refused this app's token (${data.reason ?? "unknown reason"}): check BETTER_AUTH_URL and the worker's key settings.`,
+      };
+    case "SERVICE_UNAVAILABLE":
+      return { code: "SERVICE_UNAVAILABLE", message: `Worker unavailable: ${error.message}` };
+    default:
+      return { code: "BAD_GATEWAY", message: `The worker failed: ${error.message}` };
+  }
+}
+
 /** The worker could not be reached at all (down, wrong URL, timed out). */
-export function isWorkerUnreachable(error: unknown): boolean {
-  return error instanceof TRPCClientError && error.data === undefined && !(error.cause instanceof TRPCClientError) && isNetworkFailure(error.cause);
+function isWorkerUnreachable(error: TRPCClientError<WorkerRouter>): boolean {
+  return error.data === undefined && isNetworkFailure(error.cause);
 }
 
 function isNetworkFailure(cause: unknown): boolean {

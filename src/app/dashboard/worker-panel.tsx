@@ -1,11 +1,10 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useEffect, useState } from "react";
 
-import { isWorkerUnreachable } from "~/lib/worker-client";
+import { explainWorkerFailure } from "~/lib/worker-client";
 import { api } from "~/trpc/react";
 import { useWorkerClient } from "~/trpc/worker";
 import type { WorkerRouter } from "~/worker/router";
@@ -122,14 +121,7 @@ function Countdown({ until }: { until: number }) {
 
 /** The browser's own call failed: say why in words. */
 function describeDirectError(error: unknown, workerUrl: string): string {
-  if (isWorkerUnreachable(error)) return `Worker unavailable: nothing answered at ${workerUrl}. Is the worker running?`;
-  if (error instanceof TRPCClientError) {
-    const data = (error as TRPCClientError<WorkerRouter>).data;
-    if (data?.code === "UNAUTHORIZED") return `The worker refused the token (${data.reason ?? "unknown reason"}).`;
-    if (data?.code === "SERVICE_UNAVAILABLE") return `Worker unavailable: ${error.message}`;
-    return error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
+  return explainWorkerFailure(error, workerUrl)?.message ?? (error instanceof Error ? error.message : String(error));
 }
 
 function TextStatsCard() {
