@@ -14,6 +14,7 @@ import { loadEnvOrExit } from "~/env";
 import { DEV_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from "~/server/db/embedded-postgres";
 import { migrateDeploy } from "~/server/db/migrate";
 import { loadEnvFiles } from "./load-env-files";
+import { supervise } from "./supervise";
 
 const root = process.cwd();
 
@@ -57,25 +58,7 @@ const children = [
   spawn(process.execPath, [resolveBin("tsx/cli"), "watch", "--clear-screen=false", "src/worker/main.ts"], { stdio: "inherit" }),
 ];
 
-let stopping = false;
-async function shutdown(code: number) {
-  if (stopping) return;
-  stopping = true;
-  await Promise.all(
-    children.map((child) => {
-      if (child.exitCode !== null) return null;
-      child.kill("SIGTERM");
-      return new Promise((resolve) => child.once("exit", resolve));
-    }),
-  );
-  await embedded?.stop();
-  process.exit(code);
-}
-
-process.on("SIGINT", () => void shutdown(0));
-process.on("SIGTERM", () => void shutdown(0));
-// Either process ending ends the session: a half-running stack is confusing.
-for (const child of children) child.on("exit", (code) => void shutdown(code ?? 0));
+supervise(children, async () => embedded?.stop());
 
 function redact(url: string): string {
   try {
