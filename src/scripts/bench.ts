@@ -2,31 +2,25 @@
  * `npm run bench`: how fast the worker answers `whoami`, next to a bare
  * node:http server (the ceiling on this machine) and through the web tier.
  * Starts its own stack on free ports — a database (DATABASE_URL, or a fresh
- * embedded PGlite), a production build under `next start`, the worker — signs
- * up a user, measures, prints one table and stops everything it started.
+ * embedded PGlite), the production build of the web tier and of the worker —
+ * signs up a user, measures, prints one table and stops everything it started.
  *
- *   npm run bench                 # builds the web tier first
- *   npm run bench -- --no-build   # reuses .next when it holds a build
+ *   npm run bench                 # runs `npm run build` first
+ *   npm run bench -- --no-build   # reuses the last build
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
-import { createRequire } from "node:module";
-import { createServer, type AddressInfo, type Server } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 
 import autocannon from "autocannon";
 
 import { startEmbeddedPostgres } from "~/server/db/embedded-postgres";
 import { migrateDeploy } from "~/server/db/migrate";
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const NEXT_BIN = createRequire(import.meta.url).resolve("next/dist/bin/next");
+import { BUILD_OUTPUT } from "./build-output";
+import { buildProduction, builtWebTier, builtWorker, ChildService, freePorts, ROOT } from "./services";
 
 /** Throughput runs (a) and (b): the same settings for both. */
 const LOAD = { connections: 50, warmupSeconds: 3, seconds: 10 };
@@ -39,12 +33,6 @@ const TARGET = { ratio: 0.85, overheadMs: 2, mints: 1 };
 const TICKS_PER_SECOND = 100;
 
 type Headers = Record<string, string>;
-
-interface Service {
-  name: string;
-  child: ChildProcess;
-  logFile: string;
-}
 
 // Undone last-in first-out: servers stop before the database they use, the
 // database before its directory is removed.
@@ -87,44 +75,36 @@ async function main(): Promise<void> {
   process.stdout.write(await migrateDeploy(databaseUrl));
 
   const webEnv: Headers = {
-    NODE_ENV: "production",
-    NEXT_TELEMETRY_DISABLED: "1",
     LOG_LEVEL: "info",
     DATABASE_URL: databaseUrl,
     BETTER_AUTH_SECRET: randomBytes(32).toString("base64"),
   };
-  await buildWebTier(webEnv);
+  await build();
 
   const [webPort, workerPort, barePort] = await freePorts(3);
   const webUrl = `http://127.0.0.1:${webPort}`;
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const bareUrl = `http://127.0.0.1:${barePort}`;
 
-  const web = await startService(
-    "web",
-    [NEXT_BIN, "start", "-p", String(webPort), "-H", "127.0.0.1"],
-    { ...webEnv, BETTER_AUTH_URL: webUrl, WORKER_URL: workerUrl },
-    `${webUrl}/sign-in`,
+  const web = await start(
+    builtWebTier({ port: webPort!, env: { ...webEnv, BETTER_AUTH_URL: webUrl, WORKER_URL: workerUrl }, logFile: logFile("web") }),
   );
   // Logs a line per request at info, as deployed; into a file, so the pipe never fills.
-  const worker = await startService(
-    "worker",
-    ["--import", "tsx", "src/worker/main.ts"],
-    { NODE_ENV: "production", LOG_LEVEL: "info", WORKER_HOST: "127.0.0.1", WORKER_PORT: String(workerPort), BETTER_AUTH_URL: webUrl },
-    `${workerUrl}/readyz`,
-  );
+  const worker = await start(builtWorker({ port: workerPort!, env: { LOG_LEVEL: "info", BETTER_AUTH_URL: webUrl }, logFile: logFile("worker") }));
 
   const user = await signUp(webUrl, "load");
   const bearer: Headers = { authorization: `Bearer ${await workerToken(webUrl, user.cookie)}` };
   const whoamiUrl = `${workerUrl}/trpc/whoami`;
   const whoamiBody = await fetchOk(whoamiUrl, bearer);
-  const bare = await startService(
-    "bare",
-    ["--import", "tsx", "src/scripts/bench-bare.ts"],
-    { NODE_ENV: "production", BENCH_BARE_PORT: String(barePort), BENCH_BARE_BODY: whoamiBody },
-    `${bareUrl}/trpc/whoami`,
+  const bare = await start(
+    new ChildService({
+      name: "bare",
+      args: ["--import", "tsx", "src/scripts/bench-bare.ts"],
+      env: { NODE_ENV: "production", BENCH_BARE_PORT: String(barePort), BENCH_BARE_BODY: whoamiBody },
+      readyUrl: `${bareUrl}/trpc/whoami`,
+      logFile: logFile("bare"),
+    }),
   );
-
   console.log(`\n(a) worker whoami under load…`);
   const workerLoad = await load(whoamiUrl, bearer, worker);
   console.log(`(b) bare node:http under load…`);
@@ -153,105 +133,36 @@ async function database(): Promise<string> {
   return embedded.url;
 }
 
-async function buildWebTier(env: Headers): Promise<void> {
-  const buildIdFile = path.join(ROOT, ".next", "BUILD_ID");
+/** `npm run build`, unless --no-build was given and a build is there. */
+async function build(): Promise<void> {
+  const outputs = [BUILD_OUTPUT.webServer, BUILD_OUTPUT.worker];
   if (process.argv.includes("--no-build")) {
-    if (existsSync(buildIdFile)) {
-      console.log(`Web build: skipped (--no-build), using the existing .next build ${readFileSync(buildIdFile, "utf8").trim()}`);
+    if (outputs.every((file) => existsSync(path.join(ROOT, file)))) {
+      const buildId = readFileSync(path.join(ROOT, ".next/BUILD_ID"), "utf8").trim();
+      console.log(`Build: skipped (--no-build), using the existing build ${buildId}`);
       return;
     }
-    console.log("Web build: --no-build given, but .next/BUILD_ID is missing, so building");
+    console.log(`Build: --no-build given, but ${outputs.join(" or ")} is missing, so building`);
   }
-  console.log("Web build: next build (production)…");
+  console.log("Build: npm run build…");
   const started = performance.now();
-  const build = spawnLogged("build", [NEXT_BIN, "build"], env);
-  const code = await new Promise<number | null>((resolve) => build.child.once("exit", resolve));
-  if (code !== 0) throw new Error(`next build failed (exit ${String(code)}):\n${await tail(build.logFile)}`);
-  console.log(`Web build: done in ${seconds(performance.now() - started)}`);
+  await buildProduction({}, logFile("build"));
+  console.log(`Build: done in ${seconds(performance.now() - started)}`);
 }
 
-/** `node <args>` in its own process group, output to a log file in the work directory. */
-function spawnLogged(name: string, args: string[], env: Headers): Service {
+function logFile(name: string): string {
+  return path.join(workDir, `${name}.log`);
+}
+
+/** Starts `service`, to be stopped by the cleanup. */
+async function start(service: ChildService): Promise<ChildService> {
   // Interrupted: anything started now would outlive the cleanup.
-  if (cleaning) throw new Error(`not starting ${name}: stopping`);
-  const logFile = path.join(workDir, `${name}.log`);
-  const fd = openSync(logFile, "w");
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", fd, fd],
-    // A group of its own, so stopping it also stops whatever it forked.
-    detached: true,
-  });
-  closeSync(fd);
-  cleanups.push(() => stopGroup(child));
-  return { name, child, logFile };
-}
-
-async function startService(name: string, args: string[], env: Headers, readyUrl: string): Promise<Service> {
-  const service = spawnLogged(name, args, env);
+  if (cleaning) throw new Error(`not starting ${service.spec.name}: stopping`);
+  cleanups.push(() => service.stop());
   const started = performance.now();
-  await waitReady(service, readyUrl, 60_000);
-  console.log(`Started ${name} (pid ${String(service.child.pid)}), ready at ${readyUrl} in ${seconds(performance.now() - started)}`);
+  await service.start();
+  console.log(`Started ${service.spec.name} (pid ${String(service.pid)}), ready at ${service.spec.readyUrl} in ${seconds(performance.now() - started)}`);
   return service;
-}
-
-async function waitReady(service: Service, url: string, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (hasExited(service.child)) throw new Error(`${service.name} exited before it was ready:\n${await tail(service.logFile)}`);
-    const status = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
-      async (res) => {
-        await res.arrayBuffer();
-        return res.status;
-      },
-      () => 0,
-    );
-    if (status === 200) return;
-    if (performance.now() > deadline) {
-      throw new Error(`${service.name} not ready at ${url} after ${seconds(timeoutMs)} (last: ${status || "no answer"}):\n${await tail(service.logFile)}`);
-    }
-    await sleep(250);
-  }
-}
-
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (hasExited(child)) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // Already gone.
-    }
-  };
-  signalGroup("SIGTERM");
-  const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-  if (!stopped) {
-    signalGroup("SIGKILL");
-    await exited;
-  }
-}
-
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-/** Ports the OS has free now; all held at once so no two are the same. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((resolve, reject) => {
-          const server = createServer();
-          server.once("error", reject).listen(0, "127.0.0.1", () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }
 
 async function signUp(webUrl: string, label: string): Promise<{ cookie: string; userId: string }> {
@@ -310,10 +221,10 @@ interface LoadResult {
   cpu: CpuShares;
 }
 
-async function load(url: string, headers: Headers, server: Service): Promise<LoadResult> {
+async function load(url: string, headers: Headers, server: ChildService): Promise<LoadResult> {
   const options = { url, headers, connections: LOAD.connections };
   await autocannon({ ...options, duration: LOAD.warmupSeconds });
-  const before = sampleCpu(server.child.pid);
+  const before = sampleCpu(server.pid);
   const run = autocannon({ ...options, duration: LOAD.seconds });
   // autocannon's own histogram keeps whole milliseconds, too coarse below 1 ms.
   const latencies: number[] = [];
@@ -325,7 +236,7 @@ async function load(url: string, headers: Headers, server: Service): Promise<Loa
     reqPerSec: result.requests.average,
     ...percentiles(latencies),
     failed: result.non2xx + result.errors,
-    cpu: cpuShares(before, sampleCpu(server.child.pid)),
+    cpu: cpuShares(before, sampleCpu(server.pid)),
   };
 }
 
@@ -439,10 +350,10 @@ function percentiles(values: number[]): { p50: number; p99: number } {
 }
 
 /** A new user's session makes the calls; the web tier's log says how often it minted for that user. */
-async function mintsForOneSession(webUrl: string, web: Service): Promise<{ count: number; failed: number }> {
+async function mintsForOneSession(webUrl: string, web: ChildService): Promise<{ count: number; failed: number }> {
   const user = await signUp(webUrl, "mints");
   const { failed } = await callRepeatedly(`${webUrl}/api/trpc/worker.whoami`, { cookie: user.cookie }, MINT_CHECK);
-  const count = (await readFile(web.logFile, "utf8"))
+  const count = (await web.logs())
     .split("\n")
     .filter((line) => line.startsWith("{") && isMintFor(line, user.userId)).length;
   return { count, failed };
@@ -534,11 +445,6 @@ function percent(share: number | undefined): string {
 
 function seconds(milliseconds: number): string {
   return `${(milliseconds / 1000).toFixed(1)} s`;
-}
-
-async function tail(file: string, lines = 30): Promise<string> {
-  const text = await readFile(file, "utf8").catch(() => "");
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
 function messageOf(error: unknown): string {

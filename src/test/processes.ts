@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 
 import { toNodeHandler } from "better-auth/node";
 
+import { freePorts } from "~/scripts/services";
 import type { Auth } from "~/server/auth";
 
 /**
@@ -69,9 +70,6 @@ export async function serveAuth(auth: Auth): Promise<{ url: string; close: () =>
 
 /** A port nothing listens on right now. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const [port] = await freePorts(1);
+  return port!;
 }

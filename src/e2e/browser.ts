@@ -1,0 +1,63 @@
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+
+import { chromium, type Browser, type Page } from "playwright-core";
+
+// Debian's Chromium, never a downloaded browser (this project's machines
+// cannot download one, and CI installs this one with apt).
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (\`apt-get install -y chromium\`) or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/**
+ * Runs a browser test as named steps with a screenshot after each, so a
+ * failure shows the way there as well as where it broke. The screenshots are
+ * kept in `dir` only when a step fails.
+ */
+export class Steps {
+  private count = 0;
+  private failed = false;
+
+  constructor(
+    private readonly page: Page,
+    readonly dir: string,
+  ) {}
+
+  async run<T>(name: string, action: () => Promise<T>): Promise<T> {
+    const file = `${String(++this.count).padStart(2, "0")}-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`;
+    await mkdir(this.dir, { recursive: true });
+    try {
+      const result = await action();
+      await this.page.screenshot({ path: path.join(this.dir, `${file}.png`), fullPage: true });
+      return result;
+    } catch (error) {
+      this.failed = true;
+      await this.page.screenshot({ path: path.join(this.dir, `${file}-FAILED.png`), fullPage: true }).catch(() => undefined);
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`step "${name}" failed (screenshots in ${path.relative(process.cwd(), this.dir)}): ${message}`, { cause: error });
+    }
+  }
+
+  /** Removes the screenshots of a run that passed. */
+  async finish(): Promise<void> {
+    if (!this.failed) await rm(this.dir, { recursive: true, force: true });
+  }
+}

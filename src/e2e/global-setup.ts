@@ -1,0 +1,51 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+import type { TestProject } from "vitest/node";
+
+import { buildProduction } from "~/scripts/services";
+import { findTestServer } from "~/test/database";
+import { E2E_OUTPUT } from "./stack";
+
+/** Secret values the build saw; none may reach what browsers download. */
+export interface BuildCanaries {
+  secret: string;
+  databasePassword: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    canaries: BuildCanaries;
+    /** Where e2e files make fresh databases ("" = embedded PGlite). */
+    testServerUrl: string;
+  }
+}
+
+// The whole suite runs against one production build, made here with secrets
+// in its environment that the bundle scan then looks for. E2E_REUSE_BUILD=1
+// skips the build when this suite made the last one (its canaries are known).
+export default async function setup(project: TestProject) {
+  mkdirSync(E2E_OUTPUT, { recursive: true });
+  const record = path.join(E2E_OUTPUT, "build.json");
+  let canaries: BuildCanaries;
+  if (process.env.E2E_REUSE_BUILD === "1" && existsSync(record)) {
+    canaries = JSON.parse(readFileSync(record, "utf8")) as BuildCanaries;
+    console.log("e2e: reusing the last e2e build (E2E_REUSE_BUILD=1)");
+  } else {
+    canaries = { secret: `canary-secret-${randomBytes(16).toString("hex")}`, databasePassword: `canary-pw-${randomBytes(12).toString("hex")}` };
+    console.log("e2e: npm run build…");
+    const started = performance.now();
+    await buildProduction(
+      {
+        BETTER_AUTH_SECRET: canaries.secret,
+        DATABASE_URL: `postgresql://app:${canaries.databasePassword}@db.invalid:5432/app`,
+      },
+      path.join(E2E_OUTPUT, "build.log"),
+    );
+    writeFileSync(record, JSON.stringify(canaries));
+    console.log(`e2e: built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  project.provide("canaries", canaries);
+  project.provide("testServerUrl", (await findTestServer()) ?? "");
+}

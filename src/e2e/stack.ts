@@ -1,0 +1,70 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+
+import { inject } from "vitest";
+
+import { migrateDeploy } from "~/server/db/migrate";
+import { builtWebTier, builtWorker, freePorts, ROOT, type ChildService } from "~/scripts/services";
+import { createTestDatabase, type TestDatabase } from "~/test/database";
+
+/** Screenshots and server logs of e2e runs (git-ignored). */
+export const E2E_OUTPUT = path.join(ROOT, "test-results/e2e");
+
+export interface Stack {
+  webUrl: string;
+  /** Where the web tier's server reaches the worker (WORKER_URL). */
+  workerUrl: string;
+  /** Where the browser reaches it (NEXT_PUBLIC_WORKER_URL): another name for the same server, as in compose. */
+  browserWorkerUrl: string;
+  web: ChildService;
+  worker: ChildService;
+  database: TestDatabase;
+  stop(): Promise<void>;
+}
+
+/**
+ * The production build on a brand-new database, deployed the way the compose
+ * file does it: migrations first, then the web tier, then the worker (which
+ * fetches the web tier's keys). Logs go to test-results/e2e/<name>-*.log.
+ */
+export async function startStack(name: string): Promise<Stack> {
+  mkdirSync(E2E_OUTPUT, { recursive: true });
+  const database = await createTestDatabase(inject("testServerUrl") || undefined);
+  const services: ChildService[] = [];
+  const stop = async () => {
+    for (const service of [...services].reverse()) await service.stop();
+    await database.drop();
+  };
+  try {
+    await migrateDeploy(database.url);
+    const [webPort, workerPort] = await freePorts(2);
+    const webUrl = `http://127.0.0.1:${webPort}`;
+    const workerUrl = `http://127.0.0.1:${workerPort}`;
+    const browserWorkerUrl = `http://localhost:${workerPort}`;
+    const web = builtWebTier({
+      port: webPort!,
+      env: {
+        DATABASE_URL: database.url,
+        BETTER_AUTH_SECRET: inject("canaries").secret,
+        BETTER_AUTH_URL: webUrl,
+        WORKER_URL: workerUrl,
+        NEXT_PUBLIC_WORKER_URL: browserWorkerUrl,
+        LOG_LEVEL: "info",
+      },
+      logFile: path.join(E2E_OUTPUT, `${name}-web.log`),
+    });
+    services.push(web);
+    await web.start();
+    const worker = builtWorker({
+      port: workerPort!,
+      env: { BETTER_AUTH_URL: webUrl, LOG_LEVEL: "info" },
+      logFile: path.join(E2E_OUTPUT, `${name}-worker.log`),
+    });
+    services.push(worker);
+    await worker.start();
+    return { webUrl, workerUrl, browserWorkerUrl, web, worker, database, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

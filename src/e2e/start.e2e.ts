@@ -1,0 +1,69 @@
+import path from "node:path";
+
+import pg from "pg";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { inject } from "vitest";
+
+import { BUILD_OUTPUT } from "~/scripts/build-output";
+import { ChildService, freePorts } from "~/scripts/services";
+import { createTestDatabase, type TestDatabase } from "~/test/database";
+import { E2E_OUTPUT } from "./stack";
+
+// `npm start` runs both built processes and nothing else: in particular it
+// does not migrate (that is the compose `migrate` step, or `npm run db:deploy`).
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase(inject("testServerUrl") || undefined);
+});
+
+afterAll(async () => {
+  await database?.drop();
+});
+
+test("npm start serves the web tier and the worker, migrates nothing, and stops both on SIGTERM", async () => {
+  const [webPort, workerPort] = await freePorts(2);
+  const webUrl = `http://127.0.0.1:${webPort}`;
+  const launcher = new ChildService({
+    name: "npm start",
+    args: [BUILD_OUTPUT.launcher],
+    env: {
+      DATABASE_URL: database.url,
+      BETTER_AUTH_SECRET: inject("canaries").secret,
+      BETTER_AUTH_URL: webUrl,
+      PORT: String(webPort),
+      WEB_HOST: "127.0.0.1",
+      WORKER_PORT: String(workerPort),
+      WORKER_HOST: "127.0.0.1",
+      WORKER_URL: `http://127.0.0.1:${workerPort}`,
+    },
+    readyUrl: `${webUrl}/api/healthz`,
+    logFile: path.join(E2E_OUTPUT, "start.log"),
+  });
+  try {
+    await launcher.start();
+    const workerHealth = await fetch(`http://127.0.0.1:${workerPort}/healthz`);
+    expect(workerHealth.status).toBe(200);
+    const signIn = await fetch(`${webUrl}/sign-in`);
+    expect(signIn.status).toBe(200);
+    expect(await tablesOf(database.url)).toEqual([]);
+  } finally {
+    expect(await launcher.stop()).toBe(0);
+  }
+  // Both children went with it: nothing answers on either port any more.
+  for (const url of [`${webUrl}/api/healthz`, `http://127.0.0.1:${workerPort}/healthz`]) {
+    await expect(fetch(url)).rejects.toThrow();
+  }
+});
+
+async function tablesOf(databaseUrl: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'");
+    return rows.map((row) => row.name);
+  } finally {
+    await client.end();
+  }
+}
