@@ -5,7 +5,7 @@ const config = [
   ...nextVitals,
   ...nextTs,
   {
-    ignores: [".next/**", ".data/**", "node_modules/**", "src/server/db/generated/**", "next-env.d.ts"],
+    ignores: [".next/**", ".data/**", "dist/**", "test-results/**", "node_modules/**", "src/server/db/generated/**", "next-env.d.ts"],
   },
 ];
 

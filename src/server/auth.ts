@@ -43,6 +43,23 @@ export function createAuth({ db, secret, baseURL, workerTokenTtl, keyRotationInt
     // Better Auth only enables this in production by default; the dev server
     // should refuse password guessing the same way.
     rateLimit: { enabled: true, window: 60, max: 100 },
+    advanced: {
+      // Better Auth skips its Origin and CSRF checks when NODE_ENV is "test"
+      // (create-context: skipOriginCheck defaults to isTest()). Pinned on so
+      // the test suite exercises the checks production runs.
+      disableOriginCheck: false,
+      disableCSRFCheck: false,
+      ipAddress: {
+        // The client IP keys the rate limiter. x-forwarded-for only: a reverse
+        // proxy sets it, and without one Next.js fills it from the socket, but
+        // only when the client sent none (`??=` in base-server.js), so without
+        // a proxy that overwrites it a client can pick its own IP (README,
+        // Security). Pinned so an upgrade cannot start trusting headers nothing
+        // here sets (cf-connecting-ip, x-real-ip). Better Auth believes a
+        // single value only; behind chained proxies, set trustedProxies.
+        ipAddressHeaders: ["x-forwarded-for"],
+      },
+    },
     // The jwt plugin's own GET /token would mint tokens outside the exchange
     // procedure (auth.workerToken), with other claims: it stays off.
     disabledPaths: ["/token"],

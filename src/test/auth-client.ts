@@ -1,45 +1,100 @@
 import { randomBytes } from "node:crypto";
 
-import { auth } from "~/server/auth";
+import { auth as appAuth, type Auth } from "~/server/auth";
 
-const origin = "http://localhost:3000";
+/** Where the app is served in tests: vitest.config.ts's BETTER_AUTH_URL. */
+export const appOrigin = "http://localhost:3000";
+
+export interface TestResponse {
+  status: number;
+  json: Record<string, unknown> | null;
+  headers: Headers;
+}
 
 /**
  * Talks to Better Auth's HTTP handler the way the browser does (JSON body,
  * Origin header, cookies), without starting a server. Each instance is one
  * browser: its own cookie jar and client IP, so rate-limit buckets never
- * leak between tests.
+ * leak between tests. By default it is a page of the app talking to the app's
+ * own auth; `auth` and `origin` point it at another deployment.
  */
 export class TestBrowser {
   private readonly jar = new Map<string, string>();
-  private readonly ip = `10.${[1, 2, 3].map(() => randomBytes(1)[0]!).join(".")}`;
+  readonly ip = `10.${[1, 2, 3].map(() => randomBytes(1)[0]!).join(".")}`;
+  private readonly auth: Auth;
+  readonly origin: string;
+
+  constructor({ auth = appAuth, origin = appOrigin }: { auth?: Auth; origin?: string } = {}) {
+    this.auth = auth;
+    this.origin = origin;
+  }
 
   get cookie(): string {
     return [...this.jar].map(([name, value]) => `${name}=${value}`).join("; ");
   }
 
   headers(): Headers {
-    const headers = new Headers({ origin, "x-forwarded-for": this.ip });
+    const headers = new Headers({ origin: this.origin, "x-forwarded-for": this.ip });
     if (this.jar.size > 0) headers.set("cookie", this.cookie);
     return headers;
   }
 
-  async post(path: string, body: unknown = {}): Promise<{ status: number; json: Record<string, unknown> | null }> {
+  /**
+   * POSTs to /api/auth`path`: JSON, or a form for URLSearchParams. `headers`
+   * override the browser's own (e.g. another Origin); null removes one.
+   */
+  async post(
+    path: string,
+    body: unknown = {},
+    { headers: overrides = {} }: { headers?: Record<string, string | null> } = {},
+  ): Promise<TestResponse> {
     const headers = this.headers();
-    headers.set("content-type", "application/json");
-    const response = await auth.handler(
-      new Request(`${origin}/api/auth${path}`, { method: "POST", headers, body: JSON.stringify(body) }),
+    const form = body instanceof URLSearchParams;
+    if (!form) headers.set("content-type", "application/json");
+    for (const [name, value] of Object.entries(overrides)) {
+      if (value === null) headers.delete(name);
+      else headers.set(name, value);
+    }
+    const response = await this.auth.handler(
+      new Request(`${this.origin}/api/auth${path}`, {
+        method: "POST",
+        headers,
+        body: form ? body : JSON.stringify(body),
+      }),
     );
     for (const line of response.headers.getSetCookie()) {
-      const [pair = "", ...attributes] = line.split(";");
-      const [name = "", value = ""] = pair.split("=", 2).map((part) => part.trim());
-      const expired = value === "" || attributes.some((a) => /^\s*max-age=0\s*$/i.test(a));
-      if (expired) this.jar.delete(name);
+      const { name, value, attributes } = parseSetCookie(line);
+      if (value === "" || attributes["max-age"] === "0") this.jar.delete(name);
       else this.jar.set(name, value);
     }
     const text = await response.text();
-    return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : null };
+    return {
+      status: response.status,
+      json: text ? (JSON.parse(text) as Record<string, unknown>) : null,
+      headers: response.headers,
+    };
   }
+}
+
+export interface SetCookie {
+  name: string;
+  value: string;
+  /** Lower-cased attribute names; flags (HttpOnly, Secure) map to true. */
+  attributes: Record<string, string | true>;
+}
+
+/** One Set-Cookie line, read as RFC 6265 §5.2 does (names case-insensitive). */
+export function parseSetCookie(line: string): SetCookie {
+  const [pair = "", ...parts] = line.split(";");
+  // A pair without "=" is a value with an empty name (RFC 6265 §5.2 step 5).
+  const eq = pair.indexOf("=");
+  const attributes: Record<string, string | true> = {};
+  for (const part of parts) {
+    const at = part.indexOf("=");
+    const key = (at === -1 ? part : part.slice(0, at)).trim().toLowerCase();
+    if (key) attributes[key] = at === -1 ? true : part.slice(at + 1).trim();
+  }
+  return { name: eq === -1 ? "" : pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attributes };
 }
 
 export function uniqueEmail(label: string): string {
