@@ -2,15 +2,19 @@ import type { Reporter, TestModule } from "vitest/node";
 
 /**
  * Ends every run with one plain "N passed, N failed, N skipped" line, the
- * format CI reads, after Vitest's own report. A module that failed to load
- * counts as a failure, so a broken file can't pass as "0 failed".
+ * format CI reads, after Vitest's own report. A module that failed to load,
+ * or whose beforeAll threw, counts as a failure: a broken file can't pass as
+ * "0 failed".
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>) {
     const counts = { passed: 0, failed: unhandledErrors.length, skipped: 0 };
     for (const testModule of testModules) {
-      if (testModule.state() === "failed" && [...testModule.children.allTests()].length === 0) counts.failed += 1;
-      for (const test of testModule.children.allTests()) {
+      const tests = [...testModule.children.allTests()];
+      // A module that failed with no failed test of its own (it did not load,
+      // or a beforeAll threw and its tests were skipped) is a failure too.
+      if (testModule.state() === "failed" && !tests.some((test) => test.result().state === "failed")) counts.failed += 1;
+      for (const test of tests) {
         const state = test.result().state;
         if (state === "passed") counts.passed += 1;
         else if (state === "failed") counts.failed += 1;
