@@ -1,8 +1,7 @@
 import path from "node:path";
 
 import pg from "pg";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { inject } from "vitest";
+import { afterAll, beforeAll, expect, inject, test } from "vitest";
 
 import { BUILD_OUTPUT } from "~/scripts/build-output";
 import { ChildService, freePorts } from "~/scripts/services";
