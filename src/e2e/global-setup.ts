@@ -4,7 +4,7 @@ import path from "node:path";
 
 import type { TestProject } from "vitest/node";
 
-import { buildProduction } from "~/scripts/services";
+import { buildProduction, ROOT } from "~/scripts/services";
 import { findTestServer } from "~/test/database";
 import { E2E_OUTPUT } from "./stack";
 
@@ -12,6 +12,12 @@ import { E2E_OUTPUT } from "./stack";
 export interface BuildCanaries {
   secret: string;
   databasePassword: string;
+}
+
+/** Which build the suite made, and with which canaries. */
+interface BuildRecord {
+  buildId: string;
+  canaries: BuildCanaries;
 }
 
 declare module "vitest" {
@@ -24,14 +30,16 @@ declare module "vitest" {
 
 // The whole suite runs against one production build, made here with secrets
 // in its environment that the bundle scan then looks for. E2E_REUSE_BUILD=1
-// skips the build when this suite made the last one (its canaries are known).
+// skips the build when the one in .next is the last one this suite made.
 export default async function setup(project: TestProject) {
   mkdirSync(E2E_OUTPUT, { recursive: true });
   const record = path.join(E2E_OUTPUT, "build.json");
+  const buildId = path.join(ROOT, ".next/BUILD_ID");
+  const last = existsSync(record) ? (JSON.parse(readFileSync(record, "utf8")) as BuildRecord) : undefined;
   let canaries: BuildCanaries;
-  if (process.env.E2E_REUSE_BUILD === "1" && existsSync(record)) {
-    canaries = JSON.parse(readFileSync(record, "utf8")) as BuildCanaries;
-    console.log("e2e: reusing the last e2e build (E2E_REUSE_BUILD=1)");
+  if (process.env.E2E_REUSE_BUILD === "1" && last && existsSync(buildId) && readFileSync(buildId, "utf8") === last.buildId) {
+    canaries = last.canaries;
+    console.log(`e2e: reusing this suite's last build, ${last.buildId} (E2E_REUSE_BUILD=1)`);
   } else {
     canaries = { secret: `canary-secret-${randomBytes(16).toString("hex")}`, databasePassword: `canary-pw-${randomBytes(12).toString("hex")}` };
     console.log("e2e: npm run build…");
@@ -43,7 +51,7 @@ export default async function setup(project: TestProject) {
       },
       path.join(E2E_OUTPUT, "build.log"),
     );
-    writeFileSync(record, JSON.stringify(canaries));
+    writeFileSync(record, JSON.stringify({ buildId: readFileSync(buildId, "utf8"), canaries } satisfies BuildRecord));
     console.log(`e2e: built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   project.provide("canaries", canaries);

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 
 import pg from "pg";
@@ -10,6 +11,7 @@ import { E2E_OUTPUT } from "./stack";
 
 // `npm start` runs both built processes and nothing else: in particular it
 // does not migrate (that is the compose `migrate` step, or `npm run db:deploy`).
+// A worker that dies is restarted; the web tier stays up meanwhile.
 
 let database: TestDatabase;
 
@@ -21,7 +23,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-test("npm start serves the web tier and the worker, migrates nothing, and stops both on SIGTERM", async () => {
+test("npm start serves both processes, migrates nothing, restarts a dead worker, and stops both on SIGTERM", async () => {
   const [webPort, workerPort] = await freePorts(2);
   const webUrl = `http://127.0.0.1:${webPort}`;
   const launcher = new ChildService({
@@ -47,6 +49,13 @@ test("npm start serves the web tier and the worker, migrates nothing, and stops 
     const signIn = await fetch(`${webUrl}/sign-in`);
     expect(signIn.status).toBe(200);
     expect(await tablesOf(database.url)).toEqual([]);
+
+    const workerPid = Number(execFileSync("pgrep", ["-P", String(launcher.pid), "-f", "worker.mjs"], { encoding: "utf8" }).trim());
+    process.kill(workerPid, "SIGKILL");
+    await expect.poll(() => answers(`http://127.0.0.1:${workerPort}/healthz`)).toBe(false);
+    expect(await answers(`${webUrl}/api/healthz`)).toBe(true);
+    await expect.poll(() => answers(`http://127.0.0.1:${workerPort}/healthz`), { timeout: 10_000, interval: 200 }).toBe(true);
+    expect(launcher.running).toBe(true);
   } finally {
     expect(await launcher.stop()).toBe(0);
   }
@@ -55,6 +64,13 @@ test("npm start serves the web tier and the worker, migrates nothing, and stops 
     await expect(fetch(url)).rejects.toThrow();
   }
 });
+
+async function answers(url: string): Promise<boolean> {
+  return fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
+    (res) => res.ok,
+    () => false,
+  );
+}
 
 async function tablesOf(databaseUrl: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl });

@@ -53,12 +53,20 @@ try {
 }
 
 const resolveBin = createRequire(import.meta.url).resolve;
-const children = [
-  spawn(process.execPath, [resolveBin("next/dist/bin/next"), "dev", ...process.argv.slice(2)], { stdio: "inherit" }),
-  spawn(process.execPath, [resolveBin("tsx/cli"), "watch", "--clear-screen=false", "src/worker/main.ts"], { stdio: "inherit" }),
-];
-
-supervise(children, async () => embedded?.stop());
+// `tsx watch` outlives a crashing worker and restarts it on the next edit.
+supervise(
+  [
+    {
+      name: "next dev",
+      start: () => spawn(process.execPath, [resolveBin("next/dist/bin/next"), "dev", ...process.argv.slice(2)], { stdio: "inherit" }),
+    },
+    {
+      name: "worker",
+      start: () => spawn(process.execPath, [resolveBin("tsx/cli"), "watch", "--clear-screen=false", "src/worker/main.ts"], { stdio: "inherit" }),
+    },
+  ],
+  async () => embedded?.stop(),
+);
 
 function redact(url: string): string {
   try {

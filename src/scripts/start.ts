@@ -2,8 +2,9 @@
  * `npm start`: the production build of both processes, bundled by
  * `npm run build` into dist/start.mjs. Loads .env files the way `next start`
  * does, then runs the standalone web server and the bundled worker side by
- * side until Ctrl-C. It applies no migrations: run `npm run db:deploy` (or the
- * compose `migrate` service) when the schema changed.
+ * side until Ctrl-C; a worker that dies is restarted while the web tier stays
+ * up. It applies no migrations: run `npm run db:deploy` (or the compose
+ * `migrate` service) when the schema changed.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -27,17 +28,24 @@ for (const file of [webServer, worker]) {
 
 loadEnvFiles(root, "production");
 
-const children = [
-  // The standalone server listens on $PORT (default 3000) at $HOSTNAME; a
-  // shell's own HOSTNAME (the machine's name) must not narrow that down.
-  spawn(process.execPath, [webServer], {
-    stdio: "inherit",
-    env: { ...process.env, NODE_ENV: "production", HOSTNAME: process.env.WEB_HOST ?? "0.0.0.0" },
-  }),
-  spawn(process.execPath, ["--enable-source-maps", worker], {
-    stdio: "inherit",
-    env: { ...process.env, NODE_ENV: "production" },
-  }),
-];
-
-supervise(children);
+supervise([
+  {
+    name: "web",
+    // The standalone server listens on $PORT (default 3000) at $HOSTNAME; a
+    // shell's own HOSTNAME (the machine's name) must not narrow that down.
+    start: () =>
+      spawn(process.execPath, [webServer], {
+        stdio: "inherit",
+        env: { ...process.env, NODE_ENV: "production", HOSTNAME: process.env.WEB_HOST ?? "0.0.0.0" },
+      }),
+  },
+  {
+    name: "worker",
+    start: () =>
+      spawn(process.execPath, ["--enable-source-maps", worker], {
+        stdio: "inherit",
+        env: { ...process.env, NODE_ENV: "production" },
+      }),
+    restart: true,
+  },
+]);
