@@ -141,3 +141,29 @@ async function userIdOf(databaseUrl: string, email: string): Promise<string> {
     await client.end();
   }
 }
+
+test("repeated wrong passwords: the sign-in form says how long to wait", async () => {
+  const steps = new Steps(page, path.join(E2E_OUTPUT, `sign-in-limit-${new Date().toISOString().replace(/[:.]/g, "-")}`));
+  await page.goto(`${stack.webUrl}/sign-in`);
+  const messages: string[] = [];
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    messages.push(
+      await steps.run(`wrong password, attempt ${attempt}`, async () => {
+        await page.fill('input[name="email"]', "nobody@example.com");
+        await page.fill('input[name="password"]', `wrong password ${attempt}`);
+        const [response] = await Promise.all([
+          page.waitForResponse((res) => new URL(res.url()).pathname === "/api/auth/sign-in/email"),
+          page.click('button[type="submit"]'),
+        ]);
+        expect(response.status()).toBe(attempt < 4 ? 401 : 429);
+        // Next.js's route announcer is an alert too: pick the form's.
+        const alert = page.getByRole("alert").filter({ hasText: attempt < 4 ? "Invalid" : "Too many" });
+        await alert.waitFor();
+        return (await alert.textContent()) ?? "";
+      }),
+    );
+  }
+  expect(messages.slice(0, 3)).toEqual(Array(3).fill("Invalid email or password"));
+  expect(messages[3]).toMatch(/^Too many attempts\. Try again in (10|9) seconds\.$/);
+  await steps.finish();
+});

@@ -19,9 +19,17 @@ const clearer: Record<string, string> = {
   PASSWORD_TOO_SHORT: `Password too short: use at least ${String(MIN_PASSWORD_LENGTH)} characters.`,
 };
 
-/** Better Auth answers with a code and a message; show words, never a blank failure. */
-function describe(error: { code?: string; message?: string; status: number; statusText: string }): string {
-  if (error.status === 429) return "Too many attempts. Wait a minute and try again.";
+/**
+ * Better Auth answers with a code and a message; show words, never a blank
+ * failure. A rate-limited attempt says how long to wait (X-Retry-After).
+ */
+function describe(error: { code?: string; message?: string; status: number; statusText: string }, retryAfter: string | null): string {
+  if (error.status === 429) {
+    const seconds = Number(retryAfter);
+    return seconds > 0
+      ? `Too many attempts. Try again in ${String(seconds)} second${seconds === 1 ? "" : "s"}.`
+      : "Too many attempts. Wait a moment and try again.";
+  }
   return (
     (error.code && clearer[error.code]) ||
     error.message ||
@@ -43,13 +51,15 @@ export function AuthForm({ mode }: { mode: Mode }) {
     const password = String(form.get("password") ?? "");
     setPending(true);
     setError(null);
+    let retryAfter: string | null = null;
+    const fetchOptions = { onError: ({ response }: { response: Response }) => void (retryAfter = response.headers.get("x-retry-after")) };
     try {
       const { error: failure } =
         mode === "sign-up"
-          ? await authClient.signUp.email({ name: String(form.get("name") ?? ""), email, password })
-          : await authClient.signIn.email({ email, password });
+          ? await authClient.signUp.email({ name: String(form.get("name") ?? ""), email, password }, fetchOptions)
+          : await authClient.signIn.email({ email, password }, fetchOptions);
       if (failure) {
-        setError(describe(failure));
+        setError(describe(failure, retryAfter));
         return;
       }
       router.push("/dashboard");
