@@ -5,7 +5,7 @@
 #   worker   the worker bundle, no node_modules     (node worker.mjs, port 4000)
 #   migrate  `prisma migrate deploy`, then exits    (run before web and worker)
 # Nothing secret is read at build time: every image is configured by its
-# environment when it starts. src/test/docker.test.ts lints this file.
+# environment when it starts. src/test/dockerfile.test.ts lints this file.
 
 ARG NODE_VERSION=24
 

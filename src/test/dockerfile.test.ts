@@ -1,0 +1,153 @@
+/**
+ * The Dockerfile and .dockerignore, checked without a Docker engine by the
+ * linter in dockerfile-lint.ts (which these tests also check can fail).
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+import { BUILD_OUTPUT } from "~/scripts/build-output";
+import { migratePackageJson } from "../../prisma/engine/migrate-package.mjs";
+import { dockerignoreMatcher, lintDockerfile, originOf, parseDockerfile, repoLintContext } from "./dockerfile-lint";
+
+const root = path.resolve(".");
+const dockerfileText = readFileSync(path.join(root, "Dockerfile"), "utf8");
+const engineSource = readFileSync(path.join(root, "prisma/engine/schema-engine-wasm.mjs"), "utf8");
+const packageJson = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+const repoContext = repoLintContext(root);
+const { ignored } = repoContext;
+
+const dockerfile = parseDockerfile(dockerfileText);
+const stageNamed = (name: string) => dockerfile.stages.find((stage) => stage.name === name);
+
+describe("Dockerfile", () => {
+  it("passes the lint: sources, scripts, stages and started files all check out", () => {
+    expect(lintDockerfile(dockerfileText, repoContext)).toEqual([]);
+  });
+
+  it("builds the three images from the official Node LTS slim image", () => {
+    expect(dockerfileText).toMatch(/^ARG NODE_VERSION=24$/m);
+    expect(dockerfile.stages[0]?.base).toBe("node:${NODE_VERSION}-bookworm-slim");
+    expect(dockerfile.stages.map((stage) => stage.name)).toEqual(
+      expect.arrayContaining(["deps", "build", "migrate-deps", "web", "worker", "migrate"]),
+    );
+    expect(dockerfile.stages.every((stage) => stage.env.NEXT_TELEMETRY_DISABLED === "1")).toBe(true);
+  });
+
+  it("starts each image's file from where the build puts it", () => {
+    const origin = (stage: string, file: string) => originOf(dockerfile.stages, stageNamed(stage)!, file, repoContext);
+    const { workdir } = stageNamed("web")!;
+    expect(origin("web", path.posix.join(workdir, "server.js"))).toMatch(`build output ${BUILD_OUTPUT.webServer}`);
+    // The standalone server serves the static assets the build copied beside it.
+    expect(origin("web", path.posix.join(workdir, ".next/static"))).toMatch(`build output ${BUILD_OUTPUT.webStatic}`);
+    expect(origin("worker", path.posix.join(workdir, "worker.mjs"))).toMatch(`build output ${BUILD_OUTPUT.worker}`);
+    expect(origin("migrate", path.posix.join(workdir, "node_modules/prisma/build/index.js"))).toMatch(
+      "node_modules/prisma/build/index.js of dependency prisma",
+    );
+    expect(origin("migrate", path.posix.join(workdir, "prisma/engine/schema-engine-wasm.mjs"))).toBe(
+      "repository file prisma/engine/schema-engine-wasm.mjs",
+    );
+  });
+
+  it("gives the migrate image the Prisma CLI and the wasm engine's imports only, at the pinned versions", () => {
+    const { dependencies } = migratePackageJson(packageJson, engineSource);
+    expect(Object.keys(dependencies)).toEqual(["@prisma/adapter-pg", "@prisma/driver-adapter-utils", "@prisma/schema-engine-wasm", "pg", "prisma"]);
+    for (const [name, version] of Object.entries(dependencies)) expect(version).toBe(packageJson.dependencies[name]);
+    // An import the project does not pin is an error, not a silent "latest".
+    expect(() => migratePackageJson({ ...packageJson, dependencies: { prisma: "7.10.1" } }, engineSource)).toThrow(
+      "@prisma/adapter-pg is imported by the schema engine but is not in package.json's dependencies",
+    );
+  });
+
+  it("runs the images as `node`, listening on all interfaces", () => {
+    for (const name of ["web", "worker", "migrate"]) expect(stageNamed(name)?.user).toBe("node");
+    expect(stageNamed("web")?.env).toMatchObject({ NODE_ENV: "production", HOSTNAME: "0.0.0.0", PORT: "3000" });
+    expect(stageNamed("worker")?.env).toMatchObject({ NODE_ENV: "production", WORKER_HOST: "0.0.0.0", WORKER_PORT: "4000" });
+    expect(stageNamed("worker")?.cmd).toEqual(["node", "--enable-source-maps", "worker.mjs"]);
+  });
+
+  it("reports each problem of a broken Dockerfile", () => {
+    const broken = [
+      "FROM node:24-bookworm-slim AS base",
+      "WORKDIR /app",
+      "COPY package.json does-not-exist.json ./",
+      "COPY node_modules/next/package.json ./",
+      "FROM base AS build",
+      "COPY . .",
+      "RUN npm ci && \\",
+      "    npm run bulid",
+      "FROM base AS web",
+      "COPY --from=biuld /app/.next/standalone ./",
+      "COPY --link --chown=node:node --from=build /app/dist/worker.mjs ./",
+      "CMD node server.js",
+      "FROM base AS worker",
+      "COPY --from=build /app/dist/worker.mjs ./",
+      "USER node",
+      'CMD ["node", "--enable-source-maps", "main.mjs"]',
+    ].join("\n");
+    const problems = lintDockerfile(broken, repoContext);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "line 3: COPY source does-not-exist.json does not exist",
+        "line 4: COPY source node_modules/next/package.json is excluded by .dockerignore",
+        "line 7: npm run bulid: package.json has no such script",
+        "line 10: --from=biuld names no earlier stage",
+        expect.stringContaining("line 11: COPY --link --chown=node:node needs numeric ids"),
+        expect.stringContaining('stage "web": CMD/ENTRYPOINT must use the exec form'),
+        expect.stringContaining('stage "worker": its command starts /app/main.mjs, which it does not copy in'),
+      ]),
+    );
+    expect(problems).toHaveLength(7);
+  });
+
+  it("traces a started file to a real build output, not just to any COPY", () => {
+    // The worker bundle renamed in the Dockerfile only: dist/worker.js is no build output.
+    const renamed = dockerfileText.replace(/dist\/worker\.mjs(?=[\s\]])/g, "dist/worker.js").replace('"worker.mjs"', '"worker.js"');
+    expect(renamed).not.toBe(dockerfileText);
+    expect(lintDockerfile(renamed, repoContext)).toEqual([
+      expect.stringContaining('stage "worker": its command starts /app/worker.js'),
+    ]);
+    // The worker bundle renamed in src/scripts/build-output.ts only.
+    const renamedOutput = {
+      ...repoContext,
+      buildOutputs: repoContext.buildOutputs.map((output) => (output === BUILD_OUTPUT.worker ? "dist/worker.js" : output)),
+    };
+    expect(lintDockerfile(dockerfileText, renamedOutput)).toEqual([
+      expect.stringContaining('stage "worker": its command starts /app/worker.mjs'),
+    ]);
+    // A script run from a package the production install leaves out.
+    const devOnly = dockerfileText.replace("node_modules/prisma/build/index.js", "node_modules/vitest/vitest.mjs");
+    expect(lintDockerfile(devOnly, repoContext)).toEqual([
+      expect.stringContaining('stage "migrate": its command starts /app/node_modules/vitest/vitest.mjs'),
+    ]);
+    // An image running as root.
+    const asRoot = dockerfileText.replace(/(FROM base AS worker[\s\S]*?)USER node\n/, "$1");
+    expect(lintDockerfile(asRoot, repoContext)).toEqual(['stage "worker": runs as root (add USER node)']);
+  });
+});
+
+describe(".dockerignore", () => {
+  it("keeps secrets, local state and host builds out of the build context", () => {
+    for (const file of [".env", ".env.local", ".env.production.local", ".data/pglite/PG_VERSION", "node_modules/next/package.json",
+      ".next/standalone/server.js", "dist/worker.mjs", "src/server/db/generated/client.ts", ".git/HEAD", "coverage/index.html"]) {
+      expect(ignored(file), file).toBe(true);
+    }
+  });
+
+  it("keeps what the image stages read", () => {
+    for (const file of ["package.json", "package-lock.json", "next.config.js", "tsconfig.json", "prisma.config.ts",
+      "prisma/schema.prisma", "prisma/engine/schema-engine-wasm.mjs", "src/scripts/build.ts", "src/app/layout.tsx"]) {
+      expect(ignored(file), file).toBe(false);
+    }
+  });
+
+  it("follows Docker's matching rules", () => {
+    const match = dockerignoreMatcher("*.log\n!keep.log\nbuild/**/tmp\n/secret\n");
+    expect(match("a.log")).toBe(true);
+    expect(match("keep.log")).toBe(false);
+    expect(match("dir/a.log")).toBe(false); // patterns are anchored at the root, unlike .gitignore
+    expect(match("build/tmp/x")).toBe(true);
+    expect(match("build/a/b/tmp")).toBe(true);
+    expect(match("secret/key")).toBe(true);
+  });
+});
