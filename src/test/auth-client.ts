@@ -18,6 +18,9 @@ export interface TestResponse {
  * leak between tests. By default it is a page of the app talking to the app's
  * own auth; `auth` and `origin` point it at another deployment.
  */
+/** The password test users sign up with. */
+export const TEST_PASSWORD = "correct horse battery";
+
 export class TestBrowser {
   private readonly jar = new Map<string, string>();
   readonly ip = `10.${[1, 2, 3].map(() => randomBytes(1)[0]!).join(".")}`;
@@ -37,6 +40,13 @@ export class TestBrowser {
     const headers = new Headers({ origin: this.origin, "x-forwarded-for": this.ip });
     if (this.jar.size > 0) headers.set("cookie", this.cookie);
     return headers;
+  }
+
+  /** Signs a new user up (and so in) in this browser; throws unless Better Auth answers 200. */
+  async signUp({ email = uniqueEmail("user"), name = "Ada Lovelace" }: { email?: string; name?: string } = {}) {
+    const result = await this.post("/sign-up/email", { name, email, password: TEST_PASSWORD });
+    if (result.status !== 200) throw new Error(`sign-up failed: HTTP ${String(result.status)} ${JSON.stringify(result.json)}`);
+    return { email, result };
   }
 
   /**

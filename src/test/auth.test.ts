@@ -5,24 +5,18 @@ import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { auth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
-import { TestBrowser, uniqueEmail } from "./auth-client";
+import { TEST_PASSWORD, TestBrowser, uniqueEmail } from "./auth-client";
 
-const password = "correct horse battery";
+const password = TEST_PASSWORD;
 
 async function meAs(browser: TestBrowser) {
   return createCaller(await createTRPCContext({ headers: browser.headers() })).session.me();
 }
 
-async function signUp(browser: TestBrowser, email = uniqueEmail("user"), name = "Ada Lovelace") {
-  const result = await browser.post("/sign-up/email", { name, email, password });
-  expect(result.status).toBe(200);
-  return email;
-}
-
 describe("email + password auth", () => {
   it("signs up, holds a session, and protectedProcedure returns that user", async () => {
     const browser = new TestBrowser();
-    const email = await signUp(browser);
+    const { email } = await browser.signUp();
 
     const me = await meAs(browser);
     expect(me.user).toMatchObject({ email, name: "Ada Lovelace" });
@@ -39,7 +33,7 @@ describe("email + password auth", () => {
   });
 
   it("rejects a duplicate email with a readable message, keeping the first account", async () => {
-    const email = await signUp(new TestBrowser());
+    const { email } = await new TestBrowser().signUp();
     const second = await new TestBrowser().post("/sign-up/email", { name: "Someone Else", email, password });
 
     expect(second.status).toBe(422);
@@ -59,7 +53,7 @@ describe("email + password auth", () => {
   });
 
   it("rejects a wrong password and accepts the right one", async () => {
-    const email = await signUp(new TestBrowser());
+    const { email } = await new TestBrowser().signUp();
     const browser = new TestBrowser();
 
     const wrong = await browser.post("/sign-in/email", { email, password: "not the password" });
@@ -73,7 +67,7 @@ describe("email + password auth", () => {
 
   it("sign-out deletes the session: neither the browser nor a replayed cookie gets back in", async () => {
     const browser = new TestBrowser();
-    await signUp(browser);
+    await browser.signUp();
     const { session } = await meAs(browser);
     const stolenCookie = browser.cookie;
 

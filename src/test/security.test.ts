@@ -5,16 +5,10 @@ import { env } from "~/env";
 import { createAuth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 import { rejectCrossSite, type CrossSiteErrorBody } from "~/server/origin-check";
-import { appOrigin, parseSetCookie, TestBrowser, uniqueEmail, type SetCookie } from "./auth-client";
+import { appOrigin, parseSetCookie, TEST_PASSWORD, TestBrowser, uniqueEmail, type SetCookie } from "./auth-client";
 
-const password = "correct horse battery";
+const password = TEST_PASSWORD;
 const evil = "https://evil.example";
-
-async function signUp(browser: TestBrowser, email = uniqueEmail("sec")) {
-  const result = await browser.post("/sign-up/email", { name: "Grace Hopper", email, password });
-  expect(result.status).toBe(200);
-  return { email, result };
-}
 
 /** The cookies that carry a session: the token and the cookie cache (possibly chunked). */
 function sessionCookies(response: { headers: Headers }): SetCookie[] {
@@ -41,7 +35,7 @@ describe("session cookies", () => {
   }
 
   it("over http://: HttpOnly, SameSite=Lax, Path=/, and not Secure (it must work on http://localhost)", async () => {
-    const { email, result: signedUp } = await signUp(new TestBrowser());
+    const { email, result: signedUp } = await new TestBrowser().signUp();
     expectSessionCookies(signedUp, { secure: false });
 
     const signedIn = await new TestBrowser().post("/sign-in/email", { email, password });
@@ -58,7 +52,7 @@ describe("session cookies", () => {
       workerTokenTtl: env().WORKER_TOKEN_TTL,
       keyGracePeriod: env().JWT_GRACE_PERIOD,
     });
-    const { email, result: signedUp } = await signUp(new TestBrowser({ auth: secureAuth, origin }));
+    const { email, result: signedUp } = await new TestBrowser({ auth: secureAuth, origin }).signUp();
     expectSessionCookies(signedUp, { secure: true });
 
     const signedIn = await new TestBrowser({ auth: secureAuth, origin }).post("/sign-in/email", { email, password });
@@ -87,7 +81,7 @@ describe("Better Auth refuses cross-origin POSTs", () => {
   });
 
   it("sign-in from another origin: 403, no session created", async () => {
-    const { email } = await signUp(new TestBrowser());
+    const { email } = await new TestBrowser().signUp();
     const sessionsBefore = await db.session.count({ where: { user: { email } } });
 
     const result = await new TestBrowser().post("/sign-in/email", { email, password }, { headers: { origin: evil } });
@@ -99,7 +93,7 @@ describe("Better Auth refuses cross-origin POSTs", () => {
   });
 
   it("a cross-site form posted to sign-in (a navigation, no cookies yet) is refused", async () => {
-    const { email } = await signUp(new TestBrowser());
+    const { email } = await new TestBrowser().signUp();
     const result = await new TestBrowser().post("/sign-in/email", new URLSearchParams({ email, password }), {
       headers: { origin: evil, "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate", "sec-fetch-dest": "document" },
     });
@@ -111,7 +105,7 @@ describe("Better Auth refuses cross-origin POSTs", () => {
 
   it("sign-out from another origin with the victim's cookie: 403, the session lives on", async () => {
     const victim = new TestBrowser();
-    const { email } = await signUp(victim);
+    const { email } = await victim.signUp();
 
     const forged = await victim.post("/sign-out", {}, { headers: { origin: evil } });
     expect(forged.status).toBe(403);
@@ -129,7 +123,7 @@ describe("Better Auth refuses cross-origin POSTs", () => {
     ['Origin "null" (sandboxed frame)', { origin: "null" }, "MISSING_OR_NULL_ORIGIN"],
   ])("with a session cookie, %s is refused", async (_, headers, code) => {
     const victim = new TestBrowser();
-    const { email } = await signUp(victim);
+    const { email } = await victim.signUp();
 
     const result = await victim.post("/sign-out", {}, { headers });
 
@@ -195,7 +189,7 @@ describe("the tRPC route refuses cross-site calls before any procedure runs", ()
 
   async function signedIn() {
     const browser = new TestBrowser();
-    const { email } = await signUp(browser);
+    const { email } = await browser.signUp();
     return { email, cookie: browser.cookie };
   }
 
@@ -256,7 +250,7 @@ describe("sign-in rate limit", () => {
   });
 
   it("the 4th attempt from one IP in 10 s is 429; other IPs are unaffected; after 10 s the right password works", async () => {
-    const { email } = await signUp(new TestBrowser());
+    const { email } = await new TestBrowser().signUp();
     const attacker = new TestBrowser();
     for (let attempt = 1; attempt <= 3; attempt++) {
       expect((await attacker.post("/sign-in/email", { email, password: wrong })).status, `attempt ${attempt}`).toBe(401);
@@ -288,7 +282,7 @@ describe("sign-in rate limit", () => {
     // Without trustedProxies Better Auth reads a single-value header only; a
     // chain resolves to no IP, which shares one bucket (127.0.0.1 under test
     // and dev, "no-trusted-ip" in production).
-    const { email } = await signUp(new TestBrowser());
+    const { email } = await new TestBrowser().signUp();
     const client = new TestBrowser();
     const attempt = (n: number) =>
       client.post("/sign-in/email", { email, password: wrong }, { headers: { "x-forwarded-for": `203.0.113.${n}, ${client.ip}` } });
@@ -301,7 +295,7 @@ describe("sign-in rate limit", () => {
   it("known gap: a single X-Forwarded-For is taken as sent, so without a proxy a client can rotate it", async () => {
     // Next.js fills X-Forwarded-For from the socket only when the client sent
     // none; a reverse proxy that overwrites it is what closes this gap.
-    const { email } = await signUp(new TestBrowser());
+    const { email } = await new TestBrowser().signUp();
     const client = new TestBrowser();
 
     const statuses = [];

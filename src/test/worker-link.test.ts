@@ -51,9 +51,7 @@ afterAll(async () => {
 
 async function signedIn() {
   const browser = new TestBrowser();
-  const email = uniqueEmail("link");
-  const result = await browser.post("/sign-up/email", { name: "Link Tester", email, password: "correct horse battery" });
-  expect(result.status).toBe(200);
+  const { email } = await browser.signUp({ email: uniqueEmail("link"), name: "Link Tester" });
   return { browser, email, api: await callerFor(browser.headers()) };
 }
 
