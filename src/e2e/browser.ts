@@ -4,6 +4,8 @@ import path from "node:path";
 
 import { chromium, type Browser, type Page } from "playwright-core";
 
+import { E2E_OUTPUT } from "./stack";
+
 // Debian's Chromium, never a downloaded browser (this project's machines
 // cannot download one, and CI installs this one with apt).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -30,16 +32,19 @@ export async function launchChromium(): Promise<Browser> {
 /**
  * Runs a browser test as named steps with a screenshot after each, so a
  * failure shows the way there as well as where it broke. The screenshots are
- * kept in `dir` only when a step fails.
+ * kept in test-results/e2e/<name>-<time>/ only when a step fails.
  */
 export class Steps {
   private count = 0;
   private failed = false;
+  readonly dir: string;
 
   constructor(
     private readonly page: Page,
-    readonly dir: string,
-  ) {}
+    name: string,
+  ) {
+    this.dir = path.join(E2E_OUTPUT, `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  }
 
   async run<T>(name: string, action: () => Promise<T>): Promise<T> {
     const file = `${String(++this.count).padStart(2, "0")}-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`;

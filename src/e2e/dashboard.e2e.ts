@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 
-import pg from "pg";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
+import { queryOnce } from "~/test/database";
 import { launchChromium, Steps } from "./browser";
-import { E2E_OUTPUT, startStack, type Stack } from "./stack";
+import { startStack, type Stack } from "./stack";
 
 // The whole path a user takes, in a real browser against the production build:
 // sign up, see the worker answer through the web tier and directly, lose the
@@ -34,7 +33,7 @@ afterAll(async () => {
 });
 
 test("sign up → both worker paths → worker down and back → sign out", async () => {
-  const steps = new Steps(page, path.join(E2E_OUTPUT, `dashboard-${new Date().toISOString().replace(/[:.]/g, "-")}`));
+  const steps = new Steps(page, "dashboard");
   const user = { name: "Ada Browser", email: `ada-${randomBytes(4).toString("hex")}@example.com`, password: "correct horse battery" };
   const card = (id: string) => page.getByTestId(id);
 
@@ -131,19 +130,13 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
 });
 
 async function userIdOf(databaseUrl: string, email: string): Promise<string> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ id: string }>('SELECT id FROM "user" WHERE email = $1', [email]);
-    expect(rows).toHaveLength(1);
-    return rows[0]!.id;
-  } finally {
-    await client.end();
-  }
+  const rows = await queryOnce<{ id: string }>(databaseUrl, 'SELECT id FROM "user" WHERE email = $1', [email]);
+  expect(rows).toHaveLength(1);
+  return rows[0]!.id;
 }
 
 test("repeated wrong passwords: the sign-in form says how long to wait", async () => {
-  const steps = new Steps(page, path.join(E2E_OUTPUT, `sign-in-limit-${new Date().toISOString().replace(/[:.]/g, "-")}`));
+  const steps = new Steps(page, "sign-in-limit");
   await page.goto(`${stack.webUrl}/sign-in`);
   const messages: string[] = [];
   for (let attempt = 1; attempt <= 4; attempt++) {

@@ -22,6 +22,11 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** A brand-new, empty database, where the e2e run makes them (TEST_DATABASE_URL's server, else PGlite). */
+export function createE2eDatabase(): Promise<TestDatabase> {
+  return createTestDatabase(inject("testServerUrl") || undefined);
+}
+
 /**
  * The production build on a brand-new database, deployed the way the compose
  * file does it: migrations first, then the web tier, then the worker (which
@@ -29,7 +34,7 @@ export interface Stack {
  */
 export async function startStack(name: string): Promise<Stack> {
   mkdirSync(E2E_OUTPUT, { recursive: true });
-  const database = await createTestDatabase(inject("testServerUrl") || undefined);
+  const database = await createE2eDatabase();
   const services: ChildService[] = [];
   const stop = async () => {
     for (const service of [...services].reverse()) await service.stop();

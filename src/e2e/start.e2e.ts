@@ -1,13 +1,12 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 
-import pg from "pg";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
 
 import { BUILD_OUTPUT } from "~/scripts/build-output";
-import { ChildService, freePorts } from "~/scripts/services";
-import { createTestDatabase, type TestDatabase } from "~/test/database";
-import { E2E_OUTPUT } from "./stack";
+import { ChildService, freePorts, statusOf } from "~/scripts/services";
+import { queryOnce, type TestDatabase } from "~/test/database";
+import { createE2eDatabase, E2E_OUTPUT } from "./stack";
 
 // `npm start` runs both built processes and nothing else: in particular it
 // does not migrate (that is the compose `migrate` step, or `npm run db:deploy`).
@@ -16,7 +15,7 @@ import { E2E_OUTPUT } from "./stack";
 let database: TestDatabase;
 
 beforeAll(async () => {
-  database = await createTestDatabase(inject("testServerUrl") || undefined);
+  database = await createE2eDatabase();
 });
 
 afterAll(async () => {
@@ -66,19 +65,10 @@ test("npm start serves both processes, migrates nothing, restarts a dead worker,
 });
 
 async function answers(url: string): Promise<boolean> {
-  return fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
-    (res) => res.ok,
-    () => false,
-  );
+  return (await statusOf(url)) === 200;
 }
 
 async function tablesOf(databaseUrl: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'");
-    return rows.map((row) => row.name);
-  } finally {
-    await client.end();
-  }
+  const rows = await queryOnce<{ name: string }>(databaseUrl, "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'");
+  return rows.map((row) => row.name);
 }

@@ -108,13 +108,7 @@ export class ChildService {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (!this.running) throw new Error(`${name} exited before it was ready:\n${await this.tail()}`);
-      const status = await fetch(readyUrl, { signal: AbortSignal.timeout(2_000) }).then(
-        async (res) => {
-          await res.arrayBuffer();
-          return res.status;
-        },
-        () => 0,
-      );
+      const status = await statusOf(readyUrl);
       if (status === 200) return;
       if (performance.now() > deadline) {
         throw new Error(`${name} not ready at ${readyUrl} after ${timeoutMs / 1000} s (last: ${status || "no answer"}):\n${await this.tail()}`);
@@ -149,6 +143,17 @@ export function builtWorker({ port, env, logFile }: { port: number; env: Env; lo
   });
 }
 
+/** The HTTP status `url` answers a GET with, or 0 when nothing answers within 2 s. */
+export function statusOf(url: string): Promise<number> {
+  return fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
+    async (res) => {
+      await res.arrayBuffer();
+      return res.status;
+    },
+    () => 0,
+  );
+}
+
 /** Ports the OS has free now; all held at once so no two are the same. */
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
@@ -166,7 +171,7 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-export async function tail(file: string, lines = 30): Promise<string> {
+async function tail(file: string, lines = 30): Promise<string> {
   const text = await readFile(file, "utf8").catch(() => "");
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }

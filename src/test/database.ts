@@ -33,6 +33,17 @@ export async function createTestDatabase(serverUrl: string | undefined): Promise
   return { url: embedded.url, description: "embedded PGlite (in memory)", drop: embedded.stop };
 }
 
+/** Runs one statement on a connection of its own and returns its rows. */
+export async function queryOnce<Row extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<Row>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 async function probe(url: string): Promise<string | null> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
@@ -48,22 +59,13 @@ async function probe(url: string): Promise<string | null> {
 
 async function createOnServer(serverUrl: string): Promise<TestDatabase> {
   const name = `test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE "${name}"`);
+  await queryOnce(serverUrl, `CREATE DATABASE "${name}"`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     description: `PostgreSQL database ${name} on ${url.host}`,
     // FORCE: a test that failed mid-way may still hold connections open.
-    drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop: async () => void (await queryOnce(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
   };
 }

@@ -2,12 +2,11 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 import { schemaEngineFallback } from "../../prisma.config";
 import { runPrisma } from "~/server/db/migrate";
-import { createTestDatabase, type TestDatabase } from "./database";
+import { createTestDatabase, queryOnce, type TestDatabase } from "./database";
 
 const migrationsDir = path.resolve("prisma/migrations");
 const migrationNames = readdirSync(migrationsDir, { withFileTypes: true })
@@ -56,26 +55,20 @@ describe("prisma migrate, on a fresh database", () => {
     expect(deploy.output).toContain("All migrations have been successfully applied");
     expect(deploy.code).toBe(0);
 
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{
-        migration_name: string;
-        checksum: string;
-        finished_at: Date | null;
-        applied_steps_count: number;
-        rolled_back_at: Date | null;
-      }>("SELECT migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM _prisma_migrations ORDER BY migration_name");
-      expect(rows.map((row) => row.migration_name)).toEqual(migrationNames);
-      for (const row of rows) {
-        const sql = readFileSync(path.join(migrationsDir, row.migration_name, "migration.sql"));
-        expect(row.checksum).toBe(createHash("sha256").update(sql).digest("hex"));
-        expect(row.finished_at).toBeInstanceOf(Date);
-        expect(row.rolled_back_at).toBeNull();
-        expect(row.applied_steps_count).toBe(1);
-      }
-    } finally {
-      await client.end();
+    const rows = await queryOnce<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      applied_steps_count: number;
+      rolled_back_at: Date | null;
+    }>(database.url, "SELECT migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM _prisma_migrations ORDER BY migration_name");
+    expect(rows.map((row) => row.migration_name)).toEqual(migrationNames);
+    for (const row of rows) {
+      const sql = readFileSync(path.join(migrationsDir, row.migration_name, "migration.sql"));
+      expect(row.checksum).toBe(createHash("sha256").update(sql).digest("hex"));
+      expect(row.finished_at).toBeInstanceOf(Date);
+      expect(row.rolled_back_at).toBeNull();
+      expect(row.applied_steps_count).toBe(1);
     }
   });
 
