@@ -12,10 +12,11 @@ export function requestIdFrom(value: string | null | undefined): string {
 }
 
 /**
- * A random id: a UUID, or 32 hex digits where crypto.randomUUID is missing. Browsers offer crypto.randomUUID only on https or localhost
- * and the dashboard may be served over plain http, hence the fallback; Node
- * always has it, and it is the fast path there (getRandomValues per call
- * measured at 4 µs, halving the worker's throughput).
+ * A random id: a UUID, or 32 hex digits where crypto.randomUUID is missing.
+ * Browsers offer crypto.randomUUID only on https or localhost and the
+ * dashboard may be served over plain http, hence the fallback; Node always
+ * has it, and it is the fast path there (getRandomValues per call measured at
+ * 4 µs, halving the worker's throughput).
  */
 export function newRequestId(): string {
   if (typeof crypto.randomUUID === "function") return crypto.randomUUID();

@@ -46,7 +46,7 @@ export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServe
     const { pathname } = url;
 
     const origin = req.headers.origin;
-    if (origin !== undefined && origin === corsOrigin) {
+    if (origin === corsOrigin) {
       res.setHeader("access-control-allow-origin", origin);
       res.setHeader("access-control-expose-headers", REQUEST_ID_HEADER);
     }

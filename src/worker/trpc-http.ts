@@ -126,11 +126,12 @@ async function readInputs(
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: `The request body is over ${limit} bytes.` });
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > limit) {
       // Refuse before reading; the connection is closed after the answer.
       req.resume();
-      reject(new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: `The request body is over ${limit} bytes.` }));
+      reject(tooLarge());
       return;
     }
     const chunks: Buffer[] = [];
@@ -140,7 +141,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       if (size > limit) {
         req.removeAllListeners("data");
         req.resume();
-        reject(new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: `The request body is over ${limit} bytes.` }));
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);
