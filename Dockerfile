@@ -5,7 +5,7 @@
 #   worker   the worker bundle, no node_modules     (node worker.mjs, port 4000)
 #   migrate  `prisma migrate deploy`, then exits    (run before web and worker)
 # Nothing secret is read at build time: every image is configured by its
-# environment when it starts. src/test/dockerfile.test.ts lints this file.
+# environment when it starts. tests/integration/dockerfile.test.ts lints this file.
 
 ARG NODE_VERSION=24
 
@@ -41,7 +41,7 @@ RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     npm install --omit=dev --ignore-scripts --no-audit --no-fund
 
 # `npm run build`: .next/standalone (the server, its traced node_modules and
-# static assets) and dist/worker.mjs. Paths: src/scripts/build-output.ts.
+# static assets) and dist/worker.mjs. Paths: tooling/build-output.ts.
 FROM deps AS build
 COPY . .
 RUN npm run build

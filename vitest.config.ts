@@ -1,8 +1,18 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// Two suites: `npm test` (unit and integration, against source) and
-// `npm run test:e2e` (a real browser against the production build).
+// Three suites:
+// - unit: beside the code they test (src/**, tooling/**, prisma/**), no shared database;
+// - integration: tests/integration, against one migrated database per run;
+// - e2e: tests/e2e, a real browser against the production build.
+// `npm test` runs the first two, `npm run test:e2e` the third.
+const testEnv = {
+  NODE_ENV: "test" as const,
+  BETTER_AUTH_SECRET: "test-secret-test-secret-test-secret-0123",
+  BETTER_AUTH_URL: "http://localhost:3000",
+  LOG_LEVEL: "silent",
+};
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -12,21 +22,25 @@ export default defineConfig({
     },
   },
   test: {
-    reporters: ["default", "./src/test/summary-reporter.ts"],
+    reporters: ["default", "./tests/support/summary-reporter.ts"],
     projects: [
       {
         extends: true,
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts"],
-          globalSetup: ["src/test/global-setup.ts"],
-          setupFiles: ["src/test/setup-env.ts"],
-          env: {
-            NODE_ENV: "test",
-            BETTER_AUTH_SECRET: "test-secret-test-secret-test-secret-0123",
-            BETTER_AUTH_URL: "http://localhost:3000",
-            LOG_LEVEL: "silent",
-          },
+          include: ["src/**/*.test.ts", "tooling/**/*.test.ts", "prisma/**/*.test.ts"],
+          env: testEnv,
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          globalSetup: ["tests/support/integration-setup.ts"],
+          setupFiles: ["tests/support/setup-env.ts"],
+          env: testEnv,
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },
@@ -35,9 +49,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: "e2e",
-          include: ["src/e2e/**/*.e2e.ts"],
+          include: ["tests/e2e/**/*.e2e.ts"],
           // Builds once (`npm run build`) before any file runs.
-          globalSetup: ["src/e2e/global-setup.ts"],
+          globalSetup: ["tests/e2e/global-setup.ts"],
           // Each file starts its own servers; two cores are enough for one at a time.
           fileParallelism: false,
           testTimeout: 120_000,

@@ -5,7 +5,7 @@ import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { auth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
-import { TEST_PASSWORD, TestBrowser, uniqueEmail } from "./auth-client";
+import { TEST_PASSWORD, TestBrowser, uniqueEmail } from "../support/test-browser";
 
 const password = TEST_PASSWORD;
 

@@ -7,13 +7,15 @@ import { createWorkerClient } from "~/lib/worker-client";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { auth, createAuth } from "~/server/auth";
-import { migrateDeploy } from "~/server/db/migrate";
+import { migrateDeploy } from "../../tooling/prisma-cli";
 import { createPrismaClient } from "~/server/db/prisma";
 import { workerTokenCache } from "~/server/worker-token-cache";
 import { signWorkerToken } from "~/server/worker-token";
-import { TestBrowser, uniqueEmail } from "./auth-client";
-import { createTestDatabase } from "./database";
-import { freePort, serveAuth, WorkerProcess } from "./processes";
+import { TestBrowser, uniqueEmail } from "../support/test-browser";
+import { createTestDatabase } from "../support/test-database";
+import { serveAuth } from "../support/serve-auth";
+import { sourceWorker } from "../support/source-worker";
+import { freePorts } from "../../tooling/child-service";
 
 // The web tier's tRPC (in this process) calling the worker as a real child
 // process over HTTP; the worker fetches the public keys from the web tier's
@@ -23,7 +25,7 @@ const issuer = process.env.BETTER_AUTH_URL!;
 const webOrigin = new URL(issuer).origin;
 
 let authServer: Awaited<ReturnType<typeof serveAuth>>;
-let worker: WorkerProcess;
+let worker: ReturnType<typeof sourceWorker>;
 
 function workerEnv(jwksBaseUrl: string): Record<string, string> {
   return {
@@ -36,11 +38,11 @@ function workerEnv(jwksBaseUrl: string): Record<string, string> {
 }
 
 beforeAll(async () => {
-  const port = await freePort();
+  const [port] = await freePorts(1);
   // Before anything reads src/env.ts (serving auth does).
   process.env.WORKER_URL = `http://127.0.0.1:${port}`;
   authServer = await serveAuth(auth);
-  worker = new WorkerProcess(workerEnv(authServer.url), port);
+  worker = sourceWorker({ name: "link-worker", port: port!, env: workerEnv(authServer.url) });
   await worker.start();
 });
 
@@ -176,11 +178,14 @@ describe("web tier → worker over HTTP", () => {
     await api.worker.whoami();
     await callWorkerDirectly(token);
 
-    const lines = worker.logs.split("\n").filter((line) => line.includes(requestId));
-    expect(lines).toHaveLength(1);
+    // The worker logs a request once its answer is sent: give the line a moment to land.
+    const linesWith = async (text: string) => (await worker.logs()).split("\n").filter((line) => line.includes(text));
+    await expect.poll(() => linesWith(requestId)).toHaveLength(1);
+    const lines = await linesWith(requestId);
+    const logs = await worker.logs();
     expect(JSON.parse(lines[0]!)).toMatchObject({ service: "worker", requestId, path: "/trpc/whoami", status: 200 });
-    expect(worker.logs).not.toContain(token);
-    expect(worker.logs).not.toMatch(/eyJ[\w-]+\.eyJ/); // no JWT of any kind
+    expect(logs).not.toContain(token);
+    expect(logs).not.toMatch(/eyJ[\w-]+\.eyJ/); // no JWT of any kind
   });
 });
 
@@ -190,7 +195,7 @@ describe("worker down", () => {
     await api.worker.whoami();
 
     expect(await worker.stop()).toBe(0); // SIGTERM: graceful exit
-    expect(worker.logs).toContain('"msg":"worker stopped"');
+    expect(await worker.logs()).toContain('"msg":"worker stopped"');
 
     const error = await api.worker.whoami().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCError);
@@ -210,7 +215,7 @@ describe("signing-key rotation", () => {
   let db: ReturnType<typeof createPrismaClient>;
   let dropDatabase: () => Promise<void>;
   let server: Awaited<ReturnType<typeof serveAuth>>;
-  let rotatingWorker: WorkerProcess;
+  let rotatingWorker: ReturnType<typeof sourceWorker>;
 
   beforeAll(async () => {
     const database = await createTestDatabase(inject("testServerUrl") || undefined);
@@ -226,7 +231,8 @@ describe("signing-key rotation", () => {
       keyGracePeriod: 3,
     });
     server = await serveAuth(rotating);
-    rotatingWorker = new WorkerProcess(workerEnv(server.url));
+    const [port] = await freePorts(1);
+    rotatingWorker = sourceWorker({ name: "rotating-worker", port: port!, env: workerEnv(server.url) });
     await rotatingWorker.start();
   });
 

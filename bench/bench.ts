@@ -17,10 +17,11 @@ import path from "node:path";
 
 import autocannon from "autocannon";
 
-import { startEmbeddedPostgres } from "~/server/db/embedded-postgres";
-import { migrateDeploy } from "~/server/db/migrate";
-import { BUILD_OUTPUT } from "./build-output";
-import { buildProduction, builtWebTier, builtWorker, ChildService, freePorts, ROOT } from "./services";
+import { startEmbeddedPostgres } from "../tooling/embedded-postgres";
+import { migrateDeploy } from "../tooling/prisma-cli";
+import { BUILD_OUTPUT, PROJECT_ROOT } from "../tooling/build-output";
+import { ChildService, freePorts } from "../tooling/child-service";
+import { buildProduction, builtWebTier, builtWorker } from "../tooling/production-build";
 
 /** Throughput runs (a) and (b): the same settings for both. */
 const LOAD = { connections: 50, warmupSeconds: 3, seconds: 10 };
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
   const bare = await start(
     new ChildService({
       name: "bare",
-      args: ["--import", "tsx", "src/scripts/bench-bare.ts"],
+      args: ["--import", "tsx", "bench/bare-server.ts"],
       env: { NODE_ENV: "production", BENCH_BARE_PORT: String(barePort), BENCH_BARE_BODY: whoamiBody },
       readyUrl: `${bareUrl}/trpc/whoami`,
       logFile: logFile("bare"),
@@ -137,8 +138,8 @@ async function database(): Promise<string> {
 async function build(): Promise<void> {
   const outputs = [BUILD_OUTPUT.webServer, BUILD_OUTPUT.worker];
   if (process.argv.includes("--no-build")) {
-    if (outputs.every((file) => existsSync(path.join(ROOT, file)))) {
-      const buildId = readFileSync(path.join(ROOT, ".next/BUILD_ID"), "utf8").trim();
+    if (outputs.every((file) => existsSync(path.join(PROJECT_ROOT, file)))) {
+      const buildId = readFileSync(path.join(PROJECT_ROOT, ".next/BUILD_ID"), "utf8").trim();
       console.log(`Build: skipped (--no-build), using the existing build ${buildId}`);
       return;
     }

@@ -5,8 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 import { schemaEngineFallback } from "../../prisma.config";
-import { runPrisma } from "~/server/db/migrate";
-import { createTestDatabase, queryOnce, type TestDatabase } from "./database";
+import { runPrisma } from "../../tooling/prisma-cli";
+import { createTestDatabase, queryOnce, type TestDatabase } from "../support/test-database";
 
 const migrationsDir = path.resolve("prisma/migrations");
 const migrationNames = readdirSync(migrationsDir, { withFileTypes: true })

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 
-import { startEmbeddedPostgres } from "~/server/db/embedded-postgres";
+import { startEmbeddedPostgres } from "../../tooling/embedded-postgres";
 
 export interface TestDatabase {
   url: string;

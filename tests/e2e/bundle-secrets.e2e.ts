@@ -4,7 +4,7 @@ import path from "node:path";
 
 import { expect, inject, test } from "vitest";
 
-import { ROOT } from "~/scripts/services";
+import { PROJECT_ROOT } from "../../tooling/build-output";
 
 // What browsers download — the client bundle and prerendered pages — must not
 // hold a secret the build could see, nor any private key.
@@ -39,7 +39,7 @@ async function scan(dirs: string[], secrets: string[]): Promise<string[]> {
 
 test("the built client bundle holds no secret and no private key", async () => {
   const { secret, databasePassword } = inject("canaries");
-  const dirs = SERVED.map((dir) => path.join(ROOT, dir));
+  const dirs = SERVED.map((dir) => path.join(PROJECT_ROOT, dir));
   const files = (await Promise.all(dirs.map(filesUnder))).flat();
   expect(files.filter((file) => file.endsWith(".js")).length).toBeGreaterThan(5);
   expect(await scan(dirs, [secret, databasePassword])).toEqual([]);

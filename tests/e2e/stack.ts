@@ -3,12 +3,14 @@ import path from "node:path";
 
 import { inject } from "vitest";
 
-import { migrateDeploy } from "~/server/db/migrate";
-import { builtWebTier, builtWorker, freePorts, ROOT, type ChildService } from "~/scripts/services";
-import { createTestDatabase, type TestDatabase } from "~/test/database";
+import { migrateDeploy } from "../../tooling/prisma-cli";
+import { PROJECT_ROOT } from "../../tooling/build-output";
+import { freePorts, type ChildService } from "../../tooling/child-service";
+import { builtWebTier, builtWorker } from "../../tooling/production-build";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 /** Screenshots and server logs of e2e runs (git-ignored). */
-export const E2E_OUTPUT = path.join(ROOT, "test-results/e2e");
+export const E2E_OUTPUT = path.join(PROJECT_ROOT, "test-results/e2e");
 
 export interface Stack {
   webUrl: string;

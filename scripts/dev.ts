@@ -1,24 +1,27 @@
 /**
- * `npm run dev`: the zero-setup start. Loads .env files the way Next.js does,
- * makes a dev secret if there is none, starts the embedded PostgreSQL (PGlite)
- * when DATABASE_URL is unset, applies migrations, then runs `next dev` against
- * that database and the worker (restarted on change) beside it until Ctrl-C.
+ * `npm run dev`: the zero-setup start. Loads .env files as `next dev` does
+ * (@next/env), makes a dev secret if there is none, starts the embedded
+ * PostgreSQL (PGlite) when DATABASE_URL is unset, applies migrations, then runs
+ * `next dev` against that database and the worker (restarted on change) beside
+ * it until Ctrl-C. The embedded database lives in this process, so it stays
+ * up while either child restarts.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
+import { loadEnvConfig } from "@next/env";
+
 import { loadEnvOrExit } from "~/env";
-import { DEV_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from "~/server/db/embedded-postgres";
-import { migrateDeploy } from "~/server/db/migrate";
-import { loadEnvFiles } from "./load-env-files";
-import { supervise } from "./supervise";
+import { errorMessage } from "~/lib/error-message";
+import { DEV_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from "../tooling/embedded-postgres";
+import { migrateDeploy } from "../tooling/prisma-cli";
+import { runProcesses } from "./run-processes";
 
 const root = process.cwd();
 
-loadEnvFiles(root);
+loadEnvConfig(root, true);
 
 // The two-command start must work with no configuration at all, so a machine
 // with no .env gets a random secret once, kept in .env.local (git-ignored).
@@ -47,26 +50,19 @@ const { DATABASE_URL } = loadEnvOrExit();
 try {
   process.stdout.write(await migrateDeploy(DATABASE_URL));
 } catch (error) {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(errorMessage(error));
   await embedded?.stop();
   process.exit(1);
 }
 
 const resolveBin = createRequire(import.meta.url).resolve;
-// `tsx watch` outlives a crashing worker and restarts it on the next edit.
-supervise(
-  [
-    {
-      name: "next dev",
-      start: () => spawn(process.execPath, [resolveBin("next/dist/bin/next"), "dev", ...process.argv.slice(2)], { stdio: "inherit" }),
-    },
-    {
-      name: "worker",
-      start: () => spawn(process.execPath, [resolveBin("tsx/cli"), "watch", "--clear-screen=false", "src/worker/main.ts"], { stdio: "inherit" }),
-    },
-  ],
-  async () => embedded?.stop(),
-);
+const code = await runProcesses("npm run dev", [
+  { name: "next dev", args: [resolveBin("next/dist/bin/next"), "dev", ...process.argv.slice(2)] },
+  // `tsx watch` restarts the worker when its code changes, and outlives a crash until the next edit.
+  { name: "worker", args: [resolveBin("tsx/cli"), "watch", "--clear-screen=false", "src/worker/main.ts"] },
+]);
+await embedded?.stop();
+process.exit(code);
 
 function redact(url: string): string {
   try {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { parseEnv } from "~/env";
 import { parseWorkerEnv } from "~/worker/env";
-import { parseDockerfile } from "./dockerfile-lint";
+import { parseDockerfile } from "../support/dockerfile-lint";
 
 const root = path.resolve(".");
 const composeFile = path.join(root, "docker-compose.yml");

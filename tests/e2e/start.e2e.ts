@@ -3,9 +3,9 @@ import path from "node:path";
 
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
 
-import { BUILD_OUTPUT } from "~/scripts/build-output";
-import { ChildService, freePorts, statusOf } from "~/scripts/services";
-import { queryOnce, type TestDatabase } from "~/test/database";
+import { BUILD_OUTPUT } from "../../tooling/build-output";
+import { ChildService, freePorts, statusOf } from "../../tooling/child-service";
+import { queryOnce, type TestDatabase } from "../support/test-database";
 import { createE2eDatabase, E2E_OUTPUT } from "./stack";
 
 // `npm start` runs both built processes and nothing else: in particular it

@@ -10,29 +10,27 @@ import { spawnSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { build } from "esbuild";
 
-import { BUILD_OUTPUT } from "./build-output";
+import { BUILD_OUTPUT, PROJECT_ROOT } from "../tooling/build-output";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 
-const next = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, stdio: "inherit" });
+const next = spawnSync(process.execPath, [nextBin, "build"], { cwd: PROJECT_ROOT, stdio: "inherit" });
 if (next.status !== 0) process.exit(next.status ?? 1);
 
-const staticDir = path.join(root, BUILD_OUTPUT.webStatic);
+const staticDir = path.join(PROJECT_ROOT, BUILD_OUTPUT.webStatic);
 rmSync(staticDir, { recursive: true, force: true });
-cpSync(path.join(root, ".next/static"), staticDir, { recursive: true });
+cpSync(path.join(PROJECT_ROOT, ".next/static"), staticDir, { recursive: true });
 
-rmSync(path.join(root, "dist"), { recursive: true, force: true });
+rmSync(path.join(PROJECT_ROOT, "dist"), { recursive: true, force: true });
 const started = performance.now();
 await build({
-  absWorkingDir: root,
+  absWorkingDir: PROJECT_ROOT,
   entryPoints: [
     { in: "src/worker/main.ts", out: path.basename(BUILD_OUTPUT.worker, ".mjs") },
-    { in: "src/scripts/start.ts", out: path.basename(BUILD_OUTPUT.launcher, ".mjs") },
+    { in: "scripts/start.ts", out: path.basename(BUILD_OUTPUT.launcher, ".mjs") },
   ],
   outdir: "dist",
   outExtension: { ".js": ".mjs" },

@@ -1,7 +1,7 @@
 import type { TestProject } from "vitest/node";
 
-import { migrateDeploy } from "~/server/db/migrate";
-import { createTestDatabase, findTestServer } from "./database";
+import { migrateDeploy } from "../../tooling/prisma-cli";
+import { createTestDatabase, findTestServer } from "./test-database";
 
 declare module "vitest" {
   export interface ProvidedContext {

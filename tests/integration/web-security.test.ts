@@ -5,7 +5,7 @@ import { env } from "~/env";
 import { createAuth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 import { rejectCrossSite, type CrossSiteErrorBody } from "~/server/origin-check";
-import { appOrigin, parseSetCookie, TEST_PASSWORD, TestBrowser, uniqueEmail, type SetCookie } from "./auth-client";
+import { appOrigin, parseSetCookie, TEST_PASSWORD, TestBrowser, uniqueEmail, type SetCookie } from "../support/test-browser";
 
 const password = TEST_PASSWORD;
 const evil = "https://evil.example";

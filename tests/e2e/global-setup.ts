@@ -4,8 +4,9 @@ import path from "node:path";
 
 import type { TestProject } from "vitest/node";
 
-import { buildProduction, ROOT } from "~/scripts/services";
-import { findTestServer } from "~/test/database";
+import { PROJECT_ROOT } from "../../tooling/build-output";
+import { buildProduction } from "../../tooling/production-build";
+import { findTestServer } from "../support/test-database";
 import { E2E_OUTPUT } from "./stack";
 
 /** Secret values the build saw; none may reach what browsers download. */
@@ -34,7 +35,7 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   mkdirSync(E2E_OUTPUT, { recursive: true });
   const record = path.join(E2E_OUTPUT, "build.json");
-  const buildId = path.join(ROOT, ".next/BUILD_ID");
+  const buildId = path.join(PROJECT_ROOT, ".next/BUILD_ID");
   const last = existsSync(record) ? (JSON.parse(readFileSync(record, "utf8")) as BuildRecord) : undefined;
   let canaries: BuildCanaries;
   if (process.env.E2E_REUSE_BUILD === "1" && last && existsSync(buildId) && readFileSync(buildId, "utf8") === last.buildId) {

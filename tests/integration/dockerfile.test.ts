@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-import { BUILD_OUTPUT } from "~/scripts/build-output";
+import { BUILD_OUTPUT } from "../../tooling/build-output";
 import { migratePackageJson } from "../../prisma/engine/migrate-package.mjs";
-import { dockerignoreMatcher, lintDockerfile, originOf, parseDockerfile, repoLintContext } from "./dockerfile-lint";
+import { dockerignoreMatcher, lintDockerfile, originOf, parseDockerfile, repoLintContext } from "../support/dockerfile-lint";
 
 const root = path.resolve(".");
 const dockerfileText = readFileSync(path.join(root, "Dockerfile"), "utf8");

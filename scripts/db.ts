@@ -10,17 +10,18 @@
  */
 import path from "node:path";
 
+import { loadEnvConfig } from "@next/env";
+
 import {
   DEV_DATA_DIR,
   runningEmbeddedPostgresUrl,
   startEmbeddedPostgres,
   type EmbeddedPostgres,
-} from "~/server/db/embedded-postgres";
-import { runPrisma } from "~/server/db/migrate";
-import { loadEnvFiles } from "./load-env-files";
+} from "../tooling/embedded-postgres";
+import { runPrisma } from "../tooling/prisma-cli";
 
 const args = process.argv.slice(2);
-loadEnvFiles();
+loadEnvConfig(process.cwd(), true);
 
 const started: EmbeddedPostgres[] = [];
 let databaseUrl = process.env.DATABASE_URL;

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
-import { BUILD_OUTPUT } from "~/scripts/build-output";
+import { BUILD_OUTPUT } from "../../tooling/build-output";
 import { migratePackageJson } from "../../prisma/engine/migrate-package.mjs";
 
 // ── .dockerignore ───────────────────────────────────────────────────────────

@@ -1,7 +1,12 @@
 /**
  * What `npm run build` produces and what runs it (`npm start`, the Dockerfile,
- * the end-to-end tests), relative to the project root.
+ * the e2e suite, the bench), relative to the project root.
  */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
 export const BUILD_OUTPUT = {
   /** Next.js standalone server; its static assets are copied to `webStatic`. */
   webServer: ".next/standalone/server.js",

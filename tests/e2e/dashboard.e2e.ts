@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
-import { queryOnce } from "~/test/database";
+import { queryOnce } from "../support/test-database";
 import { launchChromium, Steps } from "./browser";
 import { startStack, type Stack } from "./stack";
 

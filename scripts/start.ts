@@ -1,0 +1,44 @@
+/**
+ * `npm start`: the production build of both processes, bundled by
+ * `npm run build` into dist/start.mjs. Loads .env files as `next start` does
+ * (@next/env), then runs the standalone web server and the bundled worker
+ * until Ctrl-C or SIGTERM, restarting either if it dies. It applies no
+ * migrations: run `npm run db:deploy` (or the compose `migrate` service) when
+ * the schema changed. Behind an orchestrator, run the two files directly.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { loadEnvConfig } from "@next/env";
+
+import { BUILD_OUTPUT } from "../tooling/build-output";
+import { runProcesses } from "./run-processes";
+
+// dist/start.mjs sits one folder below the root, as this file does.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+for (const file of [BUILD_OUTPUT.webServer, BUILD_OUTPUT.worker]) {
+  if (!existsSync(path.join(root, file))) {
+    console.error(`${file} is missing: run \`npm run build\` first.`);
+    process.exit(1);
+  }
+}
+
+loadEnvConfig(root, false);
+
+const code = await runProcesses("npm start", [
+  {
+    name: "web",
+    args: [path.join(root, BUILD_OUTPUT.webServer)],
+    // The standalone server listens on $PORT (default 3000) at $HOSTNAME; a
+    // shell's own HOSTNAME (the machine's name) must not narrow that down.
+    env: { NODE_ENV: "production", HOSTNAME: process.env.WEB_HOST ?? "0.0.0.0" },
+  },
+  {
+    name: "worker",
+    args: ["--enable-source-maps", path.join(root, BUILD_OUTPUT.worker)],
+    env: { NODE_ENV: "production" },
+  },
+]);
+process.exit(code);
