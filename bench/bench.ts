@@ -17,6 +17,7 @@ import path from "node:path";
 
 import autocannon from "autocannon";
 
+import { errorMessage } from "~/lib/error-message";
 import { startEmbeddedPostgres } from "../tooling/embedded-postgres";
 import { migrateDeploy } from "../tooling/prisma-cli";
 import { BUILD_OUTPUT, PROJECT_ROOT } from "../tooling/build-output";
@@ -44,7 +45,7 @@ let interrupted = false;
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
     for (const step of cleanups.reverse()) {
-      await step().catch((error: unknown) => console.error(`cleanup: ${messageOf(error)}`));
+      await step().catch((error: unknown) => console.error(`cleanup: ${errorMessage(error)}`));
     }
   })();
   return cleaning;
@@ -66,7 +67,7 @@ try {
   await cleanUp();
   process.exit(0);
 } catch (error) {
-  if (!interrupted) console.error(`\nbench could not run: ${messageOf(error)}`);
+  if (!interrupted) console.error(`\nbench could not run: ${errorMessage(error)}`);
   await cleanUp();
   process.exit(1);
 }
@@ -446,8 +447,4 @@ function percent(share: number | undefined): string {
 
 function seconds(milliseconds: number): string {
   return `${(milliseconds / 1000).toFixed(1)} s`;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -32,7 +32,6 @@ const t = initTRPC.context<WorkerContext>().create({
 });
 
 export const createWorkerRouter = t.router;
-export const publicProcedure = t.procedure;
 
 /** Verifies the caller's token; the resolver gets `ctx.caller`. */
 export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {

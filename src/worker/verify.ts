@@ -17,6 +17,7 @@ import {
   type JWTPayload,
 } from "jose";
 
+import { errorMessage } from "~/lib/error-message";
 import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-auth";
 
 export const REJECT_REASONS = [
@@ -108,7 +109,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       return await remote!(header, token);
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
-      throw new KeysUnavailable(`Could not load the signing keys: ${error instanceof Error ? error.message : String(error)}`);
+      throw new KeysUnavailable(`Could not load the signing keys: ${errorMessage(error)}`);
     }
   };
 

@@ -4,6 +4,7 @@ import path from "node:path";
 
 import { chromium, type Browser, type Page } from "playwright-core";
 
+import { errorMessage } from "~/lib/error-message";
 import { E2E_OUTPUT } from "./stack";
 
 // Debian's Chromium, never a downloaded browser (this project's machines
@@ -56,7 +57,7 @@ export class Steps {
     } catch (error) {
       this.failed = true;
       await this.page.screenshot({ path: path.join(this.dir, `${file}-FAILED.png`), fullPage: true }).catch(() => undefined);
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       throw new Error(`step "${name}" failed (screenshots in ${path.relative(process.cwd(), this.dir)}): ${message}`, { cause: error });
     }
   }

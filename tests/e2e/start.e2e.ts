@@ -10,7 +10,7 @@ import { createE2eDatabase, E2E_OUTPUT } from "./stack";
 
 // `npm start` runs both built processes and nothing else: in particular it
 // does not migrate (that is the compose `migrate` step, or `npm run db:deploy`).
-// A worker that dies is restarted; the web tier stays up meanwhile.
+// A process that dies is restarted; the other stays up meanwhile.
 
 let database: TestDatabase;
 
@@ -22,9 +22,11 @@ afterAll(async () => {
   await database?.drop();
 });
 
-test("npm start serves both processes, migrates nothing, restarts a dead worker, and stops both on SIGTERM", async () => {
+test("npm start serves both processes, migrates nothing, restarts either one that dies, and stops both on SIGTERM", async () => {
   const [webPort, workerPort] = await freePorts(2);
   const webUrl = `http://127.0.0.1:${webPort}`;
+  const webHealth = `${webUrl}/api/healthz`;
+  const workerHealth = `http://127.0.0.1:${workerPort}/healthz`;
   const launcher = new ChildService({
     name: "npm start",
     args: [BUILD_OUTPUT.launcher],
@@ -38,31 +40,42 @@ test("npm start serves both processes, migrates nothing, restarts a dead worker,
       WORKER_HOST: "127.0.0.1",
       WORKER_URL: `http://127.0.0.1:${workerPort}`,
     },
-    readyUrl: `${webUrl}/api/healthz`,
+    readyUrl: webHealth,
     logFile: path.join(E2E_OUTPUT, "start.log"),
   });
   try {
     await launcher.start();
-    const workerHealth = await fetch(`http://127.0.0.1:${workerPort}/healthz`);
-    expect(workerHealth.status).toBe(200);
+    expect(await answers(workerHealth)).toBe(true);
     const signIn = await fetch(`${webUrl}/sign-in`);
     expect(signIn.status).toBe(200);
     expect(await tablesOf(database.url)).toEqual([]);
 
-    const workerPid = Number(execFileSync("pgrep", ["-P", String(launcher.pid), "-f", "worker.mjs"], { encoding: "utf8" }).trim());
-    process.kill(workerPid, "SIGKILL");
-    await expect.poll(() => answers(`http://127.0.0.1:${workerPort}/healthz`)).toBe(false);
-    expect(await answers(`${webUrl}/api/healthz`)).toBe(true);
-    await expect.poll(() => answers(`http://127.0.0.1:${workerPort}/healthz`), { timeout: 10_000, interval: 200 }).toBe(true);
+    // Either process that dies is started again, and the launcher says what ended it.
+    process.kill(childPid(launcher.pid!, "worker.mjs"), "SIGKILL");
+    await expect.poll(() => answers(workerHealth)).toBe(false);
+    expect(await answers(webHealth)).toBe(true);
+    await expect.poll(() => answers(workerHealth), { timeout: 10_000, interval: 200 }).toBe(true);
+    expect(await launcher.logs()).toContain("npm start: worker exited on SIGKILL; starting it again in 1 s");
+
+    process.kill(childPid(launcher.pid!, "server.js"), "SIGKILL");
+    await expect.poll(() => answers(webHealth)).toBe(false);
+    expect(await answers(workerHealth)).toBe(true);
+    await expect.poll(() => answers(webHealth), { timeout: 20_000, interval: 200 }).toBe(true);
+    expect(await launcher.logs()).toContain("npm start: web exited on SIGKILL; starting it again in 1 s");
     expect(launcher.running).toBe(true);
   } finally {
     expect(await launcher.stop()).toBe(0);
   }
   // Both children went with it: nothing answers on either port any more.
-  for (const url of [`${webUrl}/api/healthz`, `http://127.0.0.1:${workerPort}/healthz`]) {
+  for (const url of [webHealth, workerHealth]) {
     await expect(fetch(url)).rejects.toThrow();
   }
 });
+
+/** The pid of the launcher's child whose command line contains `file`. */
+function childPid(parent: number, file: string): number {
+  return Number(execFileSync("pgrep", ["-P", String(parent), "-f", file], { encoding: "utf8" }).trim());
+}
 
 async function answers(url: string): Promise<boolean> {
   return (await statusOf(url)) === 200;

@@ -11,6 +11,9 @@ export interface TestResponse {
   headers: Headers;
 }
 
+/** The password test users sign up with. */
+export const TEST_PASSWORD = "correct horse battery";
+
 /**
  * Talks to Better Auth's HTTP handler the way the browser does (JSON body,
  * Origin header, cookies), without starting a server. Each instance is one
@@ -18,9 +21,6 @@ export interface TestResponse {
  * leak between tests. By default it is a page of the app talking to the app's
  * own auth; `auth` and `origin` point it at another deployment.
  */
-/** The password test users sign up with. */
-export const TEST_PASSWORD = "correct horse battery";
-
 export class TestBrowser {
   private readonly jar = new Map<string, string>();
   readonly ip = `10.${[1, 2, 3].map(() => randomBytes(1)[0]!).join(".")}`;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 
+import { errorMessage } from "~/lib/error-message";
 import { startEmbeddedPostgres } from "../../tooling/embedded-postgres";
 
 export interface TestDatabase {
@@ -51,7 +52,7 @@ async function probe(url: string): Promise<string | null> {
     await client.query("select 1");
     return null;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useEffect, useState } from "react";
 
+import { errorMessage } from "~/lib/error-message";
 import { explainWorkerFailure } from "~/lib/worker-client";
 import { api } from "~/trpc/react";
 import { useWorkerClient } from "~/trpc/worker";
@@ -121,7 +122,7 @@ function Countdown({ until }: { until: number }) {
 
 /** The browser's own call failed: say why in words. */
 function describeDirectError(error: unknown, workerUrl: string): string {
-  return explainWorkerFailure(error, workerUrl)?.message ?? (error instanceof Error ? error.message : String(error));
+  return explainWorkerFailure(error, workerUrl)?.message ?? errorMessage(error);
 }
 
 function TextStatsCard() {

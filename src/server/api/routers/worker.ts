@@ -1,5 +1,6 @@
 import type { inferRouterInputs } from "@trpc/server";
 
+import { errorMessage } from "~/lib/error-message";
 import { createTRPCRouter, protectedProcedure } from "~/server/api/trpc";
 import { logger } from "~/server/logger";
 import { toWebError, workerFor } from "~/server/worker";
@@ -19,7 +20,7 @@ const workerProcedure = protectedProcedure.use(async ({ ctx, path, next }) => {
     return result;
   }
   const error = toWebError(result.error.cause ?? result.error);
-  logger.warn({ requestId: ctx.requestId, path, ms, err: error instanceof Error ? error.message : error }, "worker call failed");
+  logger.warn({ requestId: ctx.requestId, path, ms, err: errorMessage(error) }, "worker call failed");
   throw error;
 });
 
