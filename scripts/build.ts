@@ -39,8 +39,17 @@ await build({
   target: "node20.19",
   format: "esm",
   sourcemap: "linked",
-  // Bundled CommonJS dependencies (pino's) still call require().
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // Bundled CommonJS dependencies still expect CommonJS's globals: pino's
+  // call require(), @next/env's (an ncc bundle) reads __dirname.
+  banner: {
+    js: [
+      "import { createRequire as __createRequire } from 'node:module';",
+      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+      "const require = __createRequire(import.meta.url);",
+      "const __filename = __fileURLToPath(import.meta.url);",
+      "const __dirname = __fileURLToPath(new URL('.', import.meta.url));",
+    ].join(" "),
+  },
   logLevel: "warning",
 });
 console.log(`Worker and launcher bundled into dist/ in ${Math.round(performance.now() - started)} ms`);
