@@ -10,7 +10,7 @@
  */
 import path from "node:path";
 
-import { loadEnvConfig } from "@next/env";
+import nextEnv from "@next/env";
 
 import {
   DEV_DATA_DIR,
@@ -21,7 +21,7 @@ import {
 import { runPrisma } from "../tooling/prisma-cli";
 
 const args = process.argv.slice(2);
-loadEnvConfig(process.cwd(), true);
+nextEnv.loadEnvConfig(process.cwd(), true);
 
 const started: EmbeddedPostgres[] = [];
 let databaseUrl = process.env.DATABASE_URL;

@@ -11,7 +11,7 @@ import { appendFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
-import { loadEnvConfig } from "@next/env";
+import nextEnv from "@next/env";
 
 import { loadEnvOrExit } from "~/env";
 import { errorMessage } from "~/lib/error-message";
@@ -21,7 +21,7 @@ import { runProcesses } from "./run-processes";
 
 const root = process.cwd();
 
-loadEnvConfig(root, true);
+nextEnv.loadEnvConfig(root, true);
 
 // The two-command start must work with no configuration at all, so a machine
 // with no .env gets a random secret once, kept in .env.local (git-ignored).

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { loadEnvConfig } from "@next/env";
+import nextEnv from "@next/env";
 
 import { BUILD_OUTPUT } from "../tooling/build-output";
 import { runProcesses } from "./run-processes";
@@ -25,7 +25,7 @@ for (const file of [BUILD_OUTPUT.webServer, BUILD_OUTPUT.worker]) {
   }
 }
 
-loadEnvConfig(root, false);
+nextEnv.loadEnvConfig(root, false);
 
 const code = await runProcesses("npm start", [
   {

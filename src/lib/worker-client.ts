@@ -83,8 +83,10 @@ export function explainWorkerFailure(error: unknown, workerUrl: string): WorkerF
   const data = (error as TRPCClientError<WorkerRouter>).data;
   if (!data && (error.cause instanceof TRPCError || error.cause instanceof TRPCClientError)) return undefined;
   switch (data?.code) {
-    case "BAD_REQUEST":
-    case "PAYLOAD_TOO_LARGE": {
+    case "PAYLOAD_TOO_LARGE":
+      // The worker's message is tRPC's bare code name: say it for a person.
+      return { code: data.code, message: "This is more than the worker accepts in one request: send less at once." };
+    case "BAD_REQUEST": {
       // The caller's input: the worker's words are meant for them.
       const issues: string[] = data.zodError
         ? [...data.zodError.formErrors, ...Object.values<string[] | undefined>(data.zodError.fieldErrors).flatMap((list) => list ?? [])]

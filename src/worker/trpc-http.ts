@@ -10,7 +10,8 @@
  * through tRPC's own public functions (callTRPCProcedure, getTRPCErrorShape)
  * keeps routing, middlewares, input validation and the error shape tRPC's,
  * without that per-request cost. Streaming (application/jsonl) and
- * subscriptions are not served; the worker has neither.
+ * subscriptions are not served; the worker has neither. trpc-http.test.ts
+ * replays requests against tRPC's own adapter and pins every difference.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
@@ -20,6 +21,7 @@ import {
   getTRPCErrorShape,
   transformTRPCResponse,
   TRPCError,
+  type AnyTRPCProcedure,
   type AnyTRPCRouter,
   type inferRouterContext,
 } from "@trpc/server";
@@ -38,6 +40,7 @@ type CallResult = { result: { data: unknown } } | { error: unknown };
 export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TRPCNodeHandlerOptions<TRouter>) {
   const { router, onError, maxBodyBytes = 1024 * 1024 } = options;
   const config = router._def._config;
+  const procedureAt = router._def.procedures as Record<string, AnyTRPCProcedure | undefined>;
 
   /**
    * Answers one tRPC request. `procedures` is the URL path after the tRPC
@@ -61,19 +64,28 @@ export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TR
 
     let results: CallResult[];
     try {
-      if (!type) throw new TRPCError({ code: "METHOD_NOT_SUPPORTED", message: `${req.method ?? ""} is not supported: use GET or POST.` });
       if (req.headers["trpc-accept"] === "application/jsonl") {
         throw new TRPCError({ code: "BAD_REQUEST", message: "Streaming responses are not supported: use httpBatchLink or httpLink." });
       }
-      const inputs = await readInputs(req, search, type, batch, maxBodyBytes);
+      // Another method's body is not read: each of its calls fails with 405 below.
+      const inputs = type ? await readInputs(req, search, type, batch, maxBodyBytes) : undefined;
       results = await Promise.all(
         paths.map(async (path, index): Promise<CallResult> => {
           try {
+            // The same checks, codes and messages as tRPC's resolveResponse.
+            const procedure = procedureAt[path];
+            if (!procedure) throw new TRPCError({ code: "NOT_FOUND", message: `No procedure found on path "${path}"` });
+            if (procedure._def.type !== type) {
+              throw new TRPCError({
+                code: "METHOD_NOT_SUPPORTED",
+                message: `Unsupported ${req.method ?? ""}-request to ${procedure._def.type} procedure at path "${path}"`,
+              });
+            }
             const raw = inputs?.[index];
             const data: unknown = await callTRPCProcedure({
               router,
               path,
-              type,
+              type: procedure._def.type,
               ctx,
               batchIndex: index,
               signal: undefined,
@@ -88,7 +100,7 @@ export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TR
     } catch (cause) {
       // The request itself is unusable: every call in it fails the same way.
       const error = getTRPCErrorFromUnknown(cause);
-      results = paths.map(() => fail(error, undefined));
+      results = paths.map((path) => fail(error, path));
     }
 
     const transformed = transformTRPCResponse(config, results as never) as CallResult[];
@@ -119,14 +131,15 @@ async function readInputs(
   }
   if (!batch) return { 0: parsed };
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: "A batched input must be an object keyed by call index." });
+    throw new TRPCError({ code: "BAD_REQUEST", message: '"input" needs to be an object when doing a batch call' });
   }
   return parsed as Record<number, unknown>;
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const tooLarge = () => new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: `The request body is over ${limit} bytes.` });
+    // tRPC's message: the code.
+    const tooLarge = () => new TRPCError({ code: "PAYLOAD_TOO_LARGE" });
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > limit) {
       // Refuse before reading; the connection is closed after the answer.
