@@ -15,12 +15,12 @@ import { fileURLToPath } from "node:url";
 
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import autocannon from "autocannon";
-import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet } from "jose";
+import type { JSONWebKeySet } from "jose";
 
 import { createLogger } from "../src/lib/logger";
-import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "../src/lib/worker-auth";
 import { workerRouter } from "../src/worker/router";
 import { TRPC_PREFIX } from "../src/worker/server";
+import { createTestSigner } from "../src/worker/test-signer";
 import { createTRPCNodeHandler } from "../src/worker/trpc-http";
 import type { WorkerContext } from "../src/worker/trpc";
 import { createTokenVerifier } from "../src/worker/verify";
@@ -109,15 +109,9 @@ async function main(): Promise<void> {
     });
 
   try {
-    const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
-    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: KID, alg: WORKER_TOKEN_ALG }] });
-    const token = await new SignJWT({ sub: "user_bench", sid: "session_bench", email: "bench@example.com", name: "Bench", jti: randomUUID() })
-      .setProtectedHeader({ alg: WORKER_TOKEN_ALG, kid: KID })
-      .setIssuer(ISSUER)
-      .setAudience(WORKER_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime("15m")
-      .sign(privateKey);
+    const signer = await createTestSigner({ issuer: ISSUER, kid: KID });
+    const jwks = JSON.stringify(signer.jwks);
+    const token = await signer.mint({ sub: "user_bench", sid: "session_bench", email: "bench@example.com", name: "Bench", jti: randomUUID() });
     const headers = { authorization: `Bearer ${token}` };
 
     const ours = await start("ours", { BENCH_JWKS: jwks });

@@ -3,13 +3,12 @@ import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError, type TRPCLink } from "@trpc/client";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createLogger } from "~/lib/logger";
-import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-auth";
 import type { WorkerRouter } from "~/worker/router";
 import { createWorkerServer } from "~/worker/server";
+import { createTestSigner } from "~/worker/test-signer";
 import { createTokenVerifier, type TokenVerifier } from "~/worker/verify";
 
 const ISSUER = "http://localhost:3000";
@@ -18,22 +17,9 @@ const KID = "web-key-1";
 const ONE_MIB = 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
-const verifier = createTokenVerifier({
-  issuer: ISSUER,
-  jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: KID, alg: WORKER_TOKEN_ALG }] },
-});
-
-/** A worker token as the web tier mints it. */
-function mintToken(claims: { sub: string; sid: string; email: string; name: string; jti: string }) {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: WORKER_TOKEN_ALG, kid: KID })
-    .setIssuer(ISSUER)
-    .setAudience(WORKER_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime("15m")
-    .sign(privateKey);
-}
+const signer = await createTestSigner({ issuer: ISSUER, kid: KID });
+const verifier = createTokenVerifier({ issuer: ISSUER, jwks: signer.jwks });
+const mintToken = signer.mint;
 
 const claims = { sub: "user_ada", sid: "session_ada", email: "ada@example.com", name: "Ada Lovelace", jti: "token-1" };
 const token = await mintToken(claims);

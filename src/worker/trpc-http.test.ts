@@ -12,13 +12,12 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from "node:net";
 
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createLogger } from "~/lib/logger";
-import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-auth";
 import { workerRouter } from "~/worker/router";
 import { createWorkerServer, TRPC_PREFIX, type WorkerServer } from "~/worker/server";
+import { createTestSigner } from "~/worker/test-signer";
 import type { WorkerContext } from "~/worker/trpc";
 import { createTokenVerifier } from "~/worker/verify";
 
@@ -27,18 +26,9 @@ const KID = "web-key-1";
 /** createTRPCNodeHandler's default, which createWorkerServer uses; given to tRPC's adapter as maxBodySize. */
 const MAX_BODY = 1024 * 1024;
 
-const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
-const verifier = createTokenVerifier({
-  issuer: ISSUER,
-  jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: KID, alg: WORKER_TOKEN_ALG }] },
-});
-const token = await new SignJWT({ sub: "user_ada", sid: "session_ada", email: "ada@example.com", name: "Ada Lovelace", jti: "token-1" })
-  .setProtectedHeader({ alg: WORKER_TOKEN_ALG, kid: KID })
-  .setIssuer(ISSUER)
-  .setAudience(WORKER_AUDIENCE)
-  .setIssuedAt()
-  .setExpirationTime("15m")
-  .sign(privateKey);
+const signer = await createTestSigner({ issuer: ISSUER, kid: KID });
+const verifier = createTokenVerifier({ issuer: ISSUER, jwks: signer.jwks });
+const token = await signer.mint({ sub: "user_ada", sid: "session_ada", email: "ada@example.com", name: "Ada Lovelace", jti: "token-1" });
 // The same claims, the signature's last bytes changed.
 const forged = `${token.slice(0, -6)}${token.endsWith("AAAAAA") ? "BBBBBB" : "AAAAAA"}`;
 

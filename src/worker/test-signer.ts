@@ -1,0 +1,34 @@
+/**
+ * A stand-in for the web tier's signing key, for the worker's tests and
+ * benchmarks: an Ed25519 key pair, the JWKS that publishes it, and tokens
+ * minted with the claims and lifetime the web tier gives them.
+ */
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+
+import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-auth";
+
+export interface TestTokenClaims {
+  sub: string;
+  sid: string;
+  email: string;
+  name: string;
+  jti: string;
+}
+
+export async function createTestSigner({ issuer = "http://localhost:3000", kid = "web-key-1" } = {}) {
+  const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+  return {
+    issuer,
+    kid,
+    jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: WORKER_TOKEN_ALG }] },
+    /** A worker token as the web tier mints it: 15 minutes, this issuer, the worker audience. */
+    mint: (claims: TestTokenClaims) =>
+      new SignJWT({ ...claims })
+        .setProtectedHeader({ alg: WORKER_TOKEN_ALG, kid })
+        .setIssuer(issuer)
+        .setAudience(WORKER_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime("15m")
+        .sign(privateKey),
+  };
+}
