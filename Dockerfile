@@ -17,13 +17,16 @@ WORKDIR /app
 # What `npm ci` reads: the manifests, and prisma.config.ts + prisma/ for the
 # postinstall's `prisma generate`.
 FROM base AS install
-# The schema engine: Prisma's WebAssembly build (prisma/engine/), chosen here
-# rather than detected. The native binary would be downloaded from
-# binaries.prisma.sh during `npm ci` and needs libssl, which the slim image
-# lacks; with this set, `npm ci` downloads nothing but npm packages.
-ENV PRISMA_SCHEMA_ENGINE_BINARY=/app/prisma/engine/schema-engine-wasm.mjs \
-    PRISMA_HIDE_UPDATE_MESSAGE=1 \
+ENV PRISMA_HIDE_UPDATE_MESSAGE=1 \
     CHECKPOINT_DISABLE=1
+# libssl3 (6 MB): what Prisma's native schema engine links against, and how
+# Prisma tells which build of it to download (debian-openssl-3.0.x). No
+# engine is chosen here: prisma.config.ts picks the native one where
+# @prisma/engines' postinstall could download it, else the wasm fallback
+# (prisma/engine/select-engine.ts, docs/decisions/0003-…).
+RUN apt-get update && \
+    apt-get install -y --no-install-recommends libssl3 && \
+    rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
 
@@ -35,10 +38,16 @@ RUN --mount=type=cache,target=/root/.npm,sharing=locked \
 # What `prisma migrate deploy` loads, and nothing else: the Prisma CLI and the
 # wasm engine's imports, at the lockfile's versions (see the script). About a
 # third of `npm ci --omit=dev`, which would bring Next.js and React along.
+# Of the install scripts only @prisma/engines' postinstall runs: it downloads
+# the native schema engine from binaries.prisma.sh, or, where that cannot be
+# reached, fails softly and leaves the wasm fallback in charge. The last line
+# shows in the build log which of the two `prisma migrate deploy` will run.
 FROM install AS migrate-deps
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     node prisma/engine/migrate-package.mjs && \
-    npm install --omit=dev --ignore-scripts --no-audit --no-fund
+    npm install --omit=dev --ignore-scripts --no-audit --no-fund && \
+    node node_modules/@prisma/engines/scripts/postinstall.js && \
+    node node_modules/prisma/build/index.js --version | grep "Schema Engine"
 
 # `npm run build`: .next/standalone (the server, its traced node_modules and
 # static assets) and dist/worker.mjs. Paths: tooling/build-output.ts.
@@ -53,7 +62,7 @@ FROM base AS web
 ENV NODE_ENV=production \
     HOSTNAME=0.0.0.0 \
     PORT=3000
-COPY --link --from=build /app/.next/standalone ./
+COPY --from=build /app/.next/standalone ./
 USER node
 EXPOSE 3000
 CMD ["node", "server.js"]
@@ -62,18 +71,22 @@ FROM base AS worker
 ENV NODE_ENV=production \
     WORKER_HOST=0.0.0.0 \
     WORKER_PORT=4000
-COPY --link --from=build /app/dist/worker.mjs /app/dist/worker.mjs.map ./
+COPY --from=build /app/dist/worker.mjs /app/dist/worker.mjs.map ./
 USER node
 EXPOSE 4000
 CMD ["node", "--enable-source-maps", "worker.mjs"]
 
+# libssl3 for the native engine, when the build could download it (see the
+# install stage); the wasm fallback needs only Node.
 FROM base AS migrate
 ENV NODE_ENV=production \
-    PRISMA_SCHEMA_ENGINE_BINARY=/app/prisma/engine/schema-engine-wasm.mjs \
     PRISMA_HIDE_UPDATE_MESSAGE=1 \
     CHECKPOINT_DISABLE=1
-COPY --link --from=migrate-deps /app/node_modules ./node_modules
-COPY --link package.json prisma.config.ts ./
-COPY --link prisma ./prisma
+RUN apt-get update && \
+    apt-get install -y --no-install-recommends libssl3 && \
+    rm -rf /var/lib/apt/lists/*
+COPY --from=migrate-deps /app/node_modules ./node_modules
+COPY package.json prisma.config.ts ./
+COPY prisma ./prisma
 USER node
 CMD ["node", "node_modules/prisma/build/index.js", "migrate", "deploy"]

@@ -6,11 +6,12 @@
  * Why: the Prisma CLI downloads the native engine from binaries.prisma.sh. Where only the npm
  * registry is reachable that download fails, and with it every `prisma migrate …` and `prisma db …`.
  *
- * When: prisma.config.ts points PRISMA_SCHEMA_ENGINE_BINARY here, unless that variable is already
- * set or the native binary is installed (node_modules/@prisma/engines/schema-engine-<target>, put
- * there by @prisma/engines' postinstall, or Prisma's download cache). Everywhere else the native
- * engine runs as usual. To move a machine that can reach the CDN back to it:
- * `node node_modules/@prisma/engines/scripts/postinstall.js`.
+ * When: ./select-engine.ts (called by prisma.config.ts) points PRISMA_SCHEMA_ENGINE_BINARY here,
+ * unless that variable is already set or the native binary is installed
+ * (node_modules/@prisma/engines/schema-engine-<target>, put there by @prisma/engines' postinstall,
+ * or Prisma's download cache). Everywhere else the native engine runs as usual. To move a machine
+ * that can reach the CDN back to it: `node node_modules/@prisma/engines/scripts/postinstall.js`.
+ * `prisma --version` says which one runs: its "Schema Engine" line is this file's `--version`.
  *
  * How: the CLI spawns its engine as `schema-engine --datamodels <file>… --datasource <json>` and
  * talks line-delimited JSON-RPC 2.0 on stdin/stdout, reading tracing-style JSON log lines on
@@ -407,7 +408,9 @@ async function runCliCommand(command) {
 }
 
 if (args.version) {
-  process.stdout.write(`schema-engine-wasm ${wasm.version()}\n`);
+  // As the native `schema-engine-cli <hash>`, plus the npm package the engine comes from.
+  const { version } = JSON.parse(readFileSync(fileURLToPath(new URL("package.json", wasmFile)), "utf8"));
+  process.stdout.write(`schema-engine-wasm ${wasm.version()} (WebAssembly fallback, @prisma/schema-engine-wasm@${version})\n`);
 } else if (positionals[0] === "cli") {
   await runCliCommand(positionals[1]);
 } else {

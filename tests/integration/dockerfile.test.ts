@@ -59,6 +59,22 @@ describe("Dockerfile", () => {
     );
   });
 
+  it("leaves the schema engine to prisma.config.ts: native where the build could download it, else wasm", () => {
+    // No stage forces an engine: prisma/engine/select-engine.ts chooses at every CLI start.
+    for (const stage of dockerfile.stages) expect(stage.env, String(stage.name)).not.toHaveProperty("PRISMA_SCHEMA_ENGINE_BINARY");
+    const migrateDeps = stageNamed("migrate-deps")!.runs.map((run) => run.command).join("\n");
+    // The download is attempted (npm's --ignore-scripts skips it), and what was chosen is shown.
+    expect(migrateDeps).toMatch(/--ignore-scripts[\s\S]*&&\s+node node_modules\/@prisma\/engines\/scripts\/postinstall\.js/);
+    expect(migrateDeps).toMatch(/node_modules\/prisma\/build\/index\.js --version/);
+    // The native engine links against libssl3, which a slim image may lack: where it is downloaded
+    // (so that Prisma picks the openssl-3.0.x build) and where it runs.
+    for (const name of ["install", "migrate"]) {
+      expect(stageNamed(name)!.runs.map((run) => run.command).join("\n"), name).toMatch(/apt-get install -y --no-install-recommends libssl3\b/);
+    }
+    // buildah 1.28 (podman) refuses `COPY --link`; plain COPY builds the same images.
+    expect(dockerfile.stages.flatMap((stage) => stage.copies).filter((copy) => copy.link)).toEqual([]);
+  });
+
   it("runs the images as `node`, listening on all interfaces", () => {
     for (const name of ["web", "worker", "migrate"]) expect(stageNamed(name)?.user).toBe("node");
     expect(stageNamed("web")?.env).toMatchObject({ NODE_ENV: "production", HOSTNAME: "0.0.0.0", PORT: "3000" });
@@ -107,7 +123,7 @@ describe("Dockerfile", () => {
     expect(lintDockerfile(renamed, repoContext)).toEqual([
       expect.stringContaining('stage "worker": its command starts /app/worker.js'),
     ]);
-    // The worker bundle renamed in src/scripts/build-output.ts only.
+    // The worker bundle renamed in tooling/build-output.ts only.
     const renamedOutput = {
       ...repoContext,
       buildOutputs: repoContext.buildOutputs.map((output) => (output === BUILD_OUTPUT.worker ? "dist/worker.js" : output)),
@@ -116,7 +132,9 @@ describe("Dockerfile", () => {
       expect.stringContaining('stage "worker": its command starts /app/worker.mjs'),
     ]);
     // A script run from a package the production install leaves out.
-    const devOnly = dockerfileText.replace("node_modules/prisma/build/index.js", "node_modules/vitest/vitest.mjs");
+    // (The quoted path is the migrate image's CMD; a RUN also starts the CLI, to show its engine.)
+    const devOnly = dockerfileText.replace('"node_modules/prisma/build/index.js"', '"node_modules/vitest/vitest.mjs"');
+    expect(devOnly).not.toBe(dockerfileText);
     expect(lintDockerfile(devOnly, repoContext)).toEqual([
       expect.stringContaining('stage "migrate": its command starts /app/node_modules/vitest/vitest.mjs'),
     ]);
@@ -129,14 +147,16 @@ describe("Dockerfile", () => {
 describe(".dockerignore", () => {
   it("keeps secrets, local state and host builds out of the build context", () => {
     for (const file of [".env", ".env.local", ".env.production.local", ".data/pglite/PG_VERSION", "node_modules/next/package.json",
-      ".next/standalone/server.js", "dist/worker.mjs", "src/server/db/generated/client.ts", ".git/HEAD", "coverage/index.html"]) {
+      ".next/standalone/server.js", "dist/worker.mjs", "src/server/db/generated/client.ts", ".git/HEAD", "coverage/index.html",
+      "tests/e2e/dashboard.e2e.ts", "bench/bench.ts", "docs/decisions/0001-eddsa-tokens-verified-against-jwks.md"]) {
       expect(ignored(file), file).toBe(true);
     }
   });
 
   it("keeps what the image stages read", () => {
     for (const file of ["package.json", "package-lock.json", "next.config.js", "tsconfig.json", "prisma.config.ts",
-      "prisma/schema.prisma", "prisma/engine/schema-engine-wasm.mjs", "src/scripts/build.ts", "src/app/layout.tsx"]) {
+      "prisma/schema.prisma", "prisma/engine/schema-engine-wasm.mjs", "scripts/build.ts", "scripts/start.ts",
+      "tooling/build-output.ts", "src/app/layout.tsx"]) {
       expect(ignored(file), file).toBe(false);
     }
   });

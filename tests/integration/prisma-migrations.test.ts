@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
-import { schemaEngineFallback } from "../../prisma.config";
 import { runPrisma } from "../../tooling/prisma-cli";
 import { createTestDatabase, queryOnce, type TestDatabase } from "../support/test-database";
 
@@ -13,30 +12,6 @@ const migrationNames = readdirSync(migrationsDir, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
   .sort();
-
-describe("schema engine selection", () => {
-  it("leaves an engine the user chose alone", () => {
-    expect(schemaEngineFallback({ PRISMA_SCHEMA_ENGINE_BINARY: "/opt/schema-engine" })).toBeUndefined();
-  });
-
-  it("uses a native engine found in Prisma's download cache", () => {
-    const cacheHome = mkdtempSync(path.join(tmpdir(), "prisma-cache-"));
-    const { enginesVersion } = JSON.parse(
-      readFileSync(path.resolve("node_modules/@prisma/engines-version/package.json"), "utf8"),
-    ).prisma as { enginesVersion: string };
-    const target = path.join(cacheHome, "prisma", "master", enginesVersion, "debian-openssl-3.0.x");
-    mkdirSync(target, { recursive: true });
-    writeFileSync(path.join(target, "schema-engine"), "");
-    writeFileSync(path.join(target, "schema-engine.sha256"), "");
-    expect(schemaEngineFallback({ XDG_CACHE_HOME: cacheHome })).toBeUndefined();
-  });
-
-  it("runs the engine prisma.config.ts chose", async () => {
-    const { output } = await runPrisma(["--version"], { databaseUrl: "" });
-    const fallback = schemaEngineFallback({ ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: "" });
-    expect(output).toMatch(fallback ? /Schema Engine\s*:\s*schema-engine-wasm/ : /Schema Engine\s*:\s*schema-engine-cli/);
-  });
-});
 
 describe("prisma migrate, on a fresh database", () => {
   let database: TestDatabase;

@@ -354,7 +354,7 @@ export function lintDockerfile(text: string, ctx: LintContext): string[] {
     if (!originOf(stages, stage, absPath, ctx)) {
       problems.push(
         `${label(stage)}: its command starts ${absPath}, which it does not copy in from a build output ` +
-          "(src/scripts/build-output.ts), a dependency's file or the repository",
+          "(tooling/build-output.ts), a dependency's file or the repository",
       );
     }
   }
