@@ -59,7 +59,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       const address = server.getServerConn();
       const port = address.slice(address.lastIndexOf(":") + 1);
       const url = `postgresql://postgres:postgres@${isIPv6(host) ? `[${host}]` : host}:${port}/${DATABASE}`;
-      await lock?.publish(url);
+      try {
+        await lock?.publish(url);
+      } catch (error) {
+        await server.stop();
+        throw error;
+      }
 
       let stopped: Promise<void> | undefined;
       const stop = () =>
