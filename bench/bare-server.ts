@@ -3,7 +3,7 @@
  * nothing else, answering every request with the body the worker gives for
  * `whoami`. Started by bench.ts as its own process, like the worker.
  *
- *   BENCH_BARE_PORT=4100 BENCH_BARE_BODY='{"result":…}' node --import tsx src/scripts/bench-bare.ts
+ *   BENCH_BARE_PORT=4100 BENCH_BARE_BODY='{"result":…}' node --import tsx bench/bare-server.ts
  */
 import { createServer } from "node:http";
 

@@ -2,17 +2,14 @@
  * The web tier and the worker run as one application (`npm run dev`,
  * `npm start`), supervised by concurrently:
  * - a process that fails — a non-zero exit code, or killed by a signal — is
- *   started again after RESTART_DELAY_MS, and the others keep running (the
+ *   started again after RESTART_DELAY_MS, and the other keeps running (the
  *   dashboard says the worker is unavailable meanwhile);
- * - one that exits cleanly ends the others, and Ctrl-C or SIGTERM ends all;
+ * - Ctrl-C or SIGTERM stops both, and so does one exiting cleanly;
  * - every exit is logged with its code or signal, so nothing stops unexplained.
- * Resolves with the exit code for this process once all of them have ended.
- *
- * Why a fixed delay rather than concurrently's "exponential" one: that never
- * resets after a healthy run and has no ceiling, so a worker that crashed ten
- * times in a month would wait 17 minutes. See docs/decisions/.
+ * Why concurrently, and why a fixed delay: docs/decisions/0007-concurrently-runs-both-processes.md.
  */
-import { concurrently } from "concurrently";
+import { Command, createConcurrently, KillOthers, Logger, RestartProcess, type FlowController } from "concurrently";
+import { map, share } from "rxjs";
 
 export const RESTART_DELAY_MS = 1_000;
 
@@ -23,15 +20,12 @@ export interface ProcessSpec {
   env?: Record<string, string | undefined>;
 }
 
+/** Runs `processes` until they have all ended; resolves with this process's exit code. */
 export async function runProcesses(launcher: string, processes: ProcessSpec[]): Promise<number> {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    stopping = true;
-    console.error(`${launcher}: ${signal}, stopping ${processes.map((p) => p.name).join(" and ")}`);
-  };
-  process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
-
-  const { commands, result } = concurrently(
+  // Output passes through untouched (pino's JSON lines stay JSON) and
+  // concurrently's own event lines are off: stopAsOne logs each exit.
+  const logger = new Logger({ raw: true });
+  const { result } = createConcurrently(
     processes.map(({ name, args, env }) => ({
       name,
       // `exec`: the shell concurrently starts becomes the process, so signals
@@ -40,26 +34,63 @@ export async function runProcesses(launcher: string, processes: ProcessSpec[]): 
       env,
     })),
     {
-      // Output passes through untouched: the processes' JSON log lines stay JSON.
       raw: true,
-      restartTries: -1,
-      restartDelay: RESTART_DELAY_MS,
-      killOthersOn: ["success", "failure"],
+      controllers: [
+        stopAsOne(launcher),
+        new RestartProcess({ logger, delay: RESTART_DELAY_MS, tries: -1 }),
+        new KillOthers({ logger, conditions: ["success"], killSignal: "SIGTERM" }),
+      ],
     },
   );
-  for (const command of commands) {
-    command.close.subscribe(({ exitCode }) => {
-      const how = typeof exitCode === "number" ? `with code ${exitCode}` : `on ${exitCode}`;
-      const next = stopping ? "" : exitCode === 0 ? "; stopping the others" : `; starting it again in ${RESTART_DELAY_MS / 1000} s`;
-      console.error(`${launcher}: ${command.name} exited ${how}${next}`);
-    });
-  }
   try {
     await result;
     return 0;
   } catch {
     return 1;
   }
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * Once the application is stopping — this process got a signal, which goes on
+ * to each process, or one process exited cleanly — every exit counts as clean,
+ * so nothing is restarted on the way down. (Next.js exits 143 on SIGTERM, and
+ * concurrently's own signal handling treats only SIGINT that way.)
+ */
+function stopAsOne(launcher: string): FlowController {
+  return {
+    handle(commands) {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (!stopping) console.error(`${launcher}: ${signal}, stopping ${commands.map((command) => command.name).join(" and ")}`);
+        stopping = true;
+        for (const command of commands) if (Command.canKill(command)) command.kill(signal);
+      };
+      for (const signal of SIGNALS) process.on(signal, stop);
+
+      const proxies = commands.map((command) => {
+        const close = command.close.pipe(
+          map((event) => {
+            const how = typeof event.exitCode === "number" ? `with code ${event.exitCode}` : `on ${event.exitCode}`;
+            const next = stopping ? "" : event.exitCode === 0 ? "; stopping the others" : `; starting it again in ${RESTART_DELAY_MS / 1000} s`;
+            console.error(`${launcher}: ${command.name} exited ${how}${next}`);
+            if (event.exitCode === 0) stopping = true;
+            return stopping ? { ...event, exitCode: 0 } : event;
+          }),
+          // One mapping (and one log line) per exit, however many controllers listen.
+          share(),
+        );
+        return new Proxy(command, { get: (target, property) => (property === "close" ? close : Reflect.get(target, property)) });
+      });
+      return {
+        commands: proxies,
+        onFinish: () => {
+          for (const signal of SIGNALS) process.off(signal, stop);
+        },
+      };
+    },
+  };
 }
 
 function shellQuote(arg: string): string {
