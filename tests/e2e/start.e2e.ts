@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
@@ -57,7 +58,7 @@ test("npm start serves both processes, migrates nothing, restarts either one tha
     await expect.poll(() => answers(workerHealth), { timeout: 10_000, interval: 200 }).toBe(true);
     expect(await launcher.logs()).toContain("npm start: worker exited on SIGKILL; starting it again in 1 s");
 
-    process.kill(childPid(launcher.pid!, "server.js"), "SIGKILL");
+    process.kill(childPid(launcher.pid!, "next-server"), "SIGKILL");
     await expect.poll(() => answers(webHealth)).toBe(false);
     expect(await answers(workerHealth)).toBe(true);
     await expect.poll(() => answers(webHealth), { timeout: 20_000, interval: 200 }).toBe(true);
@@ -72,9 +73,15 @@ test("npm start serves both processes, migrates nothing, restarts either one tha
   }
 });
 
-/** The pid of the launcher's child whose command line contains `file`. */
-function childPid(parent: number, file: string): number {
-  return Number(execFileSync("pgrep", ["-P", String(parent), "-f", file], { encoding: "utf8" }).trim());
+/**
+ * The pid of the launcher's child whose command line contains `marker`.
+ * (The web tier's reads "next-server": Next.js renames its process.)
+ */
+function childPid(parent: number, marker: string): number {
+  const pids = execFileSync("pgrep", ["-P", String(parent)], { encoding: "utf8" }).trim().split("\n").map(Number);
+  const match = pids.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker));
+  expect(match, `children of ${parent} whose command line has ${marker}`).toHaveLength(1);
+  return match[0]!;
 }
 
 async function answers(url: string): Promise<boolean> {
