@@ -4,7 +4,7 @@ import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import type { WorkerRouter } from "~/worker/router";
 import { newRequestId, REQUEST_ID_HEADER } from "./request-id";
 import type { TokenCache } from "./token-cache";
-import type { WorkerToken } from "./worker-auth";
+import type { WorkerToken } from "./worker-token-contract";
 
 export interface WorkerClientOptions {
   /** The worker's base URL (WORKER_URL on the server, NEXT_PUBLIC_WORKER_URL in the browser). */

@@ -5,7 +5,7 @@ import { jwt } from "better-auth/plugins";
 import { env } from "~/env";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "~/lib/password-policy";
 import { db } from "~/server/db/prisma";
-import { issuerFor, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-auth";
+import { issuerFor, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
 import { lazy } from "~/server/lazy";
 import { workerTokenCache } from "~/server/worker-token-cache";
 import type { PrismaClient } from "~/server/db/generated/client.ts";

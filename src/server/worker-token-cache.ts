@@ -2,7 +2,7 @@ import { createTokenCache } from "~/lib/token-cache";
 
 /**
  * This process's worker tokens, keyed by session id: filled by the server
- * link (src/server/worker.ts), emptied per session by Better Auth's
+ * link (src/server/worker-link.ts), emptied per session by Better Auth's
  * session-delete hook (src/server/auth.ts). A module of its own so that the
  * auth config and the link can both reach it without importing each other.
  */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 import { logLevel, orExit, parseEnvWith, seconds } from "~/env";
-import { issuerFor, JWKS_PATH } from "~/lib/worker-auth";
+import { issuerFor, JWKS_PATH } from "~/lib/worker-token-contract";
 
 // The worker's own configuration. It holds no signing secret and no database
 // URL: it only verifies tokens, with the web tier's public keys.

@@ -7,7 +7,7 @@ import { CompactSign, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, ty
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createLogger } from "~/lib/logger";
-import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-auth";
+import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
 import { createWorkerServer } from "~/worker/server";
 import { createTokenVerifier, type RejectReason, type TokenVerifier } from "~/worker/verify";
 

@@ -18,7 +18,7 @@ import {
 } from "jose";
 
 import { errorMessage } from "~/lib/error-message";
-import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-auth";
+import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
 
 export const REJECT_REASONS = [
   "missing",

@@ -3,7 +3,7 @@ import type { inferRouterInputs } from "@trpc/server";
 import { errorMessage } from "~/lib/error-message";
 import { createTRPCRouter, protectedProcedure } from "~/server/api/trpc";
 import { logger } from "~/server/logger";
-import { toWebError, workerFor } from "~/server/worker";
+import { toWebError, workerFor } from "~/server/worker-link";
 import type { WorkerRouter } from "~/worker/router";
 
 /**
