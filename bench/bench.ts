@@ -15,17 +15,14 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 
-import autocannon from "autocannon";
-
 import { errorMessage } from "~/lib/error-message";
 import { startEmbeddedPostgres } from "../tooling/embedded-postgres";
 import { migrateDeploy } from "../tooling/prisma-cli";
 import { BUILD_OUTPUT, PROJECT_ROOT } from "../tooling/build-output";
 import { ChildService, freePorts } from "../tooling/child-service";
 import { buildProduction, builtWebTier, builtWorker } from "../tooling/production-build";
+import { LOAD, measureLoad, percentiles, type LoadResult } from "./load";
 
-/** Throughput runs (a) and (b): the same settings for both. */
-const LOAD = { connections: 50, warmupSeconds: 3, seconds: 10 };
 /** Latency runs (d): one keep-alive connection, one call at a time. */
 const SEQUENTIAL = { warmupMs: 3_000, calls: 2_000 };
 /** Token check (e): several calls in flight, as a dashboard makes them. */
@@ -215,31 +212,11 @@ async function jsonOf(res: Response): Promise<unknown> {
   }
 }
 
-interface LoadResult {
-  reqPerSec: number;
-  p50: number;
-  p99: number;
-  failed: number;
-  cpu: CpuShares;
-}
+type Measured = LoadResult & { cpu: CpuShares };
 
-async function load(url: string, headers: Headers, server: ChildService): Promise<LoadResult> {
-  const options = { url, headers, connections: LOAD.connections };
-  await autocannon({ ...options, duration: LOAD.warmupSeconds });
-  const before = sampleCpu(server.pid);
-  const run = autocannon({ ...options, duration: LOAD.seconds });
-  // autocannon's own histogram keeps whole milliseconds, too coarse below 1 ms.
-  const latencies: number[] = [];
-  run.on("response", (_client, status, _bytes, responseTimeMs) => {
-    if (status >= 200 && status < 300) latencies.push(responseTimeMs);
-  });
-  const result = await run;
-  return {
-    reqPerSec: result.requests.average,
-    ...percentiles(latencies),
-    failed: result.non2xx + result.errors,
-    cpu: cpuShares(before, sampleCpu(server.pid)),
-  };
+async function load(url: string, headers: Headers, server: ChildService): Promise<Measured> {
+  const { before, ...result } = await measureLoad(url, headers, () => sampleCpu(server.pid));
+  return { ...result, cpu: cpuShares(before, sampleCpu(server.pid)) };
 }
 
 /** CPU seconds so far (Linux /proc; undefined elsewhere): this process, the server, and the whole machine's idle time. */
@@ -345,12 +322,6 @@ async function sequentialLatency(url: string, headers: Headers): Promise<Latency
 }
 
 /** Nearest-rank p50 and p99. */
-function percentiles(values: number[]): { p50: number; p99: number } {
-  const sorted = Float64Array.from(values).sort();
-  const at = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-  return { p50: at(50), p99: at(99) };
-}
-
 /** A new user's session makes the calls; the web tier's log says how often it minted for that user. */
 async function mintsForOneSession(webUrl: string, web: ChildService): Promise<{ count: number; failed: number }> {
   const user = await signUp(webUrl, "mints");
@@ -371,8 +342,8 @@ function isMintFor(line: string, userId: string): boolean {
 }
 
 interface Report {
-  workerLoad: LoadResult;
-  bareLoad: LoadResult;
+  workerLoad: Measured;
+  bareLoad: Measured;
   direct: LatencyResult;
   viaWeb: LatencyResult;
   mints: { count: number; failed: number };
@@ -382,7 +353,7 @@ function printReport({ workerLoad, bareLoad, direct, viaWeb, mints }: Report): v
   const ratio = workerLoad.reqPerSec / bareLoad.reqPerSec;
   const overhead = viaWeb.p50 - direct.p50;
   const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
-  const loadRow = (label: string, run: LoadResult) => [
+  const loadRow = (label: string, run: Measured) => [
     label,
     `${Math.round(run.reqPerSec).toLocaleString("en")} req/s`,
     ms(run.p50),

@@ -3,29 +3,30 @@
  * tRPC adapter (src/worker/trpc-http.ts) next to tRPC's own standalone adapter
  * (`createHTTPHandler`) and a bare node:http server answering the same JSON.
  * The same router, context and token for both adapters; each server runs in
- * a child process of its own, so autocannon (here) does not share its event
- * loop. Runs are interleaved; everything started is stopped, within 5 minutes.
+ * a child process of its own (this file, `serve <kind>`; bench/bare-server.ts
+ * for the bare one), so autocannon (here) does not share its event loop. Runs
+ * are interleaved; everything started is stopped, within 5 minutes.
  */
-import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import autocannon from "autocannon";
 import type { JSONWebKeySet } from "jose";
 
-import { createLogger } from "../src/lib/logger";
-import { workerRouter } from "../src/worker/router";
-import { TRPC_PREFIX } from "../src/worker/server";
-import { createTestSigner } from "../src/worker/test-signer";
-import { createTRPCNodeHandler } from "../src/worker/trpc-http";
-import type { WorkerContext } from "../src/worker/trpc";
-import { createTokenVerifier } from "../src/worker/verify";
+import { createLogger } from "~/lib/logger";
+import { workerRouter } from "~/worker/router";
+import { TRPC_PREFIX } from "~/worker/server";
+import { createTestSigner } from "~/worker/test-signer";
+import { createTRPCNodeHandler } from "~/worker/trpc-http";
+import type { WorkerContext } from "~/worker/trpc";
+import { createTokenVerifier } from "~/worker/verify";
+import { ChildService, freePorts } from "../tooling/child-service";
+import { LOAD, measureLoad, type LoadResult } from "./load";
 
-const LOAD = { connections: 50, warmupSeconds: 3, seconds: 10 };
 /** Each round runs every server once; the second round runs them in reverse. */
 const ROUNDS = 2;
 const DEADLINE_MS = 5 * 60_000;
@@ -40,11 +41,11 @@ const LABELS: Record<Kind, string> = {
   standalone: "tRPC createHTTPHandler",
 };
 
-if (process.argv[2] === "serve") serve(process.argv[3] as Kind);
+if (process.argv[2] === "serve") serve(process.argv[3] as Exclude<Kind, "bare">);
 else await main();
 
-/** Child: one server on a free port; tells the parent the port, exits when the parent goes. */
-function serve(kind: Kind): void {
+/** Child: one adapter's server on $BENCH_PORT, ready when GET /ready answers 200. */
+function serve(kind: Exclude<Kind, "bare">): void {
   const jwks = JSON.parse(process.env.BENCH_JWKS!) as JSONWebKeySet;
   const verifier = createTokenVerifier({ issuer: ISSUER, jwks });
   const log = createLogger("worker", "silent");
@@ -54,13 +55,7 @@ function serve(kind: Kind): void {
   };
 
   let listener: RequestListener;
-  if (kind === "bare") {
-    const payload: unknown = JSON.parse(process.env.BENCH_BODY!);
-    listener = (_req, res) => {
-      const body = JSON.stringify(payload);
-      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body);
-    };
-  } else if (kind === "ours") {
+  if (kind === "ours") {
     // As src/worker/server.ts calls it, without its request log and CORS.
     const trpc = createTRPCNodeHandler({ router: workerRouter });
     listener = (req: IncomingMessage, res: ServerResponse) => {
@@ -70,43 +65,41 @@ function serve(kind: Kind): void {
   } else {
     listener = createHTTPHandler({ router: workerRouter, basePath: TRPC_PREFIX, createContext: ({ req }) => context(req) });
   }
-  const server = createServer(listener).listen(0, "127.0.0.1", () => process.send!((server.address() as AddressInfo).port));
-  process.on("disconnect", () => process.exit(0));
+  createServer((req, res) => (req.url === "/ready" ? res.end() : listener(req, res))).listen(Number(process.env.BENCH_PORT), "127.0.0.1");
+  process.on("SIGTERM", () => process.exit(0));
 }
 
-interface Run {
-  kind: Kind;
-  reqPerSec: number;
-  p50: number;
-  p99: number;
-  failed: number;
-}
+type Run = LoadResult & { kind: Kind };
 
 async function main(): Promise<void> {
-  const children: ChildProcess[] = [];
-  const stopAll = () => children.forEach((child) => child.kill());
+  const logDir = mkdtempSync(path.join(os.tmpdir(), "bench-adapters-"));
+  const started: ChildService[] = [];
+  const stopAll = async () => {
+    await Promise.all(started.map((service) => service.stop()));
+    rmSync(logDir, { recursive: true, force: true });
+  };
   const deadline = setTimeout(() => {
     console.error(`not done after ${DEADLINE_MS / 60_000} minutes: stopping`);
-    stopAll();
-    process.exit(1);
+    void stopAll().then(() => process.exit(1));
   }, DEADLINE_MS);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      stopAll();
-      process.exit(130);
-    });
+    process.once(signal, () => void stopAll().then(() => process.exit(130)));
   }
 
-  const start = (kind: Kind, env: Record<string, string>) =>
-    new Promise<string>((resolve, reject) => {
-      const child = fork(fileURLToPath(import.meta.url), ["serve", kind], {
-        execArgv: ["--import", "tsx"],
-        env: { ...process.env, NODE_ENV: "production", ...env },
-      });
-      children.push(child);
-      child.once("message", (port) => resolve(`http://127.0.0.1:${String(port)}${TRPC_PREFIX}whoami`));
-      child.once("exit", (code) => reject(new Error(`${kind} server exited (${String(code)}) before it was ready`)));
+  const start = async (kind: Kind, env: Record<string, string>) => {
+    const [port] = await freePorts(1);
+    const url = `http://127.0.0.1:${port}`;
+    const service = new ChildService({
+      name: kind,
+      args: ["--import", "tsx", ...(kind === "bare" ? ["bench/bare-server.ts"] : [fileURLToPath(import.meta.url), "serve", kind])],
+      env: { NODE_ENV: "production", BENCH_PORT: String(port), BENCH_BARE_PORT: String(port), ...env },
+      readyUrl: kind === "bare" ? url : `${url}/ready`,
+      logFile: path.join(logDir, `${kind}.log`),
     });
+    started.push(service);
+    await service.start();
+    return `${url}${TRPC_PREFIX}whoami`;
+  };
 
   try {
     const signer = await createTestSigner({ issuer: ISSUER, kid: KID });
@@ -117,7 +110,7 @@ async function main(): Promise<void> {
     const ours = await start("ours", { BENCH_JWKS: jwks });
     const standalone = await start("standalone", { BENCH_JWKS: jwks });
     const body = await (await fetch(ours, { headers })).text();
-    const bare = await start("bare", { BENCH_JWKS: jwks, BENCH_BODY: body });
+    const bare = await start("bare", { BENCH_BARE_BODY: body });
     const urls: Record<Kind, string> = { bare, ours, standalone };
     for (const kind of SERVERS) {
       const answer = await fetch(urls[kind], { headers });
@@ -130,30 +123,15 @@ async function main(): Promise<void> {
       const order = round % 2 === 0 ? SERVERS : [...SERVERS].reverse();
       for (const kind of order) {
         process.stdout.write(`round ${round + 1}: ${kind}… `);
-        runs.push({ kind, ...(await load(urls[kind], headers)) });
+        runs.push({ kind, ...(await measureLoad(urls[kind], headers)) });
         console.log(`${Math.round(runs.at(-1)!.reqPerSec)} req/s`);
       }
     }
     report(runs);
   } finally {
     clearTimeout(deadline);
-    stopAll();
+    await stopAll();
   }
-}
-
-async function load(url: string, headers: Record<string, string>): Promise<Omit<Run, "kind">> {
-  const options = { url, headers, connections: LOAD.connections };
-  await autocannon({ ...options, duration: LOAD.warmupSeconds });
-  // autocannon's histogram keeps whole milliseconds; keep each response's own time.
-  const latencies: number[] = [];
-  const run = autocannon({ ...options, duration: LOAD.seconds });
-  run.on("response", (_client, status, _bytes, ms) => {
-    if (status === 200) latencies.push(ms);
-  });
-  const result = await run;
-  const sorted = Float64Array.from(latencies).sort();
-  const at = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-  return { reqPerSec: result.requests.average, p50: at(50), p99: at(99), failed: result.non2xx + result.errors };
 }
 
 function report(runs: Run[]): void {

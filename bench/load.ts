@@ -1,0 +1,45 @@
+/**
+ * One throughput measurement, the same in every bench script: autocannon at
+ * LOAD against one URL, a warm-up first, then the measured run.
+ */
+import autocannon from "autocannon";
+
+export const LOAD = { connections: 50, warmupSeconds: 3, seconds: 10 };
+
+export interface LoadResult {
+  reqPerSec: number;
+  /** Milliseconds, over every 2xx response of the measured run. */
+  p50: number;
+  p99: number;
+  /** Non-2xx answers and connection errors. */
+  failed: number;
+}
+
+/**
+ * Warms `url` up, then measures it. `measuring` is called between the two
+ * and its result handed back with the numbers: e.g. a CPU sample taken just
+ * before the measured run, to be set against one taken after it.
+ */
+export async function measureLoad<T = undefined>(
+  url: string,
+  headers: Record<string, string>,
+  measuring: () => T = () => undefined as T,
+): Promise<LoadResult & { before: T }> {
+  const options = { url, headers, connections: LOAD.connections };
+  await autocannon({ ...options, duration: LOAD.warmupSeconds });
+  const before = measuring();
+  const run = autocannon({ ...options, duration: LOAD.seconds });
+  // autocannon's own histogram keeps whole milliseconds, too coarse below 1 ms.
+  const latencies: number[] = [];
+  run.on("response", (_client, status, _bytes, responseTimeMs) => {
+    if (status >= 200 && status < 300) latencies.push(responseTimeMs);
+  });
+  const result = await run;
+  return { reqPerSec: result.requests.average, ...percentiles(latencies), failed: result.non2xx + result.errors, before };
+}
+
+export function percentiles(values: number[]): { p50: number; p99: number } {
+  const sorted = Float64Array.from(values).sort();
+  const at = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+  return { p50: at(50), p99: at(99) };
+}
