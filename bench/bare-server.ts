@@ -3,11 +3,11 @@
  * nothing else, answering every request with the body the worker gives for
  * `whoami`. Started by bench.ts as its own process, like the worker.
  *
- *   BENCH_BARE_PORT=4100 BENCH_BARE_BODY='{"result":…}' node --import tsx bench/bare-server.ts
+ *   BENCH_PORT=4100 BENCH_BARE_BODY='{"result":…}' node --import tsx bench/bare-server.ts
  */
 import { createServer } from "node:http";
 
-const port = Number(process.env.BENCH_BARE_PORT);
+const port = Number(process.env.BENCH_PORT);
 const payload: unknown = JSON.parse(process.env.BENCH_BARE_BODY ?? "null");
 
 createServer((_req, res) => {

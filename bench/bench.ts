@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     new ChildService({
       name: "bare",
       args: ["--import", "tsx", "bench/bare-server.ts"],
-      env: { NODE_ENV: "production", BENCH_BARE_PORT: String(barePort), BENCH_BARE_BODY: whoamiBody },
+      env: { NODE_ENV: "production", BENCH_PORT: String(barePort), BENCH_BARE_BODY: whoamiBody },
       readyUrl: `${bareUrl}/trpc/whoami`,
       logFile: logFile("bare"),
     }),

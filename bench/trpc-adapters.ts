@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const service = new ChildService({
       name: kind,
       args: ["--import", "tsx", ...(kind === "bare" ? ["bench/bare-server.ts"] : [fileURLToPath(import.meta.url), "serve", kind])],
-      env: { NODE_ENV: "production", BENCH_PORT: String(port), BENCH_BARE_PORT: String(port), ...env },
+      env: { NODE_ENV: "production", BENCH_PORT: String(port), ...env },
       readyUrl: kind === "bare" ? url : `${url}/ready`,
       logFile: path.join(logDir, `${kind}.log`),
     });

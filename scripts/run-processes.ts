@@ -11,7 +11,7 @@
 import { Command, createConcurrently, KillOthers, Logger, RestartProcess, type FlowController } from "concurrently";
 import { map, share } from "rxjs";
 
-export const RESTART_DELAY_MS = 1_000;
+const RESTART_DELAY_MS = 1_000;
 
 export interface ProcessSpec {
   name: string;

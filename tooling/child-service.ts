@@ -79,23 +79,25 @@ export class ChildService {
     return readFile(this.spec.logFile, "utf8").catch(() => "");
   }
 
-  async tail(lines = 30): Promise<string> {
-    return (await this.logs()).trimEnd().split("\n").slice(-lines).join("\n");
-  }
-
   private async waitReady(timeoutMs: number): Promise<void> {
     const { name, readyUrl } = this.spec;
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      if (!this.running) throw new Error(`${name} exited before it was ready:\n${await this.tail()}`);
+      if (!this.running) throw new Error(`${name} exited before it was ready:\n${await tailOf(this.spec.logFile)}`);
       const status = await statusOf(readyUrl);
       if (status === 200) return;
       if (performance.now() > deadline) {
-        throw new Error(`${name} not ready at ${readyUrl} after ${timeoutMs / 1000} s (last: ${status || "no answer"}):\n${await this.tail()}`);
+        throw new Error(`${name} not ready at ${readyUrl} after ${timeoutMs / 1000} s (last: ${status || "no answer"}):\n${await tailOf(this.spec.logFile)}`);
       }
       await sleep(100);
     }
   }
+}
+
+/** The last `lines` lines of a log file, for an error message ("" when there is none). */
+export async function tailOf(file: string, lines = 30): Promise<string> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
 /** The HTTP status `url` answers a GET with, or 0 when nothing answers within 2 s. */

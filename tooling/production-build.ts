@@ -3,11 +3,11 @@
  * its two processes as ChildServices on ports of the caller's choosing.
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
 
 import { BUILD_OUTPUT, PROJECT_ROOT } from "./build-output";
-import { ChildService } from "./child-service";
+import { ChildService, tailOf } from "./child-service";
 
 type Env = Record<string, string>;
 
@@ -22,10 +22,7 @@ export async function buildProduction(env: Env, logFile: string): Promise<void> 
   });
   closeSync(fd);
   const code = await new Promise<number | null>((resolve, reject) => build.once("error", reject).once("exit", resolve));
-  if (code !== 0) {
-    const output = readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-30).join("\n");
-    throw new Error(`npm run build failed (exit ${String(code)}):\n${output}`);
-  }
+  if (code !== 0) throw new Error(`npm run build failed (exit ${String(code)}):\n${await tailOf(logFile)}`);
 }
 
 /**
