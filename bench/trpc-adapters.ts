@@ -22,10 +22,11 @@ import { workerRouter } from "~/worker/router";
 import { TRPC_PREFIX } from "~/worker/server";
 import { createTestSigner } from "~/worker/test-signer";
 import { createTRPCNodeHandler } from "~/worker/trpc-http";
-import type { WorkerContext } from "~/worker/trpc";
+import { createWorkerContext } from "~/worker/trpc";
 import { createTokenVerifier } from "~/worker/verify";
 import { ChildService, freePorts } from "../tooling/child-service";
 import { LOAD, measureLoad, type LoadResult } from "./load";
+import { noRevocations } from "~/worker/test-sessions";
 
 /** Each round runs every server once; the second round runs them in reverse. */
 const ROUNDS = 2;
@@ -49,10 +50,7 @@ function serve(kind: Exclude<Kind, "bare">): void {
   const jwks = JSON.parse(process.env.BENCH_JWKS!) as JSONWebKeySet;
   const verifier = createTokenVerifier({ issuer: ISSUER, jwks });
   const log = createLogger("worker", "silent");
-  const context = (req: IncomingMessage): WorkerContext => {
-    const requestId = randomUUID();
-    return { requestId, log: log.child({ requestId }), authorization: req.headers.authorization, verifier };
-  };
+  const context = (req: IncomingMessage) => createWorkerContext(req, { requestId: randomUUID(), logger: log, verifier, revocation: noRevocations() });
 
   let listener: RequestListener;
   if (kind === "ours") {

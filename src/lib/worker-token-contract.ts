@@ -13,6 +13,12 @@ export const JWKS_PATH = "/api/auth/jwks";
 /** The only signing algorithm either side accepts (Ed25519 keys). */
 export const WORKER_TOKEN_ALG = "EdDSA";
 
+/**
+ * Seconds a worker token lives unless WORKER_TOKEN_TTL says otherwise. The
+ * web tier mints tokens that long; the worker refuses any claiming longer.
+ */
+export const DEFAULT_WORKER_TOKEN_TTL = 900;
+
 /** What the exchange hands out: the compact JWT and when it stops working. */
 export interface WorkerToken {
   token: string;

@@ -1,10 +1,14 @@
 import { z } from "zod";
 
 import { logLevel, orExit, parseEnvWith, seconds } from "~/env";
-import { issuerFor, JWKS_PATH } from "~/lib/worker-token-contract";
+import { MAX_BATCH_CALLS } from "~/lib/request-limits";
+import { DEFAULT_WORKER_TOKEN_TTL, issuerFor, JWKS_PATH } from "~/lib/worker-token-contract";
 
-// The worker's own configuration. It holds no signing secret and no database
-// URL: it only verifies tokens, with the web tier's public keys.
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, { error: "must be a postgresql:// URL" });
+
+// The worker's own configuration. It holds no signing secret: it verifies
+// tokens with the web tier's public keys, and reads from the database only
+// whether a token's session still exists.
 const schema = z
   .object({
     WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
@@ -33,19 +37,47 @@ const schema = z
     // The only browser origin allowed to call the worker directly (CORS).
     // Defaults to the web tier's origin.
     WORKER_CORS_ORIGIN: z.url().optional(),
-    // Least seconds between two key-set fetches caused by an unknown key id:
-    // a new key is picked up this soon after rotation; forged kids cannot
-    // make the worker hammer the web tier.
-    WORKER_JWKS_COOLDOWN: z.coerce.number().min(0).default(10),
+    // Least seconds between two key-set fetches caused by an unknown key id.
+    // A call signed with a just-rotated key waits for that fetch rather than
+    // failing, so this is the most a new key's first calls wait, and 1/this
+    // the most JWKS fetches per second forged key ids can cause (all calls
+    // waiting share one fetch). 1 s: a delay no user notices, and one cheap
+    // GET a second at worst for the web tier.
+    WORKER_JWKS_COOLDOWN: z.coerce.number().min(0).default(1),
+    // The web tier's token lifetime (same variable, same default): tokens
+    // claiming a longer one, or older than it, are refused.
+    WORKER_TOKEN_TTL: seconds(DEFAULT_WORKER_TOKEN_TTL),
+    // Most calls one batched request may carry; more fail the request whole.
+    WORKER_MAX_BATCH_CALLS: z.coerce.number().int().min(1).default(MAX_BATCH_CALLS),
+    // The worker's database login: in production one that is only a member of
+    // the app_worker role the migrations set up (docs/decisions/0008). Unset:
+    // DATABASE_URL, whose queries still run as app_worker.
+    WORKER_DATABASE_URL: postgresUrl.optional(),
+    DATABASE_URL: postgresUrl.optional(),
+    // How often the sessions in use are re-read: the most a revoked session's
+    // token keeps working, plus one query.
+    WORKER_REVOCATION_POLL_MS: z.coerce.number().int().min(10).max(1_000).default(250),
     WORKER_SHUTDOWN_TIMEOUT: seconds(10),
     LOG_LEVEL: logLevel,
   })
-  .transform((env) => ({
+  .transform((env, ctx) => ({
+    databaseUrl:
+      env.WORKER_DATABASE_URL ??
+      env.DATABASE_URL ??
+      (ctx.addIssue({
+        code: "custom",
+        path: ["WORKER_DATABASE_URL"],
+        message: "is missing: the worker checks every token's session in the database (or set DATABASE_URL)",
+      }),
+      z.NEVER),
+    revocationPollMs: env.WORKER_REVOCATION_POLL_MS,
     port: env.WORKER_PORT,
     host: env.WORKER_HOST,
     issuer: issuerFor(env.BETTER_AUTH_URL),
     jwks: env.WORKER_JWKS ?? new URL(env.WORKER_JWKS_URL ?? new URL(JWKS_PATH, env.BETTER_AUTH_URL)),
     jwksCooldownMs: env.WORKER_JWKS_COOLDOWN * 1000,
+    tokenTtlSec: env.WORKER_TOKEN_TTL,
+    maxBatchCalls: env.WORKER_MAX_BATCH_CALLS,
     corsOrigin: new URL(env.WORKER_CORS_ORIGIN ?? env.BETTER_AUTH_URL).origin,
     shutdownTimeoutMs: env.WORKER_SHUTDOWN_TIMEOUT * 1000,
     logLevel: env.LOG_LEVEL,

@@ -5,14 +5,32 @@
  */
 import { createLogger } from "~/lib/logger";
 import { loadWorkerEnvOrExit } from "./env";
+import { createRevocationCheck } from "./revocation";
 import { createWorkerServer } from "./server";
+import { createSessionStore } from "./session-store";
 import { createTokenVerifier } from "./verify";
 
 const config = loadWorkerEnvOrExit();
 const logger = createLogger("worker", config.logLevel);
 
-const verifier = createTokenVerifier({ issuer: config.issuer, jwks: config.jwks, jwksCooldownMs: config.jwksCooldownMs });
-const worker = createWorkerServer({ verifier, logger, corsOrigin: config.corsOrigin });
+const verifier = createTokenVerifier({
+  issuer: config.issuer,
+  jwks: config.jwks,
+  jwksCooldownMs: config.jwksCooldownMs,
+  tokenTtlSec: config.tokenTtlSec,
+});
+const sessions = createSessionStore(config.databaseUrl);
+let pollFailures = 0;
+const revocation = createRevocationCheck({
+  store: sessions,
+  pollMs: config.revocationPollMs,
+  onPollError(error) {
+    // Four polls a second: one line when it starts failing, then one a minute.
+    if (pollFailures++ % 240 === 0) logger.error({ err: error, failures: pollFailures }, "session poll failed");
+  },
+});
+revocation.start();
+const worker = createWorkerServer({ verifier, revocation, logger, corsOrigin: config.corsOrigin, maxBatchCalls: config.maxBatchCalls });
 
 worker.server.on("error", (error) => {
   logger.fatal({ err: error }, "worker could not start");
@@ -38,6 +56,8 @@ async function stop(signal: string) {
   stopping = true;
   logger.info({ signal }, "worker stopping: finishing in-flight requests");
   await worker.close(config.shutdownTimeoutMs);
+  revocation.stop();
+  await sessions.close();
   logger.info("worker stopped");
   process.exit(0);
 }

@@ -1,15 +1,16 @@
 import { once } from "node:events";
 import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
-import { connect, type AddressInfo } from "node:net";
+import { connect, type AddressInfo, type Socket } from "node:net";
 
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError, type TRPCLink } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createLogger } from "~/lib/logger";
 import type { WorkerRouter } from "~/worker/router";
-import { createWorkerServer } from "~/worker/server";
+import { createWorkerServer, type WorkerServerOptions } from "~/worker/server";
 import { createTestSigner } from "~/worker/test-signer";
 import { createTokenVerifier, type TokenVerifier } from "~/worker/verify";
+import { noRevocations } from "~/worker/test-sessions";
 
 const ISSUER = "http://localhost:3000";
 const WEB_ORIGIN = "http://localhost:3000";
@@ -25,8 +26,8 @@ const claims = { sub: "user_ada", sid: "session_ada", email: "ada@example.com", 
 const token = await mintToken(claims);
 const authHeaders = { authorization: `Bearer ${token}` };
 
-async function startWorker(workerVerifier: TokenVerifier = verifier) {
-  const worker = createWorkerServer({ verifier: workerVerifier, logger: createLogger("worker", "silent"), corsOrigin: WEB_ORIGIN });
+async function startWorker(workerVerifier: TokenVerifier = verifier, options: Partial<WorkerServerOptions> = {}) {
+  const worker = createWorkerServer({ verifier: workerVerifier, revocation: noRevocations(), logger: createLogger("worker", "silent"), corsOrigin: WEB_ORIGIN, ...options });
   worker.server.listen(0, "127.0.0.1");
   await once(worker.server, "listening");
   const { port } = worker.server.address() as AddressInfo;
@@ -241,6 +242,139 @@ describe("worker HTTP adapter", () => {
     const response = await fetch(`${worker.url}/trpc/who%E0%A4ami`, { headers: authHeaders });
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
+  });
+});
+
+describe("request limits", () => {
+  it("takes the batch limit from maxBatchCalls (WORKER_MAX_BATCH_CALLS)", async () => {
+    const worker = await startWorker(verifier, { maxBatchCalls: 3 });
+    try {
+      const batch = (count: number) => fetch(`${worker.url}/trpc/${Array<string>(count).fill("whoami").join(",")}?batch=1`, { headers: authHeaders });
+      expect((await batch(3)).status).toBe(200);
+      const over = await batch(4);
+      expect(over.status).toBe(400);
+      expect(await over.json()).toMatchObject({ error: { message: "Batch call exceeds maximum size", data: { code: "BAD_REQUEST" } } });
+    } finally {
+      await worker.close(1_000);
+    }
+  });
+
+  it("refuses a request with maxHeadersCount headers (Node would drop any past it) with 431", async () => {
+    const worker = await startWorker(verifier, { maxHeadersCount: 30 });
+    try {
+      // Node adds host and connection: 28 + 2 = 30 headers.
+      const padding = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-pad-${i}`, "1"]));
+      const send = (count: number) =>
+        new Promise<IncomingMessage>((resolve, reject) =>
+          httpRequest(`${worker.url}/trpc/whoami`, { headers: { ...authHeaders, ...padding(count) } }, resolve).on("error", reject).end(),
+        );
+      const refused = await send(27);
+      refused.resume();
+      expect(refused.statusCode).toBe(431);
+      const accepted = await send(26);
+      accepted.resume();
+      expect(accepted.statusCode).toBe(200);
+    } finally {
+      await worker.close(1_000);
+    }
+  });
+});
+
+describe("slow clients", () => {
+  const TIMEOUTS = { headersMs: 400, requestMs: 800, keepAliveMs: 300, idleSocketMs: 1_500, checkIntervalMs: 100 };
+  const SLOW_SOCKETS = 50;
+
+  interface SlowSocket {
+    socket: Socket;
+    /** When the server closed it (ms since the test started), and what it said first. */
+    closed: Promise<{ afterMs: number; answer: string }>;
+  }
+
+  /** A socket that sends `opening` and then one more byte of `drip` every 50 ms until the server closes it. */
+  function slowSocket(port: number, started: number, opening: string, drip: string): SlowSocket {
+    const socket = connect(port, "127.0.0.1");
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
+    socket.on("error", () => undefined);
+    socket.write(opening);
+    const timer = setInterval(() => socket.writable && socket.write(drip), 50);
+    const closed = once(socket, "close").then(() => {
+      clearInterval(timer);
+      return { afterMs: performance.now() - started, answer };
+    });
+    return { socket, closed };
+  }
+
+  it(`answers at once while ${SLOW_SOCKETS} slowloris and ${SLOW_SOCKETS} slow-body sockets hang, then closes them after the timeouts`, async () => {
+    // Long enough that the normal request surely comes while they all hang.
+    const timeouts = { ...TIMEOUTS, headersMs: 1_000, requestMs: 1_500 };
+    const worker = await startWorker(verifier, { timeouts });
+    const started = performance.now();
+    const slow: SlowSocket[] = [];
+    try {
+      for (let i = 0; i < SLOW_SOCKETS; i++) {
+        // Headers that never end: one more header byte at a time.
+        slow.push(slowSocket(worker.port, started, "GET /trpc/whoami HTTP/1.1\r\nHost: worker\r\nX-Slow: ", "a"));
+        // Complete headers, then a body that trickles in.
+        const opening = `POST /trpc/textStats HTTP/1.1\r\nHost: worker\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"text":"`;
+        slow.push(slowSocket(worker.port, started, opening, "x"));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      let closedSoFar = 0;
+      for (const { closed } of slow) void closed.then(() => closedSoFar++);
+      const asked = performance.now();
+      const response = await fetch(`${worker.url}/trpc/whoami`, { headers: authHeaders });
+      expect(response.status).toBe(200);
+      expect(performance.now() - asked).toBeLessThan(500);
+      expect(closedSoFar).toBe(0);
+
+      const closes = await Promise.race([
+        Promise.all(slow.map((s) => s.closed)),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("slow sockets still open after 4 s")), 4_000)),
+      ]);
+      const [slowloris, slowBodies] = [closes.filter((_, i) => i % 2 === 0), closes.filter((_, i) => i % 2 === 1)];
+      for (const close of slowloris) {
+        expect(close.answer).toMatch(/^HTTP\/1\.1 408 /);
+        expect(close.afterMs).toBeLessThan(timeouts.headersMs + 700);
+      }
+      for (const close of slowBodies) {
+        expect(close.answer).toMatch(/^HTTP\/1\.1 408 /);
+        expect(close.afterMs).toBeLessThan(timeouts.requestMs + 700);
+      }
+    } finally {
+      for (const { socket } of slow) socket.destroy();
+      await worker.close(1_000);
+    }
+  });
+
+  it("closes a socket that never sends a byte after the header timeout, and an idle keep-alive one after the keep-alive timeout", async () => {
+    const worker = await startWorker(verifier, { timeouts: TIMEOUTS });
+    const started = performance.now();
+    try {
+      const silent = slowSocket(worker.port, started, "", "");
+      const keptAlive = slowSocket(worker.port, started, "GET /healthz HTTP/1.1\r\nHost: worker\r\n\r\n", "");
+      const [silentClose, keptAliveClose] = await Promise.all([silent.closed, keptAlive.closed]);
+      expect(silentClose.afterMs).toBeLessThan(TIMEOUTS.headersMs + 700);
+      expect(keptAliveClose.answer).toMatch(/^HTTP\/1\.1 200 /);
+      // Node adds a 1 s margin to the keep-alive timeout (keepAliveTimeoutBuffer).
+      expect(keptAliveClose.afterMs).toBeLessThan(TIMEOUTS.keepAliveMs + 1_000 + 700);
+    } finally {
+      await worker.close(1_000);
+    }
+  });
+
+  it("closes a socket whose request has made no progress for idleSocketMs", async () => {
+    const stalled = await startWorker({ verify: () => new Promise(() => undefined), ready: async () => true }, { timeouts: TIMEOUTS });
+    const started = performance.now();
+    try {
+      const socket = slowSocket(stalled.port, started, `GET /trpc/whoami HTTP/1.1\r\nHost: worker\r\nAuthorization: Bearer ${token}\r\n\r\n`, "");
+      const { afterMs } = await socket.closed;
+      expect(afterMs).toBeGreaterThanOrEqual(TIMEOUTS.idleSocketMs - 100);
+      expect(afterMs).toBeLessThan(TIMEOUTS.idleSocketMs + 1_000);
+    } finally {
+      await stalled.close(100);
+    }
   });
 });
 

@@ -2,6 +2,8 @@
  * The worker's HTTP server on node:http: health and readiness probes, CORS
  * for the one web origin allowed to call it from the browser, and tRPC at
  * /trpc. Every response carries the request's id; every request is logged.
+ * Clients too slow to send their request, or that stop reading, are cut off
+ * (WorkerTimeouts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
@@ -9,17 +11,52 @@ import type { Logger } from "~/lib/logger";
 import { REQUEST_ID_HEADER, requestIdFrom } from "~/lib/request-id";
 import { workerRouter } from "./router";
 import { createTRPCNodeHandler, sendJson } from "./trpc-http";
-import type { WorkerContext } from "./trpc";
+import { createWorkerContext } from "./trpc";
+import type { RevocationCheck } from "./revocation";
 import type { TokenVerifier } from "./verify";
 
 export const TRPC_PREFIX = "/trpc/";
 
 export interface WorkerServerOptions {
   verifier: TokenVerifier;
+  /** Whether a verified token's session still exists (revocation.ts). */
+  revocation: RevocationCheck;
   logger: Logger;
   /** The web origin allowed to call from a browser (exact match). */
   corsOrigin: string;
+  /** Most calls one batched tRPC request may carry (default MAX_BATCH_CALLS). */
+  maxBatchCalls?: number;
+  timeouts?: Partial<WorkerTimeouts>;
+  /** A request with this many headers or more is refused with 431 (default 100). */
+  maxHeadersCount?: number;
 }
+
+/**
+ * How long a client may take. Each slow client holds a socket and its buffers
+ * for as long as it is let; with Node's defaults (60 s for headers, 5 min for
+ * a request, no limit on a client that stops reading, deadlines checked every
+ * 30 s) a few hundred slowloris sockets sit on a worker for minutes.
+ */
+export interface WorkerTimeouts {
+  /** The request line and headers must have arrived within this (else 408). */
+  headersMs: number;
+  /** The whole request, body included (at most 1 MiB), within this (else 408). */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this (above the web tier's HTTP client's 4 s, so it closes first). */
+  keepAliveMs: number;
+  /** A socket with no traffic either way for this long is closed: a client that stops reading its answer. */
+  idleSocketMs: number;
+  /** How often the header and request deadlines are checked: a slow client outlives them by up to this. */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: WorkerTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 5_000,
+  idleSocketMs: 30_000,
+  checkIntervalMs: 1_000,
+};
 
 export interface WorkerServer {
   server: Server;
@@ -33,9 +70,12 @@ const CORS_HEADERS = {
   "access-control-max-age": "600",
 };
 
-export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServerOptions): WorkerServer {
+export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
+  const { verifier, revocation, logger, corsOrigin, maxBatchCalls, maxHeadersCount = 100 } = options;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const trpc = createTRPCNodeHandler({
     router: workerRouter,
+    maxBatchCalls,
     onError({ error, path, ctx }) {
       if (error.code === "INTERNAL_SERVER_ERROR") ctx.log.error({ err: error.cause ?? error, path }, "procedure failed");
     },
@@ -65,13 +105,7 @@ export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServe
         sendJson(res, 400, { error: "The path is not valid percent-encoding." });
         return;
       }
-      const ctx: WorkerContext = {
-        requestId,
-        log: logger.child({ requestId }),
-        authorization: req.headers.authorization,
-        verifier,
-      };
-      await trpc(req, res, procedures, url.searchParams, ctx);
+      await trpc(req, res, procedures, url.searchParams, createWorkerContext(req, { requestId, logger, verifier, revocation }));
       return;
     }
     if (pathname === "/healthz" && req.method === "GET") {
@@ -79,8 +113,10 @@ export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServe
       return;
     }
     if (pathname === "/readyz" && req.method === "GET") {
-      if (await verifier.ready()) sendJson(res, 200, { status: "ready" });
-      else sendJson(res, 503, { status: "not_ready", reason: "The signing keys (JWKS) could not be loaded." });
+      const [keys, sessions] = await Promise.all([verifier.ready(), revocation.ready()]);
+      if (!keys) sendJson(res, 503, { status: "not_ready", reason: "The signing keys (JWKS) could not be loaded." });
+      else if (!sessions) sendJson(res, 503, { status: "not_ready", reason: "The session table could not be read." });
+      else sendJson(res, 200, { status: "ready" });
       return;
     }
     sendJson(res, 404, { error: "Not found" });
@@ -90,9 +126,15 @@ export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServe
   const inFlight = new Set<ServerResponse>();
 
   const server = createServer(
-    // Large enough that an oversized token reaches the verifier and is
-    // refused with a reason code, instead of Node's bare 431.
-    { maxHeaderSize: 128 * 1024 },
+    {
+      // Large enough that an oversized token reaches the verifier and is
+      // refused with a reason code, instead of Node's bare 431.
+      maxHeaderSize: 128 * 1024,
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      connectionsCheckingInterval: timeouts.checkIntervalMs,
+    },
     (req, res) => {
       const started = performance.now();
       // While shutting down, each answer closes its connection, so keep-alive
@@ -118,6 +160,13 @@ export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServe
           "request",
         );
       });
+      // Node silently drops the headers past maxHeadersCount, which could hide
+      // a second Authorization header: a request that may have lost some is refused.
+      if (req.rawHeaders.length >= 2 * maxHeadersCount) {
+        res.setHeader("connection", "close");
+        sendJson(res, 431, { error: `Too many headers (at most ${maxHeadersCount - 1}).` });
+        return;
+      }
       route(req, res, requestId).catch((error: unknown) => {
         logger.error({ requestId, err: error }, "request failed");
         if (!res.headersSent) sendJson(res, 500, { error: "Internal error" });
@@ -125,6 +174,9 @@ export function createWorkerServer({ verifier, logger, corsOrigin }: WorkerServe
       });
     },
   );
+
+  server.maxHeadersCount = maxHeadersCount;
+  server.timeout = timeouts.idleSocketMs;
 
   return {
     server,

@@ -15,26 +15,31 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createLogger } from "~/lib/logger";
+import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/lib/request-limits";
 import { workerRouter } from "~/worker/router";
 import { createWorkerServer, TRPC_PREFIX, type WorkerServer } from "~/worker/server";
 import { createTestSigner } from "~/worker/test-signer";
-import type { WorkerContext } from "~/worker/trpc";
+import { createWorkerContext } from "~/worker/trpc";
 import { createTokenVerifier } from "~/worker/verify";
+import { noRevocations } from "~/worker/test-sessions";
 
 const ISSUER = "http://localhost:3000";
 const KID = "web-key-1";
 /** createTRPCNodeHandler's default, which createWorkerServer uses; given to tRPC's adapter as maxBodySize. */
-const MAX_BODY = 1024 * 1024;
+const MAX_BODY = MAX_BODY_BYTES;
 
 const signer = await createTestSigner({ issuer: ISSUER, kid: KID });
 const verifier = createTokenVerifier({ issuer: ISSUER, jwks: signer.jwks });
 const token = await signer.mint({ sub: "user_ada", sid: "session_ada", email: "ada@example.com", name: "Ada Lovelace", jti: "token-1" });
-// The same claims, the signature's last bytes changed.
-const forged = `${token.slice(0, -6)}${token.endsWith("AAAAAA") ? "BBBBBB" : "AAAAAA"}`;
+// The same claims, six of the signature's characters changed (not the last,
+// whose unused bits would make it non-canonical: malformed, not forged).
+const forged = `${token.slice(0, -12)}${token.slice(-12, -6) === "AAAAAA" ? "BBBBBB" : "AAAAAA"}${token.slice(-6)}`;
 
 const auth = { authorization: `Bearer ${token}` };
 const json = { ...auth, "content-type": "application/json" };
 const input = (value: unknown) => encodeURIComponent(JSON.stringify(value));
+/** `count` calls of `procedure` in one batch path: `whoami,whoami,…`. */
+const batchOf = (procedure: string, count: number) => `/trpc/${Array<string>(count).fill(procedure).join(",")}?batch=1`;
 const post = (body: unknown, headers: Record<string, string> = json): RequestInit => ({
   method: "POST",
   headers,
@@ -48,25 +53,14 @@ interface Answer {
 }
 
 /**
- * The one normalisation: `error.data.stack`. Both adapters put the error's
- * stack trace there outside production (tRPC's isDev), and its frames name
- * each adapter's own functions, so it can never be equal. Nothing else is
- * touched: messages, codes, paths, zodError and reason are compared as sent.
+ * Answers are compared as sent, nothing normalised: no stack traces either
+ * (the worker's tRPC is created with isDev: false; with them, each adapter's
+ * own frames would differ).
  */
-function withoutStacks(body: unknown): unknown {
-  if (Array.isArray(body)) return body.map(withoutStacks);
-  const error = (body as { error?: { data?: Record<string, unknown> } } | null)?.error;
-  if (!error?.data || !("stack" in error.data)) return body;
-  expect(error.data.stack).toEqual(expect.any(String));
-  const data = { ...error.data };
-  delete data.stack;
-  return { ...(body as object), error: { ...error, data } };
-}
-
 async function answer(base: string, path: string, init: RequestInit = {}): Promise<Answer> {
   const response = await fetch(`${base}${path}`, init);
   const text = await response.text();
-  return { status: response.status, contentType: response.headers.get("content-type"), body: withoutStacks(JSON.parse(text)) };
+  return { status: response.status, contentType: response.headers.get("content-type"), body: JSON.parse(text) as unknown };
 }
 
 /** A body sent in 64 KiB chunks with no content-length, `size` bytes in all. */
@@ -79,7 +73,7 @@ function chunkedPost(base: string, path: string, size: number): Promise<Answer> 
         resolve({
           status: res.statusCode ?? 0,
           contentType: res.headers["content-type"] ?? null,
-          body: withoutStacks(JSON.parse(Buffer.concat(chunks).toString("utf8"))),
+          body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown,
         }),
       );
     });
@@ -103,17 +97,15 @@ async function listen(server: Server): Promise<string> {
 }
 
 beforeAll(async () => {
-  ours = createWorkerServer({ verifier, logger: log, corsOrigin: "http://localhost:3000" });
+  ours = createWorkerServer({ verifier, revocation: noRevocations(), logger: log, corsOrigin: "http://localhost:3000" });
   theirs = createServer(
     createHTTPHandler({
       router: workerRouter,
       basePath: TRPC_PREFIX,
       maxBodySize: MAX_BODY,
+      maxBatchSize: MAX_BATCH_CALLS,
       // What server.ts builds for each request.
-      createContext: ({ req }): WorkerContext => {
-        const requestId = randomUUID();
-        return { requestId, log: log.child({ requestId }), authorization: req.headers.authorization, verifier };
-      },
+      createContext: ({ req }) => createWorkerContext(req, { requestId: randomUUID(), logger: log, verifier, revocation: noRevocations() }),
     }),
   );
   [oursUrl, theirsUrl] = await Promise.all([listen(ours.server), listen(theirs)]);
@@ -181,6 +173,7 @@ describe("the same answers as tRPC's createHTTPHandler", () => {
       init: post({ 0: { text: "x".repeat(MAX_BODY) }, 1: { text: "y" } }),
       status: 413,
     },
+    { name: "a batch of MAX_BATCH_CALLS queries", path: batchOf("whoami", MAX_BATCH_CALLS), init: { headers: auth }, status: 200 },
     { name: "a body exactly at the limit", path: "/trpc/textStats", init: post(`{"text":"${"x".repeat(MAX_BODY - 11)}"}`), status: 400 },
   ])("$name ($status)", async ({ path, init, status }) => {
     const [mine, tRPCs] = await both(path, init);
@@ -196,6 +189,30 @@ describe("the same answers as tRPC's createHTTPHandler", () => {
 });
 
 describe("where the worker deliberately answers otherwise", () => {
+  it.each<{ name: string; path: string; init: RequestInit }>([
+    { name: "one query more than MAX_BATCH_CALLS", path: batchOf("whoami", MAX_BATCH_CALLS + 1), init: { headers: auth } },
+    {
+      name: "a batch over MAX_BATCH_CALLS with a forged token",
+      path: batchOf("whoami", MAX_BATCH_CALLS + 1),
+      init: { headers: { authorization: `Bearer ${forged}` } },
+    },
+    {
+      name: "a batched POST over MAX_BATCH_CALLS",
+      path: batchOf("textStats", MAX_BATCH_CALLS + 1),
+      init: post(Object.fromEntries(Array.from({ length: MAX_BATCH_CALLS + 1 }, (_, i) => [i, { text: "x" }]))),
+    },
+  ])("refuses $name as tRPC's maxBatchSize does (one 400 error), but as application/json where tRPC says text/plain", async ({ path, init }) => {
+    const [mine, tRPCs] = await both(path, init);
+    expect({ ...mine, contentType: tRPCs.contentType }).toEqual(tRPCs);
+    expect(tRPCs.contentType).toBe("text/plain;charset=UTF-8");
+    expect(mine.contentType).toBe("application/json");
+    // One error for the request, not one per call, and no procedure path.
+    expect(mine.body).toEqual({
+      error: { message: "Batch call exceeds maximum size", code: -32600, data: { code: "BAD_REQUEST", httpStatus: 400, reason: null, zodError: null } },
+    });
+    expect(mine.status).toBe(400);
+  });
+
   it("refuses streaming (jsonl) batches, which tRPC streams", async () => {
     const init = { headers: { ...auth, "trpc-accept": "application/jsonl" } };
     const mine = await answer(oursUrl, "/trpc/whoami?batch=1", init);

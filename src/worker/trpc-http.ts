@@ -27,18 +27,26 @@ import {
 } from "@trpc/server";
 import { getHTTPStatusCode } from "@trpc/server/http";
 
+import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/lib/request-limits";
+
 export interface TRPCNodeHandlerOptions<TRouter extends AnyTRPCRouter> {
   router: TRouter;
   /** Called for every error a procedure call ends in (logging). */
   onError?: (info: { error: TRPCError; path: string; ctx: inferRouterContext<TRouter> }) => void;
   /** Largest request body read, in bytes; above it the call fails with 413. */
   maxBodyBytes?: number;
+  /**
+   * Most calls one batched request may carry (tRPC's `maxBatchSize`): above
+   * it the request fails whole, with one 400, before any input is read or
+   * any procedure (so any token check) runs.
+   */
+  maxBatchCalls?: number;
 }
 
 type CallResult = { result: { data: unknown } } | { error: unknown };
 
 export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TRPCNodeHandlerOptions<TRouter>) {
-  const { router, onError, maxBodyBytes = 1024 * 1024 } = options;
+  const { router, onError, maxBodyBytes = MAX_BODY_BYTES, maxBatchCalls = MAX_BATCH_CALLS } = options;
   const config = router._def._config;
   const procedureAt = router._def.procedures as Record<string, AnyTRPCProcedure | undefined>;
 
@@ -61,6 +69,18 @@ export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TR
       if (path !== undefined) onError?.({ error, path, ctx });
       return { error: getTRPCErrorShape({ config, error, type: type ?? "unknown", path, input: undefined, ctx }) };
     };
+    const answer = (results: CallResult[] | CallResult) => {
+      const transformed = transformTRPCResponse(config, results as never) as CallResult[] | CallResult;
+      sendJson(res, getHTTPStatusCode(transformed as never), transformed);
+    };
+
+    if (batch && paths.length > maxBatchCalls) {
+      // tRPC's code and message for its maxBatchSize, and like tRPC one error
+      // for the request rather than one per call: the answer stays small.
+      const error = new TRPCError({ code: "BAD_REQUEST", message: "Batch call exceeds maximum size" });
+      answer({ error: getTRPCErrorShape({ config, error, type: "unknown", path: undefined, input: undefined, ctx }) });
+      return;
+    }
 
     let results: CallResult[];
     try {
@@ -103,8 +123,7 @@ export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TR
       results = paths.map((path) => fail(error, path));
     }
 
-    const transformed = transformTRPCResponse(config, results as never) as CallResult[];
-    sendJson(res, getHTTPStatusCode(transformed as never), batch ? transformed : transformed[0]);
+    answer(batch ? results : results[0]!);
   };
 }
 

@@ -3,50 +3,49 @@
  * No transformer: the worker speaks plain JSON so that any client, not only
  * this app's, can call it; its outputs carry times as epoch milliseconds.
  */
-import { initTRPC, TRPCError } from "@trpc/server";
-import { ZodError, z } from "zod";
+import type { IncomingMessage } from "node:http";
+
+import { initTRPC } from "@trpc/server";
 
 import type { Logger } from "~/lib/logger";
-import { KeysUnavailable, TokenRejected, type RejectReason, type TokenVerifier } from "./verify";
+import { publicErrorShape } from "~/lib/public-error-shape";
+import { authenticate, type AuthenticationContext } from "./authenticate";
+import type { RevocationCheck } from "./revocation";
+import { TokenRejected, type RejectReason, type TokenVerifier } from "./verify";
 
-export interface WorkerContext {
+export interface WorkerContext extends AuthenticationContext {
   requestId: string;
-  log: Logger;
-  /** The raw Authorization header; only authed procedures look at it. */
-  authorization: string | undefined;
-  verifier: TokenVerifier;
+}
+
+/** The context of one HTTP request, shared by all the calls it batches. */
+export function createWorkerContext(
+  req: IncomingMessage,
+  { requestId, logger, verifier, revocation }: { requestId: string; logger: Logger; verifier: TokenVerifier; revocation: RevocationCheck },
+): WorkerContext {
+  return {
+    requestId,
+    log: logger.child({ requestId }),
+    // Every copy of the header: req.headers keeps the first one only.
+    authorization: req.headersDistinct.authorization,
+    verifier,
+    revocation,
+    authentication: {},
+  };
 }
 
 const t = initTRPC.context<WorkerContext>().create({
-  errorFormatter({ shape, error }) {
-    return {
-      ...shape,
-      data: {
-        ...shape.data,
-        // Why a call was refused (UNAUTHORIZED only): one of REJECT_REASONS.
-        reason: error.cause instanceof TokenRejected ? error.cause.reason : (null as RejectReason | null),
-        zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
-      },
-    };
+  // Not tied to NODE_ENV: outside production tRPC would put every error's
+  // stack trace, absolute paths included, in the answer. Logs have them.
+  isDev: false,
+  errorFormatter(options) {
+    const shape = publicErrorShape(options);
+    const { cause } = options.error;
+    // Why a call was refused (UNAUTHORIZED only): one of REJECT_REASONS.
+    return { ...shape, data: { ...shape.data, reason: cause instanceof TokenRejected ? cause.reason : (null as RejectReason | null) } };
   },
 });
 
 export const createWorkerRouter = t.router;
 
-/** Verifies the caller's token; the resolver gets `ctx.caller`. */
-export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
-  try {
-    const caller = await ctx.verifier.verify(ctx.authorization);
-    return next({ ctx: { caller } });
-  } catch (error) {
-    if (error instanceof TokenRejected) {
-      ctx.log.warn({ reason: error.reason }, "token rejected");
-      throw new TRPCError({ code: "UNAUTHORIZED", message: error.message, cause: error });
-    }
-    if (error instanceof KeysUnavailable) {
-      ctx.log.error({ err: error.message }, "signing keys unavailable");
-      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The worker cannot load its signing keys.", cause: error });
-    }
-    throw error;
-  }
-});
+/** Verifies the caller's token, once per request (authenticate.ts); the resolver gets `ctx.caller`. */
+export const authedProcedure = t.procedure.use(async ({ ctx, next }) => next({ ctx: { caller: await authenticate(ctx) } }));

@@ -1,15 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { createServer, type Server } from "node:http";
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 import { CompactSign, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { createLogger } from "~/lib/logger";
 import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
 import { createWorkerServer } from "~/worker/server";
+import { serveJwks } from "~/worker/test-jwks";
 import { createTokenVerifier, type RejectReason, type TokenVerifier } from "~/worker/verify";
+import { noRevocations } from "~/worker/test-sessions";
 
 const ISSUER = "http://localhost:3000";
 
@@ -78,6 +80,18 @@ function flipCharAt(text: string, index: number): string {
   return text.slice(0, index) + (text[index] === "A" ? "B" : "A") + text.slice(index + 1);
 }
 
+const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * The same bytes, another string: an Ed25519 signature (64 bytes, 86
+ * characters) leaves 4 bits of its last character unused; decoders ignore
+ * them, so setting one gave a second token that verified.
+ */
+function withUnusedBitSet(signature: string): string {
+  const last = BASE64URL_ALPHABET.indexOf(signature.at(-1)!);
+  return signature.slice(0, -1) + BASE64URL_ALPHABET[last | 1];
+}
+
 async function listen(server: Server): Promise<string> {
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -85,12 +99,25 @@ async function listen(server: Server): Promise<string> {
 }
 
 async function startWorker(verifier: TokenVerifier) {
-  const worker = createWorkerServer({ verifier, logger: createLogger("worker", "silent"), corsOrigin: ISSUER });
+  const worker = createWorkerServer({ verifier, revocation: noRevocations(), logger: createLogger("worker", "silent"), corsOrigin: ISSUER });
   return { url: await listen(worker.server), close: () => worker.close(1_000) };
 }
 
 interface TRPCErrorBody {
   error: { message: string; code: number; data: { code: string; httpStatus: number; reason: RejectReason | null } };
+}
+
+/** whoami through node:http, whose header arrays go out as repeated header lines (fetch would join them). */
+function rawWhoami(baseUrl: string, headers: Record<string, string | string[]>): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    httpRequest(`${baseUrl}/trpc/whoami`, { headers }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) }));
+    })
+      .on("error", reject)
+      .end();
+  });
 }
 
 async function callWhoami(baseUrl: string, authorization?: string) {
@@ -159,6 +186,15 @@ const corpus: CorpusCase[] = [
   },
   { name: "unknown critical header extension", authorization: `Bearer ${await mint({}, { crit: ["x-policy"], "x-policy": 1 })}`, reason: "malformed" },
 
+  // Canonical base64url only: each of these decodes to the valid token's
+  // bytes (or near them), and the first three verified before.
+  { name: "padding appended to the signature", authorization: `Bearer ${valid}==`, reason: "malformed" },
+  { name: "one padding character appended to the signature", authorization: `Bearer ${valid}=`, reason: "malformed" },
+  { name: "unused bits set in the signature's last character", authorization: `Bearer ${withSegment(valid, 2, withUnusedBitSet)}`, reason: "malformed" },
+  { name: "padding appended to the payload", authorization: `Bearer ${withSegment(valid, 1, (s) => `${s}=`)}`, reason: "malformed" },
+  { name: "a '+' (standard base64) in the signature", authorization: `Bearer ${withSegment(valid, 2, (s) => `${s.slice(0, 10)}+${s.slice(11)}`)}`, reason: "malformed" },
+  { name: "a signature of impossible length (4n+1 characters)", authorization: `Bearer ${withSegment(valid, 2, (s) => s.slice(0, 85))}`, reason: "malformed" },
+
   // Algorithm
   {
     name: 'alg "none", unsigned',
@@ -210,6 +246,13 @@ const corpus: CorpusCase[] = [
   { name: "expired", authorization: `Bearer ${await mint({ iat: now - 20 * 60, exp: now - 5 * 60 })}`, reason: "expired" },
   { name: "nbf in the future", authorization: `Bearer ${await mint({ nbf: now + 10 * 60 })}`, reason: "not_yet_valid" },
   { name: "iat far in the future", authorization: `Bearer ${await mint({ iat: now + 60 * 60, exp: now + 75 * 60 })}`, reason: "not_yet_valid" },
+  // The web tier's TTL is 15 minutes: a longer-lived token is not one it minted.
+  { name: "a lifetime of a day", authorization: `Bearer ${await mint({ exp: now + 24 * 3600 })}`, reason: "bad_claims" },
+  {
+    name: "exp of 1e999 (Infinity once parsed)",
+    authorization: `Bearer ${await jws({ alg: "EdDSA", kid: realKey.kid }, JSON.stringify(claims()).replace(/"exp":\d+/, '"exp":1e999'), realKey.privateKey)}`,
+    reason: "bad_claims",
+  },
 
   // Audience and issuer
   { name: "wrong aud", authorization: `Bearer ${await mint({ aud: "web" })}`, reason: "wrong_audience" },
@@ -270,6 +313,20 @@ describe("worker token corpus", () => {
 
   it.each(corpus)("refuses $name: 401 $reason", expectRefused);
 
+  it("refuses two Authorization headers, even when the first is valid: 401 malformed", async () => {
+    // Node's req.headers keeps the first; a proxy in front may honour the other.
+    for (const pair of [
+      [`Bearer ${valid}`, `Bearer ${await mint({ sub: "user_mallory" })}`],
+      [`Bearer ${valid}`, `Bearer ${valid}`],
+      [`Bearer ${valid}`, "Basic x"],
+    ]) {
+      const { status, body } = await rawWhoami(worker.url, { authorization: pair });
+      expect(status).toBe(401);
+      expect((body as TRPCErrorBody).error.data.reason).toBe("malformed");
+    }
+    expect((await rawWhoami(worker.url, { authorization: [`Bearer ${valid}`] })).status).toBe(200);
+  });
+
   it('accepts the lowercase "bearer" scheme', async () => {
     expect((await callWhoami(worker.url, `bearer ${await mint()}`)).status).toBe(200);
   });
@@ -290,16 +347,42 @@ describe("worker token corpus", () => {
   });
 });
 
-/** A JWKS endpoint whose key list the test can change; counts its fetches. */
-async function serveJwks(keys: JWK[]) {
-  const jwks = { keys, fetches: 0, url: new URL("http://invalid"), close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-  const server = createServer((req, res) => {
-    jwks.fetches++;
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: jwks.keys }));
+describe("token lifetime against the TTL", () => {
+  const TTL = 600;
+  const TOLERANCE = 5;
+  const verifier = () => createTokenVerifier({ issuer: ISSUER, jwks: { keys: [realKey.jwk] }, tokenTtlSec: TTL, clockToleranceSec: TOLERANCE });
+  const at = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
+  const reasonOf = (attempt: Promise<unknown>) => attempt.then(() => "accepted", (error: { reason?: string }) => error.reason);
+
+  afterEach(() => vi.useRealTimers());
+
+  it("accepts a lifetime of up to the TTL plus the clock tolerance, refuses a longer one (bad_claims)", async () => {
+    const issuedAt = at(0);
+    expect(await reasonOf(verifier().verify(`Bearer ${await mint({ iat: issuedAt, exp: issuedAt + TTL + TOLERANCE })}`))).toBe("accepted");
+    expect(await reasonOf(verifier().verify(`Bearer ${await mint({ iat: issuedAt, exp: issuedAt + TTL + TOLERANCE + 1 })}`))).toBe("bad_claims");
   });
-  jwks.url = new URL("/jwks", await listen(server));
-  return jwks;
-}
+
+  it("refuses a token issued longer ago than the TTL whose exp has not passed (expired)", async () => {
+    // Lifetime TTL − 1 s within the rule; exp 3 s ago, within the tolerance.
+    const token = await mint({ iat: at(-(TTL + 2 * TOLERANCE - 3)), exp: at(-3) });
+    expect(await reasonOf(verifier().verify(`Bearer ${token}`))).toBe("expired");
+  });
+
+  it("stops answering a cached token when an uncached check would refuse it", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const issuedAt = at(0);
+    // exp is TTL + tolerance after iat: the token ages out (iat + TTL + tolerance) before it expires (exp + tolerance).
+    const authorization = `Bearer ${await mint({ iat: issuedAt, exp: issuedAt + TTL + TOLERANCE })}`;
+    const cached = verifier();
+    expect(await reasonOf(cached.verify(authorization))).toBe("accepted");
+
+    vi.setSystemTime((issuedAt + TTL + TOLERANCE - 1) * 1000);
+    expect(await reasonOf(cached.verify(authorization))).toBe("accepted");
+    vi.setSystemTime((issuedAt + TTL + TOLERANCE + 1) * 1000);
+    expect(await reasonOf(verifier().verify(authorization))).toBe("expired");
+    expect(await reasonOf(cached.verify(authorization))).toBe("expired");
+  });
+});
 
 /** A port nothing listens on: bound once, then released. */
 async function closedPort(): Promise<number> {
@@ -342,6 +425,75 @@ describe("keys from a JWKS URL", () => {
       expect(jwks.fetches).toBeGreaterThan(fetchesBefore);
     } finally {
       await worker.close();
+      await jwks.close();
+    }
+  });
+
+  it("accepts a key published right after a fetch: its first calls wait for the next refetch instead of failing", async () => {
+    const COOLDOWN_MS = 500;
+    const rotated = await newSigningKey("web-key-3");
+    const jwks = await serveJwks([realKey.jwk]);
+    const worker = await startWorker(createTokenVerifier({ issuer: ISSUER, jwks: jwks.url, jwksCooldownMs: COOLDOWN_MS }));
+    try {
+      expect((await callWhoami(worker.url, `Bearer ${await mint()}`)).status).toBe(200);
+      expect(jwks.fetches).toBe(1);
+
+      // Rotation: the web tier publishes a key and signs with it at once.
+      jwks.keys = [realKey.jwk, rotated.jwk];
+      const started = performance.now();
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => callWhoami(worker.url, `Bearer ${await mint({ sub: `user_${i}` }, {}, rotated)}`)),
+      );
+      const waitedMs = performance.now() - started;
+
+      expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+      expect(answers[7]!.body).toMatchObject({ result: { data: { userId: "user_7" } } });
+      // One refetch for all twenty, once the cooldown allowed it.
+      expect(jwks.fetches).toBe(2);
+      expect(waitedMs).toBeLessThan(COOLDOWN_MS + 1_000);
+    } finally {
+      await worker.close();
+      await jwks.close();
+    }
+  });
+
+  it("100 concurrent forged kids cost one JWKS fetch, then fail with unknown_key", async () => {
+    const COOLDOWN_MS = 300;
+    const jwks = await serveJwks([realKey.jwk]);
+    const verifier = createTokenVerifier({ issuer: ISSUER, jwks: jwks.url, jwksCooldownMs: COOLDOWN_MS });
+    try {
+      expect(await verifier.ready()).toBe(true);
+      const forgedKids = await Promise.all(Array.from({ length: 100 }, () => mint({}, { kid: randomUUID() }, impostorKey)));
+      const started = performance.now();
+      const reasons = await Promise.all(forgedKids.map((token) => verifier.verify(`Bearer ${token}`).then(() => "accepted", (error: { reason?: string }) => error.reason)));
+      expect(reasons).toEqual(Array(100).fill("unknown_key"));
+      expect(jwks.fetches).toBe(2);
+      expect(performance.now() - started).toBeLessThan(COOLDOWN_MS + 1_000);
+    } finally {
+      await jwks.close();
+    }
+  });
+
+  it("forged kids arriving without pause cost at most one JWKS fetch per cooldown", async () => {
+    const COOLDOWN_MS = 200;
+    const RUN_MS = 1_000;
+    const jwks = await serveJwks([realKey.jwk]);
+    const verifier = createTokenVerifier({ issuer: ISSUER, jwks: jwks.url, jwksCooldownMs: COOLDOWN_MS });
+    try {
+      expect(await verifier.ready()).toBe(true);
+      const calls: Promise<unknown>[] = [];
+      const started = performance.now();
+      while (performance.now() - started < RUN_MS) {
+        calls.push(verifier.verify(`Bearer ${await mint({}, { kid: randomUUID() }, impostorKey)}`).catch(() => undefined));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const fetchesDuringRun = jwks.fetches;
+      await Promise.all(calls);
+      expect(calls.length).toBeGreaterThan(50);
+      // The first fetch (ready), then one per cooldown at most.
+      expect(fetchesDuringRun).toBeLessThanOrEqual(1 + Math.ceil(RUN_MS / COOLDOWN_MS));
+      expect(jwks.fetches).toBeLessThanOrEqual(2 + Math.ceil(RUN_MS / COOLDOWN_MS));
+    } finally {
       await jwks.close();
     }
   });

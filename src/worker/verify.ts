@@ -1,24 +1,17 @@
 /**
- * Worker-side token verification: every call's `Authorization: Bearer` JWT is
- * checked against the web tier's public keys before any procedure runs.
+ * Worker-side token verification: every request's `Authorization: Bearer` JWT
+ * is checked against the web tier's public keys (jwks.ts) before any procedure
+ * runs, once per request however many calls it batches (authenticate.ts).
  * A rejection always names one reason code; nothing a caller sends can turn
  * into anything but a TokenRejected (401) or, when the keys themselves cannot
  * be loaded, KeysUnavailable (503).
  */
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  errors,
-  jwtVerify,
-  type FlattenedJWSInput,
-  type JSONWebKeySet,
-  type JWSHeaderParameters,
-  type JWTPayload,
-} from "jose";
+import { decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
 
-import { errorMessage } from "~/lib/error-message";
-import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
+import { DEFAULT_WORKER_TOKEN_TTL, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
+import { KeysUnavailable, remoteKeySource, staticKeySource } from "./jwks";
+
+export { KeysUnavailable };
 
 export const REJECT_REASONS = [
   "missing",
@@ -30,6 +23,8 @@ export const REJECT_REASONS = [
   "wrong_issuer",
   "unknown_key",
   "bad_claims",
+  // The token verifies but its session has been signed out or revoked since.
+  "revoked",
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];
@@ -42,11 +37,6 @@ export class TokenRejected extends Error {
   ) {
     super(message);
   }
-}
-
-/** The public keys could not be fetched: the worker's fault, not the token's. */
-export class KeysUnavailable extends Error {
-  override name = "KeysUnavailable";
 }
 
 /** Who is calling, as the verified token says. */
@@ -69,15 +59,25 @@ export interface TokenVerifierOptions {
   jwks: URL | JSONWebKeySet;
   audience?: string;
   clockToleranceSec?: number;
-  /** Least time between two JWKS fetches triggered by an unknown `kid`. */
+  /**
+   * The web tier's token lifetime (WORKER_TOKEN_TTL): a token claiming a
+   * longer one (exp − iat), or issued longer ago, is refused, so a leaked
+   * signing key or a misconfigured minter cannot mint long-lived credentials.
+   */
+  tokenTtlSec?: number;
+  /** Least time between two JWKS fetches triggered by an unknown `kid` (see jwks.ts). */
   jwksCooldownMs?: number;
   /** Verified tokens remembered (until their exp) so the hot path skips the signature check. */
   cacheMaxEntries?: number;
 }
 
 export interface TokenVerifier {
-  /** Resolves with the caller or throws TokenRejected / KeysUnavailable. */
-  verify(authorization: string | undefined): Promise<Caller>;
+  /**
+   * Resolves with the caller or throws TokenRejected / KeysUnavailable.
+   * `authorization` is every Authorization header of the request (Node's
+   * `req.headersDistinct.authorization`): more than one is refused.
+   */
+  verify(authorization: string | readonly string[] | undefined): Promise<Caller>;
   /** True when keys are loaded (fetching them if needed): /readyz. */
   ready(): Promise<boolean>;
 }
@@ -85,37 +85,51 @@ export interface TokenVerifier {
 // Far above a real token (~600 bytes), far below anything worth parsing.
 const MAX_TOKEN_LENGTH = 8 * 1024;
 
+// A base64url segment as RFC 7515 writes it: no padding, no other alphabet.
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * True when each of the compact JWS's segments is canonical base64url: the
+ * decoders in use forgive padding and set unused trailing bits, so without
+ * this many strings would verify as one token and slip past anything that
+ * compares or remembers tokens as text (the verified-token cache, logs, a
+ * future revocation list).
+ */
+function isCanonicalCompact(token: string): boolean {
+  const segments = token.split(".");
+  return (
+    segments.length === 3 &&
+    segments.every(
+      (segment) => BASE64URL.test(segment) && segment.length % 4 !== 1 && Buffer.from(segment, "base64url").toString("base64url") === segment,
+    )
+  );
+}
+
+/** What a verified token is remembered as: the caller, and until when it may be used. */
+interface Verified {
+  caller: Caller;
+  /** Epoch ms: the earlier of exp and iat + TTL, plus the clock tolerance (what jwtVerify would allow). */
+  usableUntil: number;
+}
+
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const {
     issuer,
     audience = WORKER_AUDIENCE,
     clockToleranceSec = 5,
-    jwksCooldownMs = 10_000,
+    tokenTtlSec = DEFAULT_WORKER_TOKEN_TTL,
+    jwksCooldownMs = 1_000,
     cacheMaxEntries = 10_000,
   } = options;
 
-  const remote =
-    options.jwks instanceof URL
-      ? createRemoteJWKSet(options.jwks, { cooldownDuration: jwksCooldownMs, timeoutDuration: 3_000 })
-      : undefined;
-  const local = remote ? undefined : createLocalJWKSet(options.jwks as JSONWebKeySet);
+  const keys = options.jwks instanceof URL ? remoteKeySource(options.jwks, { cooldownMs: jwksCooldownMs }) : staticKeySource(options.jwks);
 
-  // The key lookup jwtVerify calls. A lookup failure other than "no such key"
-  // means the key set could not be fetched (network, timeout, bad response):
-  // that is reported as KeysUnavailable, never blamed on the token.
-  const keys = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
-    if (local) return local(header, token);
-    try {
-      return await remote!(header, token);
-    } catch (error) {
-      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
-      throw new KeysUnavailable(`Could not load the signing keys: ${errorMessage(error)}`);
+  const verified = new Map<string, Verified>();
+
+  async function verifyToken(token: string): Promise<Verified> {
+    if (!isCanonicalCompact(token)) {
+      throw new TokenRejected("malformed", "The token is not three canonical base64url segments (no padding, no stray bits).");
     }
-  };
-
-  const verified = new Map<string, Caller>();
-
-  async function verifyToken(token: string): Promise<Caller> {
     let header;
     try {
       header = decodeProtectedHeader(token);
@@ -131,11 +145,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keys, {
+      ({ payload } = await jwtVerify(token, keys.lookup, {
         algorithms: [WORKER_TOKEN_ALG],
         issuer,
         audience,
         clockTolerance: clockToleranceSec,
+        // Also refuses an iat in the future (beyond the tolerance).
+        maxTokenAge: tokenTtlSec,
         requiredClaims: ["sub", "sid", "exp", "iat", "jti"],
       }));
     } catch (error) {
@@ -146,63 +162,65 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (![sub, sid, email, name, jti].every((value) => typeof value === "string" && value !== "")) {
       throw new TokenRejected("bad_claims", "The token's sub, sid, email, name and jti must be non-empty strings.");
     }
-    if (typeof iat !== "number" || typeof exp !== "number") {
-      throw new TokenRejected("bad_claims", "The token's iat and exp must be numbers.");
-    }
-    if (iat > Date.now() / 1000 + clockToleranceSec) {
-      throw new TokenRejected("not_yet_valid", "The token was issued in the future.");
+    // jwtVerify has checked both are numbers (exp always, iat for maxTokenAge).
+    const [issuedAt, expiresAt] = [iat as number, exp as number];
+    if (expiresAt - issuedAt > tokenTtlSec + clockToleranceSec) {
+      throw new TokenRejected("bad_claims", `The token's lifetime (exp − iat) is longer than the ${tokenTtlSec} s this worker accepts.`);
     }
     return {
-      userId: sub as string,
-      sessionId: sid as string,
-      email: email as string,
-      name: name as string,
-      tokenId: jti as string,
-      issuedAt: iat * 1000,
-      expiresAt: exp * 1000,
+      caller: {
+        userId: sub as string,
+        sessionId: sid as string,
+        email: email as string,
+        name: name as string,
+        tokenId: jti as string,
+        issuedAt: issuedAt * 1000,
+        expiresAt: expiresAt * 1000,
+      },
+      usableUntil: (Math.min(expiresAt, issuedAt + tokenTtlSec) + clockToleranceSec) * 1000,
     };
   }
 
   return {
     async verify(authorization) {
-      if (!authorization) throw new TokenRejected("missing", "Send the worker token as `Authorization: Bearer <token>`.");
-      const match = /^Bearer ([^\s]+)$/i.exec(authorization.trim());
+      // Node keeps only the first of several Authorization headers; a proxy
+      // in front may pick another, so which credential counts is ambiguous.
+      if (typeof authorization === "object" && authorization.length > 1) {
+        throw new TokenRejected("malformed", "Send exactly one Authorization header.");
+      }
+      const value = typeof authorization === "object" ? authorization[0] : authorization;
+      if (!value) throw new TokenRejected("missing", "Send the worker token as `Authorization: Bearer <token>`.");
+      const match = /^Bearer ([^\s]+)$/i.exec(value.trim());
       if (!match) throw new TokenRejected("malformed", "The Authorization header must be `Bearer <token>`.");
       const token = match[1]!;
       if (token.length > MAX_TOKEN_LENGTH) throw new TokenRejected("malformed", "The token is too large.");
 
       const cached = verified.get(token);
       if (cached) {
-        if (cached.expiresAt + clockToleranceSec * 1000 > Date.now()) return cached;
+        if (cached.usableUntil > Date.now()) return cached.caller;
         verified.delete(token);
         throw new TokenRejected("expired", "The token has expired.");
       }
 
-      const caller = await verifyToken(token);
+      const entry = await verifyToken(token);
       if (verified.size >= cacheMaxEntries) {
         // Map order is insertion order: forget the oldest.
         verified.delete(verified.keys().next().value!);
       }
-      verified.set(token, caller);
-      return caller;
+      verified.set(token, entry);
+      return entry.caller;
     },
 
-    async ready() {
-      if (!remote) return true;
-      if (remote.jwks() && remote.fresh) return true;
-      try {
-        await remote.reload();
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ready: () => keys.ready(),
   };
 }
 
 function translate(error: unknown): Error {
   if (error instanceof KeysUnavailable) return error;
-  if (error instanceof errors.JWTExpired) return new TokenRejected("expired", "The token has expired.");
+  if (error instanceof errors.JWTExpired) {
+    if (error.claim === "iat") return new TokenRejected("expired", "The token was issued too long ago.");
+    return new TokenRejected("expired", "The token has expired.");
+  }
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
       case "nbf":
@@ -214,6 +232,10 @@ function translate(error: unknown): Error {
         return new TokenRejected("wrong_audience", `The token is not meant for the ${WORKER_AUDIENCE} (aud).`);
       case "iss":
         return new TokenRejected("wrong_issuer", "The token was not issued by this app's web tier (iss).");
+      case "iat":
+        // maxTokenAge's "check_failed": an iat in the future.
+        if (error.reason === "check_failed") return new TokenRejected("not_yet_valid", "The token was issued in the future.");
+      // falls through: a missing or non-numeric iat is a bad claim
       default:
         return new TokenRejected("bad_claims", `The token's "${error.claim}" claim is ${error.reason === "missing" ? "missing" : "invalid"}.`);
     }

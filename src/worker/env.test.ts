@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+
+import { EnvError, parseEnv } from "~/env";
+import { MAX_BATCH_CALLS } from "~/lib/request-limits";
+import { DEFAULT_WORKER_TOKEN_TTL } from "~/lib/worker-token-contract";
+import { parseWorkerEnv } from "~/worker/env";
+
+// The one variable without a default.
+const DB = { DATABASE_URL: "postgresql://localhost/app" };
+
+describe("worker environment", () => {
+  it("defaults: the web tier's token TTL, a 1 s JWKS cooldown, MAX_BATCH_CALLS", () => {
+    expect(parseWorkerEnv(DB)).toMatchObject({ tokenTtlSec: DEFAULT_WORKER_TOKEN_TTL, jwksCooldownMs: 1_000, maxBatchCalls: MAX_BATCH_CALLS });
+    // One default for both processes.
+    expect(parseEnv({ DATABASE_URL: "postgresql://localhost/app", BETTER_AUTH_SECRET: "x".repeat(32) }).WORKER_TOKEN_TTL).toBe(DEFAULT_WORKER_TOKEN_TTL);
+  });
+
+  it("reads WORKER_TOKEN_TTL, WORKER_JWKS_COOLDOWN and WORKER_MAX_BATCH_CALLS", () => {
+    expect(parseWorkerEnv({ ...DB, WORKER_TOKEN_TTL: "3600", WORKER_JWKS_COOLDOWN: "0.5", WORKER_MAX_BATCH_CALLS: "50" })).toMatchObject({
+      tokenTtlSec: 3600,
+      jwksCooldownMs: 500,
+      maxBatchCalls: 50,
+    });
+  });
+
+  it.each([
+    ["WORKER_MAX_BATCH_CALLS", "0"],
+    ["WORKER_MAX_BATCH_CALLS", "2.5"],
+    ["WORKER_TOKEN_TTL", "-1"],
+    ["WORKER_TOKEN_TTL", "forever"],
+  ])("refuses %s=%s", (name, value) => {
+    expect(() => parseWorkerEnv({ ...DB, [name]: value })).toThrow(EnvError);
+    expect(() => parseWorkerEnv({ ...DB, [name]: value })).toThrow(name);
+  });
+
+  it("connects as WORKER_DATABASE_URL, else DATABASE_URL, and refuses to start with neither", () => {
+    expect(parseWorkerEnv(DB).databaseUrl).toBe(DB.DATABASE_URL);
+    const own = "postgresql://app_worker:pw@db/app";
+    expect(parseWorkerEnv({ ...DB, WORKER_DATABASE_URL: own }).databaseUrl).toBe(own);
+    expect(() => parseWorkerEnv({})).toThrow(/WORKER_DATABASE_URL is missing/);
+    expect(() => parseWorkerEnv({ WORKER_DATABASE_URL: "mysql://db/app" })).toThrow(/WORKER_DATABASE_URL must be a postgresql:\/\/ URL/);
+  });
+
+  it("polls sessions every 250 ms unless told otherwise, never slower than once a second", () => {
+    expect(parseWorkerEnv(DB).revocationPollMs).toBe(250);
+    expect(parseWorkerEnv({ ...DB, WORKER_REVOCATION_POLL_MS: "100" }).revocationPollMs).toBe(100);
+    expect(() => parseWorkerEnv({ ...DB, WORKER_REVOCATION_POLL_MS: "5000" })).toThrow(EnvError);
+  });
+});
