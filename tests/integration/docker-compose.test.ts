@@ -44,8 +44,10 @@ if (!composeBin && !process.env.CI) console.warn(`docker-compose.yml tests skipp
 // could produce, so finding them anywhere says where they went.
 const SECRET = "compose-test-secret-f3b1c0d9e8a7-compose-test-secret";
 const PASSWORD = "composeTestPassword7d41";
+const WORKER_PASSWORD = "composeWorkerPassword5c22";
 const SAMPLE_ENV = {
   POSTGRES_PASSWORD: PASSWORD,
+  WORKER_DB_PASSWORD: WORKER_PASSWORD,
   BETTER_AUTH_SECRET: SECRET,
   BETTER_AUTH_URL: "https://app.example.test",
   NEXT_PUBLIC_WORKER_URL: "https://worker.example.test",
@@ -58,6 +60,7 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] | string };
   ports?: unknown[];
+  volumes?: unknown[];
 }
 interface ComposeConfig {
   services: Record<string, ComposeService>;
@@ -192,12 +195,17 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
     expect(environmentOf(services().migrate)).toEqual({ DATABASE_URL: web.DATABASE_URL });
   });
 
-  it("gives the worker no secret and no database, only the web tier's public keys", () => {
+  it("gives the worker no secret and only its own database login, plus the web tier's public keys", () => {
     const worker = environmentOf(services().worker);
     for (const name of ["BETTER_AUTH_SECRET", "DATABASE_URL", "POSTGRES_PASSWORD"]) expect(worker).not.toHaveProperty(name);
     const everything = JSON.stringify(services().worker);
     expect(everything).not.toContain(SECRET);
     expect(everything).not.toContain(PASSWORD);
+    const login = new URL(worker.WORKER_DATABASE_URL!);
+    expect([login.username, login.password, login.hostname]).toEqual(["app_worker", WORKER_PASSWORD, "postgres"]);
+    // The postgres container makes that login with its volume.
+    expect(environmentOf(services().postgres).WORKER_DB_PASSWORD).toBe(WORKER_PASSWORD);
+    expect(JSON.stringify(services().postgres?.volumes)).toContain("/docker-entrypoint-initdb.d");
     const parsed = parseWorkerEnv(worker);
     expect(worker.BETTER_AUTH_URL).toBe(environmentOf(services().web).BETTER_AUTH_URL);
     expect(parsed.jwks).toBeInstanceOf(URL);
@@ -212,12 +220,13 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
     expect(services().postgres?.ports).toBeUndefined();
   });
 
-  it("works from a copy of .env.example with only the two secrets filled in", () => {
+  it("works from a copy of .env.example with only its three secrets filled in", () => {
     // .env.example is written for `npm run dev` (WORKER_URL=http://localhost:4000…):
     // none of that may reach the containers' addresses.
     const example = readFileSync(path.join(root, ".env.example"), "utf8")
       .replace(/^BETTER_AUTH_SECRET=$/m, `BETTER_AUTH_SECRET=${SECRET}`)
-      .replace(/^POSTGRES_PASSWORD=$/m, `POSTGRES_PASSWORD=${PASSWORD}`);
+      .replace(/^POSTGRES_PASSWORD=$/m, `POSTGRES_PASSWORD=${PASSWORD}`)
+      .replace(/^WORKER_DB_PASSWORD=$/m, `WORKER_DB_PASSWORD=${WORKER_PASSWORD}`);
     const fromExample = resolvedConfig(example).services;
     const web = environmentOf(fromExample.web);
     expect(web.WORKER_URL).toBe(environmentOf(services().web).WORKER_URL);

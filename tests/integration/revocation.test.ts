@@ -1,0 +1,237 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { createCaller } from "~/server/api/root";
+import { createTRPCContext } from "~/server/api/trpc";
+import { auth } from "~/server/auth";
+import { db } from "~/server/db/prisma";
+import { WORKER_DB_ROLE } from "~/worker/session-store";
+import { freePorts } from "../../tooling/child-service";
+import { percentiles } from "../../tooling/percentiles";
+import { serveAuth } from "../support/serve-auth";
+import { sourceWorker } from "../support/source-worker";
+import { TEST_PASSWORD, TestBrowser, uniqueEmail } from "../support/test-browser";
+
+// Every way a session ends, measured the way an attacker holding a token
+// would see it: a client keeps calling two worker processes directly with
+// the session's token while the session is revoked, and each worker must
+// refuse it within a second.
+
+const issuer = process.env.BETTER_AUTH_URL!;
+const REVOCATION_BUDGET_MS = 1_000;
+
+let authServer: Awaited<ReturnType<typeof serveAuth>>;
+let workers: ReturnType<typeof sourceWorker>[];
+const latencies: number[] = [];
+
+beforeAll(async () => {
+  const ports = await freePorts(2);
+  // Before anything reads src/env.ts (serving auth does): the web tier's own
+  // worker calls go to the first worker.
+  process.env.WORKER_URL = `http://127.0.0.1:${ports[0]!}`;
+  authServer = await serveAuth(auth);
+  workers = ports.map((port, index) =>
+    sourceWorker({
+      name: `revocation-worker-${index + 1}`,
+      port,
+      env: {
+        BETTER_AUTH_URL: issuer,
+        WORKER_JWKS_URL: `${authServer.url}/api/auth/jwks`,
+        WORKER_DATABASE_URL: process.env.DATABASE_URL!,
+      },
+    }),
+  );
+  await Promise.all(workers.map((worker) => worker.start()));
+});
+
+afterAll(async () => {
+  if (latencies.length > 0) {
+    const { p50, p99 } = percentiles(latencies);
+    console.log(`revocation latency over ${latencies.length} (revocation, worker) pairs: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`);
+  }
+  await Promise.all(workers.map((worker) => worker.stop()));
+  await authServer.close();
+});
+
+/** A signed-in browser, its session id and a worker token minted for it. */
+async function signedIn(browser = new TestBrowser(), email?: string) {
+  if (email) {
+    const signIn = await browser.post("/sign-in/email", { email, password: TEST_PASSWORD });
+    expect(signIn.status).toBe(200);
+  } else {
+    ({ email } = await browser.signUp({ email: uniqueEmail("revoke"), name: "Revoked Tester" }));
+  }
+  const api = createCaller(await createTRPCContext({ headers: browser.headers() }));
+  const { session, user } = await api.session.me();
+  const { token } = await api.auth.workerToken();
+  return { browser, email, api, token, sessionId: session.id, userId: user.id };
+}
+
+async function whoami(workerUrl: string, token: string) {
+  const response = await fetch(`${workerUrl}/trpc/whoami`, { headers: { authorization: `Bearer ${token}` } });
+  const body = (await response.json()) as { error?: { data: { reason: string | null } } };
+  return { status: response.status, reason: body.error?.data.reason ?? null };
+}
+
+/**
+ * Calls every worker with `token` in a tight loop while `revoke` runs, and
+ * returns, per worker, how long after `revoke` returned it kept answering 200
+ * (0 when it refused before: the revocation commits before the call returns).
+ */
+async function timeToRefusal(token: string, revoke: () => Promise<unknown>): Promise<number[]> {
+  for (const worker of workers) expect(await whoami(worker.url, token)).toEqual({ status: 200, reason: null });
+  let revokeStartedAt = Infinity;
+  let revokedAt = Infinity;
+  const watch = async (url: string) => {
+    const deadline = performance.now() + 10_000;
+    while (performance.now() < deadline) {
+      const sentAt = performance.now();
+      const answer = await whoami(url, token);
+      if (answer.status !== 200) return { answer, sentAt };
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`${url} still accepts the token 10 s after the revocation`);
+  };
+  const watching = Promise.all(workers.map((worker) => watch(worker.url)));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  revokeStartedAt = performance.now();
+  await revoke();
+  revokedAt = performance.now();
+  const refusals = await watching;
+  for (const { answer, sentAt } of refusals) {
+    expect(answer).toEqual({ status: 401, reason: "revoked" });
+    // Refused before anything was revoked would be a refusal for another reason.
+    expect(sentAt).toBeGreaterThan(revokeStartedAt);
+  }
+  const measured = refusals.map(({ sentAt }) => Math.max(0, sentAt - revokedAt));
+  latencies.push(...measured);
+  return measured;
+}
+
+describe("revocation reaches both workers within a second", () => {
+  it("sign-out", async () => {
+    const { browser, token } = await signedIn();
+    const ms = await timeToRefusal(token, () => browser.post("/sign-out"));
+    for (const value of ms) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
+  });
+
+  it("revoke-session (by its token)", async () => {
+    const { browser, token, sessionId } = await signedIn();
+    const { token: sessionToken } = await db.session.findUniqueOrThrow({ where: { id: sessionId }, select: { token: true } });
+    const ms = await timeToRefusal(token, () => auth.api.revokeSession({ headers: browser.headers(), body: { token: sessionToken } }));
+    for (const value of ms) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
+  });
+
+  it("revoke-other-sessions: the other device's token dies, this one's lives", async () => {
+    const here = await signedIn();
+    const other = await signedIn(new TestBrowser(), here.email);
+    const ms = await timeToRefusal(other.token, () => here.browser.post("/revoke-other-sessions"));
+    for (const value of ms) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
+    for (const worker of workers) expect((await whoami(worker.url, here.token)).status).toBe(200);
+  });
+
+  it("revoke-sessions: every session of the user", async () => {
+    const here = await signedIn();
+    const other = await signedIn(new TestBrowser(), here.email);
+    const ms = await Promise.all([
+      timeToRefusal(here.token, () => here.browser.post("/revoke-sessions")),
+      timeToRefusal(other.token, () => Promise.resolve()),
+    ]);
+    for (const value of ms.flat()) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
+  });
+
+  it("password change with revokeOtherSessions", async () => {
+    const here = await signedIn();
+    const other = await signedIn(new TestBrowser(), here.email);
+    const ms = await timeToRefusal(other.token, () =>
+      here.browser.post("/change-password", { currentPassword: TEST_PASSWORD, newPassword: `${TEST_PASSWORD} 2`, revokeOtherSessions: true }),
+    );
+    for (const value of ms) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
+  });
+
+  it("the user row deleted straight in the database (sessions go by cascade)", async () => {
+    const { token, userId } = await signedIn();
+    const ms = await timeToRefusal(token, () => db.user.delete({ where: { id: userId } }));
+    for (const value of ms) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
+  });
+
+  it("the session row deleted straight in the database", async () => {
+    const { token, sessionId } = await signedIn();
+    const ms = await timeToRefusal(token, () => db.session.delete({ where: { id: sessionId } }));
+    for (const value of ms) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
+  });
+
+  it("session expiry (the row's expiresAt passes)", async () => {
+    const { token, sessionId } = await signedIn();
+    const ms = await timeToRefusal(token, () => db.session.update({ where: { id: sessionId }, data: { expiresAt: new Date(Date.now() - 1_000) } }));
+    for (const value of ms) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
+  });
+});
+
+describe("after a revocation", () => {
+  it("a restarted worker refuses the token from its first request", async () => {
+    const { browser, token } = await signedIn();
+    await browser.post("/sign-out");
+    const [first] = workers;
+    await first!.stop();
+    await first!.start();
+    expect(await whoami(first!.url, token)).toEqual({ status: 401, reason: "revoked" });
+  });
+
+  it("the web tier's cached worker token is not reused for a user deleted in the database", async () => {
+    const { browser, api, userId } = await signedIn();
+    await api.worker.whoami(); // the web tier now holds a worker token for this session
+    await db.user.delete({ where: { id: userId } });
+    // The same cookies, a new request: its session is read from the database.
+    const replayed = createCaller(await createTRPCContext({ headers: browser.headers() }));
+    await expect(replayed.worker.whoami()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    await expect(replayed.session.me()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+
+  it("replayed cookies of a signed-out session get no session, with or without a cache", async () => {
+    const { browser } = await signedIn();
+    const stolen = new Headers({ cookie: browser.cookie });
+    expect(await auth.api.getSession({ headers: stolen })).not.toBeNull();
+    await browser.post("/sign-out");
+    // Not even for the few minutes a cookie cache would have allowed.
+    expect(await auth.api.getSession({ headers: stolen })).toBeNull();
+  });
+});
+
+describe("the worker's database role", () => {
+  /** Runs `sql` as the worker runs its queries: in a transaction, as app_worker. */
+  async function asWorker(sql: string, { readOnly = true } = {}) {
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(readOnly ? "BEGIN READ ONLY" : "BEGIN");
+      await client.query(`SET LOCAL ROLE ${WORKER_DB_ROLE}`);
+      return (await client.query(sql)).rows;
+    } finally {
+      await client.query("ROLLBACK").catch(() => undefined);
+      await client.end();
+    }
+  }
+
+  it("reads whether a session exists, whose it is and when it ends", async () => {
+    const { sessionId, userId } = await signedIn();
+    const rows = await asWorker(`SELECT "id", "userId", "expiresAt" FROM "session" WHERE "id" = '${sessionId}'`);
+    expect(rows).toEqual([{ id: sessionId, userId, expiresAt: expect.any(Date) }]);
+  });
+
+  it.each([
+    ['session tokens', 'SELECT "token" FROM "session"'],
+    ["password hashes", 'SELECT "password" FROM "account"'],
+    ["signing keys", 'SELECT "privateKey" FROM "jwks"'],
+    ["users", 'SELECT "email" FROM "user"'],
+    ["rate-limit counters", 'SELECT * FROM "rate_limit"'],
+  ])("cannot read %s", async (_, sql) => {
+    await expect(asWorker(sql)).rejects.toThrow(/permission denied/);
+  });
+
+  it("cannot write what it may read", async () => {
+    // Not even outside the read-only transaction the worker uses.
+    await expect(asWorker(`DELETE FROM "session"`, { readOnly: false })).rejects.toThrow(/permission denied/);
+    await expect(asWorker(`UPDATE "session" SET "expiresAt" = now()`, { readOnly: false })).rejects.toThrow(/permission denied/);
+  });
+});
