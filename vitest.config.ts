@@ -11,6 +11,10 @@ const testEnv = {
   BETTER_AUTH_SECRET: "test-secret-test-secret-test-secret-0123",
   BETTER_AUTH_URL: "http://localhost:3000",
   LOG_LEVEL: "silent",
+  // As if behind one proxy: TestBrowser's X-Forwarded-For is what that proxy
+  // recorded, so each test browser is a client IP of its own. Tests of the
+  // default (0, no proxy) build an auth of their own.
+  TRUSTED_PROXY_HOPS: "1",
 };
 
 export default defineConfig({

@@ -24,7 +24,15 @@ describe("environment validation", () => {
       BETTER_AUTH_URL: "http://localhost:3000",
       LOG_LEVEL: "info",
       NODE_ENV: "development",
+      // No proxy: trust no client-supplied address.
+      TRUSTED_PROXY_HOPS: 0,
     });
+  });
+
+  it("reads TRUSTED_PROXY_HOPS as a whole number of proxies", () => {
+    expect(parseEnv({ ...valid, TRUSTED_PROXY_HOPS: "2" }).TRUSTED_PROXY_HOPS).toBe(2);
+    expect(messageFor({ ...valid, TRUSTED_PROXY_HOPS: "yes" })).toContain("TRUSTED_PROXY_HOPS must be a number of proxies");
+    expect(messageFor({ ...valid, TRUSTED_PROXY_HOPS: "-1" })).toContain("TRUSTED_PROXY_HOPS must be 0 (no proxy) or more");
   });
 
   it("names a missing secret and says how to make one", () => {

@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+import { DEFAULT_WORKER_TOKEN_TTL } from "~/lib/worker-token-contract";
+
 // Every variable the server reads, validated once. Each process (Next.js via
 // src/instrumentation.ts, the dev launcher) calls loadEnvOrExit() at start-up so
 // a bad configuration stops it with one readable line instead of failing later
@@ -31,13 +33,24 @@ const schema = z.object({
     }),
   BETTER_AUTH_URL: z.url({ error: "must be the absolute URL the app is served at, e.g. http://localhost:3000" }).default("http://localhost:3000"),
   LOG_LEVEL: logLevel,
+  // How many reverse proxies stand in front of the web tier, each appending
+  // the address it saw to X-Forwarded-For. The client is the entry that many
+  // places from the right. 0: none, so every X-Forwarded-For entry may be the
+  // client's own invention and no client IP is known (per-IP limits are off;
+  // per-account limits hold). See src/server/auth-rate-limit/client-ip.ts.
+  TRUSTED_PROXY_HOPS: z.coerce
+    .number({ error: "must be a number of proxies" })
+    .int({ error: "must be a whole number of proxies" })
+    .min(0, { error: "must be 0 (no proxy) or more" })
+    .max(10, { error: "must be at most 10" })
+    .default(0),
   // Server-to-server: where this process reaches the worker (a compose
   // service name in containers). The browser's URL is separate, below.
   WORKER_URL: z.url({ error: "must be the worker's absolute URL, e.g. http://localhost:4000" }).default("http://localhost:4000"),
   // Read on the server at request time and handed to the dashboard, so one
   // build serves any deployment. Unset: the same as WORKER_URL.
   NEXT_PUBLIC_WORKER_URL: z.url({ error: "must be the worker's URL as the browser reaches it" }).optional(),
-  WORKER_TOKEN_TTL: seconds(900).pipe(
+  WORKER_TOKEN_TTL: seconds(DEFAULT_WORKER_TOKEN_TTL).pipe(
     z.number().min(120, { error: "must be at least 120 seconds (tokens are renewed 60 s before they expire)" }),
   ),
   // Signing-key rotation: a new key every JWT_ROTATION_INTERVAL seconds (unset:

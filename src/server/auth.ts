@@ -3,10 +3,16 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { jwt } from "better-auth/plugins";
 
 import { env } from "~/env";
+import type { Logger } from "~/lib/logger";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "~/lib/password-policy";
+import { betterAuthLogger } from "~/server/auth-logger";
+import { authRateLimit, createRateLimitStore } from "~/server/auth-rate-limit";
 import { db } from "~/server/db/prisma";
+import { hideSessionTokens } from "~/server/hide-session-tokens";
 import { issuerFor, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
 import { lazy } from "~/server/lazy";
+import { logger as webLogger } from "~/server/logger";
+import { assertUserFieldLimits } from "~/server/user-field-limits";
 import { workerTokenCache } from "~/server/worker-token-cache";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
 
@@ -20,13 +26,27 @@ export interface AuthConfig {
   keyRotationInterval?: number;
   /** Seconds a retired signing key stays published. */
   keyGracePeriod: number;
+  /** Reverse proxies in front of the app (TRUSTED_PROXY_HOPS); default 0: trust no client-supplied address. */
+  trustedProxyHops?: number;
+  /** Where Better Auth's own messages go; default: the web tier's logger. */
+  logger?: Logger;
 }
 
-export function createAuth({ db, secret, baseURL, workerTokenTtl, keyRotationInterval, keyGracePeriod }: AuthConfig) {
+export function createAuth({
+  db,
+  secret,
+  baseURL,
+  workerTokenTtl,
+  keyRotationInterval,
+  keyGracePeriod,
+  trustedProxyHops = 0,
+  logger = webLogger,
+}: AuthConfig) {
   return betterAuth({
     appName: "Typed Worker Stack",
     baseURL,
     secret,
+    logger: betterAuthLogger(logger),
     database: prismaAdapter(db, { provider: "postgresql" }),
     emailAndPassword: {
       enabled: true,
@@ -34,15 +54,16 @@ export function createAuth({ db, secret, baseURL, workerTokenTtl, keyRotationInt
       maxPasswordLength: MAX_PASSWORD_LENGTH,
     },
     session: {
-      // Signed copy of the session in a short-lived cookie: most requests skip
-      // the session lookup. Five minutes bounds how long a revoked session can
-      // still pass a cookie-cached check; anything that hands out credentials
-      // must ask with disableCookieCache.
-      cookieCache: { enabled: true, maxAge: 5 * 60 },
+      // No signed copy of the session in a cookie: with one, a signed-out
+      // session's replayed cookies still rendered the dashboard (name, email)
+      // and passed update-user for its maxAge. Every session read asks the
+      // database instead; what that costs is in docs/decisions/0008.
+      cookieCache: { enabled: false },
     },
-    // Better Auth only enables this in production by default; the dev server
-    // should refuse password guessing the same way.
-    rateLimit: { enabled: true, window: 60, max: 100 },
+    // Replaced by the auth-rate-limit plugin below (per account as well as
+    // per IP, counts in the database, the IP from TRUSTED_PROXY_HOPS); it
+    // applies in every environment, the dev server included.
+    rateLimit: { enabled: false },
     advanced: {
       // Better Auth skips its Origin and CSRF checks when NODE_ENV is "test"
       // (create-context: skipOriginCheck defaults to isTest()). Pinned on so
@@ -50,20 +71,31 @@ export function createAuth({ db, secret, baseURL, workerTokenTtl, keyRotationInt
       disableOriginCheck: false,
       disableCSRFCheck: false,
       ipAddress: {
-        // The client IP keys the rate limiter. x-forwarded-for only: a reverse
-        // proxy sets it, and without one Next.js fills it from the socket, but
-        // only when the client sent none (`??=` in base-server.js), so without
-        // a proxy that overwrites it a client can pick its own IP (README,
-        // Security). Pinned so an upgrade cannot start trusting headers nothing
-        // here sets (cf-connecting-ip, x-real-ip). Better Auth believes a
-        // single value only; behind chained proxies, set trustedProxies.
+        // Where Better Auth reads a client IP (a session's ipAddress). The
+        // auth-rate-limit plugin rewrites x-forwarded-for to the one address
+        // TRUSTED_PROXY_HOPS vouches for before Better Auth reads it. Pinned
+        // so an upgrade cannot start trusting headers nothing here sets
+        // (cf-connecting-ip, x-real-ip).
         ipAddressHeaders: ["x-forwarded-for"],
+        // Without a proxy every address a request names is the client's own
+        // claim: record none rather than a forged one.
+        disableIpTracking: trustedProxyHops === 0,
       },
     },
-    // The jwt plugin's own GET /token would mint tokens outside the exchange
-    // procedure (auth.workerToken), with other claims: it stays off.
-    disabledPaths: ["/token"],
+    disabledPaths: [
+      // The jwt plugin's own GET /token would mint tokens outside the exchange
+      // procedure (auth.workerToken), with other claims: it stays off.
+      "/token",
+      // Answers whether a password is the session owner's: nothing here uses
+      // it, and with a stolen cookie it is a password oracle.
+      "/verify-password",
+    ],
     databaseHooks: {
+      user: {
+        // Every write of a user row, whichever endpoint makes it.
+        create: { before: async (user) => assertUserFieldLimits(user) },
+        update: { before: async (user) => assertUserFieldLimits(user) },
+      },
       session: {
         delete: {
           // Sign-out (or any revocation) ends the session: its cached worker
@@ -73,6 +105,11 @@ export function createAuth({ db, secret, baseURL, workerTokenTtl, keyRotationInt
       },
     },
     plugins: [
+      authRateLimit({
+        store: createRateLimitStore(db, { onPruneError: (err) => logger.warn({ err }, "rate limit: pruning expired rows failed") }),
+        trustedProxyHops,
+      }),
+      hideSessionTokens(),
       // The key store for worker tokens: Ed25519 keys in the jwks table, private
       // halves encrypted with the secret, public halves at /api/auth/jwks.
       jwt({
@@ -104,5 +141,6 @@ export const auth: Auth = lazy(() =>
     workerTokenTtl: env().WORKER_TOKEN_TTL,
     keyRotationInterval: env().JWT_ROTATION_INTERVAL,
     keyGracePeriod: env().JWT_GRACE_PERIOD,
+    trustedProxyHops: env().TRUSTED_PROXY_HOPS,
   }),
 );

@@ -7,7 +7,6 @@ import { TRPCError } from "@trpc/server";
 import { env } from "~/env";
 import type { WorkerToken } from "~/lib/worker-token-contract";
 import { auth, type Auth, type Session } from "~/server/auth";
-import { db } from "~/server/db/prisma";
 import { logger } from "~/server/logger";
 
 /**
@@ -17,17 +16,18 @@ import { logger } from "~/server/logger";
  * plugin with the current Ed25519 key. The token is never logged.
  */
 export async function mintWorkerToken(session: Session, requestId: string): Promise<WorkerToken> {
-  // The caller's session may come from the 5-minute cookie cache; a session
-  // revoked since must not get a fresh credential, so ask the database.
-  const stored = await db.session.findUnique({ where: { id: session.session.id }, select: { expiresAt: true } });
-  if (!stored || stored.expiresAt.getTime() <= Date.now()) {
+  // `session` was read from the database for this request (auth.ts keeps no
+  // cookie cache), so a revoked session never gets here; one that expired
+  // since still must not get a fresh credential.
+  const sessionEnds = new Date(session.session.expiresAt);
+  if (sessionEnds.getTime() <= Date.now()) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Your session has ended. Sign in again." });
   }
 
   const { token, expiresAt, jti } = await signWorkerToken(auth, session, {
     ttlSeconds: env().WORKER_TOKEN_TTL,
     // Never outlive the session it stands for.
-    notAfter: stored.expiresAt,
+    notAfter: sessionEnds,
   });
   logger.info(
     { requestId, userId: session.user.id, sessionId: session.session.id, jti, expiresAt: new Date(expiresAt).toISOString() },

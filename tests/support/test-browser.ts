@@ -18,8 +18,10 @@ export const TEST_PASSWORD = "correct horse battery";
  * Talks to Better Auth's HTTP handler the way the browser does (JSON body,
  * Origin header, cookies), without starting a server. Each instance is one
  * browser: its own cookie jar and client IP, so rate-limit buckets never
- * leak between tests. By default it is a page of the app talking to the app's
- * own auth; `auth` and `origin` point it at another deployment.
+ * leak between tests (the IP arrives as the X-Forwarded-For of one proxy,
+ * which vitest.config.ts's TRUSTED_PROXY_HOPS=1 says to trust). By default it
+ * is a page of the app talking to the app's own auth; `auth` and `origin`
+ * point it at another deployment.
  */
 export class TestBrowser {
   private readonly jar = new Map<string, string>();
@@ -53,34 +55,39 @@ export class TestBrowser {
    * POSTs to /api/auth`path`: JSON, or a form for URLSearchParams. `headers`
    * override the browser's own (e.g. another Origin); null removes one.
    */
-  async post(
+  async post(path: string, body: unknown = {}, options: { headers?: Record<string, string | null> } = {}): Promise<TestResponse> {
+    const form = body instanceof URLSearchParams;
+    const headers: Record<string, string | null> = form ? {} : { "content-type": "application/json" };
+    return this.send("POST", path, form ? body : JSON.stringify(body), { ...headers, ...options.headers });
+  }
+
+  /** GETs /api/auth`path` (e.g. /get-session), with this browser's cookies. */
+  async get(path: string, { headers = {} }: { headers?: Record<string, string | null> } = {}): Promise<TestResponse> {
+    return this.send("GET", path, undefined, headers);
+  }
+
+  private async send(
+    method: "GET" | "POST",
     path: string,
-    body: unknown = {},
-    { headers: overrides = {} }: { headers?: Record<string, string | null> } = {},
+    body: BodyInit | undefined,
+    overrides: Record<string, string | null>,
   ): Promise<TestResponse> {
     const headers = this.headers();
-    const form = body instanceof URLSearchParams;
-    if (!form) headers.set("content-type", "application/json");
     for (const [name, value] of Object.entries(overrides)) {
       if (value === null) headers.delete(name);
       else headers.set(name, value);
     }
-    const response = await this.auth.handler(
-      new Request(`${this.origin}/api/auth${path}`, {
-        method: "POST",
-        headers,
-        body: form ? body : JSON.stringify(body),
-      }),
-    );
+    const response = await this.auth.handler(new Request(`${this.origin}/api/auth${path}`, { method, headers, body }));
     for (const line of response.headers.getSetCookie()) {
       const { name, value, attributes } = parseSetCookie(line);
       if (value === "" || attributes["max-age"] === "0") this.jar.delete(name);
       else this.jar.set(name, value);
     }
     const text = await response.text();
+    const isJson = response.headers.get("content-type")?.includes("json") ?? false;
     return {
       status: response.status,
-      json: text ? (JSON.parse(text) as Record<string, unknown>) : null,
+      json: isJson && text ? (JSON.parse(text) as Record<string, unknown>) : null,
       headers: response.headers,
     };
   }

@@ -6,6 +6,7 @@ import { useState } from "react";
 
 import { authClient } from "~/lib/auth-client";
 import { MIN_PASSWORD_LENGTH } from "~/lib/password-policy";
+import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "~/lib/user-fields";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -21,7 +22,8 @@ const clearer: Record<string, string> = {
 
 /**
  * Better Auth answers with a code and a message; show words, never a blank
- * failure. A rate-limited attempt says how long to wait (X-Retry-After).
+ * failure. A rate-limited attempt says how long to wait (Retry-After, or
+ * X-Retry-After, the header of Better Auth's own limiter).
  */
 function describe(error: { code?: string; message?: string; status: number; statusText: string }, retryAfter: string | null): string {
   if (error.status === 429) {
@@ -52,7 +54,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
     setPending(true);
     setError(null);
     let retryAfter: string | null = null;
-    const fetchOptions = { onError: ({ response }: { response: Response }) => void (retryAfter = response.headers.get("x-retry-after")) };
+    const fetchOptions = { onError: ({ response }: { response: Response }) => void (retryAfter = response.headers.get("retry-after") ?? response.headers.get("x-retry-after")) };
     try {
       const { error: failure } =
         mode === "sign-up"
@@ -79,12 +81,12 @@ export function AuthForm({ mode }: { mode: Mode }) {
           {mode === "sign-up" && (
             <label>
               Name
-              <input name="name" autoComplete="name" required maxLength={100} />
+              <input name="name" autoComplete="name" required maxLength={MAX_NAME_LENGTH} />
             </label>
           )}
           <label>
             Email
-            <input name="email" type="email" autoComplete="email" required />
+            <input name="email" type="email" autoComplete="email" required maxLength={MAX_EMAIL_LENGTH} />
           </label>
           <label>
             Password

@@ -1,0 +1,40 @@
+import { Writable } from "node:stream";
+
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+
+import { betterAuthLogger } from "./auth-logger";
+
+function capture() {
+  let output = "";
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      output += chunk.toString();
+      done();
+    },
+  });
+  return { logger: pino({ level: "debug" }, stream), lines: () => output.split("\n").filter(Boolean) };
+}
+
+describe("betterAuthLogger", () => {
+  it("makes each call one JSON line, newlines in the message included", () => {
+    const { logger, lines } = capture();
+    const forged = 'x\n{"level":50,"msg":"forged"}';
+    betterAuthLogger(logger).log?.("error", `Invalid callbackURL: ${forged}`);
+
+    expect(lines()).toHaveLength(1);
+    expect(JSON.parse(lines()[0]!)).toMatchObject({ level: 50, component: "better-auth", msg: `Invalid callbackURL: ${forged}` });
+  });
+
+  it("keeps an error as pino's err and other arguments as details, at Better Auth's level", () => {
+    const { logger, lines } = capture();
+    betterAuthLogger(logger).log?.("warn", "Failed to create user", new Error("boom"), { provider: "x" });
+
+    expect(JSON.parse(lines()[0]!)).toMatchObject({
+      level: 40,
+      msg: "Failed to create user",
+      err: { type: "Error", message: "boom" },
+      details: [{ provider: "x" }],
+    });
+  });
+});

@@ -1,0 +1,110 @@
+import type { BetterAuthOptions, BetterAuthPlugin } from "better-auth";
+import { createAuthMiddleware, getIP, getSessionFromCtx, isAPIError } from "better-auth/api";
+
+import { forwardedClientIp } from "./client-ip";
+import { accountKey, ipKey } from "./keys";
+import { ACCOUNT_RULE, ipRuleFor, isPasswordCheck } from "./rules";
+import type { RateLimitStore } from "./store";
+import { tooManyAttempts, tooManyAttemptsResponse } from "./too-many-attempts";
+
+export { createRateLimitStore } from "./store";
+
+export interface AuthRateLimitOptions {
+  store: RateLimitStore;
+  /** Reverse proxies in front of the app (TRUSTED_PROXY_HOPS); 0: no client IP is known. */
+  trustedProxyHops: number;
+}
+
+type HookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
+
+/**
+ * Rate limits for Better Auth's routes, in place of its built-in limiter:
+ * that one keys only on the client IP, as Better Auth reads it (a single
+ * X-Forwarded-For value, which a client without a proxy picks itself), keeps
+ * its counts per process unless given a store, and cannot count per account.
+ *
+ * - Per client IP (rules.ts), before anything else runs, when the IP is known.
+ * - Per account on the paths that check a password, after the origin check
+ *   and before the password is, keyed on the account, not on anything the
+ *   caller can vary; a correct password clears the account's count.
+ */
+export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions) {
+  return {
+    id: "auth-rate-limit",
+
+    init(ctx) {
+      if (trustedProxyHops === 0 && process.env.NODE_ENV === "production") {
+        ctx.logger.warn(
+          "TRUSTED_PROXY_HOPS is 0: no client IP is trusted, so per-IP limits (sign-up, password spraying) are off; per-account limits hold. Set it to the number of proxies in front of the app.",
+        );
+      }
+    },
+
+    async onRequest(request, ctx) {
+      if (trustedProxyHops === 0) return;
+      const ip = clientIp(request, trustedProxyHops, ctx.options);
+      if (ip) {
+        const rule = ipRuleFor(authPath(request, ctx.baseURL));
+        const { allowed, retryAfter } = await store.consume(ipKey(rule.scope, ip), rule);
+        if (!allowed) return { response: tooManyAttemptsResponse(retryAfter ?? rule.window) };
+      }
+      // Better Auth reads the client IP again (a session's ipAddress): it gets
+      // the one resolved here, or none, never an entry the client wrote.
+      const headers = new Headers(request.headers);
+      if (ip) headers.set("x-forwarded-for", ip);
+      else headers.delete("x-forwarded-for");
+      return { request: new Request(request, { headers }) };
+    },
+
+    hooks: {
+      before: [
+        {
+          matcher: (ctx) => isPasswordCheck(ctx.path),
+          handler: createAuthMiddleware(async (ctx) => {
+            const email = await accountOf(ctx);
+            if (email === null) return;
+            const { allowed, retryAfter } = await store.consume(accountKey(email), ACCOUNT_RULE);
+            if (!allowed) throw tooManyAttempts(retryAfter ?? ACCOUNT_RULE.window);
+          }),
+        },
+      ],
+      after: [
+        {
+          matcher: (ctx) => isPasswordCheck(ctx.path),
+          handler: createAuthMiddleware(async (ctx) => {
+            if (isAPIError(ctx.context.returned)) return;
+            const email = await accountOf(ctx);
+            if (email !== null) await store.reset(accountKey(email));
+          }),
+        },
+      ],
+    },
+  } satisfies BetterAuthPlugin;
+}
+
+/** The address `hops` proxies recorded for the client, normalised as Better Auth does (IPv6 to its /64). */
+function clientIp(request: Request, hops: number, options: BetterAuthOptions): string | null {
+  const entry = forwardedClientIp(request.headers.get("x-forwarded-for"), hops);
+  if (!entry) return null;
+  const ipv6Subnet = options.advanced?.ipAddress?.ipv6Subnet;
+  return getIP(new Headers({ "x-forwarded-for": entry }), { advanced: { ipAddress: { ipv6Subnet } } });
+}
+
+/** The route under Better Auth's base path: /sign-in/email for /api/auth/sign-in/email. */
+function authPath(request: Request, baseURL: string): string {
+  const path = new URL(request.url).pathname;
+  const base = new URL(baseURL).pathname.replace(/\/+$/, "");
+  return path.startsWith(`${base}/`) ? path.slice(base.length) : path;
+}
+
+/** Whose password the request checks: the email it names, or the session's owner. */
+async function accountOf(ctx: HookContext): Promise<string | null> {
+  if (ctx.path === "/sign-in/email") {
+    const email: unknown = (ctx.body as { email?: unknown } | undefined)?.email;
+    return typeof email === "string" ? email : null;
+  }
+  // From the database, not the cookie cache: the endpoint's own check reuses
+  // this lookup, and it must be as fresh as the one it replaces.
+  const session = await getSessionFromCtx(ctx, { disableCookieCache: true });
+  return session?.user.email ?? null;
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+
+import { ipRuleFor, isPasswordCheck } from "./rules";
+
+describe("ipRuleFor", () => {
+  it.each([
+    ["/sign-in/email", "password", 10],
+    ["/sign-in/social", "password", 10],
+    ["/change-password", "password", 10],
+    ["/verify-password", "password", 10],
+    ["/sign-up/email", "sign-up", 5],
+    ["/get-session", "other", 100],
+    ["/jwks", "other", 100],
+    ["/no/such/route", "other", 100],
+  ])("%s: the %s budget, %i a minute", (path, scope, max) => {
+    expect(ipRuleFor(path)).toMatchObject({ scope, max, window: 60 });
+  });
+});
+
+describe("isPasswordCheck", () => {
+  it("is the routes that compare a password", () => {
+    expect(["/sign-in/email", "/change-password", "/verify-password"].every(isPasswordCheck)).toBe(true);
+    expect(["/sign-up/email", "/sign-in/social", "/get-session", undefined].some(isPasswordCheck)).toBe(false);
+  });
+});

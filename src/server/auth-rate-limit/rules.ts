@@ -1,0 +1,49 @@
+import type { RateLimitRule } from "./store";
+
+/** A per-client-IP limit on the auth paths it matches. */
+export interface IpRule extends RateLimitRule {
+  /** Names the bucket: paths with one scope share a client's budget. */
+  scope: string;
+  matches(path: string): boolean;
+}
+
+/**
+ * The paths that check an account's password. Each attempt draws on that
+ * account's budget however the caller varies its IP, and from a session's
+ * owner as much as from a stranger: a stolen session cookie must not turn
+ * them into a password oracle.
+ */
+export const PASSWORD_CHECK_PATHS = ["/sign-in/email", "/change-password", "/verify-password"] as const;
+export type PasswordCheckPath = (typeof PASSWORD_CHECK_PATHS)[number];
+
+export function isPasswordCheck(path: string | undefined): path is PasswordCheckPath {
+  return (PASSWORD_CHECK_PATHS as readonly (string | undefined)[]).includes(path);
+}
+
+/**
+ * Per account: 5 password checks a minute. A person who mistypes gets five
+ * tries before a wait of under a minute; an attacker gets 7,200 guesses a
+ * day per account instead of ~700 a minute. Counted before the password is
+ * checked (a parallel burst gets 5, not more) and for any email, registered
+ * or not, so a 429 says nothing about whether an account exists. The price:
+ * anyone who knows an address can keep that account waiting.
+ */
+export const ACCOUNT_RULE: RateLimitRule = { window: 60, max: 5 };
+
+/**
+ * Per client IP, when one is known (TRUSTED_PROXY_HOPS > 0). Password checks
+ * 10 a minute: two accounts' worth, enough for a shared office NAT's typos,
+ * and it caps spraying one password over many accounts. Sign-up 5 a minute:
+ * it creates accounts and answers whether an email is taken. Everything
+ * else gets Better Auth's own default, 100 a minute per path group.
+ */
+export const IP_RULES: readonly IpRule[] = [
+  { scope: "password", window: 60, max: 10, matches: (path) => path.startsWith("/sign-in") || isPasswordCheck(path) },
+  { scope: "sign-up", window: 60, max: 5, matches: (path) => path.startsWith("/sign-up") },
+  { scope: "other", window: 60, max: 100, matches: () => true },
+];
+
+export function ipRuleFor(path: string): IpRule {
+  // The last rule matches every path.
+  return IP_RULES.find((rule) => rule.matches(path))!;
+}

@@ -1,0 +1,27 @@
+import { APIError } from "better-auth/api";
+
+import { MAX_EMAIL_LENGTH, MAX_IMAGE_URL_LENGTH, MAX_NAME_LENGTH } from "~/lib/user-fields";
+
+const LIMITS = [
+  { field: "name", max: MAX_NAME_LENGTH, label: "Name", code: "NAME_TOO_LONG" },
+  { field: "email", max: MAX_EMAIL_LENGTH, label: "Email", code: "EMAIL_TOO_LONG" },
+  { field: "image", max: MAX_IMAGE_URL_LENGTH, label: "Image URL", code: "IMAGE_URL_TOO_LONG" },
+] as const;
+
+type UserFields = Partial<Record<(typeof LIMITS)[number]["field"], unknown>>;
+
+/**
+ * Refuses (400, naming the field and its limit) a user row with a field over
+ * its length limit. Better Auth runs it before it writes any user row
+ * (databaseHooks in src/server/auth.ts), so sign-up, update-user and
+ * whatever endpoint comes next are covered alike; Better Auth itself bounds
+ * none of these (a 5 MB name went in).
+ */
+export function assertUserFieldLimits(user: UserFields): void {
+  for (const { field, max, label, code } of LIMITS) {
+    const value = user[field];
+    if (typeof value === "string" && value.length > max) {
+      throw APIError.from("BAD_REQUEST", { code, message: `${label} too long: use at most ${String(max)} characters.` });
+    }
+  }
+}
