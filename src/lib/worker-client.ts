@@ -54,13 +54,30 @@ export function createWorkerClient(options: WorkerClientOptions) {
           const { token } = await tokens.get(sessionId, () => mint(requestId));
           return { authorization: `Bearer ${token}`, [REQUEST_ID_HEADER]: requestId };
         },
-        fetch: (input, init) => {
+        fetch: async (input, init) => {
           const timeout = AbortSignal.timeout(timeoutMs);
-          return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+          try {
+            return await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+          } catch (cause) {
+            throw new WorkerUnreachable(cause);
+          }
         },
       }),
     ],
   });
+}
+
+/**
+ * fetch itself failed: nothing answered at the worker's URL, or the timeout
+ * fired. Marked where fetch is called because the error alone cannot tell:
+ * fetch rejects with a TypeError, and so does JSON.stringify on input it
+ * cannot encode, before any request leaves.
+ */
+export class WorkerUnreachable extends Error {
+  override name = "WorkerUnreachable";
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
 }
 
 /** A failed worker call as a person should read it, with the tRPC code that fits. */
@@ -72,28 +89,41 @@ export interface WorkerFailure {
 /**
  * What went wrong in a worker call, the same words on the server (the web
  * tier's error to the dashboard) and in the browser (the direct panel).
+ * `publicUrl` is named in the message when nothing answered: pass only a URL
+ * the reader may see (the browser's own NEXT_PUBLIC_WORKER_URL), never the
+ * server's WORKER_URL, an internal address.
  * Undefined when the call never reached the worker because getting a token
  * failed: that error (e.g. the session ended) speaks for itself.
  */
-export function explainWorkerFailure(error: unknown, workerUrl: string): WorkerFailure | undefined {
+export function explainWorkerFailure(error: unknown, publicUrl?: string): WorkerFailure | undefined {
   if (!(error instanceof TRPCClientError)) return undefined;
-  if (isWorkerUnreachable(error)) {
-    return { code: "SERVICE_UNAVAILABLE", message: `Worker unavailable: nothing answered at ${workerUrl}. Is the worker running?` };
-  }
   const data = (error as TRPCClientError<WorkerRouter>).data;
-  if (!data && (error.cause instanceof TRPCError || error.cause instanceof TRPCClientError)) return undefined;
+  if (!data) {
+    const cause: unknown = error.cause;
+    if (isNetworkFailure(cause)) {
+      const where = publicUrl ? ` at ${publicUrl}` : "";
+      return { code: "SERVICE_UNAVAILABLE", message: `The worker is unavailable: nothing answered${where}. Is it running?` };
+    }
+    if (cause instanceof TRPCError || cause instanceof TRPCClientError) return undefined;
+    // The worker's answer is no tRPC JSON (a proxy's error page, say).
+    if (cause instanceof SyntaxError) return { code: "BAD_GATEWAY", message: "The worker's answer could not be read." };
+    // JSON.stringify refused the input (a cycle, a BigInt, too deep): it
+    // never left this process, and it is the caller's to fix.
+    if (cause instanceof TypeError || cause instanceof RangeError) {
+      return { code: "BAD_REQUEST", message: `This input cannot be sent to the worker (${cause.message.split("\n", 1)[0]}).` };
+    }
+  }
   switch (data?.code) {
     case "PAYLOAD_TOO_LARGE":
       // The worker's message is tRPC's bare code name: say it for a person.
       return { code: data.code, message: "This is more than the worker accepts in one request: send less at once." };
-    case "BAD_REQUEST": {
+    case "BAD_REQUEST":
       // The caller's input: the worker's words are meant for them.
-      const issues: string[] = data.zodError
-        ? [...data.zodError.formErrors, ...Object.values<string[] | undefined>(data.zodError.fieldErrors).flatMap((list) => list ?? [])]
-        : [];
-      return { code: data.code, message: issues[0] ?? error.message };
-    }
+      return { code: data.code, message: (data.zodError && firstIssue(data.zodError)) ?? error.message };
     case "UNAUTHORIZED":
+      // The session ended between the mint and the call (signed out in
+      // another tab, revoked): the user's to act on, by signing in again.
+      if (data.reason === "revoked") return { code: "UNAUTHORIZED", message: "Your session has ended. Sign in again." };
       // Still refused after a fresh token: the two tiers disagree on keys,
       // issuer or audience. A configuration fault, not the user's.
       return {
@@ -101,19 +131,24 @@ export function explainWorkerFailure(error: unknown, workerUrl: string): WorkerF
         message: `The worker refused this app's token (${data.reason ?? "unknown reason"}): check BETTER_AUTH_URL and the worker's key settings.`,
       };
     case "SERVICE_UNAVAILABLE":
-      return { code: "SERVICE_UNAVAILABLE", message: `Worker unavailable: ${error.message}` };
+      return { code: "SERVICE_UNAVAILABLE", message: `The worker is unavailable: ${error.message}` };
     default:
       return { code: "BAD_GATEWAY", message: `The worker failed: ${error.message}` };
   }
 }
 
-/** The worker could not be reached at all (down, wrong URL, timed out). */
-function isWorkerUnreachable(error: TRPCClientError<WorkerRouter>): boolean {
-  return error.data === undefined && isNetworkFailure(error.cause);
+/** Zod's issues as z.flattenError gives them (both tiers' errorFormatter send this shape). */
+export interface FlattenedIssues {
+  formErrors: string[];
+  fieldErrors: Record<string, string[] | undefined>;
+}
+
+/** The first validation message, the one to show a person. */
+export function firstIssue({ formErrors, fieldErrors }: FlattenedIssues): string | undefined {
+  return [...formErrors, ...Object.values(fieldErrors).flatMap((list) => list ?? [])][0];
 }
 
 function isNetworkFailure(cause: unknown): boolean {
-  // fetch rejects with a TypeError when nothing answers, an AbortError or
-  // TimeoutError (DOMException) when the timeout fires.
-  return cause instanceof TypeError || (cause instanceof Error && (cause.name === "AbortError" || cause.name === "TimeoutError"));
+  // An abort raised before fetch was called (the caller gave up) counts too.
+  return cause instanceof WorkerUnreachable || (cause instanceof Error && (cause.name === "AbortError" || cause.name === "TimeoutError"));
 }

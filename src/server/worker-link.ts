@@ -8,6 +8,7 @@ import { createWorkerClient, explainWorkerFailure } from "~/lib/worker-client";
 import type { Session } from "~/server/auth";
 import { workerTokenCache } from "~/server/worker-token-cache";
 import { mintWorkerToken } from "~/server/worker-token";
+import type { WorkerRouter } from "~/worker/router";
 
 /**
  * The web tier's link to the worker for one request of one signed-in user:
@@ -27,11 +28,13 @@ export function workerFor(session: Session, requestId: string) {
 
 /**
  * What the dashboard sees when a worker call fails: a tRPC error of the web
- * tier with a code it can act on and a message a person can read.
+ * tier with a code it can act on and a message a person can read. It never
+ * names WORKER_URL, an internal address (a compose service name): the log
+ * line does.
  */
-export function toWebError(error: unknown): unknown {
+export function toWebError(error: TRPCClientError<WorkerRouter>): unknown {
   // Raised by the web tier itself while getting a token (session ended).
-  if (error instanceof TRPCClientError && error.cause instanceof TRPCError) return error.cause;
-  const failure = explainWorkerFailure(error, env().WORKER_URL);
+  if (error.cause instanceof TRPCError) return error.cause;
+  const failure = explainWorkerFailure(error);
   return failure ? new TRPCError({ ...failure, cause: error }) : error;
 }

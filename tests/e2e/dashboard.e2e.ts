@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 
 import { queryOnce } from "../support/test-database";
 import { launchChromium, Steps } from "./browser";
+import { expectPageSecurityHeaders, watchCspViolations } from "./security-headers";
 import { startStack, type Stack } from "./stack";
 
 // The whole path a user takes, in a real browser against the production build:
@@ -18,11 +19,13 @@ let stack: Stack;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let cspViolations: string[];
 
 beforeAll(async () => {
   stack = await startStack("dashboard");
   browser = await launchChromium();
   context = await browser.newContext();
+  cspViolations = await watchCspViolations(context);
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
 });
@@ -45,8 +48,15 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
     if (token) bearerTokens.add(token);
   });
 
+  // Every answer of the web tier's tRPC API is one user's: never cached.
+  const trpcCacheControl = new Set<string>();
+  page.on("response", (response) => {
+    if (new URL(response.url()).pathname.startsWith("/api/trpc/")) trpcCacheControl.add(response.headers()["cache-control"] ?? "(none)");
+  });
+
   await steps.run("sign up", async () => {
-    await page.goto(`${stack.webUrl}/sign-up`);
+    const response = await page.goto(`${stack.webUrl}/sign-up`);
+    expectPageSecurityHeaders(response, stack.browserWorkerUrl);
     await page.fill('input[name="name"]', user.name);
     await page.fill('input[name="email"]', user.email);
     await page.fill('input[name="password"]', user.password);
@@ -75,6 +85,33 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
     expect([...bearerTokens][0]).toMatch(JWT);
   });
 
+  await steps.run("text statistics through the web tier; bad input refused with the worker's words", async () => {
+    const form = page.getByRole("region", { name: "Text statistics" });
+    await form.getByRole("button", { name: "Analyse" }).click();
+    await expect.poll(() => form.getByRole("alert").textContent()).toBe("Paste some text to analyse.");
+    await form.locator("textarea").fill("Apples and pears. Apples!");
+    await form.getByRole("button", { name: "Analyse" }).click();
+    await expect.poll(() => card("text-stats-words").textContent()).toBe("4");
+    expect(await form.getByRole("alert").count()).toBe(0);
+  });
+
+  await steps.run("every document carries the same headers, with a nonce of its own on each of its scripts", async () => {
+    const documents = [];
+    for (const [path, status] of [["/dashboard", 200], ["/dashboard", 200], ["/no-such-page", 404]] as const) {
+      const response = await page.request.get(`${stack.webUrl}${path}`, { maxRedirects: 0 });
+      expect(response.status(), path).toBe(status);
+      expect(response.headers()["x-frame-options"]).toBe("DENY");
+      const nonce = /'nonce-([^']+)'/.exec(response.headers()["content-security-policy"] ?? "")?.[1];
+      expect(nonce, `${path}: a nonce`).toBeDefined();
+      // Next.js put the nonce on every script it rendered (the not-found page too: no page is prerendered without one).
+      const scripts = (await response.text()).match(/<script\b[^>]*>/g) ?? [];
+      expect(scripts.length).toBeGreaterThan(0);
+      expect(scripts.filter((tag) => !tag.includes(`nonce="${nonce}"`))).toEqual([]);
+      documents.push(nonce);
+    }
+    expect(new Set(documents).size).toBe(3);
+  });
+
   let navigations = 0;
   page.on("framenavigated", (frame) => {
     if (frame === page.mainFrame()) navigations++;
@@ -84,8 +121,11 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
     expect(await stack.worker.stop()).toBe(0);
     await card("via-web").getByRole("button", { name: "Call again" }).click();
     await card("direct").getByRole("button", { name: "Call again" }).click();
-    await expect.poll(() => card("via-web-error").textContent()).toContain("Worker unavailable");
-    await expect.poll(() => card("direct-error").textContent()).toContain("Worker unavailable");
+    await expect.poll(() => card("via-web-error").textContent()).toContain("The worker is unavailable");
+    await expect.poll(() => card("direct-error").textContent()).toContain("The worker is unavailable");
+    // The server's WORKER_URL is an internal address: never shown. The browser's own URL may be.
+    expect(await card("via-web-error").textContent()).not.toContain(new URL(stack.workerUrl).host);
+    expect(await card("direct-error").textContent()).toContain(stack.browserWorkerUrl);
     // The web tier itself is unaffected: the profile is still there, and the
     // same dashboard still renders for this session.
     expect(await card("user-email").textContent()).toBe(user.email);
@@ -103,6 +143,12 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
   await steps.run("sign out", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL("**/sign-in");
+  });
+
+  await steps.run("no tRPC answer was cacheable, and no page broke its Content-Security-Policy", () => {
+    expect([...trpcCacheControl]).toEqual(["no-store"]);
+    expect(cspViolations).toEqual([]);
+    return Promise.resolve();
   });
 
   await steps.run("/dashboard redirects to /sign-in", async () => {
@@ -129,6 +175,60 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
   await steps.finish();
 });
 
+test("the production API answers hostile input with a 4xx, no stack, and holds its batch and body caps", async () => {
+  const steps = new Steps(page, "api-limits");
+  // A session of its own, outside the browser: the browser's tests go on signed out.
+  const signUp = await fetch(`${stack.webUrl}/api/auth/sign-up/email`, {
+    method: "POST",
+    headers: { origin: stack.webUrl, "content-type": "application/json" },
+    body: JSON.stringify({ name: "Eve Limits", email: `eve-${randomBytes(4).toString("hex")}@example.com`, password: "correct horse battery" }),
+  });
+  expect(signUp.status).toBe(200);
+  const cookie = signUp.headers
+    .getSetCookie()
+    .map((line) => line.split(";", 1)[0])
+    .join("; ");
+  const call = async (procedures: string, init: RequestInit & { duplex?: "half" } = {}) => {
+    const started = performance.now();
+    const response = await fetch(`${stack.webUrl}/api/trpc/${procedures}`, {
+      ...init,
+      headers: { cookie, origin: stack.webUrl, "content-type": "application/json", ...init.headers },
+    });
+    const text = await response.text();
+    return { status: response.status, text, ms: Math.round(performance.now() - started) };
+  };
+
+  await steps.run("100,000-deep input: 400", async () => {
+    const deep = "[".repeat(100_000) + '"x"' + "]".repeat(100_000);
+    const answer = await call("worker.textStats", { method: "POST", body: `{"json":{"text":${deep}}}` });
+    expect(answer.status).toBe(400);
+    expect(answer.text).toContain("nested too deeply");
+    expect(answer.text).not.toContain('"stack"');
+  });
+
+  await steps.run("malformed superjson meta: 400, and nothing at error level in the log", async () => {
+    const answer = await call("worker.textStats", { method: "POST", body: JSON.stringify({ json: { text: "hi" }, meta: { values: { text: ["bigint"] } } }) });
+    expect(answer.status).toBe(400);
+    expect(answer.text).not.toContain('"stack"');
+    const errorLines = (await stack.web.logs()).split("\n").filter((line) => line.includes('"level":50'));
+    expect(errorLines).toEqual([]);
+  });
+
+  await steps.run("a batch over the cap: 400", async () => {
+    const answer = await call(`${Array.from({ length: 21 }, () => "session.me").join(",")}?batch=1`);
+    expect(answer.status).toBe(400);
+  });
+
+  await steps.run("10 MB, declared or chunked: 413", async () => {
+    const body = "x".repeat(10 * 1024 * 1024);
+    const declared = await call("worker.textStats", { method: "POST", body });
+    const chunked = await call("worker.textStats", { method: "POST", body: new Blob([body]).stream(), duplex: "half" });
+    expect([declared.status, chunked.status]).toEqual([413, 413]);
+    console.log(`e2e: 10 MB body refused with 413 in ${declared.ms} ms (declared length), ${chunked.ms} ms (chunked)`);
+  });
+  await steps.finish();
+});
+
 async function userIdOf(databaseUrl: string, email: string): Promise<string> {
   const rows = await queryOnce<{ id: string }>(databaseUrl, 'SELECT id FROM "user" WHERE email = $1', [email]);
   expect(rows).toHaveLength(1);
@@ -139,7 +239,7 @@ test("repeated wrong passwords: the sign-in form says how long to wait", async (
   const steps = new Steps(page, "sign-in-limit");
   await page.goto(`${stack.webUrl}/sign-in`);
   const messages: string[] = [];
-  for (let attempt = 1; attempt <= 4; attempt++) {
+  for (let attempt = 1; attempt <= 6; attempt++) {
     messages.push(
       await steps.run(`wrong password, attempt ${attempt}`, async () => {
         await page.fill('input[name="email"]', "nobody@example.com");
@@ -148,15 +248,19 @@ test("repeated wrong passwords: the sign-in form says how long to wait", async (
           page.waitForResponse((res) => new URL(res.url()).pathname === "/api/auth/sign-in/email"),
           page.click('button[type="submit"]'),
         ]);
-        expect(response.status()).toBe(attempt < 4 ? 401 : 429);
+        expect(response.status()).toBe(attempt < 6 ? 401 : 429);
         // Next.js's route announcer is an alert too: pick the form's.
-        const alert = page.getByRole("alert").filter({ hasText: attempt < 4 ? "Invalid" : "Too many" });
+        const alert = page.getByRole("alert").filter({ hasText: attempt < 6 ? "Invalid" : "Too many" });
         await alert.waitFor();
         return (await alert.textContent()) ?? "";
       }),
     );
   }
-  expect(messages.slice(0, 3)).toEqual(Array(3).fill("Invalid email or password"));
-  expect(messages[3]).toMatch(/^Too many attempts\. Try again in (10|9) seconds\.$/);
+  // 5 password checks per account per minute (src/server/auth-rate-limit/rules.ts).
+  expect(messages.slice(0, 5)).toEqual(Array(5).fill("Invalid email or password"));
+  // The wait is what is left of the account's one-minute window.
+  const wait = Number(/^Too many attempts\. Try again in (\d+) seconds\.$/.exec(messages[5] ?? "")?.[1]);
+  expect(wait).toBeGreaterThan(0);
+  expect(wait).toBeLessThanOrEqual(60);
   await steps.finish();
 });

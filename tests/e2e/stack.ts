@@ -64,7 +64,7 @@ export async function startStack(name: string): Promise<Stack> {
     await web.start();
     const worker = builtWorker({
       port: workerPort!,
-      env: { BETTER_AUTH_URL: webUrl, LOG_LEVEL: "info" },
+      env: { BETTER_AUTH_URL: webUrl, DATABASE_URL: database.url, LOG_LEVEL: "info" },
       logFile: path.join(E2E_OUTPUT, `${name}-worker.log`),
     });
     services.push(worker);

@@ -1,7 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { NextRequest } from "next/server";
+import { describe, expect, it } from "vitest";
 
+import nextConfig from "../../next.config.js";
 import { GET, POST } from "~/app/api/trpc/[trpc]/route";
 import { env } from "~/env";
+import { config as proxyConfig, proxy } from "~/proxy";
+import { browserWorkerUrl } from "~/server/browser-worker-url";
+import { STRICT_TRANSPORT_SECURITY } from "~/server/security-headers";
 import { createAuth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 import { appOrigin, parseSetCookie, TEST_PASSWORD, TestBrowser, uniqueEmail, type SetCookie } from "../support/test-browser";
@@ -9,7 +14,7 @@ import { appOrigin, parseSetCookie, TEST_PASSWORD, TestBrowser, uniqueEmail, typ
 const password = TEST_PASSWORD;
 const evil = "https://evil.example";
 
-/** The cookies that carry a session: the token and the cookie cache (possibly chunked). */
+/** The cookies that carry a session: the token, and a cookie cache's copy if one were on (possibly chunked). */
 function sessionCookies(response: { headers: Headers }): SetCookie[] {
   return response.headers
     .getSetCookie()
@@ -20,12 +25,11 @@ function sessionCookies(response: { headers: Headers }): SetCookie[] {
 describe("session cookies", () => {
   function expectSessionCookies(response: { headers: Headers }, { secure }: { secure: boolean }) {
     const cookies = sessionCookies(response);
-    // Both must be there, or the attribute checks below would pass on nothing.
+    // The token only: no signed copy of the session that would outlive a
+    // revocation (auth.ts keeps no cookie cache). Checking the names also
+    // keeps the attribute checks below from passing on nothing.
     const prefix = secure ? "__Secure-" : "";
-    expect(cookies.map((cookie) => cookie.name).sort()).toEqual([
-      `${prefix}better-auth.session_data`,
-      `${prefix}better-auth.session_token`,
-    ]);
+    expect(cookies.map((cookie) => cookie.name)).toEqual([`${prefix}better-auth.session_token`]);
     for (const { name, attributes } of cookies) {
       expect({ name, ...attributes }).toMatchObject({ name, httponly: true, path: "/" });
       expect(String(attributes.samesite).toLowerCase(), `${name} SameSite`).toBe("lax");
@@ -196,79 +200,125 @@ describe("the tRPC route refuses cross-site calls before any procedure runs", ()
   });
 });
 
-// Better Auth's built-in rule (better-auth/dist/api/rate-limiter/index.mjs,
-// getDefaultSpecialRules): paths starting /sign-in, /sign-up, /change-password
-// or /change-email allow 3 requests per 10 s per client IP and path, whatever
-// the account or password. Counted in memory against Date.now().
-describe("sign-in rate limit", () => {
-  const wrong = "not the password";
-  let start: number;
-  // Only Date is faked: the store's clock stands still between attempts (a
-  // slow run cannot slide out of the window) and jumps when told, while
-  // timers (database I/O) run for real.
-  beforeEach(() => {
-    start = Date.now();
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(start);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+// Rate limits (per IP and per account, the client IP behind proxies): tests/integration/auth-abuse.test.ts.
 
-  it("the 4th attempt from one IP in 10 s is 429; other IPs are unaffected; after 10 s the right password works", async () => {
-    const { email } = await new TestBrowser().signUp();
-    const attacker = new TestBrowser();
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      expect((await attacker.post("/sign-in/email", { email, password: wrong })).status, `attempt ${attempt}`).toBe(401);
+describe("/api/trpc answers: no stack trace, never cached, HSTS on https", () => {
+  async function call(procedure: string, headers: Record<string, string> = {}, body?: string) {
+    const request = new Request(`${appOrigin}/api/trpc/${procedure}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
+      body,
+    });
+    const response = await (body === undefined ? GET : POST)(request);
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  }
+
+  it("errors carry no stack trace, though NODE_ENV is not production (tRPC adds one outside production)", async () => {
+    expect(process.env.NODE_ENV).toBe("test");
+    const signedOut = await call("worker.whoami");
+    const malformed = await call("session.me", {}, "{not json");
+    const { cookie } = await (async () => {
+      const browser = new TestBrowser();
+      await browser.signUp();
+      return { cookie: browser.cookie };
+    })();
+    const badInput = await call("worker.textStats", { cookie, origin: appOrigin }, JSON.stringify({ json: { text: "" } }));
+
+    expect([signedOut.status, badInput.status]).toEqual([401, 400]);
+    for (const { text } of [signedOut, malformed, badInput]) {
+      expect(text).not.toContain('"stack"');
+      expect(text).not.toMatch(/\bat .+\.(ts|js|mjs):\d+/);
     }
-    const limited = await attacker.post("/sign-in/email", { email, password: wrong });
-    expect(limited.status).toBe(429);
-    expect(limited.json?.message).toMatch(/too many requests/i);
-    // Better Auth's own header; it sets no standard Retry-After.
-    expect(limited.headers.get("x-retry-after")).toBe("10");
-    expect(limited.headers.get("retry-after")).toBeNull();
-    // The bucket is the IP's, not the password's: the right one waits too.
-    expect((await attacker.post("/sign-in/email", { email, password })).status).toBe(429);
-
-    const neighbour = await new TestBrowser().post("/sign-in/email", { email, password });
-    expect(neighbour.status).toBe(200);
-
-    vi.setSystemTime(start + 9_999);
-    const almost = await attacker.post("/sign-in/email", { email, password });
-    expect(almost.status).toBe(429);
-    expect(almost.headers.get("x-retry-after")).toBe("1");
-
-    vi.setSystemTime(start + 10_000);
-    const after = await attacker.post("/sign-in/email", { email, password });
-    expect(after.status).toBe(200);
-    expect(sessionCookies(after)).toHaveLength(2);
   });
 
-  it("a chained X-Forwarded-For is not believed: rotating its spoofable left entry earns no new attempts", async () => {
-    // Without trustedProxies Better Auth reads a single-value header only; a
-    // chain resolves to no IP, which shares one bucket (127.0.0.1 under test
-    // and dev, "no-trusted-ip" in production).
-    const { email } = await new TestBrowser().signUp();
-    const client = new TestBrowser();
-    const attempt = (n: number) =>
-      client.post("/sign-in/email", { email, password: wrong }, { headers: { "x-forwarded-for": `203.0.113.${n}, ${client.ip}` } });
+  it("every answer is Cache-Control: no-store: a worker token, a refusal, an error", async () => {
+    const browser = new TestBrowser();
+    await browser.signUp();
 
-    const statuses = [];
-    for (let n = 1; n <= 4; n++) statuses.push((await attempt(n)).status);
-    expect(statuses).toEqual([401, 401, 401, 429]);
+    const token = await call("auth.workerToken", { cookie: browser.cookie, origin: appOrigin }, "{}");
+    const crossSite = await call("session.me", { cookie: browser.cookie, "sec-fetch-site": "cross-site" });
+    const signedOut = await call("session.me");
+
+    expect(token.status).toBe(200);
+    expect(token.text).toContain('"token"');
+    expect([crossSite.status, signedOut.status]).toEqual([403, 401]);
+    for (const { headers } of [token, crossSite, signedOut]) expect(headers.get("cache-control")).toBe("no-store");
   });
 
-  it("known gap: a single X-Forwarded-For is taken as sent, so without a proxy a client can rotate it", async () => {
-    // Next.js fills X-Forwarded-For from the socket only when the client sent
-    // none; a reverse proxy that overwrites it is what closes this gap.
-    const { email } = await new TestBrowser().signUp();
-    const client = new TestBrowser();
+  it("Strict-Transport-Security when the request came over https (a proxy's X-Forwarded-Proto), not on plain http", async () => {
+    const plain = await call("session.me");
+    const behindTls = await call("session.me", { "x-forwarded-proto": "https" });
 
-    const statuses = [];
-    for (let n = 1; n <= 4; n++) {
-      const spoofed = { "x-forwarded-for": `198.51.100.${n}` };
-      statuses.push((await client.post("/sign-in/email", { email, password: wrong }, { headers: spoofed })).status);
-    }
-    expect(statuses).toEqual([401, 401, 401, 401]);
+    expect(plain.headers.get("strict-transport-security")).toBeNull();
+    expect(behindTls.headers.get("strict-transport-security")).toBe(STRICT_TRANSPORT_SECURITY);
+  });
+});
+
+describe("pages: security headers", () => {
+  function page(path: string, headers: Record<string, string> = {}) {
+    const request = new NextRequest(`${appOrigin}${path}`, { headers });
+    const response = proxy(request);
+    const policy = response.headers.get("content-security-policy") ?? "";
+    return { response, policy, nonce: /'nonce-([^']+)'/.exec(policy)?.[1] };
+  }
+
+  it("the proxy gives each page a nonce-based Content-Security-Policy, a new nonce every time", () => {
+    const first = page("/dashboard");
+    const second = page("/dashboard");
+
+    expect(first.nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+    expect(second.nonce).not.toBe(first.nonce);
+    const directives = first.policy.split("; ");
+    expect(directives).toEqual(
+      expect.arrayContaining([
+        `script-src 'self' 'nonce-${first.nonce}' 'strict-dynamic'`,
+        `connect-src 'self' ${new URL(browserWorkerUrl()).origin}`,
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+      ]),
+    );
+    expect(first.policy).not.toContain("unsafe-inline");
+  });
+
+  it("hands the same policy to Next.js on the request, which takes the nonce for its scripts from there", () => {
+    const { response, policy, nonce } = page("/sign-in");
+
+    // NextResponse.next({ request: { headers } }) carries overridden request headers this way.
+    expect(response.headers.get("x-middleware-request-content-security-policy")).toBe(policy);
+    expect(response.headers.get("x-middleware-request-x-nonce")).toBe(nonce);
+  });
+
+  it("Strict-Transport-Security and upgrade-insecure-requests on https only", () => {
+    const plain = page("/");
+    const behindTls = page("/", { "x-forwarded-proto": "https" });
+
+    expect(plain.response.headers.get("strict-transport-security")).toBeNull();
+    expect(plain.policy).not.toContain("upgrade-insecure-requests");
+    expect(behindTls.response.headers.get("strict-transport-security")).toBe(STRICT_TRANSPORT_SECURITY);
+    expect(behindTls.policy).toContain("upgrade-insecure-requests");
+  });
+
+  it("runs for pages, not for API routes (a proxy buffers the body it sees) nor build assets", () => {
+    const { source } = proxyConfig.matcher[0]!;
+    const matches = (path: string) => new RegExp(`^${source}$`).test(path);
+
+    expect(["/", "/dashboard", "/sign-in", "/no-such-page"].filter(matches)).toHaveLength(4);
+    expect(["/api/trpc/session.me", "/api/auth/sign-in/email", "/_next/static/chunks/app.js"].filter(matches)).toEqual([]);
+  });
+
+  it("every path: nosniff, no framing, no referrer to other origins; no X-Powered-By", async () => {
+    expect(nextConfig.poweredByHeader).toBe(false);
+    expect(await nextConfig.headers?.()).toEqual([
+      {
+        source: "/:path*",
+        headers: [
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "X-Frame-Options", value: "DENY" },
+          { key: "Referrer-Policy", value: "same-origin" },
+        ],
+      },
+    ]);
   });
 });

@@ -1,6 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { decodeProtectedHeader } from "jose";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+
+import { GET, POST } from "~/app/api/trpc/[trpc]/route";
+import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/lib/request-limits";
 
 import { createTokenCache } from "~/lib/token-cache";
 import { createWorkerClient } from "~/lib/worker-client";
@@ -9,6 +12,7 @@ import { createTRPCContext } from "~/server/api/trpc";
 import { auth, createAuth } from "~/server/auth";
 import { migrateDeploy } from "../../tooling/prisma-cli";
 import { createPrismaClient } from "~/server/db/prisma";
+import { logger } from "~/server/logger";
 import { workerTokenCache } from "~/server/worker-token-cache";
 import { signWorkerToken } from "~/server/worker-token";
 import { TestBrowser, uniqueEmail } from "../support/test-browser";
@@ -191,7 +195,7 @@ describe("web tier → worker over HTTP", () => {
 
 describe("worker down", () => {
   it("gives a typed SERVICE_UNAVAILABLE, keeps the web tier answering, and recovers when it is back", async () => {
-    const { api } = await signedIn();
+    const { api, browser } = await signedIn();
     await api.worker.whoami();
 
     expect(await worker.stop()).toBe(0); // SIGTERM: graceful exit
@@ -200,11 +204,165 @@ describe("worker down", () => {
     const error = await api.worker.whoami().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCError);
     expect(error).toMatchObject({ code: "SERVICE_UNAVAILABLE" });
-    expect((error as Error).message).toMatch(/^Worker unavailable: nothing answered at http:\/\/127\.0\.0\.1:\d+/);
+    // WORKER_URL is an internal address (a compose service name): never in what a browser reads.
+    expect((error as Error).message).toBe("The worker is unavailable: nothing answered. Is it running?");
+    const overHttp = await webTrpc(browser, "worker.whoami");
+    expect(overHttp.status).toBe(503);
+    expect(overHttp.text).toContain("The worker is unavailable");
+    expect(overHttp.text).not.toContain(new URL(worker.url).host);
     await expect(api.session.me()).resolves.toMatchObject({ user: { name: "Link Tester" } });
 
     await worker.start();
     await expect(api.worker.whoami()).resolves.toMatchObject({ name: "Link Tester" });
+  });
+});
+
+/** A request to the web tier's /api/trpc route handler, as `browser` sends it. */
+async function webTrpc(
+  browser: TestBrowser,
+  procedures: string,
+  { body, headers = {} }: { body?: BodyInit; headers?: Record<string, string> } = {},
+) {
+  const sent = browser.headers();
+  if (body !== undefined) sent.set("content-type", "application/json");
+  for (const [name, value] of Object.entries(headers)) sent.set(name, value);
+  const request = new Request(`${webOrigin}/api/trpc/${procedures}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: sent,
+    body,
+    duplex: "half",
+  } as RequestInit);
+  const response = await (body === undefined ? GET : POST)(request);
+  const text = await response.text();
+  return { status: response.status, text, json: JSON.parse(text) as unknown };
+}
+
+/** textStats' input as superjson sends it, with `meta` of the caller's choosing. */
+const textStatsBody = (json: unknown, meta?: unknown) => JSON.stringify(meta === undefined ? { json } : { json, meta });
+
+/** A body stream of `total` bytes that counts how much of it was read. */
+function countedBody(total: number, chunk = 64 * 1024) {
+  const read = { bytes: 0 };
+  const piece = new Uint8Array(chunk).fill(0x61);
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (read.bytes >= total) return controller.close();
+      read.bytes += piece.byteLength;
+      controller.enqueue(piece);
+    },
+  });
+  return { stream, read };
+}
+
+describe("the web tier's /api/trpc answers bad input with a 4xx, never a 5xx", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("a 100,000-deep input is a 400 that says why (was a 502: the worker client's JSON.stringify overflowed)", async () => {
+    const { browser } = await signedIn();
+    const deep = "[".repeat(100_000) + '"x"' + "]".repeat(100_000);
+
+    const answer = await webTrpc(browser, "worker.textStats", { body: `{"json":{"text":${deep}}}` });
+
+    expect(answer.status).toBe(400);
+    expect(answer.json).toMatchObject({ error: { json: { message: "The input is nested too deeply (more than 32 levels).", data: { code: "BAD_REQUEST" } } } });
+    expect(answer.text).not.toMatch(/call stack/i);
+  });
+
+  it.each([
+    ["a BigInt that is no number", { values: { text: ["bigint"] } }],
+    ["a class nobody registered", { values: { text: ["class", "Nope"] } }],
+    ["a Map that is no list", { values: ["map"] }],
+    ["an unknown transformation", { values: [5] }],
+    ["annotations that are a string", { values: "x" }],
+    ["referential equalities of the wrong shape", { referentialEqualities: ["x"] }],
+  ])("malformed superjson meta (%s) is a 400, and nothing in the error log (was a 500 with a stack)", async (_, meta) => {
+    const { browser } = await signedIn();
+    const errors = vi.spyOn(logger, "error");
+
+    const answer = await webTrpc(browser, "worker.textStats", { body: textStatsBody({ text: "hello" }, meta) });
+
+    expect(answer.status).toBe(400);
+    expect(answer.json).toMatchObject({
+      error: { json: { message: "The input could not be decoded: its superjson metadata is malformed.", data: { code: "BAD_REQUEST" } } },
+    });
+    expect(errors).not.toHaveBeenCalled();
+  });
+
+  it("a meta that makes the input cyclic never reads as 'worker unavailable' (was a 503 with the worker up)", async () => {
+    const { browser } = await signedIn();
+
+    const answer = await webTrpc(browser, "worker.textStats", { body: textStatsBody({ text: "hello" }, { referentialEqualities: [[""]] }) });
+
+    // The worker's schema keeps the text and drops the cycle: an ordinary answer.
+    expect(answer.status).toBe(200);
+    expect(answer.text).not.toMatch(/unavailable/i);
+  });
+
+  it("input the worker's own schema refuses is refused by the web tier: no token minted, no worker call", async () => {
+    const { browser, api } = await signedIn();
+    const { session } = await api.session.me();
+    const requestId = `refused-${Date.now()}`;
+
+    const tooLong = await webTrpc(browser, "worker.textStats", {
+      body: textStatsBody({ text: "a".repeat(100_001) }),
+      headers: { "x-request-id": requestId },
+    });
+    const notText = await webTrpc(browser, "worker.textStats", { body: textStatsBody({ text: { nested: ["x"] } }) });
+
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.json).toMatchObject({ error: { json: { message: "Documents are limited to 100,000 characters.", data: { zodError: { fieldErrors: { text: [expect.any(String)] } } } } } });
+    expect(notText.status).toBe(400);
+    expect(workerTokenCache.has(session.id)).toBe(false);
+    expect(await worker.logs()).not.toContain(requestId);
+  });
+
+  it(`a batch of more than ${MAX_BATCH_CALLS} calls is a 400; ${MAX_BATCH_CALLS} are served`, async () => {
+    const { browser } = await signedIn();
+    const batch = (n: number) => `${Array.from({ length: n }, () => "worker.whoami").join(",")}?batch=1`;
+
+    const tooMany = await webTrpc(browser, batch(MAX_BATCH_CALLS + 1));
+    const most = await webTrpc(browser, batch(MAX_BATCH_CALLS));
+
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.text).toContain("Batch call exceeds maximum size");
+    expect(most.status).toBe(200);
+    expect(most.json).toHaveLength(MAX_BATCH_CALLS);
+  });
+
+  it("a 10 MB body that says so is a 413, and not a byte of it is read (was forwarded to the worker)", async () => {
+    const { browser } = await signedIn();
+    const { stream, read } = countedBody(10 * 1024 * 1024);
+
+    const answer = await webTrpc(browser, "worker.textStats", { body: stream, headers: { "content-length": String(10 * 1024 * 1024) } });
+
+    expect(answer.status).toBe(413);
+    expect(answer.json).toMatchObject({ error: { json: { message: "A request may carry at most 1 MiB.", data: { code: "PAYLOAD_TOO_LARGE" } } } });
+    expect(read.bytes).toBeLessThanOrEqual(64 * 1024); // at most the one chunk a stream reads ahead
+  });
+
+  it("a 10 MB body sent without a length (chunked) is a 413, cut off just past the limit", async () => {
+    const { browser } = await signedIn();
+    const { stream, read } = countedBody(10 * 1024 * 1024);
+
+    const answer = await webTrpc(browser, "worker.textStats", { body: stream });
+
+    expect(answer.status).toBe(413);
+    expect(answer.json).toMatchObject({ error: { json: { data: { code: "PAYLOAD_TOO_LARGE" } } } });
+    expect(read.bytes).toBeGreaterThan(MAX_BODY_BYTES);
+    expect(read.bytes).toBeLessThan(MAX_BODY_BYTES + 4 * 64 * 1024);
+  });
+
+  it("a body within the limit, with or without a length, is served", async () => {
+    const { browser } = await signedIn();
+    const body = textStatsBody({ text: "Apples and pears." });
+
+    const declared = await webTrpc(browser, "worker.textStats", { body, headers: { "content-length": String(Buffer.byteLength(body)) } });
+    const chunked = await webTrpc(browser, "worker.textStats", { body: new Blob([body]).stream() });
+
+    expect([declared.status, chunked.status]).toEqual([200, 200]);
+    expect(chunked.json).toMatchObject({ result: { data: { json: { words: 3 } } } });
   });
 });
 
@@ -232,7 +390,12 @@ describe("signing-key rotation", () => {
     });
     server = await serveAuth(rotating);
     const [port] = await freePorts(1);
-    rotatingWorker = sourceWorker({ name: "rotating-worker", port: port!, env: workerEnv(server.url) });
+    // The worker checks each token's session in this deployment's database.
+    rotatingWorker = sourceWorker({ name: "rotating-worker", port: port!, env: { ...workerEnv(server.url), WORKER_DATABASE_URL: database.url } });
+    await db.user.create({ data: { id: subject.user.id, email: subject.user.email, name: subject.user.name } });
+    await db.session.create({
+      data: { id: subject.session.id, token: "rotation-session", userId: subject.user.id, expiresAt: new Date(Date.now() + 3_600_000) },
+    });
     await rotatingWorker.start();
   });
 
@@ -279,3 +442,4 @@ describe("signing-key rotation", () => {
     expect(await status(before.token)).toBe("401 unknown_key");
   });
 });
+

@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
 
-import { env } from "~/env";
+import { browserWorkerUrl } from "~/server/browser-worker-url";
 import { getSession } from "~/server/session";
 import { api, HydrateClient } from "~/trpc/server";
 import { Profile } from "./profile";
@@ -24,14 +24,4 @@ export default async function DashboardPage() {
       </main>
     </HydrateClient>
   );
-}
-
-/**
- * Where the browser reaches the worker. Read here, at request time, rather
- * than inlined into the client bundle at build time, so one image serves any
- * deployment; it often differs from the server's WORKER_URL (a compose
- * service name the browser cannot resolve).
- */
-function browserWorkerUrl(): string {
-  return env().NEXT_PUBLIC_WORKER_URL ?? env().WORKER_URL;
 }

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { authClient } from "~/lib/auth-client";
 import { api } from "~/trpc/react";
 import { clearWorkerTokens } from "~/trpc/worker";
+import spacing from "./spacing.module.css";
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -59,7 +60,7 @@ export function Profile() {
           <time dateTime={session.expiresAt.toISOString()}>{dateTime.format(session.expiresAt)}</time>
         </dd>
       </dl>
-      <div className="actions" style={{ marginTop: "1.25rem" }}>
+      <div className={`actions ${spacing.wideGap}`}>
         <button type="button" className="secondary" onClick={signOut} disabled={signingOut}>
           {signingOut ? "Signing out…" : "Sign out"}
         </button>

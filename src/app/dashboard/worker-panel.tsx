@@ -9,6 +9,7 @@ import { explainWorkerFailure } from "~/lib/worker-client";
 import { api } from "~/trpc/react";
 import { useWorkerClient } from "~/trpc/worker";
 import type { WorkerRouter } from "~/worker/router";
+import spacing from "./spacing.module.css";
 
 type Whoami = inferRouterOutputs<WorkerRouter>["whoami"];
 
@@ -95,7 +96,7 @@ function WhoamiCard(props: {
           </dd>
         </dl>
       )}
-      <div className="actions" style={{ marginTop: "1rem" }}>
+      <div className={`actions ${spacing.gap}`}>
         <button type="button" className="secondary" onClick={props.onRefresh} disabled={props.fetching}>
           {props.fetching ? "Calling…" : "Call again"}
         </button>
@@ -151,12 +152,12 @@ function TextStatsCard() {
         </div>
       </form>
       {analyse.error && (
-        <p className="error" role="alert" style={{ marginTop: "1rem" }}>
+        <p className={`error ${spacing.gap}`} role="alert">
           {analyse.error.message}
         </p>
       )}
       {stats && (
-        <dl style={{ marginTop: "1rem" }} data-testid="text-stats">
+        <dl className={spacing.gap} data-testid="text-stats">
           <dt>Characters</dt>
           <dd>{stats.characters.toLocaleString()}</dd>
           <dt>Words</dt>

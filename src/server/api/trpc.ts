@@ -3,12 +3,12 @@
  * router shares. Routers live in ./routers and are merged in ./root.ts.
  */
 import { initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
-import { ZodError, z } from "zod";
 
+import { publicErrorShape } from "~/lib/public-error-shape";
 import { REQUEST_ID_HEADER, requestIdFrom } from "~/lib/request-id";
 import { auth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
+import { transformer } from "./transformer";
 
 /**
  * Built once per request, from its headers: the Better Auth session (null when
@@ -24,16 +24,11 @@ export async function createTRPCContext(opts: { headers: Headers }) {
 export type TRPCContext = Awaited<ReturnType<typeof createTRPCContext>>;
 
 const t = initTRPC.context<TRPCContext>().create({
-  transformer: superjson,
-  errorFormatter({ shape, error }) {
-    return {
-      ...shape,
-      data: {
-        ...shape.data,
-        zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
-      },
-    };
-  },
+  transformer,
+  // Never a stack trace in an answer, whatever NODE_ENV says: tRPC would add
+  // one to every error outside production (the test and dev servers included).
+  isDev: false,
+  errorFormatter: publicErrorShape,
 });
 
 export const createCallerFactory = t.createCallerFactory;

@@ -1,10 +1,14 @@
-import type { inferRouterInputs } from "@trpc/server";
+import { TRPCClientError } from "@trpc/client";
+import { TRPCError } from "@trpc/server";
+import { ZodError, z } from "zod";
 
+import { env } from "~/env";
 import { errorMessage } from "~/lib/error-message";
+import { firstIssue } from "~/lib/worker-client";
 import { createTRPCRouter, protectedProcedure } from "~/server/api/trpc";
 import { logger } from "~/server/logger";
 import { toWebError, workerFor } from "~/server/worker-link";
-import type { WorkerRouter } from "~/worker/router";
+import { textStatsInput } from "~/worker/inputs";
 
 /**
  * Calls to the worker made by the web tier on the user's behalf (the main
@@ -19,18 +23,25 @@ const workerProcedure = protectedProcedure.use(async ({ ctx, path, next }) => {
     logger.info({ requestId: ctx.requestId, path, ms }, "worker call");
     return result;
   }
-  const error = toWebError(result.error.cause ?? result.error);
-  logger.warn({ requestId: ctx.requestId, path, ms, err: errorMessage(error) }, "worker call failed");
+  const { cause } = result.error;
+  if (cause instanceof ZodError) {
+    // Refused here, with the worker's own schema, before any call: the
+    // first message, as the worker's refusal would have read.
+    throw new TRPCError({ code: "BAD_REQUEST", message: firstIssue(z.flattenError(cause)) ?? result.error.message, cause });
+  }
+  // Anything else that is not the worker client's failure (input that could
+  // not be decoded, say) is already the right error.
+  if (!(cause instanceof TRPCClientError)) throw result.error;
+  const error = toWebError(cause);
+  // The log may name the worker's internal address; the answer never does.
+  logger.warn({ requestId: ctx.requestId, path, ms, workerUrl: env().WORKER_URL, err: errorMessage(error) }, "worker call failed");
   throw error;
 });
-
-// The worker validates its own input; the web tier passes it through typed.
-type WorkerInputs = inferRouterInputs<WorkerRouter>;
 
 export const workerRouter = createTRPCRouter({
   whoami: workerProcedure.query(({ ctx }) => ctx.worker.whoami.query()),
 
-  textStats: workerProcedure
-    .input((raw) => raw as WorkerInputs["textStats"])
-    .mutation(({ ctx, input }) => ctx.worker.textStats.mutate(input)),
+  // Validated with the worker's own schema: what cannot pass there is
+  // refused here, before a token is minted or a request is built.
+  textStats: workerProcedure.input(textStatsInput).mutation(({ ctx, input }) => ctx.worker.textStats.mutate(input)),
 });

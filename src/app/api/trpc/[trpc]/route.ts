@@ -1,12 +1,28 @@
+import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 
 import { env } from "~/env";
+import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/lib/request-limits";
 import { appRouter } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
+import { capUndeclaredBody, declaresMoreThan } from "~/server/body-limit";
 import { logger } from "~/server/logger";
 import { rejectCrossSite } from "~/server/origin-check";
+import { transportSecurityHeaders } from "~/server/security-headers";
 
-function handler(req: Request) {
+const tooLarge = () =>
+  new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: `A request may carry at most ${MAX_BODY_BYTES / 1024 / 1024} MiB.` });
+
+async function handler(req: Request) {
+  const response = await answer(req);
+  // Every answer here is one user's (a worker token, their session): no
+  // cache, shared or the browser's, may keep it.
+  response.headers.set("cache-control", "no-store");
+  for (const [name, value] of Object.entries(transportSecurityHeaders(req, env().BETTER_AUTH_URL))) response.headers.set(name, value);
+  return response;
+}
+
+function answer(req: Request): Promise<Response> | Response {
   // Before the context is built: a cross-site request must not reach any
   // procedure with the user's session, a query (GET) included.
   const refused = rejectCrossSite(req, [env().BETTER_AUTH_URL]);
@@ -18,11 +34,21 @@ function handler(req: Request) {
     logger.warn({ path: pathname, origin, secFetchSite: req.headers.get("sec-fetch-site") }, "cross-site tRPC request refused");
     return refused;
   }
+  // Said to be too large: every call fails with 413 and the body is never
+  // read. Length unsaid (chunked): reading stops past the cap, and the calls
+  // that needed their input fail with 413.
+  const oversized = declaresMoreThan(req, MAX_BODY_BYTES) ? tooLarge() : undefined;
+  const request = capUndeclaredBody(req, MAX_BODY_BYTES, tooLarge);
   return fetchRequestHandler({
     endpoint: "/api/trpc",
-    req,
+    req: request,
     router: appRouter,
-    createContext: () => createTRPCContext({ headers: req.headers }),
+    // A batch of N calls is N procedure runs (N worker calls): one request may not buy more than this.
+    maxBatchSize: MAX_BATCH_CALLS,
+    createContext: () => {
+      if (oversized) throw oversized;
+      return createTRPCContext({ headers: request.headers });
+    },
     onError({ path, error }) {
       // Expected outcomes (bad input, signed out) are the caller's business;
       // only server faults belong in the error log.
