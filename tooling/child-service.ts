@@ -101,14 +101,15 @@ export async function tailOf(file: string, lines = 30): Promise<string> {
 }
 
 /** The HTTP status `url` answers a GET with, or 0 when nothing answers within 2 s. */
-export function statusOf(url: string): Promise<number> {
-  return fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
-    async (res) => {
-      await res.arrayBuffer();
-      return res.status;
-    },
-    () => 0,
-  );
+export async function statusOf(url: string): Promise<number> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    // The body too: the timeout may fire while it is still arriving.
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
 }
 
 /** Ports the OS has free now; all held at once so no two are the same. */

@@ -159,6 +159,15 @@ describe("client IP: TRUSTED_PROXY_HOPS", () => {
       expect((await signIn(client, uniqueEmail("spray"), wrong, spoofed(11))).status).toBe(429);
     });
 
+    it("the public key set is never throttled: workers behind one address refetch it at every rotation", async () => {
+      const worker = new TestBrowser();
+      const statuses = new Set<number>();
+      // Past the 100-a-minute budget every other path of this IP has.
+      for (let n = 1; n <= 120; n++) statuses.add((await worker.get("/jwks")).status);
+      expect([...statuses]).toEqual([200]);
+      expect((await worker.get("/get-session")).status).toBe(200);
+    });
+
     it("sessions record that address, not what the client wrote", async () => {
       const browser = new TestBrowser();
       const email = uniqueEmail("ip");

@@ -43,8 +43,8 @@ export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions)
     async onRequest(request, ctx) {
       if (trustedProxyHops === 0) return;
       const ip = clientIp(request, trustedProxyHops, ctx.options);
-      if (ip) {
-        const rule = ipRuleFor(authPath(request, ctx.baseURL));
+      const rule = ipRuleFor(authPath(request, ctx.baseURL));
+      if (ip && rule) {
         const { allowed, retryAfter } = await store.consume(ipKey(rule.scope, ip), rule);
         if (!allowed) return { response: tooManyAttemptsResponse(retryAfter ?? rule.window) };
       }

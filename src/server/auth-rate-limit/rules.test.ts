@@ -10,11 +10,14 @@ describe("ipRuleFor", () => {
     ["/verify-password", "password", 10],
     ["/sign-up/email", "sign-up", 5],
     ["/get-session", "other", 100],
-    ["/jwks", "other", 100],
     ["/no/such/route", "other", 100],
   ])("%s: the %s budget, %i a minute", (path, scope, max) => {
     expect(ipRuleFor(path)).toMatchObject({ scope, max, window: 60 });
   });
+});
+
+it("leaves the public key set unlimited: workers sharing an address refetch it on every rotation", () => {
+  expect(ipRuleFor("/jwks")).toBeUndefined();
 });
 
 describe("isPasswordCheck", () => {

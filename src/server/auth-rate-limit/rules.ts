@@ -43,7 +43,17 @@ export const IP_RULES: readonly IpRule[] = [
   { scope: "other", window: 60, max: 100, matches: () => true },
 ];
 
-export function ipRuleFor(path: string): IpRule {
+/**
+ * Paths no per-IP budget applies to. /jwks is public and cheap, and the
+ * workers, which often share one address, fetch it whenever a token names a
+ * key they have not seen (at most once per WORKER_JWKS_COOLDOWN each):
+ * throttling it would turn a key rotation into failed calls.
+ */
+export const UNLIMITED_PATHS: readonly string[] = ["/jwks"];
+
+/** The per-IP budget `path` draws on; undefined for UNLIMITED_PATHS. */
+export function ipRuleFor(path: string): IpRule | undefined {
+  if (UNLIMITED_PATHS.includes(path)) return undefined;
   // The last rule matches every path.
   return IP_RULES.find((rule) => rule.matches(path))!;
 }
