@@ -3,6 +3,7 @@
  * LOAD against one URL, a warm-up first, then the measured run.
  */
 import autocannon from "autocannon";
+import { percentiles } from "../tooling/percentiles";
 
 export const LOAD = { connections: 50, warmupSeconds: 3, seconds: 10 };
 
@@ -38,8 +39,3 @@ export async function measureLoad<T = undefined>(
   return { reqPerSec: result.requests.average, ...percentiles(latencies), failed: result.non2xx + result.errors, before };
 }
 
-export function percentiles(values: number[]): { p50: number; p99: number } {
-  const sorted = Float64Array.from(values).sort();
-  const at = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-  return { p50: at(50), p99: at(99) };
-}

@@ -1,0 +1,191 @@
+/**
+ * The stack every bench script measures, started on free ports from the
+ * production build: a database (DATABASE_URL, or a fresh embedded PGlite),
+ * the web tier and one or more workers. runBench() owns the run around it:
+ * whatever it started is stopped when the script ends, fails or is
+ * interrupted, and a failure names what went wrong with the servers' last
+ * log lines.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+
+import { errorMessage } from "~/lib/error-message";
+import { BUILD_OUTPUT, PROJECT_ROOT } from "../tooling/build-output";
+import { ChildService, freePorts, tailOf } from "../tooling/child-service";
+import { startEmbeddedPostgres } from "../tooling/embedded-postgres";
+import { buildProduction, builtWebTier, builtWorker } from "../tooling/production-build";
+import { migrateDeploy } from "../tooling/prisma-cli";
+import { seconds } from "./table";
+
+type Env = Record<string, string>;
+
+// Undone last-in first-out: servers stop before the database they use, the
+// database before its directory is removed.
+const cleanups: (() => Promise<unknown>)[] = [];
+const started: ChildService[] = [];
+let cleaning: Promise<void> | undefined;
+let workDir: string | undefined;
+let logsKept = false;
+
+/**
+ * Runs `main`, then stops everything it started and exits: 0 when it
+ * returned, 1 when it threw (its message and the servers' log tails
+ * printed, the logs kept), 130 on SIGINT/SIGTERM.
+ */
+export async function runBench(main: () => Promise<void>): Promise<never> {
+  let interrupted = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      interrupted = true;
+      console.error(`\n${signal}: stopping what the benchmark started…`);
+      void cleanUp().then(() => process.exit(130));
+    });
+  }
+
+  const dir = (workDir = await mkdtemp(path.join(os.tmpdir(), "bench-")));
+  cleanups.push(() => (logsKept ? Promise.resolve() : rm(dir, { recursive: true, force: true })));
+
+  try {
+    await main();
+    await cleanUp();
+    process.exit(0);
+  } catch (error) {
+    if (!interrupted) {
+      console.error(`\nbench could not run: ${errorMessage(error)}`);
+      for (const service of started) {
+        console.error(`\n--- last lines of ${service.spec.name}'s log (${service.spec.logFile}) ---\n${await tailOf(service.spec.logFile, 15)}`);
+      }
+      console.error(`\nLogs kept in ${keepLogs()}`);
+    }
+    await cleanUp();
+    process.exit(1);
+  }
+}
+
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) {
+      await step().catch((error: unknown) => console.error(`cleanup: ${errorMessage(error)}`));
+    }
+  })();
+  return cleaning;
+}
+
+/** Leaves this run's logs (the work directory) in place when it ends, for a reader of its failures; returns where. */
+export function keepLogs(): string {
+  if (!workDir) throw new Error("keepLogs() outside runBench()");
+  logsKept = true;
+  return workDir;
+}
+
+/** Where a server (or the build) of this run writes its output. */
+export function logFile(name: string): string {
+  if (!workDir) throw new Error("logFile() outside runBench()");
+  return path.join(workDir, `${name}.log`);
+}
+
+/** DATABASE_URL when set, else a fresh embedded PGlite in the work directory. */
+export async function database(): Promise<string> {
+  if (process.env.DATABASE_URL) {
+    console.log("Database: PostgreSQL from DATABASE_URL");
+    return process.env.DATABASE_URL;
+  }
+  if (!workDir) throw new Error("database() outside runBench()");
+  // Port 0: the fixed port a dev server's embedded database wants stays free.
+  const embedded = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pglite"), port: 0 });
+  cleanups.push(() => embedded.stop());
+  console.log(`Database: embedded PGlite in a temporary directory, at ${embedded.url}`);
+  return embedded.url;
+}
+
+/** `npm run build`, unless --no-build was given and a build is there. */
+export async function build(): Promise<void> {
+  const outputs = [BUILD_OUTPUT.webServer, BUILD_OUTPUT.worker];
+  if (process.argv.includes("--no-build")) {
+    if (outputs.every((file) => existsSync(path.join(PROJECT_ROOT, file)))) {
+      const buildId = readFileSync(path.join(PROJECT_ROOT, ".next/BUILD_ID"), "utf8").trim();
+      console.log(`Build: skipped (--no-build), using the existing build ${buildId}`);
+      return;
+    }
+    console.log(`Build: --no-build given, but ${outputs.join(" or ")} is missing, so building`);
+  }
+  console.log("Build: npm run build…");
+  const begin = performance.now();
+  await buildProduction({}, logFile("build"));
+  console.log(`Build: done in ${seconds(performance.now() - begin)}`);
+}
+
+/** Starts `service`, to be stopped by the cleanup. */
+export async function start(service: ChildService): Promise<ChildService> {
+  // Interrupted: anything started now would outlive the cleanup.
+  if (cleaning) throw new Error(`not starting ${service.spec.name}: stopping`);
+  cleanups.push(() => service.stop());
+  started.push(service);
+  const begin = performance.now();
+  await service.start().catch((error: unknown) => {
+    throw new Error(`${service.spec.name} did not start (${service.spec.readyUrl}): ${errorMessage(error)}`, { cause: error });
+  });
+  console.log(`Started ${service.spec.name} (pid ${String(service.pid)}), ready at ${service.spec.readyUrl} in ${seconds(performance.now() - begin)}`);
+  return service;
+}
+
+export interface Stack {
+  databaseUrl: string;
+  webUrl: string;
+  web: ChildService;
+  /** The first one is the web tier's WORKER_URL. */
+  workers: { url: string; service: ChildService }[];
+}
+
+export interface StackOptions {
+  /** Added to the web tier's environment. */
+  web?: Env;
+  /** One entry per worker process, added to its environment. */
+  workers?: Env[];
+}
+
+/**
+ * The database migrated, the build made (see build()), then the web tier
+ * and the workers, configured as deployed: logging a line per request at
+ * info, into files so no pipe ever fills.
+ */
+export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}] }: StackOptions = {}): Promise<Stack> {
+  const databaseUrl = await database();
+  process.stdout.write(await migrateDeploy(databaseUrl));
+  await build();
+
+  const [webPort, ...workerPorts] = await freePorts(1 + workerEnvs.length);
+  const webUrl = `http://127.0.0.1:${webPort!}`;
+  const workerUrls = workerPorts.map((port) => `http://127.0.0.1:${port}`);
+
+  const web = await start(
+    builtWebTier({
+      port: webPort!,
+      env: {
+        LOG_LEVEL: "info",
+        DATABASE_URL: databaseUrl,
+        BETTER_AUTH_SECRET: randomBytes(32).toString("base64"),
+        BETTER_AUTH_URL: webUrl,
+        WORKER_URL: workerUrls[0]!,
+        ...webEnv,
+      },
+      logFile: logFile("web"),
+    }),
+  );
+  const workers = [];
+  for (const [index, env] of workerEnvs.entries()) {
+    const name = workerEnvs.length === 1 ? "worker" : `worker-${index + 1}`;
+    const built = builtWorker({
+      port: workerPorts[index]!,
+      // The worker checks each token's session in the session table.
+      env: { LOG_LEVEL: "info", BETTER_AUTH_URL: webUrl, WORKER_DATABASE_URL: databaseUrl, ...env },
+      logFile: logFile(name),
+    });
+    const service = await start(new ChildService({ ...built.spec, name }));
+    workers.push({ url: workerUrls[index]!, service });
+  }
+  return { databaseUrl, webUrl, web, workers };
+}
