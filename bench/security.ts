@@ -3,8 +3,9 @@
  * measured from outside on the production build, as an attacker (or the
  * operator watching) would see them: how soon a signed-out session's token
  * dies on every worker, how many passwords an attacker gets checked per
- * minute, what one unauthenticated request costs a worker, and whether key
- * rotation fails any call. Starts its own stack (see stack.ts), prints one
+ * minute, what one unauthenticated request costs a worker, whether key
+ * rotation fails any call, and what reading the session from the database on
+ * every page costs. Starts its own stack (see stack.ts), prints one
  * table with each target, stops everything it started.
  *
  *   npm run bench:security                 # runs `npm run build` first
@@ -15,6 +16,7 @@ import { measureBatchAttack, BATCH_ATTACK, type BatchAttackResult, type RequestC
 import { measureKeyRotation, ROTATION, type RotationResult } from "./security/key-rotation";
 import { GUESSING, guessPasswords, type GuessingResult } from "./security/password-guessing";
 import { measureRevocation, REVOCATION, type RevocationResult } from "./security/revocation";
+import { measureSessionCost, SESSION_COST, type SessionCostResult } from "./security/session-cost";
 import { keepLogs, runBench, startStack, type Stack } from "./stack";
 import { machine, ms, seconds, table, verdict } from "./table";
 
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
   const revocation = await measureRevocation(stack);
   console.log(`(3) one maximal unauthenticated request, then an honest caller during a flood of them…`);
   const batch = await measureBatchAttack(stack);
+  console.log(`(5) session reads: database vs cookie cache, then /dashboard one render at a time…`);
+  const session = await measureSessionCost(stack);
   // Run together to keep the bench short. They share only the web tier: the
   // guessers' answers are mostly cheap 429s, and (4) counts failed calls,
   // which a busier web tier slows but does not cause (run one after the
@@ -59,7 +63,7 @@ async function main(): Promise<void> {
   ]);
   const measuredMs = performance.now() - began;
 
-  printReport({ revocation, oneIp, rotatingIp, batch, rotation });
+  printReport({ revocation, oneIp, rotatingIp, batch, rotation, session });
   await printProblems(stack, { revocation, batch, rotation });
   console.log(`\nRun on ${new Date().toISOString()}; measured in ${seconds(measuredMs)} after the stack was up.`);
   console.log(machine());
@@ -71,9 +75,10 @@ interface Report {
   rotatingIp: GuessingResult;
   batch: BatchAttackResult;
   rotation: RotationResult;
+  session: SessionCostResult;
 }
 
-function printReport({ revocation, oneIp, rotatingIp, batch, rotation }: Report): void {
+function printReport({ revocation, oneIp, rotatingIp, batch, rotation, session }: Report): void {
   const expected = revocation.trials * WORKERS;
   const allRevoked = revocation.latencies.length === expected && revocation.failures.size === 0;
   const waitHeaders = [
@@ -107,7 +112,10 @@ Stack: the production build; web tier with ${Object.entries(WEB_ENV)
 (3) ${BATCH_ATTACK.hugeBatch.toLocaleString("en")} batched whoami calls in one GET under a forged token (signature changed), on ${batch.worker}; worker CPU from /proc (10 ms ticks) over up to ${BATCH_ATTACK.repeats} requests one at a time.
     Honest caller: authed whoami one at a time, ${BATCH_ATTACK.victimMs / 1000} s alone, then ${BATCH_ATTACK.victimMs / 1000} s while ${BATCH_ATTACK.attackers} loops send the ${BATCH_ATTACK.hugeBatch.toLocaleString("en")}-call GET.
 (4) ${rotation.clients} clients for ${ROTATION.durationMs / 1000} s, concurrently with (2): mint a token (auth.workerToken), call each worker's whoami with it, then worker.whoami through the web tier.
+(5) ${SESSION_COST.reads.toLocaleString("en")} Better Auth session reads each, in this process on the stack's database: from the database (the app) and from a signed cookie (a 5-minute cookie cache);
+    then ${SESSION_COST.pages} /dashboard renders of the production build, one at a time.
 `);
+  const sessionExtra = session.database.p50 - session.cookieCache.p50;
   console.log(
     table([
       ["Measurement", "Value", "Detail", "Target", "Result"],
@@ -164,8 +172,24 @@ Stack: the production build; web tier with ${Object.entries(WEB_ENV)
         "≥ 2 used (it rotated)",
         verdict(rotation.keys >= 2),
       ],
+      [
+        "(5) session read from the database, p50",
+        ms(session.database.p50),
+        `p99 ${ms(session.database.p99)}; from a cookie cache p50 ${ms(session.cookieCache.p50)}, p99 ${ms(session.cookieCache.p99)}`,
+      ],
+      [
+        "    /dashboard render, p50",
+        ms(session.dashboard.p50),
+        // A price, not a target: what refusing revoked sessions at once costs a page (docs/decisions/0008).
+        `p99 ${ms(session.dashboard.p99)}, ${session.dashboard.failed} failed; reading from the database, not a cookie, adds ${ms(sessionExtra)} (${percentOf(sessionExtra, session.dashboard.p50)})`,
+        "measured, no target",
+      ],
     ]),
   );
+}
+
+function percentOf(part: number, whole: number): string {
+  return `${((part / whole) * 100).toFixed(1)}%`;
 }
 
 function msOrNone(value: number): string {

@@ -30,6 +30,12 @@ export interface AuthConfig {
   trustedProxyHops?: number;
   /** Where Better Auth's own messages go; default: the web tier's logger. */
   logger?: Logger;
+  /**
+   * Seconds Better Auth may answer session reads from a signed cookie. The app
+   * leaves it off (a revoked session would pass for that long); only
+   * `npm run bench:security` turns it on, to measure what it would save.
+   */
+  sessionCookieCacheSeconds?: number;
 }
 
 export function createAuth({
@@ -41,6 +47,7 @@ export function createAuth({
   keyGracePeriod,
   trustedProxyHops = 0,
   logger = webLogger,
+  sessionCookieCacheSeconds,
 }: AuthConfig) {
   return betterAuth({
     appName: "Typed Worker Stack",
@@ -58,7 +65,7 @@ export function createAuth({
       // session's replayed cookies still rendered the dashboard (name, email)
       // and passed update-user for its maxAge. Every session read asks the
       // database instead; what that costs is in docs/decisions/0008.
-      cookieCache: { enabled: false },
+      cookieCache: sessionCookieCacheSeconds ? { enabled: true, maxAge: sessionCookieCacheSeconds } : { enabled: false },
     },
     // Replaced by the auth-rate-limit plugin below (per account as well as
     // per IP, counts in the database, the IP from TRUSTED_PROXY_HOPS); it
