@@ -89,4 +89,5 @@ COPY --from=migrate-deps /app/node_modules ./node_modules
 COPY package.json prisma.config.ts ./
 COPY prisma ./prisma
 USER node
-CMD ["node", "node_modules/prisma/build/index.js", "migrate", "deploy"]
+# prisma migrate deploy, then the worker's login (WORKER_DB_PASSWORD).
+CMD ["node", "prisma/deploy.mjs"]

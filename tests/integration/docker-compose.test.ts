@@ -60,7 +60,6 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] | string };
   ports?: unknown[];
-  volumes?: unknown[];
 }
 interface ComposeConfig {
   services: Record<string, ComposeService>;
@@ -192,7 +191,7 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
     expect(web.NEXT_PUBLIC_WORKER_URL).not.toBe(web.WORKER_URL);
     const database = new URL(web.DATABASE_URL!);
     expect([database.hostname, decodeURIComponent(database.password)]).toEqual(["postgres", PASSWORD]);
-    expect(environmentOf(services().migrate)).toEqual({ DATABASE_URL: web.DATABASE_URL });
+    expect(environmentOf(services().migrate)).toEqual({ DATABASE_URL: web.DATABASE_URL, WORKER_DB_PASSWORD: WORKER_PASSWORD });
   });
 
   it("gives the worker no secret and only its own database login, plus the web tier's public keys", () => {
@@ -203,9 +202,9 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
     expect(everything).not.toContain(PASSWORD);
     const login = new URL(worker.WORKER_DATABASE_URL!);
     expect([login.username, login.password, login.hostname]).toEqual(["app_worker", WORKER_PASSWORD, "postgres"]);
-    // The postgres container makes that login with its volume.
-    expect(environmentOf(services().postgres).WORKER_DB_PASSWORD).toBe(WORKER_PASSWORD);
-    expect(JSON.stringify(services().postgres?.volumes)).toContain("/docker-entrypoint-initdb.d");
+    // The migrate step gives app_worker that password (prisma/deploy.mjs); postgres never sees it.
+    expect(environmentOf(services().migrate).WORKER_DB_PASSWORD).toBe(WORKER_PASSWORD);
+    expect(environmentOf(services().postgres)).not.toHaveProperty("WORKER_DB_PASSWORD");
     const parsed = parseWorkerEnv(worker);
     expect(worker.BETTER_AUTH_URL).toBe(environmentOf(services().web).BETTER_AUTH_URL);
     expect(parsed.jwks).toBeInstanceOf(URL);

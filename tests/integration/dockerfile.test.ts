@@ -47,6 +47,7 @@ describe("Dockerfile", () => {
     expect(origin("migrate", path.posix.join(workdir, "prisma/engine/schema-engine-wasm.mjs"))).toBe(
       "repository file prisma/engine/schema-engine-wasm.mjs",
     );
+    expect(origin("migrate", path.posix.join(workdir, "prisma/deploy.mjs"))).toBe("repository file prisma/deploy.mjs");
   });
 
   it("gives the migrate image the Prisma CLI and the wasm engine's imports only, at the pinned versions", () => {
@@ -132,8 +133,7 @@ describe("Dockerfile", () => {
       expect.stringContaining('stage "worker": its command starts /app/worker.mjs'),
     ]);
     // A script run from a package the production install leaves out.
-    // (The quoted path is the migrate image's CMD; a RUN also starts the CLI, to show its engine.)
-    const devOnly = dockerfileText.replace('"node_modules/prisma/build/index.js"', '"node_modules/vitest/vitest.mjs"');
+    const devOnly = dockerfileText.replace('CMD ["node", "prisma/deploy.mjs"]', 'CMD ["node", "node_modules/vitest/vitest.mjs"]');
     expect(devOnly).not.toBe(dockerfileText);
     expect(lintDockerfile(devOnly, repoContext)).toEqual([
       expect.stringContaining('stage "migrate": its command starts /app/node_modules/vitest/vitest.mjs'),
