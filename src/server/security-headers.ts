@@ -60,6 +60,18 @@ export function transportSecurityHeaders(request: Request, appUrl: string): Reco
   return servedOverHttps(request, appUrl) ? { "strict-transport-security": STRICT_TRANSPORT_SECURITY } : {};
 }
 
+/**
+ * An API answer as ours all leave: every one is one user's (a session, a
+ * worker token, their data), so no cache, shared or the browser's, may keep
+ * it; and HSTS on https. A new Response: a handler's own may be immutable.
+ */
+export function privateApiResponse(request: Request, response: Response, appUrl: string): Response {
+  const headers = new Headers(response.headers);
+  headers.set("cache-control", "no-store");
+  for (const [name, value] of Object.entries(transportSecurityHeaders(request, appUrl))) headers.set(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
 export function servedOverHttps(request: Request, appUrl: string): boolean {
   const forwarded = request.headers.get("x-forwarded-proto")?.split(",", 1)[0]?.trim().toLowerCase();
   return new URL(request.url).protocol === "https:" || forwarded === "https" || new URL(appUrl).protocol === "https:";

@@ -78,7 +78,7 @@ export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TR
       // tRPC's code and message for its maxBatchSize, and like tRPC one error
       // for the request rather than one per call: the answer stays small.
       const error = new TRPCError({ code: "BAD_REQUEST", message: "Batch call exceeds maximum size" });
-      answer({ error: getTRPCErrorShape({ config, error, type: "unknown", path: undefined, input: undefined, ctx }) });
+      answer(fail(error, undefined));
       return;
     }
 

@@ -8,18 +8,13 @@ import { createTRPCContext } from "~/server/api/trpc";
 import { capUndeclaredBody, declaresMoreThan } from "~/server/body-limit";
 import { logger } from "~/server/logger";
 import { rejectCrossSite } from "~/server/origin-check";
-import { transportSecurityHeaders } from "~/server/security-headers";
+import { privateApiResponse } from "~/server/security-headers";
 
 const tooLarge = () =>
   new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: `A request may carry at most ${MAX_BODY_BYTES / 1024 / 1024} MiB.` });
 
 async function handler(req: Request) {
-  const response = await answer(req);
-  // Every answer here is one user's (a worker token, their session): no
-  // cache, shared or the browser's, may keep it.
-  response.headers.set("cache-control", "no-store");
-  for (const [name, value] of Object.entries(transportSecurityHeaders(req, env().BETTER_AUTH_URL))) response.headers.set(name, value);
-  return response;
+  return privateApiResponse(req, await answer(req), env().BETTER_AUTH_URL);
 }
 
 function answer(req: Request): Promise<Response> | Response {
