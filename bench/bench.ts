@@ -13,7 +13,8 @@ import os from "node:os";
 
 import { ChildService, freePorts } from "../tooling/child-service";
 import { percentiles } from "../tooling/percentiles";
-import { fetchOk, get, signUp, workerToken, type Headers } from "./client";
+import { signUp, workerToken, type Headers } from "../tooling/app-client";
+import { fetchOk, get } from "./client";
 import { cpuShares, sampleCpu, type CpuShares } from "./cpu";
 import { LOAD, measureLoad, type LoadResult } from "./load";
 import { logFile, runBench, start, startStack } from "./stack";

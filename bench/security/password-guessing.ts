@@ -8,7 +8,8 @@
 import { randomBytes } from "node:crypto";
 
 import { errorMessage } from "~/lib/error-message";
-import { newClientIp, signIn, signUp } from "../client";
+import { signIn, signUp } from "../../tooling/app-client";
+import { newClientIp } from "../client";
 import type { Stack } from "../stack";
 
 export const GUESSING = {

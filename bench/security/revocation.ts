@@ -7,7 +7,8 @@ import http from "node:http";
 
 import { errorMessage } from "~/lib/error-message";
 import { percentiles } from "../../tooling/percentiles";
-import { get, newClientIp, refusalOf, signOut, signUp, workerToken } from "../client";
+import { signOut, signUp, workerToken } from "../../tooling/app-client";
+import { get, newClientIp, refusalOf } from "../client";
 import type { Stack } from "../stack";
 
 export const REVOCATION = {

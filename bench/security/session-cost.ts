@@ -12,7 +12,8 @@ import { createLogger } from "~/lib/logger";
 import { createAuth } from "~/server/auth";
 import { createPrismaClient } from "~/server/db/prisma";
 import { percentiles } from "../../tooling/percentiles";
-import { get, newClientIp, signUp } from "../client";
+import { cookieOf, signUp } from "../../tooling/app-client";
+import { get, newClientIp } from "../client";
 import type { Stack } from "../stack";
 
 export const SESSION_COST = { warmup: 200, reads: 2_000, pageWarmup: 20, pages: 200 };
@@ -47,11 +48,7 @@ export async function measureSessionCost(stack: Stack): Promise<SessionCostResul
       }),
     );
     if (signUpAnswer.status !== 200) throw new Error(`sign-up for (5) failed: HTTP ${signUpAnswer.status}`);
-    const cookie = signUpAnswer.headers
-      .getSetCookie()
-      .map((line) => line.split(";", 1)[0])
-      .join("; ");
-    const headers = new Headers({ cookie });
+    const headers = new Headers({ cookie: cookieOf(signUpAnswer) });
 
     const timeReads = async (auth: typeof cached) => {
       const latencies: number[] = [];

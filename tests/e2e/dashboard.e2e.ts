@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
+import { signUp } from "../../tooling/app-client";
 import { queryOnce } from "../support/test-database";
 import { launchChromium, Steps } from "./browser";
 import { expectPageSecurityHeaders, watchCspViolations } from "./security-headers";
@@ -178,16 +179,7 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
 test("the production API answers hostile input with a 4xx, no stack, and holds its batch and body caps", async () => {
   const steps = new Steps(page, "api-limits");
   // A session of its own, outside the browser: the browser's tests go on signed out.
-  const signUp = await fetch(`${stack.webUrl}/api/auth/sign-up/email`, {
-    method: "POST",
-    headers: { origin: stack.webUrl, "content-type": "application/json" },
-    body: JSON.stringify({ name: "Eve Limits", email: `eve-${randomBytes(4).toString("hex")}@example.com`, password: "correct horse battery" }),
-  });
-  expect(signUp.status).toBe(200);
-  const cookie = signUp.headers
-    .getSetCookie()
-    .map((line) => line.split(";", 1)[0])
-    .join("; ");
+  const { cookie } = await signUp(stack.webUrl, "limits");
   const call = async (procedures: string, init: RequestInit & { duplex?: "half" } = {}) => {
     const started = performance.now();
     const response = await fetch(`${stack.webUrl}/api/trpc/${procedures}`, {

@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
-
 import { afterAll, beforeAll, expect, test } from "vitest";
 
+import { signOut, signUp, workerToken } from "../../tooling/app-client";
 import { startStack, type Stack } from "./stack";
 
 // What someone who copied a user's cookies and worker token gets once the
@@ -19,29 +18,12 @@ afterAll(async () => {
 });
 
 test("a signed-out session's replayed cookies and token get nothing personal, at once", async () => {
-  const email = `replay-${randomBytes(4).toString("hex")}@example.com`;
-  const name = "Replayed Person";
-  const origin = { origin: stack.webUrl };
-
-  const signUp = await fetch(`${stack.webUrl}/api/auth/sign-up/email`, {
-    method: "POST",
-    headers: { ...origin, "content-type": "application/json" },
-    body: JSON.stringify({ email, name, password: "correct horse battery" }),
-  });
-  expect(signUp.status).toBe(200);
-  const cookie = signUp.headers
-    .getSetCookie()
-    .map((line) => line.split(";", 1)[0])
-    .join("; ");
+  const user = await signUp(stack.webUrl, "replayed");
+  const { cookie, email, name } = user;
+  const token = await workerToken(stack.webUrl, cookie);
 
   const dashboard = () => fetch(`${stack.webUrl}/dashboard`, { headers: { cookie }, redirect: "manual" });
   const me = () => fetch(`${stack.webUrl}/api/trpc/session.me`, { headers: { cookie } });
-  const exchange = await fetch(`${stack.webUrl}/api/trpc/auth.workerToken`, {
-    method: "POST",
-    headers: { ...origin, cookie, "content-type": "application/json" },
-    body: JSON.stringify({ json: null }),
-  });
-  const { token } = ((await exchange.json()) as { result: { data: { json: { token: string } } } }).result.data.json;
   const whoami = () => fetch(`${stack.workerUrl}/trpc/whoami`, { headers: { authorization: `Bearer ${token}` } });
 
   // Signed in: all three work.
@@ -51,12 +33,7 @@ test("a signed-out session's replayed cookies and token get nothing personal, at
   expect((await me()).status).toBe(200);
   expect((await whoami()).status).toBe(200);
 
-  const signOut = await fetch(`${stack.webUrl}/api/auth/sign-out`, {
-    method: "POST",
-    headers: { ...origin, cookie, "content-type": "application/json" },
-    body: "{}",
-  });
-  expect(signOut.status).toBe(200);
+  await signOut(stack.webUrl, user);
 
   // The same cookies, right after: the page redirects and shows nothing of the user.
   const after = await dashboard();
