@@ -14,7 +14,9 @@ import { PROJECT_ROOT } from "./build-output";
 
 export interface ServiceSpec {
   name: string;
-  /** Arguments to `node`, run in the project root. */
+  /** The program to run; default: this Node. */
+  command?: string;
+  /** Arguments to `command`, run in the project root. */
   args: string[];
   /** Added to this process's environment. */
   env: Record<string, string>;
@@ -42,7 +44,7 @@ export class ChildService {
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.running) throw new Error(`${this.spec.name} is already running`);
     const fd = openSync(this.spec.logFile, this.starts++ === 0 ? "w" : "a");
-    this.child = spawn(process.execPath, this.spec.args, {
+    this.child = spawn(this.spec.command ?? process.execPath, this.spec.args, {
       cwd: PROJECT_ROOT,
       env: { ...process.env, ...this.spec.env },
       stdio: ["ignore", fd, fd],
@@ -54,19 +56,28 @@ export class ChildService {
   }
 
   /** SIGTERM to its group, as an orchestrator stops it (SIGKILL after 10 s); resolves with the exit code. */
-  async stop(): Promise<number | null> {
+  stop(): Promise<number | null> {
+    return this.signalGroup("SIGTERM", 10_000);
+  }
+
+  /** SIGKILL to its group, as a crash or the OOM killer ends it: nothing finishes; resolves once it is gone. */
+  async kill(): Promise<void> {
+    await this.signalGroup("SIGKILL");
+  }
+
+  private async signalGroup(signal: NodeJS.Signals, killAfterMs?: number): Promise<number | null> {
     const child = this.child;
     if (!child || hasExited(child)) return child?.exitCode ?? null;
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    const signalGroup = (signal: NodeJS.Signals) => {
+    const send = (signal: NodeJS.Signals) => {
       try {
         process.kill(-child.pid!, signal);
       } catch {
         // Already gone.
       }
     };
-    signalGroup("SIGTERM");
-    const timer = setTimeout(() => signalGroup("SIGKILL"), 10_000);
+    send(signal);
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => send("SIGKILL"), killAfterMs);
     try {
       return await exited;
     } finally {
