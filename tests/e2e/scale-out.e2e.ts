@@ -194,7 +194,7 @@ test("one worker killed: the other carries the load with no failed call, and it 
   const balancer = stack.balancer!;
   const workerPort = Number(new URL(stack.workerUrl).port);
   const [victim, survivor] = stack.workers as [Process, Process];
-  const address = (process: Process) => new URL(process.url).host;
+  const address = (worker: Process) => new URL(worker.url).host;
   const user = await signUp(web2, "load", newClientIp());
   const token = await workerToken(stack.webUrl, user.cookie);
 
@@ -219,8 +219,8 @@ test("one worker killed: the other carries the load with no failed call, and it 
       }
     }
   };
-  const servedBy = (entries: AccessLogEntry[], process: Process, since: number) =>
-    entries.filter((entry) => entry.port === workerPort && entry.time >= since && entry.upstreams.at(-1) === address(process) && entry.status === 200);
+  const servedBy = (entries: AccessLogEntry[], worker: Process, since: number) =>
+    entries.filter((entry) => entry.port === workerPort && entry.time >= since && entry.upstreams.at(-1) === address(worker) && entry.status === 200);
 
   const began = Date.now() / 1000;
   const load = Promise.all(Array.from({ length: 4 }, client));
