@@ -46,22 +46,23 @@ export async function reachEngine(): Promise<Docker> {
 
 export interface ProcessInfo {
   pid: number;
-  uid: number;
+  /** Real, effective, saved and filesystem user ids. */
+  uids: number[];
   cmdline: string;
   environ: string;
 }
 
-// Lists every process of a container with its real uid, command line and
-// environment, from /proc (slim images have no `ps`). No spaces needed in
-// the arguments, but none would hurt: exec passes them as they are.
+// Lists every process of a container with its user ids, command line and
+// environment, from /proc (slim images have no `ps`); run with the image's
+// own node. A process gone between the listing and the reading is skipped.
 const LIST_PROCESSES = `
 const fs = require("fs");
 const out = [];
 for (const pid of fs.readdirSync("/proc").filter((name) => /^\\d+$/.test(name))) {
   try {
-    const uid = Number(/^Uid:\\s+(\\d+)/m.exec(fs.readFileSync("/proc/" + pid + "/status", "utf8"))[1]);
+    const uids = /^Uid:\\s+(.*)$/m.exec(fs.readFileSync("/proc/" + pid + "/status", "utf8"))[1].trim().split(/\\s+/).map(Number);
     const read = (file) => fs.readFileSync("/proc/" + pid + "/" + file, "utf8").split("\\0").join(" ").trim();
-    out.push({ pid: Number(pid), uid, cmdline: read("cmdline"), environ: read("environ") });
+    out.push({ pid: Number(pid), uids, cmdline: read("cmdline"), environ: read("environ") });
   } catch {}
 }
 process.stdout.write(JSON.stringify(out));

@@ -59,7 +59,7 @@ test("web and worker run as the unprivileged `node` user: every process in them"
     const processes = await stack!.processes(service);
     // The init (init: true), the server, and the exec listing them.
     expect(processes.map((process) => process.cmdline), service).toContainEqual(expect.stringMatching(SERVERS[service]));
-    expect(processes.filter((process) => process.uid !== NODE_UID), service).toEqual([]);
+    expect(processes.filter((process) => process.uids.some((uid) => uid !== NODE_UID)), service).toEqual([]);
   }
 });
 
