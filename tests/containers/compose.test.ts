@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
-import { launchChromium, Steps } from "../e2e/browser";
+import { launchChromium, signUpInBrowser, Steps } from "../e2e/browser";
 import { ComposeStack, reachEngine } from "./compose-stack";
 
 // The images docker-compose.yml builds, run as it runs them: built, brought
@@ -87,12 +87,7 @@ test("in a browser: sign up, both worker panels, the worker container restarted 
   let navigations = 0;
 
   await steps.run("sign up", async () => {
-    await page.goto(`${webUrl}/sign-up`);
-    await page.fill('input[name="name"]', user.name);
-    await page.fill('input[name="email"]', user.email);
-    await page.fill('input[name="password"]', user.password);
-    await page.click('button[type="submit"]');
-    await page.waitForURL("**/dashboard");
+    await signUpInBrowser(page, webUrl, user);
     page.on("framenavigated", (frame) => {
       if (frame === page.mainFrame()) navigations++;
     });
