@@ -4,4 +4,12 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { loadEnvOrExit } = await import("./env");
   loadEnvOrExit();
+  // A BETTER_AUTH_SECRET other than the one the signing keys were made with.
+  const [{ checkSigningKeysOrExit }, { auth }, { db }, { logger }] = await Promise.all([
+    import("./server/signing-key-check"),
+    import("./server/auth"),
+    import("./server/db/prisma"),
+    import("./server/logger"),
+  ]);
+  await checkSigningKeysOrExit({ auth, db, logger });
 }
