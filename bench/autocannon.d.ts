@@ -7,6 +7,8 @@ declare module "autocannon" {
       /** Seconds. */
       duration?: number;
       pipelining?: number;
+      /** Requests per second over all connections; unset: as fast as answers come. */
+      overallRate?: number;
       method?: string;
       headers?: Record<string, string>;
     }

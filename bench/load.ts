@@ -20,13 +20,16 @@ export interface LoadResult {
  * Warms `url` up, then measures it. `measuring` is called between the two
  * and its result handed back with the numbers: e.g. a CPU sample taken just
  * before the measured run, to be set against one taken after it.
+ * `overallRate` (requests per second, all connections together) holds the
+ * load at that rate instead of as fast as the server answers.
  */
 export async function measureLoad<T = undefined>(
   url: string,
   headers: Record<string, string>,
   measuring: () => T = () => undefined as T,
+  { overallRate }: { overallRate?: number } = {},
 ): Promise<LoadResult & { before: T }> {
-  const options = { url, headers, connections: LOAD.connections };
+  const options = { url, headers, connections: LOAD.connections, ...(overallRate ? { overallRate } : {}) };
   await autocannon({ ...options, duration: LOAD.warmupSeconds });
   const before = measuring();
   const run = autocannon({ ...options, duration: LOAD.seconds });
