@@ -7,8 +7,6 @@ declare module "autocannon" {
       /** Seconds. */
       duration?: number;
       pipelining?: number;
-      /** Requests per second over all connections; unset: as fast as answers come. */
-      overallRate?: number;
       method?: string;
       headers?: Record<string, string>;
     }

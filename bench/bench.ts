@@ -18,7 +18,7 @@ import { percentiles } from "../tooling/percentiles";
 import { signUp, workerToken, type Headers } from "../tooling/app-client";
 import { fetchOk, get } from "./client";
 import { cpuShares, sampleCpu, type CpuShares } from "./cpu";
-import { LOAD, measureLoad, type LoadResult } from "./load";
+import { LOAD, measureLoad, measurePaced, type LoadResult } from "./load";
 import { logFile, runBench, start, startStack } from "./stack";
 import { machine, ms, percent, table, verdict } from "./table";
 
@@ -70,15 +70,15 @@ async function main(): Promise<void> {
 
 type Measured = LoadResult & { cpu: CpuShares };
 
-async function load(url: string, headers: Headers, server: ChildService, overallRate?: number): Promise<Measured> {
-  const { before, ...result } = await measureLoad(url, headers, () => sampleCpu(server.pid), { overallRate });
+async function load(url: string, headers: Headers, server: ChildService): Promise<Measured> {
+  const { before, ...result } = await measureLoad(url, headers, () => sampleCpu(server.pid));
   return { ...result, cpu: cpuShares(before, sampleCpu(server.pid)) };
 }
 
 interface PageCost {
   /** As many renders as 50 connections get. */
   full: Measured;
-  /** Held at half full.reqPerSec: the latency a page has with headroom left. */
+  /** Requests sent evenly at half full.reqPerSec: the latency a page has with headroom left. */
   half: Measured;
   /** The server's CPU time per render at full load, in ms. */
   cpuMs: number;
@@ -86,7 +86,8 @@ interface PageCost {
 
 async function pageCost(url: string, headers: Headers, web: ChildService): Promise<PageCost> {
   const full = await load(url, headers, web);
-  const half = await load(url, headers, web, Math.max(1, Math.round(full.reqPerSec / 2)));
+  const { before, ...paced } = await measurePaced(url, headers, full.reqPerSec / 2, () => sampleCpu(web.pid));
+  const half = { ...paced, cpu: cpuShares(before, sampleCpu(web.pid)) };
   return { full, half, cpuMs: ((full.cpu.server ?? Number.NaN) / full.reqPerSec) * 1000 };
 }
 
@@ -190,7 +191,7 @@ Load (a, b): autocannon in this process, ${LOAD.connections} connections, pipeli
 Latency (d): 1 keep-alive connection, one call at a time, ${SEQUENTIAL.warmupMs / 1000} s warm-up then ${SEQUENTIAL.calls.toLocaleString("en")} calls each.
 Tokens (e): ${MINT_CHECK.calls.toLocaleString("en")} calls of a new session, ${MINT_CHECK.concurrency} at a time; mints counted in the web tier's log.
 Pages (f): the same load on /dashboard (signed in) and on /cookie-check (reads one cookie, no database): as fast as
-  it answers, then held at half that rate (autocannon's overallRate); CPU per render = the web tier's CPU time / renders, at full load.
+  it answers, then requests sent evenly at half that rate (an open loop); CPU per render = the web tier's CPU time / renders, at full load.
 CPU: % of one core (the machine has ${cpu.length * 100}%) used by the load generator (this process) / the server / left idle, during the measured ${LOAD.seconds} s.
 `);
   console.log(
