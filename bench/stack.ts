@@ -31,11 +31,11 @@ let workDir: string | undefined;
 let logsKept = false;
 
 /**
- * Runs `main`, then stops everything it started and exits: 0 when it
- * returned, 1 when it threw (its message and the servers' log tails
- * printed, the logs kept), 130 on SIGINT/SIGTERM.
+ * Runs `main`, then stops everything it started and exits: with the code
+ * `main` returned (0 if none), 1 when it threw (its message and the
+ * servers' log tails printed, the logs kept), 130 on SIGINT/SIGTERM.
  */
-export async function runBench(main: () => Promise<void>): Promise<never> {
+export async function runBench(main: () => Promise<number | void>): Promise<never> {
   let interrupted = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
@@ -49,9 +49,9 @@ export async function runBench(main: () => Promise<void>): Promise<never> {
   cleanups.push(() => (logsKept ? Promise.resolve() : rm(dir, { recursive: true, force: true })));
 
   try {
-    await main();
+    const code = await main();
     await cleanUp();
-    process.exit(0);
+    process.exit(code ?? 0);
   } catch (error) {
     if (!interrupted) {
       console.error(`\nbench could not run: ${errorMessage(error)}`);
@@ -145,6 +145,8 @@ export interface StackOptions {
   web?: Env;
   /** One entry per worker process, added to its environment. */
   workers?: Env[];
+  /** Each process opens the V8 inspector on a free port of its own (ChildService.spec.inspectPort). */
+  inspect?: boolean;
 }
 
 /**
@@ -152,12 +154,16 @@ export interface StackOptions {
  * and the workers, configured as deployed: logging a line per request at
  * info, into files so no pipe ever fills.
  */
-export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}] }: StackOptions = {}): Promise<Stack> {
+export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}], inspect = false }: StackOptions = {}): Promise<Stack> {
   const databaseUrl = await database();
   process.stdout.write(await migrateDeploy(databaseUrl));
   await build();
 
-  const [webPort, ...workerPorts] = await freePorts(1 + workerEnvs.length);
+  const processes = 1 + workerEnvs.length;
+  // All in one call, so that no two of them are the same.
+  const ports = await freePorts(inspect ? 2 * processes : processes);
+  const [webPort, ...workerPorts] = ports.slice(0, processes);
+  const inspectPorts = inspect ? ports.slice(processes) : [];
   const webUrl = `http://127.0.0.1:${webPort!}`;
   const workerUrls = workerPorts.map((port) => `http://127.0.0.1:${port}`);
 
@@ -173,6 +179,7 @@ export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}] 
         ...webEnv,
       },
       logFile: logFile("web"),
+      inspectPort: inspectPorts[0],
     }),
   );
   const workers = [];
@@ -183,6 +190,7 @@ export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}] 
       // The worker checks each token's session in the session table.
       env: { LOG_LEVEL: "info", BETTER_AUTH_URL: webUrl, WORKER_DATABASE_URL: databaseUrl, ...env },
       logFile: logFile(name),
+      inspectPort: inspectPorts[1 + index],
     });
     const service = await start(new ChildService({ ...built.spec, name }));
     workers.push({ url: workerUrls[index]!, service });

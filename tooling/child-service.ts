@@ -22,6 +22,11 @@ export interface ServiceSpec {
   readyUrl: string;
   /** Output goes here, not into a pipe that could fill up; restarts append. */
   logFile: string;
+  /**
+   * Opens the V8 inspector on 127.0.0.1 at this port (the same one on every
+   * start), for a tool that reads the process's heap from outside.
+   */
+  inspectPort?: number;
 }
 
 export class ChildService {
@@ -42,7 +47,8 @@ export class ChildService {
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.running) throw new Error(`${this.spec.name} is already running`);
     const fd = openSync(this.spec.logFile, this.starts++ === 0 ? "w" : "a");
-    this.child = spawn(process.execPath, this.spec.args, {
+    const inspect = this.spec.inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${this.spec.inspectPort}`];
+    this.child = spawn(process.execPath, [...inspect, ...this.spec.args], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, ...this.spec.env },
       stdio: ["ignore", fd, fd],
@@ -57,21 +63,23 @@ export class ChildService {
   async stop(): Promise<number | null> {
     const child = this.child;
     if (!child || hasExited(child)) return child?.exitCode ?? null;
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    const signalGroup = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, signal);
-      } catch {
-        // Already gone.
-      }
-    };
-    signalGroup("SIGTERM");
-    const timer = setTimeout(() => signalGroup("SIGKILL"), 10_000);
+    const exited = exitOf(child);
+    signalGroup(child, "SIGTERM");
+    const timer = setTimeout(() => signalGroup(child, "SIGKILL"), 10_000);
     try {
       return await exited;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** SIGKILL to its group, as a crash or the OOM killer ends it: no in-flight request is finished. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || hasExited(child)) return;
+    const exited = exitOf(child);
+    signalGroup(child, "SIGKILL");
+    await exited;
   }
 
   /** Everything it printed so far (all starts). */
@@ -127,6 +135,18 @@ export async function freePorts(count: number): Promise<number[]> {
   const ports = servers.map((server) => (server.address() as AddressInfo).port);
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   return ports;
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 function hasExited(child: ChildProcess): boolean {
