@@ -1,0 +1,128 @@
+/**
+ * One load run against a running stack: sign the users up, run them for
+ * the warm-up and then the measured time (steadily at --rate, or each as
+ * fast as it can), inject the faults, and read each process's memory at
+ * intervals. `npm run load` and the e2e memory test both run it.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { signUp, type User } from "../tooling/app-client";
+import { newClientIp } from "../bench/client";
+import { FaultInjector, type FaultEvent } from "./faults";
+import { MemoryProbe, type MemoryReading, type MemorySample } from "./memory";
+import type { LoadOptions } from "./options";
+import { Tally } from "./tally";
+import { SimulatedUser, type Recorder, type Target } from "./user";
+
+export interface LoadRun {
+  options: LoadOptions;
+  signUpMs: number;
+  warmup: Tally;
+  measured: Tally;
+  measuredMs: number;
+  samples: MemorySample[];
+  faults: FaultEvent[];
+  /** Signing keys seen in the users' tokens. */
+  keys: Set<string>;
+}
+
+/** Sign-ups at a time: each costs the web tier a password hash. */
+const SIGN_UP_CONCURRENCY = 4;
+/** After a failed request, a user waits this long before the next, as the dashboard's retries do. */
+const BACKOFF_MS = 200;
+
+export async function runLoad(target: Target, options: LoadOptions): Promise<LoadRun> {
+  const probe = new MemoryProbe([target.web, ...target.workers.map((worker) => worker.service)]);
+  try {
+    console.log(`Signing up ${options.users} users, each from an X-Forwarded-For of its own…`);
+    const signUpBegin = performance.now();
+    const accounts = await signUpAll(target.webUrl, options.users);
+    const signUpMs = performance.now() - signUpBegin;
+    console.log(`Signed up in ${(signUpMs / 1000).toFixed(1)} s`);
+
+    const keys = new Set<string>();
+    const users = accounts.map((account, index) => new SimulatedUser(account, target, index, options.churnEverySeconds * 1000, keys));
+    const warmup = new Tally();
+    const measured = new Tally();
+    const began = performance.now();
+    const measuredFrom = began + options.warmupSeconds * 1000;
+    const endAt = measuredFrom + options.seconds * 1000;
+    const record: Recorder = (endpoint, outcome, ms) => (performance.now() < measuredFrom ? warmup : measured).record(endpoint, outcome, ms);
+    const faults = new FaultInjector(target, users, options, () => record, began);
+
+    console.log(
+      `Load: ${options.users} users, ${options.rate === undefined ? "each as fast as it can" : `${options.rate} requests/s in all`}, ` +
+        `${options.warmupSeconds} s warm-up then ${options.seconds} s measured; faults: ${options.faults.join(", ") || "none"}; memory every ${options.sampleEverySeconds} s`,
+    );
+    const samples: MemorySample[] = [];
+    const sampling = sampleMemory(probe, samples, { began, measuredFrom, endAt, everyMs: options.sampleEverySeconds * 1000, tallies: [warmup, measured] });
+    faults.start();
+    await Promise.all(users.map((user) => drive(user, record, options, began, endAt)));
+    await faults.stop();
+    await sampling;
+    for (const user of users) user.close();
+    return { options, signUpMs, warmup, measured, measuredMs: endAt - measuredFrom, samples, faults: faults.events, keys };
+  } finally {
+    await probe.close();
+  }
+}
+
+async function signUpAll(webUrl: string, count: number): Promise<User[]> {
+  const accounts: User[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const n = ++next;
+      accounts.push(await signUp(webUrl, `load-${n}`, newClientIp()));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SIGN_UP_CONCURRENCY, count) }, lane));
+  return accounts;
+}
+
+/** One user's requests until `endAt`: at its share of the rate, or back to back. */
+async function drive(user: SimulatedUser, record: Recorder, options: LoadOptions, began: number, endAt: number): Promise<void> {
+  if (options.rate === undefined) {
+    while (performance.now() < endAt) {
+      if (!(await user.next(record))) await sleep(BACKOFF_MS);
+    }
+    return;
+  }
+  const intervalMs = (options.users / options.rate) * 1000;
+  // Spread over the first interval, so that the users do not all fire at once.
+  let due = began + Math.random() * intervalMs;
+  for (;;) {
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    if (performance.now() >= endAt) return;
+    await user.next(record);
+    // Late (a slow answer): carry on from now rather than catch up in a burst.
+    due = Math.max(due + intervalMs, performance.now());
+  }
+}
+
+/** A sample at the start and every `everyMs` until `endAt`, each printed as a progress line. */
+async function sampleMemory(
+  probe: MemoryProbe,
+  samples: MemorySample[],
+  { began, measuredFrom, endAt, everyMs, tallies }: { began: number; measuredFrom: number; endAt: number; everyMs: number; tallies: Tally[] },
+): Promise<void> {
+  for (let due = began; due <= endAt; due += everyMs) {
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const at = performance.now() - began;
+    const readings = await probe.read();
+    samples.push({ at, measured: due >= measuredFrom, readings });
+    const requests = tallies.reduce((sum, tally) => sum + tally.requests, 0);
+    console.log(`  [${(at / 1000).toFixed(0).padStart(4)} s] ${requests.toLocaleString("en")} requests  ${readings.map(describe).join("  ·  ")}`);
+  }
+}
+
+function describe(reading: MemoryReading): string {
+  const heap = reading.heapAfterGc === undefined ? `heap ? (${reading.error ?? "no reading"})` : `heap ${mb(reading.heapAfterGc)}`;
+  return `${reading.process} ${heap}, rss ${reading.rss === undefined ? "?" : mb(reading.rss)}`;
+}
+
+export function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
