@@ -29,12 +29,19 @@ export function createE2eDatabase(): Promise<TestDatabase> {
   return createTestDatabase(inject("testServerUrl") || undefined);
 }
 
+export interface StackOptions {
+  /** Added to the web tier's environment. */
+  web?: Record<string, string>;
+  /** Both processes open the V8 inspector on a free port each (ChildService.spec.inspectPort), for load/memory.ts. */
+  inspect?: boolean;
+}
+
 /**
  * The production build on a brand-new database, deployed the way the compose
  * file does it: migrations first, then the web tier, then the worker (which
  * fetches the web tier's keys). Logs go to test-results/e2e/<name>-*.log.
  */
-export async function startStack(name: string): Promise<Stack> {
+export async function startStack(name: string, { web: webEnv = {}, inspect = false }: StackOptions = {}): Promise<Stack> {
   mkdirSync(E2E_OUTPUT, { recursive: true });
   const database = await createE2eDatabase();
   const services: ChildService[] = [];
@@ -44,7 +51,7 @@ export async function startStack(name: string): Promise<Stack> {
   };
   try {
     await migrateDeploy(database.url);
-    const [webPort, workerPort] = await freePorts(2);
+    const [webPort, workerPort, webInspectPort, workerInspectPort] = await freePorts(inspect ? 4 : 2);
     const webUrl = `http://127.0.0.1:${webPort}`;
     const workerUrl = `http://127.0.0.1:${workerPort}`;
     const browserWorkerUrl = `http://localhost:${workerPort}`;
@@ -57,8 +64,10 @@ export async function startStack(name: string): Promise<Stack> {
         WORKER_URL: workerUrl,
         NEXT_PUBLIC_WORKER_URL: browserWorkerUrl,
         LOG_LEVEL: "info",
+        ...webEnv,
       },
       logFile: path.join(E2E_OUTPUT, `${name}-web.log`),
+      inspectPort: webInspectPort,
     });
     services.push(web);
     await web.start();
@@ -66,6 +75,7 @@ export async function startStack(name: string): Promise<Stack> {
       port: workerPort!,
       env: { BETTER_AUTH_URL: webUrl, DATABASE_URL: database.url, LOG_LEVEL: "info" },
       logFile: path.join(E2E_OUTPUT, `${name}-worker.log`),
+      inspectPort: workerInspectPort,
     });
     services.push(worker);
     await worker.start();
