@@ -35,8 +35,14 @@ export interface MemoryReading {
 export interface MemorySample {
   /** Milliseconds since the load began. */
   at: number;
-  /** Taken after the warm-up. */
-  measured: boolean;
+  /** "idle after": once the load has stopped and its last answers came back. */
+  phase: "warm-up" | "measured" | "idle after";
+  /**
+   * Requests in flight when the sample began. What they hold is reachable,
+   * so it counts in the heap after GC: a heap that grows with them is a
+   * slower server, not a leak; the "idle after" sample tells them apart.
+   */
+  inFlight: number;
   readings: MemoryReading[];
 }
 

@@ -9,11 +9,21 @@ import { mb } from "./run";
 import type { Growth } from "./soak";
 import { latencyOf, type Tally } from "./tally";
 
+/** Served at least this share of --rate: the load was as steady as asked. */
+const STEADY_SHARE = 0.9;
+
 export function printReport(run: LoadRun, growth: Growth[], unexpected: string[]): void {
   const { options, measured, measuredMs } = run;
   console.log(`\nMeasured ${seconds(measuredMs)} after a ${options.warmupSeconds} s warm-up (${run.warmup.requests.toLocaleString("en")} requests); sign-up of ${options.users} users took ${seconds(run.signUpMs)}.`);
   console.log(`Latencies are of 2xx answers; every memory sample pauses each process for one full garbage collection.\n`);
   console.log(endpointTable(measured, measuredMs));
+  const served = measured.requests / (measuredMs / 1000);
+  if (options.rate !== undefined && served < STEADY_SHARE * options.rate) {
+    console.log(
+      `\nNot steady: the stack served ${served.toFixed(1)} of the ${options.rate} requests/s asked, so users waited on answers and requests queued ` +
+        `(see "In flight" below). Heap readings then include the queue: lower --rate for a steady load.`,
+    );
+  }
 
   if (options.faults.length > 0) {
     console.log(`\nFaults (${options.faults.join(", ")}, every ${options.faultEverySeconds} s): ${run.faults.length} injected`);
@@ -60,10 +70,11 @@ function endpointTable(tally: Tally, measuredMs: number): string {
 function memoryTable(run: LoadRun): string {
   const processes = run.samples[0]?.readings.map((reading) => reading.process) ?? [];
   return table([
-    ["Time", "Phase", ...processes],
+    ["Time", "Phase", "In flight", ...processes],
     ...run.samples.map((sample) => [
       seconds(sample.at),
-      sample.measured ? "measured" : "warm-up",
+      sample.phase,
+      String(sample.inFlight),
       ...processes.map((process) => {
         const reading = sample.readings.find((candidate) => candidate.process === process);
         if (!reading) return "-";

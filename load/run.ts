@@ -30,6 +30,14 @@ export interface LoadRun {
 const SIGN_UP_CONCURRENCY = 4;
 /** After a failed request, a user waits this long before the next, as the dashboard's retries do. */
 const BACKOFF_MS = 200;
+/** After the load, before the idle reading: for sockets to close and timers to fire. */
+const IDLE_SETTLE_MS = 3_000;
+
+interface LoadState {
+  /** Users waiting on an answer now. */
+  inFlight: number;
+  tallies: Tally[];
+}
 
 export async function runLoad(target: Target, options: LoadOptions): Promise<LoadRun> {
   const probe = new MemoryProbe([target.web, ...target.workers.map((worker) => worker.service)]);
@@ -55,12 +63,16 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
         `${options.warmupSeconds} s warm-up then ${options.seconds} s measured; faults: ${options.faults.join(", ") || "none"}; memory every ${options.sampleEverySeconds} s`,
     );
     const samples: MemorySample[] = [];
-    const sampling = sampleMemory(probe, samples, { began, measuredFrom, endAt, everyMs: options.sampleEverySeconds * 1000, tallies: [warmup, measured] });
+    const load: LoadState = { inFlight: 0, tallies: [warmup, measured] };
+    const sampling = sampleMemory(probe, samples, load, { began, measuredFrom, endAt, everyMs: options.sampleEverySeconds * 1000 });
     faults.start();
-    await Promise.all(users.map((user) => drive(user, record, options, began, endAt)));
+    await Promise.all(users.map((user) => drive(user, record, load, options, began, endAt)));
     await faults.stop();
     await sampling;
     for (const user of users) user.close();
+    // What stays once nothing is in flight: set against the measured samples, it tells requests in progress from memory kept.
+    await sleep(IDLE_SETTLE_MS);
+    samples.push(await sample(probe, load, performance.now() - began, "idle after"));
     return { options, signUpMs, warmup, measured, measuredMs: endAt - measuredFrom, samples, faults: faults.events, keys };
   } finally {
     await probe.close();
@@ -81,10 +93,18 @@ async function signUpAll(webUrl: string, count: number): Promise<User[]> {
 }
 
 /** One user's requests until `endAt`: at its share of the rate, or back to back. */
-async function drive(user: SimulatedUser, record: Recorder, options: LoadOptions, began: number, endAt: number): Promise<void> {
+async function drive(user: SimulatedUser, record: Recorder, load: LoadState, options: LoadOptions, began: number, endAt: number): Promise<void> {
+  const next = async () => {
+    load.inFlight++;
+    try {
+      return await user.next(record);
+    } finally {
+      load.inFlight--;
+    }
+  };
   if (options.rate === undefined) {
     while (performance.now() < endAt) {
-      if (!(await user.next(record))) await sleep(BACKOFF_MS);
+      if (!(await next())) await sleep(BACKOFF_MS);
     }
     return;
   }
@@ -95,27 +115,33 @@ async function drive(user: SimulatedUser, record: Recorder, options: LoadOptions
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     if (performance.now() >= endAt) return;
-    await user.next(record);
+    await next();
     // Late (a slow answer): carry on from now rather than catch up in a burst.
     due = Math.max(due + intervalMs, performance.now());
   }
 }
 
-/** A sample at the start and every `everyMs` until `endAt`, each printed as a progress line. */
+/** A sample at the start and every `everyMs` until `endAt`. */
 async function sampleMemory(
   probe: MemoryProbe,
   samples: MemorySample[],
-  { began, measuredFrom, endAt, everyMs, tallies }: { began: number; measuredFrom: number; endAt: number; everyMs: number; tallies: Tally[] },
+  load: LoadState,
+  { began, measuredFrom, endAt, everyMs }: { began: number; measuredFrom: number; endAt: number; everyMs: number },
 ): Promise<void> {
   for (let due = began; due <= endAt; due += everyMs) {
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
-    const at = performance.now() - began;
-    const readings = await probe.read();
-    samples.push({ at, measured: due >= measuredFrom, readings });
-    const requests = tallies.reduce((sum, tally) => sum + tally.requests, 0);
-    console.log(`  [${(at / 1000).toFixed(0).padStart(4)} s] ${requests.toLocaleString("en")} requests  ${readings.map(describe).join("  ·  ")}`);
+    samples.push(await sample(probe, load, performance.now() - began, due >= measuredFrom ? "measured" : "warm-up"));
   }
+}
+
+/** One sample, printed as a progress line. */
+async function sample(probe: MemoryProbe, load: LoadState, at: number, phase: MemorySample["phase"]): Promise<MemorySample> {
+  const inFlight = load.inFlight;
+  const readings = await probe.read();
+  const requests = load.tallies.reduce((sum, tally) => sum + tally.requests, 0);
+  console.log(`  [${(at / 1000).toFixed(0).padStart(4)} s] ${requests.toLocaleString("en")} requests, ${inFlight} in flight  ${readings.map(describe).join("  ·  ")}`);
+  return { at, phase, inFlight, readings };
 }
 
 function describe(reading: MemoryReading): string {

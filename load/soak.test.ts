@@ -10,7 +10,8 @@ function series(heaps: Record<string, (number | undefined)[]>, { warmup = 0, pid
   const length = Math.max(...Object.values(heaps).map((values) => values.length));
   return Array.from({ length }, (_, index) => ({
     at: index * 1000,
-    measured: index >= warmup,
+    phase: index >= warmup ? ("measured" as const) : ("warm-up" as const),
+    inFlight: 0,
     readings: Object.entries(heaps).map(([process, values]) => ({
       process,
       pid: pid(index),
@@ -46,6 +47,12 @@ describe("heapGrowth", () => {
       problem: "restarted during the measured time",
     });
     expect(heapGrowth(series({ worker: [10, 10, 10] }, { warmup: 1 }), 10)[0]).toMatchObject({ pass: false, problem: "2 readings after the warm-up, 3 needed" });
+  });
+
+  test("the warm-up and the idle reading after the load are not compared", () => {
+    const samples = series({ web: [10, 40, 40, 40, 40] }, { warmup: 1 });
+    samples.push({ at: 5000, phase: "idle after", inFlight: 0, readings: [{ process: "web", pid: 1, heapAfterGc: 90 * MB }] });
+    expect(heapGrowth(samples, 10)[0]).toMatchObject({ samples: 4, start: 40 * MB, end: 40 * MB, pass: true });
   });
 
   test("shrinking passes", () => {

@@ -25,7 +25,7 @@ export interface Growth {
 export const MIN_SAMPLES = 3;
 
 export function heapGrowth(samples: MemorySample[], maxGrowthPercent: number): Growth[] {
-  const measured = samples.filter((sample) => sample.measured);
+  const measured = samples.filter((sample) => sample.phase === "measured");
   const processes = [...new Set(samples.flatMap((sample) => sample.readings.map((reading) => reading.process)))];
   return processes.map((process) => {
     const readings = measured.map((sample) => sample.readings.find((reading) => reading.process === process));
