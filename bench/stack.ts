@@ -18,6 +18,7 @@ import { ChildService, freePorts, tailOf } from "../tooling/child-service";
 import { startEmbeddedPostgres } from "../tooling/embedded-postgres";
 import { buildProduction, builtWebTier, builtWorker } from "../tooling/production-build";
 import { migrateDeploy } from "../tooling/prisma-cli";
+import { createTestDatabase } from "../tests/support/test-database";
 import { seconds } from "./table";
 
 type Env = Record<string, string>;
@@ -87,8 +88,18 @@ export function logFile(name: string): string {
   return path.join(workDir, `${name}.log`);
 }
 
-/** DATABASE_URL when set, else a fresh embedded PGlite in the work directory. */
-export async function database(): Promise<string> {
+/**
+ * DATABASE_URL when set; else a fresh database on the PostgreSQL server
+ * `server` names, dropped at the end; else a fresh embedded PGlite in the
+ * work directory.
+ */
+export async function database(server?: string): Promise<string> {
+  if (server) {
+    const fresh = await createTestDatabase(server);
+    cleanups.push(() => fresh.drop());
+    console.log(`Database: ${fresh.description}, made for this run`);
+    return fresh.url;
+  }
   if (process.env.DATABASE_URL) {
     console.log("Database: PostgreSQL from DATABASE_URL");
     return process.env.DATABASE_URL;
@@ -97,7 +108,8 @@ export async function database(): Promise<string> {
   // Port 0: the fixed port a dev server's embedded database wants stays free.
   const embedded = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pglite"), port: 0 });
   cleanups.push(() => embedded.stop());
-  console.log(`Database: embedded PGlite in a temporary directory, at ${embedded.url}`);
+  // PGlite answers on this process's event loop: a bench that also keeps it busy slows every query.
+  console.log(`Database: embedded PGlite in a temporary directory, at ${embedded.url}, served by this process`);
   return embedded.url;
 }
 
@@ -147,6 +159,8 @@ export interface StackOptions {
   workers?: Env[];
   /** Each process opens the V8 inspector on a free port of its own (ChildService.spec.inspectPort). */
   inspect?: boolean;
+  /** A PostgreSQL server URL to make a fresh database on (see database()). */
+  databaseServer?: string;
 }
 
 /**
@@ -154,8 +168,8 @@ export interface StackOptions {
  * and the workers, configured as deployed: logging a line per request at
  * info, into files so no pipe ever fills.
  */
-export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}], inspect = false }: StackOptions = {}): Promise<Stack> {
-  const databaseUrl = await database();
+export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}], inspect = false, databaseServer }: StackOptions = {}): Promise<Stack> {
+  const databaseUrl = await database(databaseServer);
   process.stdout.write(await migrateDeploy(databaseUrl));
   await build();
 

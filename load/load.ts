@@ -10,7 +10,8 @@
  *
  *   npm run load                                   # 200 users, 10 s warm-up, 60 s
  *   npm run load -- --no-build --users 50 --seconds 30 --faults kill-worker,rotate-keys,sign-out
- *   npm run load -- --no-build --soak              # 10 minutes at 50 requests/s
+ *   npm run load -- --no-build --soak --postgres postgresql://postgres@127.0.0.1:5432/postgres
+ *                                                  # 10 minutes at 50 requests/s
  */
 import { runBench, startStack } from "../bench/stack";
 import { unexpectedOutcomes } from "./expected";
@@ -41,6 +42,7 @@ await runBench(async () => {
     web: { TRUSTED_PROXY_HOPS: "1", ...faultWebEnv(options) },
     workers: Array.from({ length: options.workers }, () => ({})),
     inspect: true,
+    databaseServer: options.postgres,
   });
   const run = await runLoad(stack, options);
   const growth = heapGrowth(run.samples, options.maxGrowthPercent);

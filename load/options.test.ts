@@ -4,7 +4,7 @@ import { parseLoadArgs, UsageError } from "./options";
 
 describe("parseLoadArgs", () => {
   test("defaults: 200 users as fast as they can, 10 s warm-up, 60 s measured, no faults", () => {
-    expect(parseLoadArgs([])).toMatchObject({ users: 200, seconds: 60, warmupSeconds: 10, rate: undefined, workers: 1, faults: [], soak: false, sampleEverySeconds: 4 });
+    expect(parseLoadArgs([])).toMatchObject({ users: 200, seconds: 60, warmupSeconds: 10, rate: undefined, workers: 1, faults: [], churnEverySeconds: 300, soak: false, sampleEverySeconds: 4, postgres: undefined });
   });
 
   test("--soak: 10 minutes at a steady 50 requests/s after a minute's warm-up, unless told otherwise", () => {

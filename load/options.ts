@@ -22,6 +22,8 @@ export interface LoadOptions {
   churnEverySeconds: number;
   /** Seconds between two memory samples. */
   sampleEverySeconds: number;
+  /** A PostgreSQL server to make the run's fresh database on; undefined: see bench/stack.ts database(). */
+  postgres?: string;
   /** The flat-memory check: heap after GC may grow at most maxGrowthPercent after the warm-up. */
   soak: boolean;
   maxGrowthPercent: number;
@@ -37,11 +39,14 @@ export const USAGE = `npm run load -- [options]
   --workers N          worker processes (default 1); users spread their direct calls over them
   --faults LIST        any of ${FAULTS.join(",")}
   --fault-every N      seconds between faults of each kind, and the key rotation interval (default 20)
-  --churn-every N      each user signs out and in again about every N seconds (default 60)
+  --churn-every N      each user signs out and in again about every N seconds (default 300)
   --sample-every N     seconds between memory samples (default: about 20 samples per run)
   --soak               the flat-memory check: exit 1 when a process's heap after GC grows
                        by more than --max-growth % from the start to the end of the measured time
   --max-growth N       percent (default 10)
+  --postgres URL       make the run's fresh database on this PostgreSQL server (e.g.
+                       postgresql://postgres@127.0.0.1:5432/postgres) and drop it at the end;
+                       else DATABASE_URL as it is, else an embedded PGlite in this process
   --no-build           reuse the last build`;
 
 export class UsageError extends Error {
@@ -66,6 +71,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | "help" {
         "sample-every": { type: "string" },
         soak: { type: "boolean", default: false },
         "max-growth": { type: "string" },
+        postgres: { type: "string" },
         // Read by bench/stack.ts's build().
         "no-build": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -97,10 +103,11 @@ export function parseLoadArgs(argv: string[]): LoadOptions | "help" {
     workers: number("workers", parsed.workers, 1),
     faults: [...new Set(faults as Fault[])],
     faultEverySeconds: number("fault-every", parsed["fault-every"], 20),
-    churnEverySeconds: number("churn-every", parsed["churn-every"], 60),
+    churnEverySeconds: number("churn-every", parsed["churn-every"], 300),
     sampleEverySeconds: number("sample-every", parsed["sample-every"], Math.max(2, Math.round((warmupSeconds + seconds) / 20))),
     soak,
     maxGrowthPercent: number("max-growth", parsed["max-growth"], 10),
+    postgres: parsed.postgres,
   };
 }
 

@@ -12,7 +12,7 @@ import { startStack, type Stack } from "./stack";
 // The 10-minute soak is `npm run load -- --soak`; this one catches a leak
 // that shows within minutes at a steady load, such as a cache that keeps
 // every session or request it sees.
-const SHORT_SOAK = ["--soak", "--users", "50", "--rate", "25", "--warmup", "30", "--seconds", "120", "--sample-every", "10"];
+const SHORT_SOAK = ["--soak", "--users", "50", "--rate", "25", "--churn-every", "60", "--warmup", "30", "--seconds", "120", "--sample-every", "10"];
 
 let stack: Stack;
 
