@@ -49,7 +49,7 @@ export function printReport(run: LoadRun, growth: Growth[], unexpected: string[]
     ]),
   );
 
-  console.log(unexpected.length === 0 ? `\nNo answer that the faults do not explain.` : `\nAnswers no fault explains (a defect):\n  ${unexpected.join("\n  ")}`);
+  console.log(unexpected.length === 0 ? `\nNo answer that the faults do not explain.` : `\nAnswers no fault explains (warm-up included; a timeout is the tool's 10 s limit):\n  ${unexpected.join("\n  ")}`);
   console.log(`\nRun on ${new Date().toISOString()}.`);
   console.log(machine());
 }

@@ -66,7 +66,10 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
     const load: LoadState = { inFlight: 0, tallies: [warmup, measured] };
     const sampling = sampleMemory(probe, samples, load, { began, measuredFrom, endAt, everyMs: options.sampleEverySeconds * 1000 });
     faults.start();
-    await Promise.all(users.map((user) => drive(user, record, load, options, began, endAt)));
+    // Users join one after another over the first half of the warm-up: 200 users at once on a
+    // cold web tier (code still loading, nothing compiled) keep it from answering for seconds.
+    const rampMs = (options.warmupSeconds * 1000) / 2;
+    await Promise.all(users.map((user, index) => drive(user, record, load, options, began + (rampMs * index) / users.length, endAt)));
     await faults.stop();
     await sampling;
     for (const user of users) user.close();
@@ -92,8 +95,10 @@ async function signUpAll(webUrl: string, count: number): Promise<User[]> {
   return accounts;
 }
 
-/** One user's requests until `endAt`: at its share of the rate, or back to back. */
-async function drive(user: SimulatedUser, record: Recorder, load: LoadState, options: LoadOptions, began: number, endAt: number): Promise<void> {
+/** One user's requests from `startAt` until `endAt`: at its share of the rate, or back to back. */
+async function drive(user: SimulatedUser, record: Recorder, load: LoadState, options: LoadOptions, startAt: number, endAt: number): Promise<void> {
+  const wait = startAt - performance.now();
+  if (wait > 0) await sleep(wait);
   const next = async () => {
     load.inFlight++;
     try {
@@ -109,8 +114,8 @@ async function drive(user: SimulatedUser, record: Recorder, load: LoadState, opt
     return;
   }
   const intervalMs = (options.users / options.rate) * 1000;
-  // Spread over the first interval, so that the users do not all fire at once.
-  let due = began + Math.random() * intervalMs;
+  // Spread over one interval, so that users that joined together do not fire together.
+  let due = startAt + Math.random() * intervalMs;
   for (;;) {
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
