@@ -1,11 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// Three suites:
+// Four suites:
 // - unit: beside the code they test (src, scripts, tooling, prisma, load), no shared database;
 // - integration: tests/integration, against one migrated database per run;
-// - e2e: tests/e2e, a real browser against the production build.
-// `npm test` runs the first two, `npm run test:e2e` the third.
+// - e2e: tests/e2e, a real browser against the production build;
+// - containers: tests/containers, the compose stack's images built and run by
+//   a container engine (Docker, or podman through its Docker API).
+// `npm test` runs the first two, `npm run test:e2e` the third, `npm run test:containers` the fourth.
 const testEnv = {
   NODE_ENV: "test" as const,
   BETTER_AUTH_SECRET: "test-secret-test-secret-test-secret-0123",
@@ -60,6 +62,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "containers",
+          include: ["tests/containers/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          // A build from a cold cache (npm ci, next build) takes a quarter of an hour on 2 cores.
+          hookTimeout: 45 * 60_000,
         },
       },
     ],

@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: how fast the worker answers `whoami`, next to a bare
- * node:http server (the ceiling on this machine) and through the web tier.
+ * node:http server (the ceiling on this machine) and through the web tier;
+ * and what a /dashboard render costs the web tier, next to the cheapest
+ * dynamic page of the same build (/cookie-check, which reads one cookie).
  * Starts its own stack on free ports — a database (DATABASE_URL, or a fresh
  * embedded PGlite), the production build of the web tier and of the worker —
  * signs up a user, measures, prints one table and stops everything it started.
@@ -16,7 +18,7 @@ import { percentiles } from "../tooling/percentiles";
 import { signUp, workerToken, type Headers } from "../tooling/app-client";
 import { fetchOk, get } from "./client";
 import { cpuShares, sampleCpu, type CpuShares } from "./cpu";
-import { LOAD, measureLoad, type LoadResult } from "./load";
+import { LOAD, measureLoad, measurePaced, type LoadResult } from "./load";
 import { logFile, runBench, start, startStack } from "./stack";
 import { machine, ms, percent, table, verdict } from "./table";
 
@@ -24,7 +26,7 @@ import { machine, ms, percent, table, verdict } from "./table";
 const SEQUENTIAL = { warmupMs: 3_000, calls: 2_000 };
 /** Token check (e): several calls in flight, as a dashboard makes them. */
 const MINT_CHECK = { calls: 1_000, concurrency: 10 };
-const TARGET = { ratio: 0.85, overheadMs: 2, mints: 1 };
+const TARGET = { ratio: 0.85, overheadMs: 2, mints: 1, pageCpuRatio: 1.5, pageP99Ms: 100 };
 
 await runBench(main);
 
@@ -59,7 +61,11 @@ async function main(): Promise<void> {
   console.log(`(e) ${MINT_CHECK.calls} web-tier whoami calls in one new session…`);
   const mints = await mintsForOneSession(webUrl, web);
 
-  printReport({ workerLoad, bareLoad, direct, viaWeb, mints });
+  console.log(`(f) /dashboard and /cookie-check, at full load, then at half the rate each reached…`);
+  const dashboard = await pageCost(`${webUrl}/dashboard`, { cookie: user.cookie }, web);
+  const reference = await pageCost(`${webUrl}/cookie-check`, { cookie: user.cookie }, web);
+
+  printReport({ workerLoad, bareLoad, direct, viaWeb, mints, dashboard, reference });
 }
 
 type Measured = LoadResult & { cpu: CpuShares };
@@ -67,6 +73,22 @@ type Measured = LoadResult & { cpu: CpuShares };
 async function load(url: string, headers: Headers, server: ChildService): Promise<Measured> {
   const { before, ...result } = await measureLoad(url, headers, () => sampleCpu(server.pid));
   return { ...result, cpu: cpuShares(before, sampleCpu(server.pid)) };
+}
+
+interface PageCost {
+  /** As many renders as 50 connections get. */
+  full: Measured;
+  /** Requests sent evenly at half full.reqPerSec: the latency a page has with headroom left. */
+  half: Measured;
+  /** The server's CPU time per render at full load, in ms. */
+  cpuMs: number;
+}
+
+async function pageCost(url: string, headers: Headers, web: ChildService): Promise<PageCost> {
+  const full = await load(url, headers, web);
+  const { before, ...paced } = await measurePaced(url, headers, full.reqPerSec / 2, () => sampleCpu(web.pid));
+  const half = { ...paced, cpu: cpuShares(before, sampleCpu(web.pid)) };
+  return { full, half, cpuMs: ((full.cpu.server ?? Number.NaN) / full.reqPerSec) * 1000 };
 }
 
 interface Calls {
@@ -139,10 +161,13 @@ interface Report {
   direct: LatencyResult;
   viaWeb: LatencyResult;
   mints: { count: number; failed: number };
+  dashboard: PageCost;
+  reference: PageCost;
 }
 
-function printReport({ workerLoad, bareLoad, direct, viaWeb, mints }: Report): void {
+function printReport({ workerLoad, bareLoad, direct, viaWeb, mints, dashboard, reference }: Report): void {
   const ratio = workerLoad.reqPerSec / bareLoad.reqPerSec;
+  const pageCpuRatio = dashboard.cpuMs / reference.cpuMs;
   const overhead = viaWeb.p50 - direct.p50;
   const loadRow = (label: string, run: Measured) => [
     label,
@@ -153,6 +178,11 @@ function printReport({ workerLoad, bareLoad, direct, viaWeb, mints }: Report): v
     [run.cpu.generator, run.cpu.server, run.cpu.idle].map(percent).join(" / "),
   ];
   const latencyRow = (label: string, run: LatencyResult) => [label, "", ms(run.p50), ms(run.p99), String(run.failed)];
+  const halfRateRow = (run: Measured, judged: boolean) => [
+    ...loadRow("    at half that rate", run),
+    judged ? `p99 ≤ ${TARGET.pageP99Ms} ms` : "",
+    judged ? verdict(run.p99 <= TARGET.pageP99Ms) : "",
+  ];
 
   const cpu = os.cpus();
   console.log(`
@@ -160,6 +190,8 @@ Load (a, b): autocannon in this process, ${LOAD.connections} connections, pipeli
   req/s is autocannon's average, p50/p99 over every 2xx response; the servers are separate processes.
 Latency (d): 1 keep-alive connection, one call at a time, ${SEQUENTIAL.warmupMs / 1000} s warm-up then ${SEQUENTIAL.calls.toLocaleString("en")} calls each.
 Tokens (e): ${MINT_CHECK.calls.toLocaleString("en")} calls of a new session, ${MINT_CHECK.concurrency} at a time; mints counted in the web tier's log.
+Pages (f): the same load on /dashboard (signed in) and on /cookie-check (reads one cookie, no database): as fast as
+  it answers, then requests sent evenly at half that rate (an open loop); CPU per render = the web tier's CPU time / renders, at full load.
 CPU: % of one core (the machine has ${cpu.length * 100}%) used by the load generator (this process) / the server / left idle, during the measured ${LOAD.seconds} s.
 `);
   console.log(
@@ -180,6 +212,20 @@ CPU: % of one core (the machine has ${cpu.length * 100}%) used by the load gener
         "",
         `= ${TARGET.mints}`,
         verdict(mints.count === TARGET.mints),
+      ],
+      loadRow("(f) GET /dashboard", dashboard.full),
+      halfRateRow(dashboard.half, true),
+      loadRow("    GET /cookie-check (reference)", reference.full),
+      halfRateRow(reference.half, false),
+      [
+        "    CPU per render, dashboard / reference",
+        `${ms(dashboard.cpuMs)} / ${ms(reference.cpuMs)} = ${pageCpuRatio.toFixed(2)}`,
+        "",
+        "",
+        "",
+        "",
+        `≤ ${TARGET.pageCpuRatio}`,
+        verdict(pageCpuRatio <= TARGET.pageCpuRatio),
       ],
     ]),
   );

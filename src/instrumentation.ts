@@ -4,4 +4,15 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { loadEnvOrExit } = await import("./env");
   loadEnvOrExit();
+  // Before the first render: each would otherwise keep the ones before it alive.
+  const { releaseAbortReasonFrames } = await import("./server/abort-reason-stacks");
+  releaseAbortReasonFrames();
+  // A BETTER_AUTH_SECRET other than the one the signing keys were made with.
+  const [{ checkSigningKeysOrExit }, { auth }, { db }, { logger }] = await Promise.all([
+    import("./server/signing-key-check"),
+    import("./server/auth"),
+    import("./server/db/prisma"),
+    import("./server/logger"),
+  ]);
+  await checkSigningKeysOrExit({ auth, db, logger });
 }

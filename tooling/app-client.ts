@@ -18,11 +18,19 @@ export interface User {
   ip?: string;
 }
 
+/**
+ * Where a request goes: the app's URL, or one web process addressed directly
+ * behind a load balancer, whose pages' origin is the app's (`origin`), not
+ * the process's own address.
+ */
+export type WebTarget = string | { url: string; origin: string };
+
 /** A JSON POST to the web tier from its own origin, as its pages make them. */
-export function postFromPage(webUrl: string, route: string, body: unknown, headers: Headers = {}): Promise<Response> {
-  return fetch(`${webUrl}${route}`, {
+export function postFromPage(web: WebTarget, route: string, body: unknown, headers: Headers = {}): Promise<Response> {
+  const { url, origin } = typeof web === "string" ? { url: web, origin: web } : web;
+  return fetch(`${url}${route}`, {
     method: "POST",
-    headers: { "content-type": "application/json", origin: webUrl, ...headers },
+    headers: { "content-type": "application/json", origin, ...headers },
     body: JSON.stringify(body),
   });
 }
@@ -32,7 +40,7 @@ function clientHeaders(ip: string | undefined): Headers {
 }
 
 /** A new user, signed up (and so in); `label` goes into the name and the email. */
-export async function signUp(webUrl: string, label: string, ip?: string): Promise<User> {
+export async function signUp(webUrl: WebTarget, label: string, ip?: string): Promise<User> {
   const name = `Person ${label}`;
   const email = `${label}-${randomBytes(6).toString("hex")}@example.com`;
   const password = randomBytes(18).toString("base64url");
@@ -43,11 +51,11 @@ export async function signUp(webUrl: string, label: string, ip?: string): Promis
 }
 
 /** One sign-in attempt; the caller judges the answer. */
-export function signIn(webUrl: string, email: string, password: string, ip?: string): Promise<Response> {
+export function signIn(webUrl: WebTarget, email: string, password: string, ip?: string): Promise<Response> {
   return postFromPage(webUrl, "/api/auth/sign-in/email", { email, password }, clientHeaders(ip));
 }
 
-export async function signOut(webUrl: string, user: User): Promise<void> {
+export async function signOut(webUrl: WebTarget, user: User): Promise<void> {
   const res = await postFromPage(webUrl, "/api/auth/sign-out", {}, { ...clientHeaders(user.ip), cookie: user.cookie });
   if (!res.ok) throw new Error(`sign-out failed: HTTP ${res.status} ${JSON.stringify(await jsonOf(res))}`);
   await res.arrayBuffer();
@@ -62,14 +70,14 @@ export function cookieOf(res: Response): string {
 }
 
 /** The exchange, auth.workerToken, over tRPC's HTTP protocol with superjson; `token` is undefined unless it succeeded. */
-export async function exchange(webUrl: string, cookie: string): Promise<{ status: number; token?: string; body: unknown }> {
+export async function exchange(webUrl: WebTarget, cookie: string): Promise<{ status: number; token?: string; body: unknown }> {
   const res = await postFromPage(webUrl, "/api/trpc/auth.workerToken", { json: null }, { cookie });
   const body = (await jsonOf(res)) as { result?: { data?: { json?: { token?: string } } } } | undefined;
   const token = res.ok ? body?.result?.data?.json?.token : undefined;
   return { status: res.status, token, body };
 }
 
-export async function workerToken(webUrl: string, cookie: string): Promise<string> {
+export async function workerToken(webUrl: WebTarget, cookie: string): Promise<string> {
   const { status, token, body } = await exchange(webUrl, cookie);
   if (!token) throw new Error(`auth.workerToken failed: HTTP ${status} ${JSON.stringify(body)}`);
   return token;

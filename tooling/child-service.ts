@@ -14,7 +14,9 @@ import { PROJECT_ROOT } from "./build-output";
 
 export interface ServiceSpec {
   name: string;
-  /** Arguments to `node`, run in the project root. */
+  /** The program to run; default: this Node. */
+  command?: string;
+  /** Arguments to `command`, run in the project root. */
   args: string[];
   /** Added to this process's environment. */
   env: Record<string, string>;
@@ -23,8 +25,8 @@ export interface ServiceSpec {
   /** Output goes here, not into a pipe that could fill up; restarts append. */
   logFile: string;
   /**
-   * Opens the V8 inspector on 127.0.0.1 at this port (the same one on every
-   * start), for a tool that reads the process's heap from outside.
+   * Node only: opens the V8 inspector on 127.0.0.1 at this port (the same one
+   * on every start), for a tool that reads the process's heap from outside.
    */
   inspectPort?: number;
 }
@@ -48,7 +50,7 @@ export class ChildService {
     if (this.running) throw new Error(`${this.spec.name} is already running`);
     const fd = openSync(this.spec.logFile, this.starts++ === 0 ? "w" : "a");
     const inspect = this.spec.inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${this.spec.inspectPort}`];
-    this.child = spawn(process.execPath, [...inspect, ...this.spec.args], {
+    this.child = spawn(this.spec.command ?? process.execPath, [...inspect, ...this.spec.args], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, ...this.spec.env },
       stdio: ["ignore", fd, fd],
@@ -60,26 +62,33 @@ export class ChildService {
   }
 
   /** SIGTERM to its group, as an orchestrator stops it (SIGKILL after 10 s); resolves with the exit code. */
-  async stop(): Promise<number | null> {
+  stop(): Promise<number | null> {
+    return this.signalGroup("SIGTERM", 10_000);
+  }
+
+  /** SIGKILL to its group, as a crash or the OOM killer ends it: nothing finishes; resolves once it is gone. */
+  async kill(): Promise<void> {
+    await this.signalGroup("SIGKILL");
+  }
+
+  private async signalGroup(signal: NodeJS.Signals, killAfterMs?: number): Promise<number | null> {
     const child = this.child;
     if (!child || hasExited(child)) return child?.exitCode ?? null;
-    const exited = exitOf(child);
-    signalGroup(child, "SIGTERM");
-    const timer = setTimeout(() => signalGroup(child, "SIGKILL"), 10_000);
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const send = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // Already gone.
+      }
+    };
+    send(signal);
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => send("SIGKILL"), killAfterMs);
     try {
       return await exited;
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** SIGKILL to its group, as a crash or the OOM killer ends it: no in-flight request is finished. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || hasExited(child)) return;
-    const exited = exitOf(child);
-    signalGroup(child, "SIGKILL");
-    await exited;
   }
 
   /** Everything it printed so far (all starts). */
@@ -135,18 +144,6 @@ export async function freePorts(count: number): Promise<number[]> {
   const ports = servers.map((server) => (server.address() as AddressInfo).port);
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   return ports;
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // Already gone.
-  }
 }
 
 function hasExited(child: ChildProcess): boolean {

@@ -26,6 +26,7 @@ export async function buildProduction(env: Env, logFile: string): Promise<void> 
 }
 
 interface BuiltService {
+  name?: string;
   port: number;
   env: Env;
   logFile: string;
@@ -37,9 +38,9 @@ interface BuiltService {
  * The standalone web server on 127.0.0.1:`port`; `env` must hold its
  * configuration (DATABASE_URL, BETTER_AUTH_SECRET, BETTER_AUTH_URL, WORKER_URL…).
  */
-export function builtWebTier({ port, env, logFile, inspectPort }: BuiltService): ChildService {
+export function builtWebTier({ name = "web", port, env, logFile, inspectPort }: BuiltService): ChildService {
   return new ChildService({
-    name: "web",
+    name,
     inspectPort,
     args: [BUILD_OUTPUT.webServer],
     env: { NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env, PORT: String(port), HOSTNAME: "127.0.0.1" },
@@ -49,9 +50,9 @@ export function builtWebTier({ port, env, logFile, inspectPort }: BuiltService):
 }
 
 /** The bundled worker on 127.0.0.1:`port`; ready once it holds the web tier's keys, so start the web tier first. */
-export function builtWorker({ port, env, logFile, inspectPort }: BuiltService): ChildService {
+export function builtWorker({ name = "worker", port, env, logFile, inspectPort }: BuiltService): ChildService {
   return new ChildService({
-    name: "worker",
+    name,
     inspectPort,
     args: ["--enable-source-maps", BUILD_OUTPUT.worker],
     env: { NODE_ENV: "production", ...env, WORKER_PORT: String(port), WORKER_HOST: "127.0.0.1" },

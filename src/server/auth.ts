@@ -9,6 +9,7 @@ import { betterAuthLogger } from "~/server/auth-logger";
 import { authRateLimit, createRateLimitStore } from "~/server/auth-rate-limit";
 import { db } from "~/server/db/prisma";
 import { hideSessionTokens } from "~/server/hide-session-tokens";
+import { createSigningKeyOnce } from "~/server/signing-keys";
 import { issuerFor, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
 import { lazy } from "~/server/lazy";
 import { logger as webLogger } from "~/server/logger";
@@ -127,6 +128,9 @@ export function createAuth({
           rotationInterval: keyRotationInterval,
           gracePeriod: keyGracePeriod,
         },
+        // Reads stay the plugin's own; creation takes a database lock, so a
+        // burst of mints at the first start or at a rotation makes one key.
+        adapter: { createJwk: createSigningKeyOnce(db) },
         jwt: {
           issuer: issuerFor(baseURL),
           audience: WORKER_AUDIENCE,

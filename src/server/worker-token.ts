@@ -7,7 +7,9 @@ import { TRPCError } from "@trpc/server";
 import { env } from "~/env";
 import type { WorkerToken } from "~/lib/worker-token-contract";
 import { auth, type Auth, type Session } from "~/server/auth";
+import { db } from "~/server/db/prisma";
 import { logger } from "~/server/logger";
+import { signingKeyProblem } from "~/server/signing-key-check";
 
 /**
  * A worker token for a signed-in session: the one place tokens are minted
@@ -28,12 +30,25 @@ export async function mintWorkerToken(session: Session, requestId: string): Prom
     ttlSeconds: env().WORKER_TOKEN_TTL,
     // Never outlive the session it stands for.
     notAfter: sessionEnds,
-  });
+  }).catch((error: unknown) => signingFailed(error, requestId));
   logger.info(
     { requestId, userId: session.user.id, sessionId: session.session.id, jti, expiresAt: new Date(expiresAt).toISOString() },
     "worker token minted",
   );
   return { token, expiresAt };
+}
+
+/**
+ * A mint that could not sign. The caller gets a 503 a person can read;
+ * Better Auth's own message ("Failed to decrypt private key…") names
+ * internals, so it goes to the log only, in the operator's words when a
+ * changed BETTER_AUTH_SECRET is the reason.
+ */
+async function signingFailed(error: unknown, requestId: string): Promise<never> {
+  const problem = await signingKeyProblem(auth, db).catch(() => undefined);
+  if (problem) logger.error({ requestId }, problem);
+  else logger.error({ requestId, err: error }, "worker token signing failed");
+  throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "Worker tokens cannot be issued right now. Try again later.", cause: error });
 }
 
 /** Who a token is for: the parts of a Better Auth session it carries. */

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Page, type Response } from "playwright-core";
 
 import { errorMessage } from "~/lib/error-message";
 import { E2E_OUTPUT } from "./stack";
@@ -66,4 +66,15 @@ export class Steps {
   async finish(): Promise<void> {
     if (!this.failed) await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Signs up on the app's sign-up form and waits for the dashboard; returns the form page's response. */
+export async function signUpInBrowser(page: Page, webUrl: string, user: { name: string; email: string; password: string }): Promise<Response | null> {
+  const response = await page.goto(`${webUrl}/sign-up`);
+  await page.fill('input[name="name"]', user.name);
+  await page.fill('input[name="email"]', user.email);
+  await page.fill('input[name="password"]', user.password);
+  await page.click('button[type="submit"]');
+  await page.waitForURL("**/dashboard");
+  return response;
 }

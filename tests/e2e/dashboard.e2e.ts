@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 
 import { signUp } from "../../tooling/app-client";
 import { queryOnce } from "../support/test-database";
-import { launchChromium, Steps } from "./browser";
+import { launchChromium, signUpInBrowser, Steps } from "./browser";
 import { expectPageSecurityHeaders, watchCspViolations } from "./security-headers";
 import { startStack, type Stack } from "./stack";
 
@@ -56,13 +56,7 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
   });
 
   await steps.run("sign up", async () => {
-    const response = await page.goto(`${stack.webUrl}/sign-up`);
-    expectPageSecurityHeaders(response, stack.browserWorkerUrl);
-    await page.fill('input[name="name"]', user.name);
-    await page.fill('input[name="email"]', user.email);
-    await page.fill('input[name="password"]', user.password);
-    await page.click('button[type="submit"]');
-    await page.waitForURL("**/dashboard");
+    expectPageSecurityHeaders(await signUpInBrowser(page, stack.webUrl, user), stack.browserWorkerUrl);
   });
 
   await steps.run("dashboard shows the user", async () => {

@@ -18,7 +18,7 @@ let stack: Stack;
 
 beforeAll(async () => {
   // As behind one proxy: each simulated user has an X-Forwarded-For of its own, as in `npm run load`.
-  stack = await startStack("memory", { web: { TRUSTED_PROXY_HOPS: "1" }, inspect: true });
+  stack = await startStack("memory", { webEnv: { TRUSTED_PROXY_HOPS: "1" }, inspect: true });
 });
 
 afterAll(async () => {
@@ -28,7 +28,7 @@ afterAll(async () => {
 test("at a steady load, neither process's heap after GC grows more than 10 % after the warm-up, and every answer is a 2xx", { timeout: 300_000 }, async () => {
   const options = parseLoadArgs(SHORT_SOAK);
   if (options === "help") throw new Error("unreachable: no --help given");
-  const run = await runLoad({ webUrl: stack.webUrl, web: stack.web, workers: [{ url: stack.workerUrl, service: stack.worker }] }, options);
+  const run = await runLoad({ webUrl: stack.webUrl, web: stack.web, workers: stack.workers }, options);
   const growth = heapGrowth(run.samples, options.maxGrowthPercent);
   const unexpected = unexpectedOutcomes([run.warmup, run.measured], options.faults);
   printReport(run, growth, unexpected);

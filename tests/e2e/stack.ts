@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 
 import { inject } from "vitest";
@@ -6,22 +7,49 @@ import { inject } from "vitest";
 import { migrateDeploy } from "../../tooling/prisma-cli";
 import { PROJECT_ROOT } from "../../tooling/build-output";
 import { freePorts, type ChildService } from "../../tooling/child-service";
+import { nginxBalancer, type Balancer } from "../../tooling/nginx";
 import { builtWebTier, builtWorker } from "../../tooling/production-build";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 /** Screenshots and server logs of e2e runs (git-ignored). */
 export const E2E_OUTPUT = path.join(PROJECT_ROOT, "test-results/e2e");
 
+/** One process of a tier, and where to reach it without the balancer. */
+export interface Process {
+  url: string;
+  service: ChildService;
+}
+
 export interface Stack {
+  /** The app as browsers reach it (BETTER_AUTH_URL): the balancer's web address when there is one. */
   webUrl: string;
   /** Where the web tier's server reaches the worker (WORKER_URL). */
   workerUrl: string;
   /** Where the browser reaches it (NEXT_PUBLIC_WORKER_URL): another name for the same server, as in compose. */
   browserWorkerUrl: string;
+  /** The first (or only) web process. */
   web: ChildService;
+  /** The first (or only) worker. */
   worker: ChildService;
+  webs: Process[];
+  workers: Process[];
+  /** nginx in front of both tiers, when asked for. */
+  balancer?: Balancer;
   database: TestDatabase;
   stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Web processes (default 1). */
+  webs?: number;
+  /** Worker processes (default 1). */
+  workers?: number;
+  /** nginx (deploy/nginx.conf.template) in front of both tiers; each process still answers on its own port. */
+  balancer?: boolean;
+  /** Added to every web process's environment. */
+  webEnv?: Record<string, string>;
+  /** Every process opens the V8 inspector on a free port of its own (ChildService.spec.inspectPort), for load/memory.ts. */
+  inspect?: boolean;
 }
 
 /** A brand-new, empty database, where the e2e run makes them (TEST_DATABASE_URL's server, else PGlite). */
@@ -29,57 +57,91 @@ export function createE2eDatabase(): Promise<TestDatabase> {
   return createTestDatabase(inject("testServerUrl") || undefined);
 }
 
-export interface StackOptions {
-  /** Added to the web tier's environment. */
-  web?: Record<string, string>;
-  /** Both processes open the V8 inspector on a free port each (ChildService.spec.inspectPort), for load/memory.ts. */
-  inspect?: boolean;
-}
-
 /**
  * The production build on a brand-new database, deployed the way the compose
  * file does it: migrations first, then the web tier, then the worker (which
- * fetches the web tier's keys). Logs go to test-results/e2e/<name>-*.log.
+ * fetches the web tier's keys). With a balancer, every process is configured
+ * with the balancer's addresses, as behind a load balancer in production,
+ * and the workers fetch their keys through it. Logs go to
+ * test-results/e2e/<name>-*.log.
  */
-export async function startStack(name: string, { web: webEnv = {}, inspect = false }: StackOptions = {}): Promise<Stack> {
+export async function startStack(name: string, options: StackOptions = {}): Promise<Stack> {
+  const { webs: webCount = 1, workers: workerCount = 1, balancer: balanced = false, webEnv = {}, inspect = false } = options;
   mkdirSync(E2E_OUTPUT, { recursive: true });
   const database = await createE2eDatabase();
   const services: ChildService[] = [];
+  const balancerDir = path.join(E2E_OUTPUT, `${name}-nginx`);
   const stop = async () => {
     for (const service of [...services].reverse()) await service.stop();
     await database.drop();
   };
+  // Named "web", "worker" alone; "web-1", "web-2"… among several.
+  const label = (tier: string, count: number, index: number) => (count === 1 ? tier : `${tier}-${index + 1}`);
   try {
     await migrateDeploy(database.url);
-    const [webPort, workerPort, webInspectPort, workerInspectPort] = await freePorts(inspect ? 4 : 2);
-    const webUrl = `http://127.0.0.1:${webPort}`;
-    const workerUrl = `http://127.0.0.1:${workerPort}`;
-    const browserWorkerUrl = `http://localhost:${workerPort}`;
-    const web = builtWebTier({
-      port: webPort!,
-      env: {
-        DATABASE_URL: database.url,
-        BETTER_AUTH_SECRET: inject("canaries").secret,
-        BETTER_AUTH_URL: webUrl,
-        WORKER_URL: workerUrl,
-        NEXT_PUBLIC_WORKER_URL: browserWorkerUrl,
-        LOG_LEVEL: "info",
-        ...webEnv,
-      },
-      logFile: path.join(E2E_OUTPUT, `${name}-web.log`),
-      inspectPort: webInspectPort,
-    });
-    services.push(web);
-    await web.start();
-    const worker = builtWorker({
-      port: workerPort!,
-      env: { BETTER_AUTH_URL: webUrl, DATABASE_URL: database.url, LOG_LEVEL: "info" },
-      logFile: path.join(E2E_OUTPUT, `${name}-worker.log`),
-      inspectPort: workerInspectPort,
-    });
-    services.push(worker);
-    await worker.start();
-    return { webUrl, workerUrl, browserWorkerUrl, web, worker, database, stop };
+    const ports = await freePorts((inspect ? 2 : 1) * (webCount + workerCount) + (balanced ? 2 : 0));
+    const webPorts = ports.splice(0, webCount);
+    const workerPorts = ports.splice(0, workerCount);
+    const webInspectPorts = inspect ? ports.splice(0, webCount) : [];
+    const workerInspectPorts = inspect ? ports.splice(0, workerCount) : [];
+    const local = (port: number) => `http://127.0.0.1:${port}`;
+
+    let balancer: Balancer | undefined;
+    if (balanced) {
+      await rm(balancerDir, { recursive: true, force: true });
+      balancer = await nginxBalancer({
+        web: webPorts.map((port) => `127.0.0.1:${port}`),
+        workers: workerPorts.map((port) => `127.0.0.1:${port}`),
+        webPort: ports[0]!,
+        workerPort: ports[1]!,
+        dir: balancerDir,
+        logFile: path.join(E2E_OUTPUT, `${name}-nginx.log`),
+      });
+    }
+    const webUrl = balancer?.webUrl ?? local(webPorts[0]!);
+    const workerUrl = balancer?.workerUrl ?? local(workerPorts[0]!);
+    const browserWorkerUrl = workerUrl.replace("127.0.0.1", "localhost");
+
+    const webs = webPorts.map((port, index) => ({
+      url: local(port),
+      service: builtWebTier({
+        name: label("web", webCount, index),
+        port,
+        env: {
+          DATABASE_URL: database.url,
+          BETTER_AUTH_SECRET: inject("canaries").secret,
+          BETTER_AUTH_URL: webUrl,
+          WORKER_URL: workerUrl,
+          NEXT_PUBLIC_WORKER_URL: browserWorkerUrl,
+          LOG_LEVEL: "info",
+          // nginx appends the one X-Forwarded-For entry to believe.
+          ...(balancer ? { TRUSTED_PROXY_HOPS: "1" } : {}),
+          ...webEnv,
+        },
+        logFile: path.join(E2E_OUTPUT, `${name}-${label("web", webCount, index)}.log`),
+        inspectPort: webInspectPorts[index],
+      }),
+    }));
+    services.push(...webs.map((web) => web.service));
+    await Promise.all(webs.map((web) => web.service.start()));
+    if (balancer) {
+      services.push(balancer.service);
+      await balancer.service.start();
+    }
+    const workers = workerPorts.map((port, index) => ({
+      url: local(port),
+      service: builtWorker({
+        name: label("worker", workerCount, index),
+        port,
+        env: { BETTER_AUTH_URL: webUrl, DATABASE_URL: database.url, LOG_LEVEL: "info" },
+        logFile: path.join(E2E_OUTPUT, `${name}-${label("worker", workerCount, index)}.log`),
+        inspectPort: workerInspectPorts[index],
+      }),
+    }));
+    services.push(...workers.map((worker) => worker.service));
+    // Together, as an orchestrator starts replicas: both fetch the key set at once.
+    await Promise.all(workers.map((worker) => worker.service.start()));
+    return { webUrl, workerUrl, browserWorkerUrl, web: webs[0]!.service, worker: workers[0]!.service, webs, workers, balancer, database, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -177,6 +177,20 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
     expect(JSON.stringify(services().postgres?.healthcheck?.test)).toContain("pg_isready");
   });
 
+  it("has health checks podman runs too: no space inside an exec-form argument", () => {
+    // podman's Docker-compatible API splits CMD arguments at every space, so
+    // `node -e "(r) => …"` became a syntax error there and its service never
+    // turned healthy. A CMD-SHELL string reaches it whole.
+    for (const name of ["postgres", "web", "worker"]) {
+      const test = services()[name]?.healthcheck?.test as string[];
+      expect(["CMD", "CMD-SHELL"], name).toContain(test[0]);
+      if (test[0] === "CMD") expect(test.filter((arg) => /\s/.test(arg)), name).toEqual([]);
+    }
+    // Over TCP: the image's init-time server listens on the socket only.
+    // (`config` prints the container's `$` escaped as `$$`.)
+    expect(services().postgres?.healthcheck?.test).toEqual(["CMD-SHELL", expect.stringMatching(/^pg_isready -h 127\.0\.0\.1 -U "\$+POSTGRES_USER" -d "\$+POSTGRES_DB"$/)]);
+  });
+
   it("gives the web tier a valid environment whose worker URLs are the right ones", () => {
     const web = environmentOf(services().web);
     expect(() => parseEnv(web)).not.toThrow();

@@ -2,7 +2,6 @@ import { redirect } from "next/navigation";
 
 import { browserWorkerUrl } from "~/server/browser-worker-url";
 import { getSession } from "~/server/session";
-import { api, HydrateClient } from "~/trpc/server";
 import { Profile } from "./profile";
 import { WorkerPanel } from "./worker-panel";
 
@@ -13,15 +12,15 @@ export default async function DashboardPage() {
   const session = await getSession();
   if (!session) redirect("/sign-in");
 
-  void api.session.me.prefetch();
-
+  // What the profile shows comes from that read, as props: a tRPC prefetch
+  // of the same data cost a caller, a query cache and its dehydration on every
+  // render (npm run bench, (f)).
+  const { user } = session;
   return (
-    <HydrateClient>
-      <main className="wide">
-        <h1>Dashboard</h1>
-        <Profile />
-        <WorkerPanel workerUrl={browserWorkerUrl()} sessionId={session.session.id} />
-      </main>
-    </HydrateClient>
+    <main className="wide">
+      <h1>Dashboard</h1>
+      <Profile user={{ id: user.id, name: user.name, email: user.email }} sessionExpiresAt={session.session.expiresAt} />
+      <WorkerPanel workerUrl={browserWorkerUrl()} sessionId={session.session.id} />
+    </main>
   );
 }

@@ -3,14 +3,18 @@
 import { useState } from "react";
 
 import { authClient } from "~/lib/auth-client";
-import { api } from "~/trpc/react";
 import { clearWorkerTokens } from "~/trpc/worker";
 import spacing from "./spacing.module.css";
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
-export function Profile() {
-  const me = api.session.me.useQuery();
+/** Who is signed in, as the page's own session read found them: rendered with the page, nothing to fetch. */
+export interface ProfileProps {
+  user: { id: string; name: string; email: string };
+  sessionExpiresAt: Date;
+}
+
+export function Profile({ user, sessionExpiresAt }: ProfileProps) {
   const [signingOut, setSigningOut] = useState(false);
   const [signOutError, setSignOutError] = useState<string | null>(null);
 
@@ -30,21 +34,6 @@ export function Profile() {
     window.location.replace("/sign-in");
   }
 
-  if (me.isPending) return <div className="card muted">Loading your session…</div>;
-
-  if (me.error) {
-    return (
-      <div className="card">
-        <p className="error" role="alert">
-          {me.error.data?.code === "UNAUTHORIZED"
-            ? "Your session has ended. Sign in again."
-            : `Could not load your session: ${me.error.message}`}
-        </p>
-      </div>
-    );
-  }
-
-  const { user, session } = me.data;
   return (
     <section className="card" aria-label="Signed-in user">
       <h2>Signed in as {user.name}</h2>
@@ -57,7 +46,7 @@ export function Profile() {
         <dd>{user.id}</dd>
         <dt>Session expires</dt>
         <dd data-testid="session-expiry">
-          <time dateTime={session.expiresAt.toISOString()}>{dateTime.format(session.expiresAt)}</time>
+          <time dateTime={sessionExpiresAt.toISOString()}>{dateTime.format(sessionExpiresAt)}</time>
         </dd>
       </dl>
       <div className={`actions ${spacing.wideGap}`}>

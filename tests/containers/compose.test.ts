@@ -1,0 +1,126 @@
+import { randomBytes } from "node:crypto";
+
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+
+import { launchChromium, signUpInBrowser, Steps } from "../e2e/browser";
+import { ComposeStack, reachEngine } from "./compose-stack";
+
+// The images docker-compose.yml builds, run as it runs them: built, brought
+// up in order, healthy, used from a browser through their published ports,
+// the worker lost and restarted, then everything removed (`down -v`).
+
+// Each app service's server, as /proc lists it: Next.js retitles `node
+// server.js` "next-server (v…)", cut to the length of the original.
+const SERVERS = { web: /^next-server\b/, worker: /^node --enable-source-maps worker\.mjs$/ };
+const APP_SERVICES = ["web", "worker"] as const;
+const NODE_UID = 1000;
+
+let stack: ComposeStack | undefined;
+let browser: Browser | undefined;
+let page: Page;
+
+const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
+
+beforeAll(async () => {
+  stack = await ComposeStack.create(await reachEngine());
+  let started = performance.now();
+  await stack.compose(["build"], 40 * 60_000);
+  console.log(`containers: built web, worker and migrate in ${seconds(started)} s`);
+  started = performance.now();
+  // Compose itself waits for postgres healthy, migrate done and web healthy
+  // before it starts the worker; the worker's own health is waited for below.
+  await stack.compose(["up", "-d"]);
+  for (const service of ["postgres", "web", "worker"]) await stack.waitHealthy(service);
+  console.log(`containers: up and healthy in ${seconds(started)} s`);
+  browser = await launchChromium();
+  page = await browser.newPage();
+  page.setDefaultTimeout(20_000);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.down();
+});
+
+test("migrate applied the migrations and exited 0, before web and worker started", async () => {
+  const migrate = await stack!.container("migrate");
+  expect(migrate.State.Status).toBe("exited");
+  expect(migrate.State.ExitCode).toBe(0);
+  for (const service of APP_SERVICES) {
+    const { State } = await stack!.container(service);
+    expect(Date.parse(State.StartedAt), service).toBeGreaterThan(Date.parse(migrate.State.FinishedAt));
+  }
+});
+
+test("web and worker run as the unprivileged `node` user: every process in them", async () => {
+  for (const service of APP_SERVICES) {
+    expect((await stack!.container(service)).Config.User, service).toBe("node");
+    const processes = await stack!.processes(service);
+    // The init (init: true), the server, and the exec listing them.
+    expect(processes.map((process) => process.cmdline), service).toContainEqual(expect.stringMatching(SERVERS[service]));
+    expect(processes.filter((process) => process.uids.some((uid) => uid !== NODE_UID)), service).toEqual([]);
+  }
+});
+
+test("the worker holds no secret: not in its configuration, not in any process's environment", async () => {
+  const { BETTER_AUTH_SECRET, POSTGRES_PASSWORD, WORKER_DB_PASSWORD } = stack!.secrets;
+  const worker = await stack!.container("worker");
+  const workerEnv = [...worker.Config.Env, ...(await stack!.processes("worker")).map((process) => process.environ)].join("\n");
+  expect(workerEnv).not.toMatch(/\b(BETTER_AUTH_SECRET|POSTGRES_PASSWORD|DATABASE_URL)=/);
+  for (const secret of [BETTER_AUTH_SECRET, POSTGRES_PASSWORD]) {
+    expect(workerEnv).not.toContain(secret);
+    expect(JSON.stringify(worker)).not.toContain(secret);
+  }
+  // Its own login, and nothing else: the search above finds what is there.
+  expect(workerEnv).toContain(`WORKER_DATABASE_URL=postgresql://app_worker:${WORKER_DB_PASSWORD}@postgres:5432/`);
+  // The same search finds the web tier's secret where it belongs.
+  const webEnv = (await stack!.processes("web")).map((process) => process.environ).join("\n");
+  expect(webEnv).toContain(`BETTER_AUTH_SECRET=${BETTER_AUTH_SECRET}`);
+});
+
+test("in a browser: sign up, both worker panels, the worker container restarted mid-flow, the dashboard recovers", async () => {
+  const steps = new Steps(page, "containers-dashboard");
+  const { webUrl, workerUrl } = stack!;
+  const user = { name: "Ada Container", email: `ada-${randomBytes(4).toString("hex")}@example.com`, password: "correct horse battery" };
+  const card = (id: string) => page.getByTestId(id);
+  let navigations = 0;
+
+  await steps.run("sign up", async () => {
+    await signUpInBrowser(page, webUrl, user);
+    page.on("framenavigated", (frame) => {
+      if (frame === page.mainFrame()) navigations++;
+    });
+  });
+
+  await steps.run("both worker panels show the user", async () => {
+    await expect.poll(() => card("user-email").textContent()).toBe(user.email);
+    await expect.poll(() => card("via-web-email").textContent()).toBe(user.email);
+    await expect.poll(() => card("direct-email").textContent()).toBe(user.email);
+  });
+
+  await steps.run("worker container stopped: both panels say so, the page still works", async () => {
+    await stack!.compose(["stop", "worker"]);
+    await card("via-web").getByRole("button", { name: "Call again" }).click();
+    await card("direct").getByRole("button", { name: "Call again" }).click();
+    await expect.poll(() => card("via-web-error").textContent()).toContain("The worker is unavailable");
+    await expect.poll(() => card("direct-error").textContent()).toContain("The worker is unavailable");
+    expect(await card("direct-error").textContent()).toContain(workerUrl);
+    expect(await card("user-email").textContent()).toBe(user.email);
+  });
+
+  await steps.run("worker container started again: healthy, both panels recover without a reload", async () => {
+    await stack!.compose(["start", "worker"]);
+    await stack!.waitHealthy("worker");
+    await expect.poll(() => card("via-web-email").textContent(), { timeout: 30_000 }).toBe(user.email);
+    await expect.poll(() => card("direct-email").textContent(), { timeout: 30_000 }).toBe(user.email);
+    expect(navigations).toBe(0);
+  });
+
+  await steps.run("sign out", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL("**/sign-in");
+  });
+
+  await steps.finish();
+});
