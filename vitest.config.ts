@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // Four suites:
-// - unit: beside the code they test (src, scripts, tooling, prisma), no shared database;
+// - unit: beside the code they test (src, scripts, tooling, prisma, load), no shared database;
 // - integration: tests/integration, against one migrated database per run;
 // - e2e: tests/e2e, a real browser against the production build;
 // - containers: tests/containers, the compose stack's images built and run by
@@ -34,7 +34,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "scripts/**/*.test.ts", "tooling/**/*.test.ts", "prisma/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "scripts/**/*.test.ts", "tooling/**/*.test.ts", "prisma/**/*.test.ts", "load/**/*.test.ts"],
           env: testEnv,
           testTimeout: 30_000,
         },

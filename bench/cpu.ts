@@ -46,7 +46,8 @@ function idleCpuSeconds(): number | undefined {
   return fields ? (Number(fields[4]) + Number(fields[5])) / TICKS_PER_SECOND : undefined;
 }
 
-function readProc(file: string): string | undefined {
+/** A file of /proc, or undefined where there is none (not Linux, or the process is gone). */
+export function readProc(file: string): string | undefined {
   try {
     return readFileSync(file, "utf8");
   } catch {

@@ -18,6 +18,7 @@ import { ChildService, freePorts, tailOf } from "../tooling/child-service";
 import { startEmbeddedPostgres } from "../tooling/embedded-postgres";
 import { buildProduction, builtWebTier, builtWorker } from "../tooling/production-build";
 import { migrateDeploy } from "../tooling/prisma-cli";
+import { createTestDatabase } from "../tests/support/test-database";
 import { seconds } from "./table";
 
 type Env = Record<string, string>;
@@ -31,11 +32,11 @@ let workDir: string | undefined;
 let logsKept = false;
 
 /**
- * Runs `main`, then stops everything it started and exits: 0 when it
- * returned, 1 when it threw (its message and the servers' log tails
- * printed, the logs kept), 130 on SIGINT/SIGTERM.
+ * Runs `main`, then stops everything it started and exits: with the code
+ * `main` returned (0 if none), 1 when it threw (its message and the
+ * servers' log tails printed, the logs kept), 130 on SIGINT/SIGTERM.
  */
-export async function runBench(main: () => Promise<void>): Promise<never> {
+export async function runBench(main: () => Promise<number | void>): Promise<never> {
   let interrupted = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
@@ -49,9 +50,9 @@ export async function runBench(main: () => Promise<void>): Promise<never> {
   cleanups.push(() => (logsKept ? Promise.resolve() : rm(dir, { recursive: true, force: true })));
 
   try {
-    await main();
+    const code = await main();
     await cleanUp();
-    process.exit(0);
+    process.exit(code ?? 0);
   } catch (error) {
     if (!interrupted) {
       console.error(`\nbench could not run: ${errorMessage(error)}`);
@@ -87,8 +88,18 @@ export function logFile(name: string): string {
   return path.join(workDir, `${name}.log`);
 }
 
-/** DATABASE_URL when set, else a fresh embedded PGlite in the work directory. */
-export async function database(): Promise<string> {
+/**
+ * DATABASE_URL when set; else a fresh database on the PostgreSQL server
+ * `server` names, dropped at the end; else a fresh embedded PGlite in the
+ * work directory.
+ */
+export async function database(server?: string): Promise<string> {
+  if (server) {
+    const fresh = await createTestDatabase(server);
+    cleanups.push(() => fresh.drop());
+    console.log(`Database: ${fresh.description}, made for this run`);
+    return fresh.url;
+  }
   if (process.env.DATABASE_URL) {
     console.log("Database: PostgreSQL from DATABASE_URL");
     return process.env.DATABASE_URL;
@@ -97,7 +108,8 @@ export async function database(): Promise<string> {
   // Port 0: the fixed port a dev server's embedded database wants stays free.
   const embedded = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pglite"), port: 0 });
   cleanups.push(() => embedded.stop());
-  console.log(`Database: embedded PGlite in a temporary directory, at ${embedded.url}`);
+  // PGlite answers on this process's event loop: a bench that also keeps it busy slows every query.
+  console.log(`Database: embedded PGlite in a temporary directory, at ${embedded.url}, served by this process`);
   return embedded.url;
 }
 
@@ -145,6 +157,10 @@ export interface StackOptions {
   web?: Env;
   /** One entry per worker process, added to its environment. */
   workers?: Env[];
+  /** Each process opens the V8 inspector on a free port of its own (ChildService.spec.inspectPort). */
+  inspect?: boolean;
+  /** A PostgreSQL server URL to make a fresh database on (see database()). */
+  databaseServer?: string;
 }
 
 /**
@@ -152,12 +168,16 @@ export interface StackOptions {
  * and the workers, configured as deployed: logging a line per request at
  * info, into files so no pipe ever fills.
  */
-export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}] }: StackOptions = {}): Promise<Stack> {
-  const databaseUrl = await database();
+export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}], inspect = false, databaseServer }: StackOptions = {}): Promise<Stack> {
+  const databaseUrl = await database(databaseServer);
   process.stdout.write(await migrateDeploy(databaseUrl));
   await build();
 
-  const [webPort, ...workerPorts] = await freePorts(1 + workerEnvs.length);
+  const processes = 1 + workerEnvs.length;
+  // All in one call, so that no two of them are the same.
+  const ports = await freePorts(inspect ? 2 * processes : processes);
+  const [webPort, ...workerPorts] = ports.slice(0, processes);
+  const inspectPorts = inspect ? ports.slice(processes) : [];
   const webUrl = `http://127.0.0.1:${webPort!}`;
   const workerUrls = workerPorts.map((port) => `http://127.0.0.1:${port}`);
 
@@ -173,6 +193,7 @@ export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}] 
         ...webEnv,
       },
       logFile: logFile("web"),
+      inspectPort: inspectPorts[0],
     }),
   );
   const workers = [];
@@ -183,6 +204,7 @@ export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}] 
       // The worker checks each token's session in the session table.
       env: { LOG_LEVEL: "info", BETTER_AUTH_URL: webUrl, WORKER_DATABASE_URL: databaseUrl, ...env },
       logFile: logFile(name),
+      inspectPort: inspectPorts[1 + index],
     });
     const service = await start(new ChildService({ ...built.spec, name }));
     workers.push({ url: workerUrls[index]!, service });

@@ -24,6 +24,11 @@ export interface ServiceSpec {
   readyUrl: string;
   /** Output goes here, not into a pipe that could fill up; restarts append. */
   logFile: string;
+  /**
+   * Node only: opens the V8 inspector on 127.0.0.1 at this port (the same one
+   * on every start), for a tool that reads the process's heap from outside.
+   */
+  inspectPort?: number;
 }
 
 export class ChildService {
@@ -44,7 +49,8 @@ export class ChildService {
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.running) throw new Error(`${this.spec.name} is already running`);
     const fd = openSync(this.spec.logFile, this.starts++ === 0 ? "w" : "a");
-    this.child = spawn(this.spec.command ?? process.execPath, this.spec.args, {
+    const inspect = this.spec.inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${this.spec.inspectPort}`];
+    this.child = spawn(this.spec.command ?? process.execPath, [...inspect, ...this.spec.args], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, ...this.spec.env },
       stdio: ["ignore", fd, fd],

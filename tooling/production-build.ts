@@ -25,13 +25,23 @@ export async function buildProduction(env: Env, logFile: string): Promise<void> 
   if (code !== 0) throw new Error(`npm run build failed (exit ${String(code)}):\n${await tailOf(logFile)}`);
 }
 
+interface BuiltService {
+  name?: string;
+  port: number;
+  env: Env;
+  logFile: string;
+  /** See ServiceSpec.inspectPort. */
+  inspectPort?: number;
+}
+
 /**
  * The standalone web server on 127.0.0.1:`port`; `env` must hold its
  * configuration (DATABASE_URL, BETTER_AUTH_SECRET, BETTER_AUTH_URL, WORKER_URL…).
  */
-export function builtWebTier({ name = "web", port, env, logFile }: { name?: string; port: number; env: Env; logFile: string }): ChildService {
+export function builtWebTier({ name = "web", port, env, logFile, inspectPort }: BuiltService): ChildService {
   return new ChildService({
     name,
+    inspectPort,
     args: [BUILD_OUTPUT.webServer],
     env: { NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env, PORT: String(port), HOSTNAME: "127.0.0.1" },
     readyUrl: `http://127.0.0.1:${port}/api/healthz`,
@@ -40,9 +50,10 @@ export function builtWebTier({ name = "web", port, env, logFile }: { name?: stri
 }
 
 /** The bundled worker on 127.0.0.1:`port`; ready once it holds the web tier's keys, so start the web tier first. */
-export function builtWorker({ name = "worker", port, env, logFile }: { name?: string; port: number; env: Env; logFile: string }): ChildService {
+export function builtWorker({ name = "worker", port, env, logFile, inspectPort }: BuiltService): ChildService {
   return new ChildService({
     name,
+    inspectPort,
     args: ["--enable-source-maps", BUILD_OUTPUT.worker],
     env: { NODE_ENV: "production", ...env, WORKER_PORT: String(port), WORKER_HOST: "127.0.0.1" },
     readyUrl: `http://127.0.0.1:${port}/readyz`,

@@ -12,7 +12,7 @@ import { errorMessage } from "~/lib/error-message";
 import { JWKS_PATH } from "~/lib/worker-token-contract";
 import { percentiles } from "../../tooling/percentiles";
 import { exchange, signUp, type Headers } from "../../tooling/app-client";
-import { fetchOk, get, newClientIp, refusalOf } from "../client";
+import { fetchOk, get, kidOf, newClientIp, refusalOf } from "../client";
 import type { Stack } from "../stack";
 
 export const ROTATION = { durationMs: 60_000, clients: 4 };
@@ -82,9 +82,4 @@ export async function measureKeyRotation(stack: Stack): Promise<RotationResult> 
   const failed = [...failures.values()].reduce((sum, n) => sum + n, 0);
   const jwks = JSON.parse(await fetchOk(`${stack.webUrl}${JWKS_PATH}`, {})) as { keys: unknown[] };
   return { clients: users.length, calls, failures, failed, keys: kids.size, published: jwks.keys.length, direct: { ...percentiles(direct), max: Math.max(...direct) } };
-}
-
-function kidOf(token: string): string {
-  const header = JSON.parse(Buffer.from(token.split(".", 1)[0]!, "base64url").toString("utf8")) as { kid?: string };
-  return header.kid ?? "(none)";
 }

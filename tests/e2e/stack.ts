@@ -48,6 +48,8 @@ export interface StackOptions {
   balancer?: boolean;
   /** Added to every web process's environment. */
   webEnv?: Record<string, string>;
+  /** Every process opens the V8 inspector on a free port of its own (ChildService.spec.inspectPort), for load/memory.ts. */
+  inspect?: boolean;
 }
 
 /** A brand-new, empty database, where the e2e run makes them (TEST_DATABASE_URL's server, else PGlite). */
@@ -64,7 +66,7 @@ export function createE2eDatabase(): Promise<TestDatabase> {
  * test-results/e2e/<name>-*.log.
  */
 export async function startStack(name: string, options: StackOptions = {}): Promise<Stack> {
-  const { webs: webCount = 1, workers: workerCount = 1, balancer: balanced = false, webEnv = {} } = options;
+  const { webs: webCount = 1, workers: workerCount = 1, balancer: balanced = false, webEnv = {}, inspect = false } = options;
   mkdirSync(E2E_OUTPUT, { recursive: true });
   const database = await createE2eDatabase();
   const services: ChildService[] = [];
@@ -77,9 +79,11 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
   const label = (tier: string, count: number, index: number) => (count === 1 ? tier : `${tier}-${index + 1}`);
   try {
     await migrateDeploy(database.url);
-    const ports = await freePorts(webCount + workerCount + (balanced ? 2 : 0));
+    const ports = await freePorts((inspect ? 2 : 1) * (webCount + workerCount) + (balanced ? 2 : 0));
     const webPorts = ports.splice(0, webCount);
     const workerPorts = ports.splice(0, workerCount);
+    const webInspectPorts = inspect ? ports.splice(0, webCount) : [];
+    const workerInspectPorts = inspect ? ports.splice(0, workerCount) : [];
     const local = (port: number) => `http://127.0.0.1:${port}`;
 
     let balancer: Balancer | undefined;
@@ -115,6 +119,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
           ...webEnv,
         },
         logFile: path.join(E2E_OUTPUT, `${name}-${label("web", webCount, index)}.log`),
+        inspectPort: webInspectPorts[index],
       }),
     }));
     services.push(...webs.map((web) => web.service));
@@ -130,6 +135,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
         port,
         env: { BETTER_AUTH_URL: webUrl, DATABASE_URL: database.url, LOG_LEVEL: "info" },
         logFile: path.join(E2E_OUTPUT, `${name}-${label("worker", workerCount, index)}.log`),
+        inspectPort: workerInspectPorts[index],
       }),
     }));
     services.push(...workers.map((worker) => worker.service));
