@@ -1,23 +1,11 @@
 /**
  * What the bench scripts add to tooling/app-client.ts: plain GETs over
- * keep-alive connections to either server, a client address per simulated
- * client, and reading a refusal's reason and a token's key.
+ * keep-alive connections to either server, and reading a refusal's reason
+ * and a token's key.
  */
 import http from "node:http";
 
 import type { Headers } from "../tooling/app-client";
-
-let clients = 0;
-
-/**
- * An address of its own for one simulated client, to send as
- * X-Forwarded-For. The bench stands for a proxy with many clients behind
- * it, so that per-IP limits count each of them apart.
- */
-export function newClientIp(): string {
-  const n = ++clients;
-  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
-}
 
 export async function fetchOk(url: string, headers: Headers): Promise<string> {
   const res = await fetch(url, { headers });

@@ -6,8 +6,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { signUp, type User } from "../tooling/app-client";
-import { newClientIp } from "../bench/client";
+import { newClientIp, signUp, type User } from "../tooling/app-client";
 import { FaultInjector, type FaultEvent } from "./faults";
 import { MemoryProbe, type MemoryReading, type MemorySample } from "./memory";
 import type { LoadOptions } from "./options";

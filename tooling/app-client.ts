@@ -35,6 +35,19 @@ export function postFromPage(web: WebTarget, route: string, body: unknown, heade
   });
 }
 
+let clients = 0;
+
+/**
+ * An address of its own for one simulated client, to send as
+ * X-Forwarded-For to a web tier that trusts one proxy hop: the caller stands
+ * for a proxy with many clients behind it, so that per-IP limits (sign-up
+ * above all) count each of them apart.
+ */
+export function newClientIp(): string {
+  const n = ++clients;
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
+
 function clientHeaders(ip: string | undefined): Headers {
   return ip === undefined ? {} : { "x-forwarded-for": ip };
 }

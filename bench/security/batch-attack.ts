@@ -10,8 +10,8 @@ import http from "node:http";
 import { MAX_BATCH_CALLS } from "~/lib/request-limits";
 import type { ChildService } from "../../tooling/child-service";
 import { percentiles } from "../../tooling/percentiles";
-import { signUp, workerToken, type Headers } from "../../tooling/app-client";
-import { get, newClientIp, refusalOf } from "../client";
+import { type Headers, newClientIp, signUp, workerToken } from "../../tooling/app-client";
+import { get, refusalOf } from "../client";
 import { processCpuSeconds } from "../cpu";
 import type { Stack } from "../stack";
 

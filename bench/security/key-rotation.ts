@@ -11,8 +11,8 @@ import http from "node:http";
 import { errorMessage } from "~/lib/error-message";
 import { JWKS_PATH } from "~/lib/worker-token-contract";
 import { percentiles } from "../../tooling/percentiles";
-import { exchange, signUp, type Headers } from "../../tooling/app-client";
-import { fetchOk, get, kidOf, newClientIp, refusalOf } from "../client";
+import { exchange, type Headers, newClientIp, signUp } from "../../tooling/app-client";
+import { fetchOk, get, kidOf, refusalOf } from "../client";
 import type { Stack } from "../stack";
 
 export const ROTATION = { durationMs: 60_000, clients: 4 };

@@ -8,8 +8,7 @@
 import { randomBytes } from "node:crypto";
 
 import { errorMessage } from "~/lib/error-message";
-import { signIn, signUp } from "../../tooling/app-client";
-import { newClientIp } from "../client";
+import { newClientIp, signIn, signUp } from "../../tooling/app-client";
 import type { Stack } from "../stack";
 
 export const GUESSING = {

@@ -7,8 +7,8 @@ import http from "node:http";
 
 import { errorMessage } from "~/lib/error-message";
 import { percentiles } from "../../tooling/percentiles";
-import { signOut, signUp, workerToken } from "../../tooling/app-client";
-import { get, newClientIp, refusalOf } from "../client";
+import { newClientIp, signOut, signUp, workerToken } from "../../tooling/app-client";
+import { get, refusalOf } from "../client";
 import type { Stack } from "../stack";
 
 export const REVOCATION = {

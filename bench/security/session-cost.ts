@@ -12,8 +12,8 @@ import { createLogger } from "~/lib/logger";
 import { createAuth } from "~/server/auth";
 import { createPrismaClient } from "~/server/db/prisma";
 import { percentiles } from "../../tooling/percentiles";
-import { cookieOf, signUp } from "../../tooling/app-client";
-import { get, newClientIp } from "../client";
+import { cookieOf, newClientIp, signUp } from "../../tooling/app-client";
+import { get } from "../client";
 import type { Stack } from "../stack";
 
 export const SESSION_COST = { warmup: 200, reads: 2_000, pageWarmup: 20, pages: 200 };

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { afterAll, beforeAll, expect, test } from "vitest";
 
-import { cookieOf, exchange, jsonOf, signIn, signOut, signUp, workerToken, type WebTarget } from "../../tooling/app-client";
+import { cookieOf, exchange, jsonOf, newClientIp, signIn, signOut, signUp, workerToken, type WebTarget } from "../../tooling/app-client";
 import type { AccessLogEntry } from "../../tooling/nginx";
 import { queryOnce } from "../support/test-database";
 import { launchChromium, signUpInBrowser, Steps } from "./browser";
@@ -20,7 +20,6 @@ const ROTATION_SECONDS = 6;
 let stack: Stack;
 let web1: WebTarget;
 let web2: WebTarget;
-let clients = 0;
 
 beforeAll(async () => {
   const began = performance.now();
@@ -34,14 +33,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/**
- * A client address of its own, sent straight to a web process (which
- * believes one X-Forwarded-For entry): without one, every request of the
- * test would be 127.0.0.1 and share its sign-up budget.
- */
-function newClientIp(): string {
-  return `10.77.0.${++clients}`;
-}
 
 function me(url: string, cookie: string): Promise<Response> {
   return fetch(`${url}/api/trpc/session.me`, { headers: { cookie } });
