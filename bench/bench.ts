@@ -17,7 +17,7 @@ import { ChildService, freePorts } from "../tooling/child-service";
 import { percentiles } from "../tooling/percentiles";
 import { signUp, workerToken, type Headers } from "../tooling/app-client";
 import { fetchOk, get } from "./client";
-import { cpuShares, sampleCpu, type CpuShares } from "./cpu";
+import { cpuShares, sampleCpu, type CpuSample, type CpuShares } from "./cpu";
 import { LOAD, measureLoad, measurePaced, type LoadResult } from "./load";
 import { logFile, runBench, start, startStack } from "./stack";
 import { machine, ms, percent, table, verdict } from "./table";
@@ -71,7 +71,12 @@ async function main(): Promise<void> {
 type Measured = LoadResult & { cpu: CpuShares };
 
 async function load(url: string, headers: Headers, server: ChildService): Promise<Measured> {
-  const { before, ...result } = await measureLoad(url, headers, () => sampleCpu(server.pid));
+  return withCpu(server, (measuring) => measureLoad(url, headers, measuring));
+}
+
+/** `measure`, with `server`'s CPU shares over its measured run: sampled when it calls `measuring`, and again once it is done. */
+async function withCpu(server: ChildService, measure: (measuring: () => CpuSample) => Promise<LoadResult & { before: CpuSample }>): Promise<Measured> {
+  const { before, ...result } = await measure(() => sampleCpu(server.pid));
   return { ...result, cpu: cpuShares(before, sampleCpu(server.pid)) };
 }
 
@@ -86,8 +91,7 @@ interface PageCost {
 
 async function pageCost(url: string, headers: Headers, web: ChildService): Promise<PageCost> {
   const full = await load(url, headers, web);
-  const { before, ...paced } = await measurePaced(url, headers, full.reqPerSec / 2, () => sampleCpu(web.pid));
-  const half = { ...paced, cpu: cpuShares(before, sampleCpu(web.pid)) };
+  const half = await withCpu(web, (measuring) => measurePaced(url, headers, full.reqPerSec / 2, measuring));
   return { full, half, cpuMs: ((full.cpu.server ?? Number.NaN) / full.reqPerSec) * 1000 };
 }
 

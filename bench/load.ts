@@ -3,6 +3,7 @@
  * LOAD against one URL, a warm-up first, then the measured run.
  */
 import http from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 
 import autocannon from "autocannon";
 
@@ -66,7 +67,7 @@ export async function measurePaced<T = undefined>(
     const begin = performance.now();
     for (let n = 0; n < seconds * rate; n++) {
       const wait = begin + (n * 1000) / rate - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 0) await sleep(wait);
       const sent = performance.now();
       calls.push(
         get(url, headers, agent).then(

@@ -25,6 +25,10 @@ export function seconds(milliseconds: number): string {
   return `${(milliseconds / 1000).toFixed(1)} s`;
 }
 
+export function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
 export function percent(share: number | undefined): string {
   return share === undefined ? "n/a" : `${Math.round(share * 100)}%`;
 }

@@ -5,11 +5,11 @@
  * reach callers as a typed 503.
  */
 import type { Fault } from "./options";
-import type { Tally, Outcome } from "./tally";
+import { isSuccess, type Tally, type Outcome } from "./tally";
 import { ENDPOINT } from "./user";
 
 export function isExpected(endpoint: string, outcome: Outcome, faults: Fault[]): boolean {
-  if (typeof outcome === "number" && outcome >= 200 && outcome < 300) return true;
+  if (isSuccess(outcome)) return true;
   const direct = endpoint.endsWith(ENDPOINT.direct(""));
   if (faults.includes("sign-out")) {
     // The user finds its session gone: the page sends it to /sign-in, the API and the workers answer 401.

@@ -43,7 +43,7 @@ export class FaultInjector {
     private readonly target: Target,
     private readonly users: SimulatedUser[],
     private readonly options: LoadOptions,
-    private readonly record: () => Recorder,
+    private readonly record: Recorder,
     private readonly began: number,
   ) {}
 
@@ -82,7 +82,7 @@ export class FaultInjector {
     const at = performance.now();
     const signedIn = this.users.filter((user) => user.isSignedIn);
     const chosen = signedIn.sort(() => Math.random() - 0.5).slice(0, Math.max(1, Math.round(this.users.length / 10)));
-    await Promise.all(chosen.map((user) => user.signOutElsewhere(this.record())));
+    await Promise.all(chosen.map((user) => user.signOutElsewhere(this.record)));
     this.note("sign-out", at, `${chosen.length} users signed out from elsewhere`);
   }
 

@@ -14,12 +14,9 @@
  *                                                  # 10 minutes at 50 requests/s
  */
 import { runBench, startStack } from "../bench/stack";
-import { unexpectedOutcomes } from "./expected";
 import { faultWebEnv } from "./faults";
 import { parseLoadArgs, USAGE, UsageError, type LoadOptions } from "./options";
-import { printReport } from "./report";
-import { runLoad } from "./run";
-import { heapGrowth } from "./soak";
+import { runAndReport } from "./run";
 
 let options: LoadOptions;
 try {
@@ -44,10 +41,7 @@ await runBench(async () => {
     inspect: true,
     databaseServer: options.postgres,
   });
-  const run = await runLoad(stack, options);
-  const growth = heapGrowth(run.samples, options.maxGrowthPercent);
-  const unexpected = unexpectedOutcomes([run.warmup, run.measured], options.faults);
-  printReport(run, growth, unexpected);
+  const { growth, unexpected } = await runAndReport(stack, options);
   const soakFailed = options.soak && growth.some((row) => !row.pass);
   if (options.soak) console.log(`\nFlat memory (heap after GC grows ≤ ${options.maxGrowthPercent} % after the warm-up): ${soakFailed ? "FAIL" : "PASS"}`);
   return soakFailed || unexpected.length > 0 ? 1 : 0;

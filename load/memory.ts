@@ -18,6 +18,7 @@
  */
 import CDP from "chrome-remote-interface";
 
+import { errorMessage } from "~/lib/error-message";
 import type { ChildService } from "../tooling/child-service";
 import { readProc } from "../bench/cpu";
 
@@ -85,7 +86,7 @@ export class MemoryProbe {
     } catch (error) {
       // Restarted or going down: the next reading connects again.
       await this.drop(service);
-      return { process: name, pid, rss, error: error instanceof Error ? error.message : String(error) };
+      return { process: name, pid, rss, error: errorMessage(error) };
     }
   }
 

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 
-export const FAULTS = ["kill-worker", "rotate-keys", "sign-out"] as const;
+const FAULTS = ["kill-worker", "rotate-keys", "sign-out"] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface LoadOptions {

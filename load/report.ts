@@ -3,11 +3,12 @@
  * status and the latency of the successful ones; the faults; each process's
  * memory over time; the flat-memory verdict; and what no fault explains.
  */
-import { machine, ms, seconds, table, verdict } from "../bench/table";
+import { machine, mb, ms, seconds, table, verdict } from "../bench/table";
+import { percentiles } from "../tooling/percentiles";
+import type { MemoryReading } from "./memory";
 import type { LoadRun } from "./run";
-import { mb } from "./run";
 import type { Growth } from "./soak";
-import { latencyOf, type Tally } from "./tally";
+import type { Tally } from "./tally";
 
 /** Served at least this share of --rate: the load was as steady as asked. */
 const STEADY_SHARE = 0.9;
@@ -56,7 +57,7 @@ export function printReport(run: LoadRun, growth: Growth[], unexpected: string[]
 
 function endpointTable(tally: Tally, measuredMs: number): string {
   const rows = [...tally.endpoints].map(([endpoint, endpointTally]) => {
-    const { p50, p99 } = latencyOf(endpointTally);
+    const { p50, p99 } = percentiles(endpointTally.latencies);
     const answers = [...endpointTally.outcomes]
       .sort(([a], [b]) => String(a).localeCompare(String(b)))
       .map(([outcome, n]) => `${outcome} × ${n.toLocaleString("en")}`)
@@ -78,9 +79,17 @@ function memoryTable(run: LoadRun): string {
       ...processes.map((process) => {
         const reading = sample.readings.find((candidate) => candidate.process === process);
         if (!reading) return "-";
-        const heap = reading.heapAfterGc === undefined ? `? (${reading.error ?? "no reading"})` : mb(reading.heapAfterGc);
-        return `${heap} / ${reading.rss === undefined ? "?" : mb(reading.rss)}`;
+        const { heap, rss } = memoryOf(reading);
+        return `${heap} / ${rss}`;
       }),
     ]),
   ]);
+}
+
+/** A reading's heap after GC and RSS as text: "?" when missing, with why for the heap. */
+export function memoryOf(reading: MemoryReading): { heap: string; rss: string } {
+  return {
+    heap: reading.heapAfterGc === undefined ? `? (${reading.error ?? "no reading"})` : mb(reading.heapAfterGc),
+    rss: reading.rss === undefined ? "?" : mb(reading.rss),
+  };
 }

@@ -7,9 +7,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { newClientIp, signUp, type User } from "../tooling/app-client";
+import { unexpectedOutcomes } from "./expected";
 import { FaultInjector, type FaultEvent } from "./faults";
 import { MemoryProbe, type MemoryReading, type MemorySample } from "./memory";
 import type { LoadOptions } from "./options";
+import { memoryOf, printReport } from "./report";
+import { heapGrowth, type Growth } from "./soak";
 import { Tally } from "./tally";
 import { SimulatedUser, type Recorder, type Target } from "./user";
 
@@ -38,6 +41,15 @@ interface LoadState {
   tallies: Tally[];
 }
 
+/** runLoad, then its heap growth and the answers no fault explains, printed as printReport does. */
+export async function runAndReport(target: Target, options: LoadOptions): Promise<{ run: LoadRun; growth: Growth[]; unexpected: string[] }> {
+  const run = await runLoad(target, options);
+  const growth = heapGrowth(run.samples, options.maxGrowthPercent);
+  const unexpected = unexpectedOutcomes([run.warmup, run.measured], options.faults);
+  printReport(run, growth, unexpected);
+  return { run, growth, unexpected };
+}
+
 export async function runLoad(target: Target, options: LoadOptions): Promise<LoadRun> {
   const probe = new MemoryProbe([target.web, ...target.workers.map((worker) => worker.service)]);
   try {
@@ -55,7 +67,7 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
     const measuredFrom = began + options.warmupSeconds * 1000;
     const endAt = measuredFrom + options.seconds * 1000;
     const record: Recorder = (endpoint, outcome, ms) => (performance.now() < measuredFrom ? warmup : measured).record(endpoint, outcome, ms);
-    const faults = new FaultInjector(target, users, options, () => record, began);
+    const faults = new FaultInjector(target, users, options, record, began);
 
     console.log(
       `Load: ${options.users} users, ${options.rate === undefined ? "each as fast as it can" : `${options.rate} requests/s in all`}, ` +
@@ -149,10 +161,6 @@ async function sample(probe: MemoryProbe, load: LoadState, at: number, phase: Me
 }
 
 function describe(reading: MemoryReading): string {
-  const heap = reading.heapAfterGc === undefined ? `heap ? (${reading.error ?? "no reading"})` : `heap ${mb(reading.heapAfterGc)}`;
-  return `${reading.process} ${heap}, rss ${reading.rss === undefined ? "?" : mb(reading.rss)}`;
-}
-
-export function mb(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  const { heap, rss } = memoryOf(reading);
+  return `${reading.process} heap ${heap}, rss ${rss}`;
 }

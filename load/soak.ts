@@ -22,7 +22,7 @@ export interface Growth {
 }
 
 /** At least this many readings after the warm-up, or there are no thirds to compare. */
-export const MIN_SAMPLES = 3;
+const MIN_SAMPLES = 3;
 
 export function heapGrowth(samples: MemorySample[], maxGrowthPercent: number): Growth[] {
   const measured = samples.filter((sample) => sample.phase === "measured");

@@ -2,12 +2,10 @@
  * What the simulated users saw, per endpoint: how many answers of each
  * status (or no answer, and why), and how long the successful ones took.
  */
-import { percentiles } from "../tooling/percentiles";
-
 /** An HTTP status, or "no answer (ECONNREFUSED)" and the like. */
 export type Outcome = number | `no answer (${string})`;
 
-export interface EndpointTally {
+interface EndpointTally {
   requests: number;
   outcomes: Map<Outcome, number>;
   /** Milliseconds, of 2xx answers. */
@@ -22,7 +20,7 @@ export class Tally {
     if (!tally) this.endpoints.set(endpoint, (tally = { requests: 0, outcomes: new Map(), latencies: [] }));
     tally.requests++;
     tally.outcomes.set(outcome, (tally.outcomes.get(outcome) ?? 0) + 1);
-    if (typeof outcome === "number" && outcome >= 200 && outcome < 300) tally.latencies.push(ms);
+    if (isSuccess(outcome)) tally.latencies.push(ms);
   }
 
   get requests(): number {
@@ -30,8 +28,9 @@ export class Tally {
   }
 }
 
-export function latencyOf(tally: EndpointTally): { p50: number; p99: number } {
-  return percentiles(tally.latencies);
+/** A 2xx answer. */
+export function isSuccess(outcome: Outcome): boolean {
+  return typeof outcome === "number" && outcome >= 200 && outcome < 300;
 }
 
 /** The outcome of a request that got no answer: the error's code when it has one. */

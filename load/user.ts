@@ -7,19 +7,15 @@
  * Each call to next() makes one request.
  */
 import http from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 
 import { cookieOf, exchange, postFromPage, signIn, type Headers, type User } from "../tooling/app-client";
-import type { ChildService } from "../tooling/child-service";
 import { get, kidOf, refusalOf } from "../bench/client";
+import type { Stack } from "../bench/stack";
 import { noAnswer, type Outcome } from "./tally";
 
 /** What the load runs against: bench/stack.ts's Stack, or the e2e suite's. */
-export interface Target {
-  webUrl: string;
-  web: ChildService;
-  /** The first one is the web tier's WORKER_URL. */
-  workers: { url: string; service: ChildService }[];
-}
+export type Target = Pick<Stack, "webUrl" | "web" | "workers">;
 
 export type Recorder = (endpoint: string, outcome: Outcome, ms: number) => void;
 
@@ -74,7 +70,7 @@ export class SimulatedUser {
     if (!this.signedIn) {
       const wait = this.lastSignIn + SIGN_IN_SPACING_MS - now;
       if (wait > 0) {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 1_000)));
+        await sleep(Math.min(wait, 1_000));
         return true;
       }
       return this.signIn(record);
@@ -102,8 +98,8 @@ export class SimulatedUser {
     this.agent.destroy();
   }
 
-  private headers(extra: Headers = {}): Headers {
-    return { cookie: this.cookie, "x-forwarded-for": this.account.ip!, ...extra };
+  private headers(): Headers {
+    return { cookie: this.cookie, "x-forwarded-for": this.account.ip! };
   }
 
   private async getPage(record: Recorder): Promise<boolean> {
@@ -121,13 +117,11 @@ export class SimulatedUser {
 
   private async callDirect(record: Recorder): Promise<boolean> {
     if (!this.token) {
-      const begin = performance.now();
-      const minted = await exchange(this.target.webUrl, this.cookie).catch((error: unknown) => ({ status: noAnswer(error), token: undefined }));
-      record(ENDPOINT.exchange, minted.status, performance.now() - begin);
-      if (minted.status === 401) this.signedIn = false;
-      if (!minted.token) return healthy(minted.status);
-      this.token = minted.token;
-      this.keys.add(kidOf(minted.token));
+      const { outcome, answer } = await this.timed(record, ENDPOINT.exchange, () => exchange(this.target.webUrl, this.cookie));
+      if (outcome === 401) this.signedIn = false;
+      if (!answer?.token) return healthy(outcome);
+      this.token = answer.token;
+      this.keys.add(kidOf(answer.token));
     }
     const headers = { authorization: `Bearer ${this.token}`, "x-request-id": `load-${this.account.userId}` };
     const outcome = await this.timedGet(record, ENDPOINT.direct(this.worker.service.spec.name), `${this.worker.url}/trpc/whoami`, headers, (body) => {
@@ -140,52 +134,55 @@ export class SimulatedUser {
 
   private async signIn(record: Recorder): Promise<boolean> {
     this.lastSignIn = performance.now();
-    const begin = performance.now();
-    try {
+    const { outcome, answer } = await this.timed(record, ENDPOINT.signIn, async () => {
       const res = await signIn(this.target.webUrl, this.account.email, this.account.password, this.account.ip);
       await res.arrayBuffer();
-      record(ENDPOINT.signIn, res.status, performance.now() - begin);
-      if (!res.ok) return healthy(res.status);
-      this.cookie = cookieOf(res);
-      this.token = undefined;
-      this.signedIn = true;
-      return true;
-    } catch (error) {
-      record(ENDPOINT.signIn, noAnswer(error), performance.now() - begin);
-      return false;
-    }
+      return res;
+    });
+    if (!answer?.ok) return healthy(outcome);
+    this.cookie = cookieOf(answer);
+    this.token = undefined;
+    this.signedIn = true;
+    return true;
   }
 
   /** Signs this session out; `knows`: the user did it itself, so it knows at once. */
   private async signOut(record: Recorder, endpoint: string, knows = true): Promise<boolean> {
-    const begin = performance.now();
-    try {
+    const { outcome, answer } = await this.timed(record, endpoint, async () => {
       const res = await postFromPage(this.target.webUrl, "/api/auth/sign-out", {}, this.headers());
       await res.arrayBuffer();
-      record(endpoint, res.status, performance.now() - begin);
-      if (knows) {
-        this.signedIn = false;
-        this.token = undefined;
-      }
-      return healthy(res.status);
-    } catch (error) {
-      record(endpoint, noAnswer(error), performance.now() - begin);
-      return false;
+      return res;
+    });
+    // Only when the server answered, whatever its status.
+    if (answer && knows) {
+      this.signedIn = false;
+      this.token = undefined;
     }
+    return healthy(outcome);
   }
 
   private async timedGet(record: Recorder, endpoint: string, url: string, headers: Headers, inspect?: (body: Buffer) => void): Promise<Outcome> {
+    const { outcome } = await this.timed(record, endpoint, async () => {
+      const answer = await get(url, headers, this.agent);
+      inspect?.(answer.body);
+      return answer;
+    });
+    return outcome;
+  }
+
+  /** Times `send` and records its status, or why there was no answer (whatever it threw); hands back both. */
+  private async timed<T extends { status: number }>(record: Recorder, endpoint: string, send: () => Promise<T>): Promise<{ outcome: Outcome; answer?: T }> {
     const begin = performance.now();
     let outcome: Outcome;
+    let answer: T | undefined;
     try {
-      const answer = await get(url, headers, this.agent);
+      answer = await send();
       outcome = answer.status;
-      inspect?.(answer.body);
     } catch (error) {
       outcome = noAnswer(error);
     }
     record(endpoint, outcome, performance.now() - begin);
-    return outcome;
+    return { outcome, answer };
   }
 }
 

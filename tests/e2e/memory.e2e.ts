@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 
-import { unexpectedOutcomes } from "../../load/expected";
 import { parseLoadArgs } from "../../load/options";
-import { printReport } from "../../load/report";
-import { runLoad } from "../../load/run";
-import { heapGrowth } from "../../load/soak";
+import { runAndReport } from "../../load/run";
 import { startStack, type Stack } from "./stack";
 
 // The flat-memory check of `npm run load -- --soak`, short enough for every
@@ -28,10 +25,7 @@ afterAll(async () => {
 test("at a steady load, neither process's heap after GC grows more than 10 % after the warm-up, and every answer is a 2xx", { timeout: 300_000 }, async () => {
   const options = parseLoadArgs(SHORT_SOAK);
   if (options === "help") throw new Error("unreachable: no --help given");
-  const run = await runLoad({ webUrl: stack.webUrl, web: stack.web, workers: stack.workers }, options);
-  const growth = heapGrowth(run.samples, options.maxGrowthPercent);
-  const unexpected = unexpectedOutcomes([run.warmup, run.measured], options.faults);
-  printReport(run, growth, unexpected);
+  const { run, growth, unexpected } = await runAndReport(stack, options);
 
   expect(unexpected).toEqual([]);
   expect(run.measured.requests).toBeGreaterThan(0);
