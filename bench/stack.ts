@@ -14,9 +14,9 @@ import path from "node:path";
 
 import { errorMessage } from "~/lib/error-message";
 import { BUILD_OUTPUT, PROJECT_ROOT } from "../tooling/build-output";
-import { ChildService, freePorts, tailOf } from "../tooling/child-service";
+import { freePortGroups, processName, tailOf, type ChildService } from "../tooling/child-service";
 import { startEmbeddedPostgres } from "../tooling/embedded-postgres";
-import { buildProduction, builtWebTier, builtWorker } from "../tooling/production-build";
+import { buildProduction, builtWebTier, builtWorker, type Process } from "../tooling/production-build";
 import { migrateDeploy } from "../tooling/prisma-cli";
 import { createTestDatabase } from "../tests/support/test-database";
 import { seconds } from "./table";
@@ -149,7 +149,7 @@ export interface Stack {
   webUrl: string;
   web: ChildService;
   /** The first one is the web tier's WORKER_URL. */
-  workers: { url: string; service: ChildService }[];
+  workers: Process[];
 }
 
 export interface StackOptions {
@@ -173,11 +173,8 @@ export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}],
   process.stdout.write(await migrateDeploy(databaseUrl));
   await build();
 
-  const processes = 1 + workerEnvs.length;
   // All in one call, so that no two of them are the same.
-  const ports = await freePorts(inspect ? 2 * processes : processes);
-  const [webPort, ...workerPorts] = ports.slice(0, processes);
-  const inspectPorts = inspect ? ports.slice(processes) : [];
+  const [[webPort], workerPorts, [webInspectPort], workerInspectPorts] = await freePortGroups(1, workerEnvs.length, inspect ? 1 : 0, inspect ? workerEnvs.length : 0);
   const webUrl = `http://127.0.0.1:${webPort!}`;
   const workerUrls = workerPorts.map((port) => `http://127.0.0.1:${port}`);
 
@@ -193,20 +190,22 @@ export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}],
         ...webEnv,
       },
       logFile: logFile("web"),
-      inspectPort: inspectPorts[0],
+      inspectPort: webInspectPort,
     }),
   );
-  const workers = [];
+  const workers: Process[] = [];
   for (const [index, env] of workerEnvs.entries()) {
-    const name = workerEnvs.length === 1 ? "worker" : `worker-${index + 1}`;
-    const built = builtWorker({
-      port: workerPorts[index]!,
-      // The worker checks each token's session in the session table.
-      env: { LOG_LEVEL: "info", BETTER_AUTH_URL: webUrl, WORKER_DATABASE_URL: databaseUrl, ...env },
-      logFile: logFile(name),
-      inspectPort: inspectPorts[1 + index],
-    });
-    const service = await start(new ChildService({ ...built.spec, name }));
+    const name = processName("worker", index, workerEnvs.length);
+    const service = await start(
+      builtWorker({
+        name,
+        port: workerPorts[index]!,
+        // The worker checks each token's session in the session table.
+        env: { LOG_LEVEL: "info", BETTER_AUTH_URL: webUrl, WORKER_DATABASE_URL: databaseUrl, ...env },
+        logFile: logFile(name),
+        inspectPort: workerInspectPorts[index],
+      }),
+    );
     workers.push({ url: workerUrls[index]!, service });
   }
   return { databaseUrl, webUrl, web, workers };

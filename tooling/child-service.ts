@@ -146,6 +146,20 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/**
+ * freePorts for several groups of ports in one call, so that no two are the
+ * same: one array per count, in order (`freePortGroups(1, 2)` → `[[a], [b, c]]`).
+ */
+export async function freePortGroups<Counts extends number[]>(...counts: Counts): Promise<{ [K in keyof Counts]: number[] }> {
+  const ports = await freePorts(counts.reduce((sum, count) => sum + count, 0));
+  return counts.map((count) => ports.splice(0, count)) as { [K in keyof Counts]: number[] };
+}
+
+/** A process's name in its tier: "web", "worker" alone; "web-1", "web-2"… among `count`. */
+export function processName(tier: string, index: number, count: number): string {
+  return count === 1 ? tier : `${tier}-${index + 1}`;
+}
+
 function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 
 import { describe, expect, test } from "vitest";
 
-import { NGINX_TEMPLATE, renderTemplate } from "./nginx";
+import { NGINX_TEMPLATE, PLACEHOLDER, renderTemplate } from "./nginx";
 
 describe("renderTemplate", () => {
   test("fills each ${NAME} and leaves nginx's own $variables alone", () => {
@@ -18,7 +18,7 @@ describe("renderTemplate", () => {
 
   test("deploy/nginx.conf.template has exactly the placeholders its header tells envsubst about", () => {
     const template = readFileSync(NGINX_TEMPLATE, "utf8");
-    const names = new Set([...template.matchAll(/\$\{([A-Z][A-Z0-9_]*)\}/g)].map((match) => match[1]));
+    const names = new Set([...template.matchAll(PLACEHOLDER)].map((match) => match[1]));
     expect([...names].sort()).toEqual(["WEB_LISTEN", "WEB_SERVERS", "WORKER_LISTEN", "WORKER_SERVERS"]);
     expect(template).toContain("envsubst '${WEB_LISTEN} ${WORKER_LISTEN} ${WEB_SERVERS} ${WORKER_SERVERS}'");
   });

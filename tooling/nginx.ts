@@ -5,7 +5,7 @@
  * temporary files) in one directory of the caller's.
  */
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { PROJECT_ROOT } from "./build-output";
@@ -43,9 +43,9 @@ export interface Balancer {
 /**
  * nginx listening on 127.0.0.1:`webPort` and :`workerPort`, passing to the
  * `web` and `workers` addresses (host:port). Ready once the web address
- * answers /api/healthz, so start the web processes first. `dir` holds its
- * configuration, pid, temporary files and access log; its messages go to
- * `logFile`.
+ * answers /api/healthz, so start the web processes first. `dir`, emptied
+ * first, holds its configuration, pid, temporary files and access log
+ * (which so starts empty); its messages go to `logFile`.
  */
 export async function nginxBalancer(options: {
   web: string[];
@@ -56,6 +56,8 @@ export async function nginxBalancer(options: {
   logFile: string;
 }): Promise<Balancer> {
   const { web, workers, webPort, workerPort, dir, logFile } = options;
+  // Left from an earlier run, its access log would hold requests accessLog() must not return.
+  await rm(dir, { recursive: true, force: true });
   if (!existsSync(NGINX)) {
     throw new Error(`${NGINX} is missing: install Debian's nginx (\`apt-get install -y nginx-light\`) or set NGINX_PATH`);
   }
@@ -111,6 +113,9 @@ http {
   };
 }
 
+/** A `${NAME}` placeholder of the template, NAME captured. */
+export const PLACEHOLDER = /\$\{([A-Z][A-Z0-9_]*)\}/g;
+
 /**
  * `template` with each `${NAME}` replaced by `values[NAME]`, as
  * `envsubst '${NAME}…'` does; throws on a placeholder without a value or a
@@ -118,7 +123,7 @@ http {
  */
 export function renderTemplate(template: string, values: Record<string, string>): string {
   const unused = new Set(Object.keys(values));
-  const rendered = template.replace(/\$\{([A-Z][A-Z0-9_]*)\}/g, (_, name: string) => {
+  const rendered = template.replace(PLACEHOLDER, (_, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`no value for \${${name}} in the template`);
     unused.delete(name);
@@ -135,15 +140,10 @@ function parseAccessLog(text: string): AccessLogEntry[] {
     .split("\n")
     .filter(Boolean)
     .map((line) => {
-      const raw = JSON.parse(line) as { time: number; port: number; status: number; upstream: string; upstreamStatus: string; method: string; uri: string };
-      return {
-        time: raw.time,
-        port: raw.port,
-        status: raw.status,
-        upstreams: list(raw.upstream),
-        upstreamStatuses: list(raw.upstreamStatus),
-        method: raw.method,
-        uri: raw.uri,
+      const { upstream, upstreamStatus, ...rest } = JSON.parse(line) as Omit<AccessLogEntry, "upstreams" | "upstreamStatuses"> & {
+        upstream: string;
+        upstreamStatus: string;
       };
+      return { ...rest, upstreams: list(upstream), upstreamStatuses: list(upstreamStatus) };
     });
 }

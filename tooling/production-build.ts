@@ -25,6 +25,12 @@ export async function buildProduction(env: Env, logFile: string): Promise<void> 
   if (code !== 0) throw new Error(`npm run build failed (exit ${String(code)}):\n${await tailOf(logFile)}`);
 }
 
+/** One running process of a tier, and where to reach it directly. */
+export interface Process {
+  url: string;
+  service: ChildService;
+}
+
 interface BuiltService {
   name?: string;
   port: number;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 
 import { cookieOf, exchange, jsonOf, newClientIp, signIn, signOut, signUp, workerToken, type WebTarget } from "../../tooling/app-client";
 import type { AccessLogEntry } from "../../tooling/nginx";
+import { kidOf } from "../../bench/client";
 import { queryOnce } from "../support/test-database";
 import { launchChromium, signUpInBrowser, Steps } from "./browser";
 import { startStack, type Process, type Stack } from "./stack";
@@ -47,10 +48,6 @@ async function userIdOn(worker: string, token: string): Promise<unknown> {
   const body = (await jsonOf(res)) as { result?: { data?: { userId?: string } } };
   expect(res.status, `${worker}: ${JSON.stringify(body)}`).toBe(200);
   return body.result?.data?.userId;
-}
-
-function kidOf(token: string): string {
-  return (JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString()) as { kid: string }).kid;
 }
 
 test("a session made on one web process works on the other, and through the balancer", async () => {

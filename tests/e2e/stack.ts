@@ -1,24 +1,20 @@
 import { mkdirSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import path from "node:path";
 
 import { inject } from "vitest";
 
 import { migrateDeploy } from "../../tooling/prisma-cli";
 import { PROJECT_ROOT } from "../../tooling/build-output";
-import { freePorts, type ChildService } from "../../tooling/child-service";
+import { freePortGroups, processName, type ChildService } from "../../tooling/child-service";
 import { nginxBalancer, type Balancer } from "../../tooling/nginx";
-import { builtWebTier, builtWorker } from "../../tooling/production-build";
+import { builtWebTier, builtWorker, type Process } from "../../tooling/production-build";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 /** Screenshots and server logs of e2e runs (git-ignored). */
 export const E2E_OUTPUT = path.join(PROJECT_ROOT, "test-results/e2e");
 
 /** One process of a tier, and where to reach it without the balancer. */
-export interface Process {
-  url: string;
-  service: ChildService;
-}
+export type { Process };
 
 export interface Stack {
   /** The app as browsers reach it (BETTER_AUTH_URL): the balancer's web address when there is one. */
@@ -70,31 +66,29 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
   mkdirSync(E2E_OUTPUT, { recursive: true });
   const database = await createE2eDatabase();
   const services: ChildService[] = [];
-  const balancerDir = path.join(E2E_OUTPUT, `${name}-nginx`);
   const stop = async () => {
     for (const service of [...services].reverse()) await service.stop();
     await database.drop();
   };
-  // Named "web", "worker" alone; "web-1", "web-2"… among several.
-  const label = (tier: string, count: number, index: number) => (count === 1 ? tier : `${tier}-${index + 1}`);
   try {
     await migrateDeploy(database.url);
-    const ports = await freePorts((inspect ? 2 : 1) * (webCount + workerCount) + (balanced ? 2 : 0));
-    const webPorts = ports.splice(0, webCount);
-    const workerPorts = ports.splice(0, workerCount);
-    const webInspectPorts = inspect ? ports.splice(0, webCount) : [];
-    const workerInspectPorts = inspect ? ports.splice(0, workerCount) : [];
+    const [webPorts, workerPorts, webInspectPorts, workerInspectPorts, balancerPorts] = await freePortGroups(
+      webCount,
+      workerCount,
+      inspect ? webCount : 0,
+      inspect ? workerCount : 0,
+      balanced ? 2 : 0,
+    );
     const local = (port: number) => `http://127.0.0.1:${port}`;
 
     let balancer: Balancer | undefined;
     if (balanced) {
-      await rm(balancerDir, { recursive: true, force: true });
       balancer = await nginxBalancer({
         web: webPorts.map((port) => `127.0.0.1:${port}`),
         workers: workerPorts.map((port) => `127.0.0.1:${port}`),
-        webPort: ports[0]!,
-        workerPort: ports[1]!,
-        dir: balancerDir,
+        webPort: balancerPorts[0]!,
+        workerPort: balancerPorts[1]!,
+        dir: path.join(E2E_OUTPUT, `${name}-nginx`),
         logFile: path.join(E2E_OUTPUT, `${name}-nginx.log`),
       });
     }
@@ -105,7 +99,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     const webs = webPorts.map((port, index) => ({
       url: local(port),
       service: builtWebTier({
-        name: label("web", webCount, index),
+        name: processName("web", index, webCount),
         port,
         env: {
           DATABASE_URL: database.url,
@@ -118,7 +112,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
           ...(balancer ? { TRUSTED_PROXY_HOPS: "1" } : {}),
           ...webEnv,
         },
-        logFile: path.join(E2E_OUTPUT, `${name}-${label("web", webCount, index)}.log`),
+        logFile: path.join(E2E_OUTPUT, `${name}-${processName("web", index, webCount)}.log`),
         inspectPort: webInspectPorts[index],
       }),
     }));
@@ -131,10 +125,10 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     const workers = workerPorts.map((port, index) => ({
       url: local(port),
       service: builtWorker({
-        name: label("worker", workerCount, index),
+        name: processName("worker", index, workerCount),
         port,
         env: { BETTER_AUTH_URL: webUrl, DATABASE_URL: database.url, LOG_LEVEL: "info" },
-        logFile: path.join(E2E_OUTPUT, `${name}-${label("worker", workerCount, index)}.log`),
+        logFile: path.join(E2E_OUTPUT, `${name}-${processName("worker", index, workerCount)}.log`),
         inspectPort: workerInspectPorts[index],
       }),
     }));
