@@ -1,6 +1,5 @@
-import { defaultShouldDehydrateQuery, QueryClient } from "@tanstack/react-query";
+import { QueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
-import SuperJSON from "superjson";
 
 function isUnauthorized(error: unknown): boolean {
   return error instanceof TRPCClientError && (error.data as { code?: string } | undefined)?.code === "UNAUTHORIZED";
@@ -10,19 +9,11 @@ export function createQueryClient() {
   return new QueryClient({
     defaultOptions: {
       queries: {
-        // Data prefetched on the server should not be refetched the instant
-        // the page hydrates.
+        // A result is reused for 30 s: a component that mounts again (or
+        // another that asks the same) does not refetch it at once.
         staleTime: 30 * 1000,
         // Asking again will not sign anyone in.
         retry: (failureCount, error) => !isUnauthorized(error) && failureCount < 3,
-      },
-      dehydrate: {
-        serializeData: SuperJSON.serialize,
-        shouldDehydrateQuery: (query) =>
-          defaultShouldDehydrateQuery(query) || query.state.status === "pending",
-      },
-      hydrate: {
-        deserializeData: SuperJSON.deserialize,
       },
     },
   });

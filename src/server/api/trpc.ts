@@ -6,7 +6,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 
 import { publicErrorShape } from "~/lib/public-error-shape";
 import { REQUEST_ID_HEADER, requestIdFrom } from "~/lib/request-id";
-import { auth, type Session } from "~/server/auth";
+import { auth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 import { transformer } from "./transformer";
 
@@ -15,10 +15,8 @@ import { transformer } from "./transformer";
  * signed out), the database client, and the request id the browser sent (or
  * a new one), which goes on to the worker and into both processes' logs.
  */
-export async function createTRPCContext(opts: { headers: Headers; session?: Session | null }) {
-  // A server component's render has read the session already (session.ts):
-  // one database read per page, not one per reader.
-  const session = opts.session !== undefined ? opts.session : await auth.api.getSession({ headers: opts.headers });
+export async function createTRPCContext(opts: { headers: Headers }) {
+  const session = await auth.api.getSession({ headers: opts.headers });
   const requestId = requestIdFrom(opts.headers.get(REQUEST_ID_HEADER));
   return { db, session, headers: opts.headers, requestId };
 }
