@@ -8,11 +8,6 @@ export async function register() {
   const { releaseAbortReasonFrames } = await import("./server/abort-reason-stacks");
   releaseAbortReasonFrames();
   // A BETTER_AUTH_SECRET other than the one the signing keys were made with.
-  const [{ checkSigningKeysOrExit }, { auth }, { db }, { logger }] = await Promise.all([
-    import("./server/signing-key-check"),
-    import("./server/auth"),
-    import("./server/db/prisma"),
-    import("./server/logger"),
-  ]);
-  await checkSigningKeysOrExit({ auth, db, logger });
+  const { checkSigningKeysOrExit } = await import("./server/signing-key-check");
+  await checkSigningKeysOrExit();
 }

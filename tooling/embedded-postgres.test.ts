@@ -9,6 +9,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
+import { within } from "../src/lib/within";
 import { runningEmbeddedPostgresUrl, startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
 
 /**
@@ -38,15 +39,6 @@ async function connect(url: string): Promise<pg.Client> {
   client.on("error", () => undefined); // surfaces through the query that fails
   await client.connect();
   return client;
-}
-
-/** Rejects instead of hanging when a mixed-up server never answers. */
-function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${String(ms)} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**

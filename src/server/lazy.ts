@@ -3,7 +3,9 @@
  * `next build` imports every route module to read its config; building the
  * Prisma client or Better Auth at import would make the build demand runtime
  * secrets (and a Docker build have them). The running server builds each one
- * on its first request, after src/instrumentation.ts has validated the env.
+ * on first use, after src/instrumentation.ts has validated the env: db at
+ * start, when it checks the signing keys (src/server/signing-key-check.ts),
+ * and auth then too when there is a key to check, else on its first request.
  */
 export function lazy<T extends object>(create: () => T): T {
   let instance: T | undefined;

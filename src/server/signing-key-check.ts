@@ -1,10 +1,12 @@
 import { symmetricDecrypt } from "better-auth/crypto";
 
 import { errorMessage } from "~/lib/error-message";
-import type { Logger } from "~/lib/logger";
+import { within } from "~/lib/within";
 import { WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
-import type { Auth } from "~/server/auth";
+import { auth, type Auth } from "~/server/auth";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
+import { db } from "~/server/db/prisma";
+import { logger } from "~/server/logger";
 import { newestLiveKey } from "~/server/signing-keys";
 
 // The private halves in the jwks table are encrypted with BETTER_AUTH_SECRET.
@@ -40,34 +42,18 @@ export async function signingKeyProblem(auth: Auth, db: PrismaClient): Promise<s
 /**
  * Run once at start-up: a key this process cannot decrypt ends it with one
  * line on stderr and exit code 1. A database that does not answer within
- * `timeoutMs` is not a reason to stay down (auth and db are built lazily so
- * the web tier starts without one, docs/decisions/0005): a warning, and
- * the server starts; a mint that meets the problem later says the same in
- * the log (worker-token.ts).
+ * START_CHECK_TIMEOUT_MS is not a reason to stay down (auth and db are built
+ * lazily so the web tier starts without one, docs/decisions/0005): a
+ * warning, and the server starts; a mint that meets the problem later says
+ * the same in the log (worker-token.ts).
  */
-export async function checkSigningKeysOrExit({
-  auth,
-  db,
-  logger,
-  timeoutMs = START_CHECK_TIMEOUT_MS,
-}: {
-  auth: Auth;
-  db: PrismaClient;
-  logger: Logger;
-  timeoutMs?: number;
-}): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
-  });
+export async function checkSigningKeysOrExit(): Promise<void> {
   let problem: string | undefined;
   try {
-    problem = await Promise.race([signingKeyProblem(auth, db), timedOut]);
+    problem = await within(START_CHECK_TIMEOUT_MS, signingKeyProblem(auth, db));
   } catch (error) {
     logger.warn({ err: errorMessage(error) }, "signing keys not checked at start (the database did not answer); starting anyway");
     return;
-  } finally {
-    clearTimeout(timer);
   }
   if (problem === undefined) return;
   console.error(problem);
