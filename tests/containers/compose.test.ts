@@ -3,7 +3,15 @@ import { randomBytes } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
-import { launchChromium, signUpInBrowser, Steps } from "../e2e/browser";
+import {
+  callWorkerPanelsAgain,
+  countNavigations,
+  expectWorkerPanelsShow,
+  expectWorkerPanelsUnavailable,
+  launchChromium,
+  signUpInBrowser,
+  Steps,
+} from "../e2e/browser";
 import { ComposeStack, reachEngine } from "./compose-stack";
 
 // The images docker-compose.yml builds, run as it runs them: built, brought
@@ -84,27 +92,22 @@ test("in a browser: sign up, both worker panels, the worker container restarted 
   const { webUrl, workerUrl } = stack!;
   const user = { name: "Ada Container", email: `ada-${randomBytes(4).toString("hex")}@example.com`, password: "correct horse battery" };
   const card = (id: string) => page.getByTestId(id);
-  let navigations = 0;
+  let navigations = () => 0;
 
   await steps.run("sign up", async () => {
     await signUpInBrowser(page, webUrl, user);
-    page.on("framenavigated", (frame) => {
-      if (frame === page.mainFrame()) navigations++;
-    });
+    navigations = countNavigations(page);
   });
 
   await steps.run("both worker panels show the user", async () => {
     await expect.poll(() => card("user-email").textContent()).toBe(user.email);
-    await expect.poll(() => card("via-web-email").textContent()).toBe(user.email);
-    await expect.poll(() => card("direct-email").textContent()).toBe(user.email);
+    await expectWorkerPanelsShow(page, user.email);
   });
 
   await steps.run("worker container stopped: both panels say so, the page still works", async () => {
     await stack!.compose(["stop", "worker"]);
-    await card("via-web").getByRole("button", { name: "Call again" }).click();
-    await card("direct").getByRole("button", { name: "Call again" }).click();
-    await expect.poll(() => card("via-web-error").textContent()).toContain("The worker is unavailable");
-    await expect.poll(() => card("direct-error").textContent()).toContain("The worker is unavailable");
+    await callWorkerPanelsAgain(page);
+    await expectWorkerPanelsUnavailable(page);
     expect(await card("direct-error").textContent()).toContain(workerUrl);
     expect(await card("user-email").textContent()).toBe(user.email);
   });
@@ -112,9 +115,8 @@ test("in a browser: sign up, both worker panels, the worker container restarted 
   await steps.run("worker container started again: healthy, both panels recover without a reload", async () => {
     await stack!.compose(["start", "worker"]);
     await stack!.waitHealthy("worker");
-    await expect.poll(() => card("via-web-email").textContent(), { timeout: 30_000 }).toBe(user.email);
-    await expect.poll(() => card("direct-email").textContent(), { timeout: 30_000 }).toBe(user.email);
-    expect(navigations).toBe(0);
+    await expectWorkerPanelsShow(page, user.email, 30_000);
+    expect(navigations()).toBe(0);
   });
 
   await steps.run("sign out", async () => {

@@ -3,6 +3,7 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 
 import { chromium, type Browser, type Page, type Response } from "playwright-core";
+import { expect } from "vitest";
 
 import { errorMessage } from "~/lib/error-message";
 import { E2E_OUTPUT } from "./stack";
@@ -77,4 +78,36 @@ export async function signUpInBrowser(page: Page, webUrl: string, user: { name: 
   await page.click('button[type="submit"]');
   await page.waitForURL("**/dashboard");
   return response;
+}
+
+/**
+ * Counts the page's main-frame navigations from now on; the function it
+ * returns reads the count (0: nothing reloaded or left the page).
+ */
+export function countNavigations(page: Page): () => number {
+  let navigations = 0;
+  page.on("framenavigated", (frame) => {
+    if (frame === page.mainFrame()) navigations++;
+  });
+  return () => navigations;
+}
+
+/** Clicks "Call again" on both worker panels of the dashboard: through the web tier, then straight from the browser. */
+export async function callWorkerPanelsAgain(page: Page): Promise<void> {
+  await page.getByTestId("via-web").getByRole("button", { name: "Call again" }).click();
+  await page.getByTestId("direct").getByRole("button", { name: "Call again" }).click();
+}
+
+/** Waits until both worker panels say the worker is unavailable (expect.poll's default timeout unless given). */
+export async function expectWorkerPanelsUnavailable(page: Page, timeout?: number): Promise<void> {
+  const options = timeout === undefined ? undefined : { timeout };
+  await expect.poll(() => page.getByTestId("via-web-error").textContent(), options).toContain("The worker is unavailable");
+  await expect.poll(() => page.getByTestId("direct-error").textContent(), options).toContain("The worker is unavailable");
+}
+
+/** Waits until both worker panels show the worker's answer for `email` (expect.poll's default timeout unless given). */
+export async function expectWorkerPanelsShow(page: Page, email: string, timeout?: number): Promise<void> {
+  const options = timeout === undefined ? undefined : { timeout };
+  await expect.poll(() => page.getByTestId("via-web-email").textContent(), options).toBe(email);
+  await expect.poll(() => page.getByTestId("direct-email").textContent(), options).toBe(email);
 }

@@ -5,7 +5,15 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 
 import { signUp } from "../../tooling/app-client";
 import { queryOnce } from "../support/test-database";
-import { launchChromium, signUpInBrowser, Steps } from "./browser";
+import {
+  callWorkerPanelsAgain,
+  countNavigations,
+  expectWorkerPanelsShow,
+  expectWorkerPanelsUnavailable,
+  launchChromium,
+  signUpInBrowser,
+  Steps,
+} from "./browser";
 import { expectPageSecurityHeaders, watchCspViolations } from "./security-headers";
 import { startStack, type Stack } from "./stack";
 
@@ -107,17 +115,12 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
     expect(new Set(documents).size).toBe(3);
   });
 
-  let navigations = 0;
-  page.on("framenavigated", (frame) => {
-    if (frame === page.mainFrame()) navigations++;
-  });
+  const navigations = countNavigations(page);
 
   await steps.run("worker stopped: readable errors, the page still works", async () => {
     expect(await stack.worker.stop()).toBe(0);
-    await card("via-web").getByRole("button", { name: "Call again" }).click();
-    await card("direct").getByRole("button", { name: "Call again" }).click();
-    await expect.poll(() => card("via-web-error").textContent()).toContain("The worker is unavailable");
-    await expect.poll(() => card("direct-error").textContent()).toContain("The worker is unavailable");
+    await callWorkerPanelsAgain(page);
+    await expectWorkerPanelsUnavailable(page);
     // The server's WORKER_URL is an internal address: never shown. The browser's own URL may be.
     expect(await card("via-web-error").textContent()).not.toContain(new URL(stack.workerUrl).host);
     expect(await card("direct-error").textContent()).toContain(stack.browserWorkerUrl);
@@ -130,9 +133,8 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
 
   await steps.run("worker restarted: both panels recover without a reload", async () => {
     await stack.worker.start();
-    await expect.poll(() => card("via-web-email").textContent(), { timeout: 15_000 }).toBe(user.email);
-    await expect.poll(() => card("direct-email").textContent(), { timeout: 15_000 }).toBe(user.email);
-    expect(navigations).toBe(0);
+    await expectWorkerPanelsShow(page, user.email, 15_000);
+    expect(navigations()).toBe(0);
   });
 
   await steps.run("sign out", async () => {
