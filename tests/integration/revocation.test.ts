@@ -5,7 +5,7 @@ import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { auth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
-import { WORKER_DB_ROLE } from "~/worker/session-store";
+import { WORKER_DB_ROLE } from "~/worker/db";
 import { freePorts } from "../../tooling/child-service";
 import { percentiles } from "../../tooling/percentiles";
 import { serveAuth } from "../support/serve-auth";
