@@ -4,6 +4,7 @@
  * exiting.
  */
 import { createLogger } from "~/lib/logger";
+import { createWorkerDb } from "./db";
 import { loadWorkerEnvOrExit } from "./env";
 import { createRevocationCheck } from "./revocation";
 import { createWorkerServer } from "./server";
@@ -19,7 +20,8 @@ const verifier = createTokenVerifier({
   jwksCooldownMs: config.jwksCooldownMs,
   tokenTtlSec: config.tokenTtlSec,
 });
-const sessions = createSessionStore(config.databaseUrl);
+const db = createWorkerDb(config.databaseUrl);
+const sessions = createSessionStore(db);
 let pollFailures = 0;
 const revocation = createRevocationCheck({
   store: sessions,
@@ -57,7 +59,7 @@ async function stop(signal: string) {
   logger.info({ signal }, "worker stopping: finishing in-flight requests");
   await worker.close(config.shutdownTimeoutMs);
   revocation.stop();
-  await sessions.close();
+  await db.close();
   logger.info("worker stopped");
   process.exit(0);
 }
