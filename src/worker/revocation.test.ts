@@ -15,7 +15,6 @@ function memoryStore(rows: Record<string, StoredSession> = {}) {
       if (down) throw new Error("connect ECONNREFUSED 127.0.0.1:5432");
       return new Map(ids.filter((id) => rows[id]).map((id) => [id, rows[id]!]));
     },
-    close: async () => undefined,
   };
   return {
     store,
