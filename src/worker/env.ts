@@ -58,6 +58,20 @@ const schema = z
     // token keeps working, plus one query.
     WORKER_REVOCATION_POLL_MS: z.coerce.number().int().min(10).max(1_000).default(250),
     WORKER_SHUTDOWN_TIMEOUT: seconds(10),
+    // Documents: refused before anything is stored past any of these.
+    // Megabytes are decimal (25 MB = 25,000,000 bytes), as people read them.
+    WORKER_MAX_UPLOAD_MB: z.coerce.number().positive().max(1_000).default(25),
+    WORKER_MAX_DOCUMENTS_PER_USER: z.coerce.number().int().min(1).default(1_000),
+    WORKER_MAX_STORAGE_MB_PER_USER: z.coerce.number().positive().default(1_000),
+    // The PostgreSQL text-search configuration the chunks are indexed and
+    // searched with (\dF in psql lists them). Changing it needs the
+    // documents re-indexed: docs/decisions/0016.
+    WORKER_SEARCH_CONFIG: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, { error: "must name a text-search configuration, e.g. english or simple" })
+      .default("english"),
+    // Documents one worker process ingests at once.
+    WORKER_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
     LOG_LEVEL: logLevel,
   })
   .transform((env, ctx) => ({
@@ -81,6 +95,13 @@ const schema = z
     corsOrigin: new URL(env.WORKER_CORS_ORIGIN ?? env.BETTER_AUTH_URL).origin,
     shutdownTimeoutMs: env.WORKER_SHUTDOWN_TIMEOUT * 1000,
     logLevel: env.LOG_LEVEL,
+    documents: {
+      maxUploadBytes: Math.round(env.WORKER_MAX_UPLOAD_MB * 1_000_000),
+      maxDocumentsPerUser: env.WORKER_MAX_DOCUMENTS_PER_USER,
+      maxStorageBytesPerUser: Math.round(env.WORKER_MAX_STORAGE_MB_PER_USER * 1_000_000),
+    },
+    searchConfig: env.WORKER_SEARCH_CONFIG,
+    jobConcurrency: env.WORKER_JOB_CONCURRENCY,
   }));
 
 export type WorkerConfig = z.infer<typeof schema>;

@@ -9,6 +9,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 
 import type { Logger } from "~/lib/logger";
 import { REQUEST_ID_HEADER, requestIdFrom } from "~/lib/request-id";
+import type { DocumentServices } from "./documents/services";
+import { DOWNLOAD_PATH, handleDownload } from "./documents/download";
+import { handleUpload, UPLOAD_PATH, FILE_NAME_HEADER } from "./documents/upload";
 import { workerRouter } from "./router";
 import { createTRPCNodeHandler, sendJson } from "./trpc-http";
 import { createWorkerContext } from "./trpc";
@@ -29,6 +32,8 @@ export interface WorkerServerOptions {
   timeouts?: Partial<WorkerTimeouts>;
   /** A request with this many headers or more is refused with 431 (default 100). */
   maxHeadersCount?: number;
+  /** Documents: the procedures, uploads and downloads (absent: they answer 503). */
+  documents?: DocumentServices;
 }
 
 /**
@@ -40,7 +45,10 @@ export interface WorkerServerOptions {
 export interface WorkerTimeouts {
   /** The request line and headers must have arrived within this (else 408). */
   headersMs: number;
-  /** The whole request, body included (at most 1 MiB), within this (else 408). */
+  /**
+   * The whole request, body included, within this (else 408). Long enough
+   * for a 25 MB upload on a 2 Mbit/s uplink; a tRPC body is at most 1 MiB.
+   */
   requestMs: number;
   /** An idle keep-alive connection is closed after this (above the web tier's HTTP client's 4 s, so it closes first). */
   keepAliveMs: number;
@@ -52,7 +60,7 @@ export interface WorkerTimeouts {
 
 export const DEFAULT_TIMEOUTS: WorkerTimeouts = {
   headersMs: 10_000,
-  requestMs: 30_000,
+  requestMs: 120_000,
   keepAliveMs: 5_000,
   idleSocketMs: 30_000,
   checkIntervalMs: 1_000,
@@ -66,12 +74,12 @@ export interface WorkerServer {
 
 const CORS_HEADERS = {
   "access-control-allow-methods": "GET, POST, OPTIONS",
-  "access-control-allow-headers": `authorization, content-type, ${REQUEST_ID_HEADER}, trpc-accept, x-trpc-source`,
+  "access-control-allow-headers": `authorization, content-type, ${REQUEST_ID_HEADER}, trpc-accept, x-trpc-source, ${FILE_NAME_HEADER}`,
   "access-control-max-age": "600",
 };
 
 export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
-  const { verifier, revocation, logger, corsOrigin, maxBatchCalls, maxHeadersCount = 100 } = options;
+  const { verifier, revocation, logger, corsOrigin, maxBatchCalls, maxHeadersCount = 100, documents } = options;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const trpc = createTRPCNodeHandler({
     router: workerRouter,
@@ -84,11 +92,12 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? "/", "http://worker");
     const { pathname } = url;
+    const context = () => createWorkerContext(req, { requestId, logger, verifier, revocation, documents });
 
     const origin = req.headers.origin;
     if (origin === corsOrigin) {
       res.setHeader("access-control-allow-origin", origin);
-      res.setHeader("access-control-expose-headers", REQUEST_ID_HEADER);
+      res.setHeader("access-control-expose-headers", `${REQUEST_ID_HEADER}, content-disposition`);
     }
     if (origin !== undefined) res.setHeader("vary", "Origin");
     if (req.method === "OPTIONS") {
@@ -105,8 +114,16 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
         sendJson(res, 400, { error: "The path is not valid percent-encoding." });
         return;
       }
-      await trpc(req, res, procedures, url.searchParams, createWorkerContext(req, { requestId, logger, verifier, revocation }));
+      await trpc(req, res, procedures, url.searchParams, context());
       return;
+    }
+    if (pathname === UPLOAD_PATH || DOWNLOAD_PATH.test(pathname)) {
+      if (!documents) return sendJson(res, 503, { error: { code: "SERVICE_UNAVAILABLE", message: "This worker has no document store configured." } });
+      if (pathname === UPLOAD_PATH && req.method === "POST") return handleUpload(req, res, context(), documents);
+      const download = DOWNLOAD_PATH.exec(pathname);
+      if (download && (req.method === "GET" || req.method === "HEAD")) return handleDownload(req, res, context(), download[1]!, documents);
+      res.setHeader("connection", "close");
+      return sendJson(res, 405, { error: { code: "METHOD_NOT_SUPPORTED", message: `${req.method ?? ""} is not allowed here.` } });
     }
     if (pathname === "/healthz" && req.method === "GET") {
       sendJson(res, 200, { status: "ok" });

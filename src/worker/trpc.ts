@@ -10,19 +10,29 @@ import { initTRPC } from "@trpc/server";
 import type { Logger } from "~/lib/logger";
 import { publicErrorShape } from "~/lib/public-error-shape";
 import { authenticate, type AuthenticationContext } from "./authenticate";
+import type { DocumentServices } from "./documents/services";
 import type { RevocationCheck } from "./revocation";
 import { TokenRejected, type RejectReason, type TokenVerifier } from "./verify";
 
 export interface WorkerContext extends AuthenticationContext {
   requestId: string;
+  /** Absent on a worker started without a database for documents (some unit tests). */
+  documents?: DocumentServices;
 }
 
 /** The context of one HTTP request, shared by all the calls it batches. */
 export function createWorkerContext(
   req: IncomingMessage,
-  { requestId, logger, verifier, revocation }: { requestId: string; logger: Logger; verifier: TokenVerifier; revocation: RevocationCheck },
+  {
+    requestId,
+    logger,
+    verifier,
+    revocation,
+    documents,
+  }: { requestId: string; logger: Logger; verifier: TokenVerifier; revocation: RevocationCheck; documents?: DocumentServices },
 ): WorkerContext {
   return {
+    documents,
     requestId,
     log: logger.child({ requestId }),
     // Every copy of the header: req.headers keeps the first one only.

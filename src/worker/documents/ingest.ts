@@ -1,0 +1,150 @@
+/**
+ * One document's ingestion, the job behind every upload and retry:
+ * extracting (the text of each page or section) → indexing (chunks with their
+ * tsvector) → ready, or failed with a reason the user can act on.
+ *
+ * It lands exactly once however often it runs: a run starts by removing any
+ * chunks an earlier, interrupted run left, chunks are keyed by (documentId,
+ * ordinal) and inserted with ON CONFLICT DO NOTHING, and the extraction is
+ * deterministic. So a job retried after its worker was SIGKILLed, or run by
+ * two workers at once after an expiry, ends with each chunk stored once.
+ * Progress is written as it moves (a few times a second at most), each a
+ * short statement of its own, so the live feed sees it and no transaction is
+ * held open while the document is worked on.
+ */
+import type { Logger } from "~/lib/logger";
+import type { WorkerDb } from "../db";
+import { chunkUnits } from "./extract/chunk";
+import { extractText } from "./extract/extract";
+import { ExtractionFailed } from "./extract/failure";
+import type { OriginalStore } from "./original-store";
+import { MARK_CHANGED } from "./repository";
+import type { DocumentKind, DocumentStatus } from "./summary";
+
+export interface IngestDependencies {
+  db: WorkerDb;
+  store: OriginalStore;
+  /** The text-search configuration (WORKER_SEARCH_CONFIG). */
+  searchConfig: string;
+  log: Logger;
+  /** Least time between two progress writes. */
+  progressEveryMs?: number;
+}
+
+export interface Attempt {
+  /** 1 for the first run. */
+  number: number;
+  /** No retry follows if this one fails. */
+  last: boolean;
+}
+
+/** Chunks per INSERT: one statement of a few hundred kilobytes. */
+const CHUNK_BATCH = 200;
+
+export async function ingestDocument(deps: IngestDependencies, documentId: string, attempt: Attempt): Promise<void> {
+  const { db, store, searchConfig, progressEveryMs = 250 } = deps;
+  const log = deps.log.child({ documentId, attempt: attempt.number });
+
+  const started = await db.asWorker(async (tx) => {
+    const { rows } = await tx.query<{ userId: string; kind: DocumentKind; sizeBytes: number }>(
+      `UPDATE "document" SET "status" = 'extracting', "progress" = 0, "failureReason" = NULL, "attempts" = "attempts" + 1, ${MARK_CHANGED}
+       WHERE "id" = $1 AND "status" <> 'ready' RETURNING "userId", "kind", "sizeBytes"`,
+      [documentId],
+    );
+    if (rows[0]) await tx.query(`DELETE FROM "document_chunk" WHERE "documentId" = $1`, [documentId]);
+    return rows[0];
+  });
+  // Deleted since it was queued, or already ingested by an earlier run.
+  if (!started) return log.info("nothing to ingest");
+
+  let lastWrite = 0;
+  const progress = async (status: DocumentStatus, percent: number, force = false) => {
+    const now = performance.now();
+    if (!force && now - lastWrite < progressEveryMs) return;
+    lastWrite = now;
+    await db.asWorker((tx) =>
+      tx.query(`UPDATE "document" SET "status" = $2, "progress" = $3, ${MARK_CHANGED} WHERE "id" = $1`, [documentId, status, Math.round(percent)]),
+    );
+  };
+
+  try {
+    const bytes = await readOriginal(store, db, documentId, started.sizeBytes);
+    if (!bytes) return log.info("deleted while being read");
+
+    const extracted = await extractText(bytes, started.kind, {
+      onProgress: (done, total) => progress("extracting", (50 * done) / Math.max(total, 1)),
+    });
+    const chunks = chunkUnits(extracted.units);
+    await progress("indexing", 50, true);
+
+    for (let start = 0; start < chunks.length; start += CHUNK_BATCH) {
+      const batch = chunks.slice(start, start + CHUNK_BATCH);
+      await db.asWorker((tx) =>
+        tx.query(
+          `INSERT INTO "document_chunk" ("documentId", "ordinal", "userId", "page", "section", "content", "search")
+           SELECT $1, t.ordinal, $2, t.page, t.section, t.content,
+                  setweight(to_tsvector($3::regconfig, coalesce(t.section, '')), 'A') || setweight(to_tsvector($3::regconfig, t.content), 'B')
+           FROM unnest($4::int[], $5::int[], $6::text[], $7::text[]) AS t(ordinal, page, section, content)
+           ON CONFLICT ("documentId", "ordinal") DO NOTHING`,
+          [
+            documentId,
+            started.userId,
+            searchConfig,
+            batch.map((chunk) => chunk.ordinal),
+            batch.map((chunk) => chunk.page ?? null),
+            batch.map((chunk) => chunk.section ?? null),
+            batch.map((chunk) => chunk.content),
+          ],
+        ),
+      );
+      await progress("indexing", 50 + (50 * (start + batch.length)) / chunks.length);
+    }
+
+    await db.asWorker((tx) =>
+      tx.query(
+        `UPDATE "document" SET "status" = 'ready', "progress" = 100, "pages" = $2, "sections" = $3,
+           "chunkCount" = (SELECT count(*) FROM "document_chunk" WHERE "documentId" = $1), ${MARK_CHANGED}
+         WHERE "id" = $1`,
+        [documentId, extracted.pages ?? null, extracted.sections ?? null],
+      ),
+    );
+    log.info({ chunks: chunks.length, pages: extracted.pages, sections: extracted.sections }, "document ready");
+  } catch (error) {
+    // Deleted mid-run: the chunks' foreign key refuses them. Nothing to do.
+    if ((error as { code?: string }).code === "23503") return log.info("deleted while being indexed");
+    if (error instanceof ExtractionFailed) {
+      log.info({ code: error.code }, "document cannot be ingested");
+      return markFailed(db, documentId, error.reason);
+    }
+    if (attempt.last) {
+      log.error({ err: error }, "ingestion failed, no retries left");
+      return markFailed(db, documentId, `It could not be processed after ${attempt.number} attempts. Try again later with Retry.`);
+    }
+    log.warn({ err: error }, "ingestion failed, will retry");
+    await db
+      .asWorker((tx) => tx.query(`UPDATE "document" SET "status" = 'queued', "progress" = 0, ${MARK_CHANGED} WHERE "id" = $1`, [documentId]))
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+async function markFailed(db: WorkerDb, documentId: string, reason: string): Promise<void> {
+  await db.asWorker(async (tx) => {
+    await tx.query(`DELETE FROM "document_chunk" WHERE "documentId" = $1`, [documentId]);
+    await tx.query(
+      `UPDATE "document" SET "status" = 'failed', "progress" = 0, "failureReason" = $2, "chunkCount" = 0, ${MARK_CHANGED} WHERE "id" = $1`,
+      [documentId, reason],
+    );
+  });
+}
+
+/** The whole original (extractors need it all), or undefined if the document went away meanwhile. */
+async function readOriginal(store: OriginalStore, db: WorkerDb, documentId: string, sizeBytes: number): Promise<Buffer | undefined> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of store.open(db, documentId)) {
+    parts.push(part);
+    size += part.length;
+  }
+  return size === sizeBytes ? Buffer.concat(parts, size) : undefined;
+}

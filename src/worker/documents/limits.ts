@@ -1,0 +1,18 @@
+/** What one user may store (WORKER_MAX_UPLOAD_MB, WORKER_MAX_DOCUMENTS_PER_USER, WORKER_MAX_STORAGE_MB_PER_USER). */
+export interface DocumentLimits {
+  maxUploadBytes: number;
+  maxDocumentsPerUser: number;
+  maxStorageBytesPerUser: number;
+}
+
+export const DEFAULT_LIMITS: DocumentLimits = {
+  maxUploadBytes: 25_000_000,
+  maxDocumentsPerUser: 1_000,
+  maxStorageBytesPerUser: 1_000_000_000,
+};
+
+/** Bytes as people read them in a limit: decimal megabytes, at most one decimal. */
+export function megabytes(bytes: number): string {
+  const mb = bytes / 1_000_000;
+  return `${mb >= 10 || Number.isInteger(mb) ? Math.round(mb) : mb.toFixed(1)} MB`;
+}
