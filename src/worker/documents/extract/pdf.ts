@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 
+import "./dom-matrix";
 // pdf.js parses in a "fake worker" on this thread when its worker module is
 // already loaded (it sets globalThis.pdfjsWorker). Importing it statically is
 // what lets esbuild inline it: pdf.js would otherwise import() a file path
