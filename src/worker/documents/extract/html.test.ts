@@ -35,6 +35,10 @@ describe("extractHtml", () => {
     expect(extractHtml("<title>Doc</title><p>intro</p>").units).toEqual([{ section: "Doc", text: "Doc\n\nintro" }]);
   });
 
+  it("keeps <br> a line break and blocks paragraphs", () => {
+    expect(extractHtml("<p>line one<br>line two</p><div>next</div>").units).toEqual([{ text: "line one\nline two\n\nnext" }]);
+  });
+
   it("reads a body after a <head> that is never closed", () => {
     expect(extractHtml("<html><head><title>T</title><body><p>Body text</p>").units.at(-1)?.text).toContain("Body text");
   });

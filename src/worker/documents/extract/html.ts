@@ -9,7 +9,7 @@ import type { Extracted } from "./types";
 const SKIPPED = new Set(["script", "style", "noscript", "template", "title", "iframe", "object", "svg", "math", "select"]);
 const SECTION_HEADINGS = new Set(["h1", "h2", "h3"]);
 const BLOCKS = new Set([
-  "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption",
+  "address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption",
   "figure", "footer", "form", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
   "summary", "table", "tr", "ul",
 ]);
@@ -40,6 +40,8 @@ export function extractHtml(html: string): Extracted {
         if (SKIPPED.has(name)) skipDepth++;
         if (skipDepth > 0) return;
         if (SECTION_HEADINGS.has(name)) headingParts = [];
+        // A line break, where a block's edges make a paragraph break.
+        else if (name === "br") write("\n");
         else if (BLOCKS.has(name)) write("\n");
         else if (CELLS.has(name)) write(" ");
       },
