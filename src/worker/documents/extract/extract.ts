@@ -5,15 +5,15 @@ import { extractHtml } from "./html";
 import { extractMarkdown } from "./markdown";
 import { extractPdf } from "./pdf";
 import { decodeDocument, extractPlainText } from "./text";
-import type { DocumentKind, Extracted, ExtractedUnit } from "./types";
+import type { DocumentKind, Extracted, ExtractedUnit, ExtractionProgress } from "./types";
 
 /**
  * A document's text, in units that keep where each piece came from (page or
  * section). Throws ExtractionFailed when the document cannot be read: a
  * permanent failure with a reason for the uploader.
  */
-export async function extractText(bytes: Uint8Array, kind: DocumentKind): Promise<Extracted> {
-  const extracted = await extractByKind(bytes, kind);
+export async function extractText(bytes: Uint8Array, kind: DocumentKind, onProgress?: ExtractionProgress): Promise<Extracted> {
+  const extracted = await extractByKind(bytes, kind, onProgress);
   // Every format's text passes here, so none can bring NULs or the search's highlight markers.
   const units: ExtractedUnit[] = [];
   for (const unit of extracted.units) {
@@ -26,10 +26,10 @@ export async function extractText(bytes: Uint8Array, kind: DocumentKind): Promis
   return { ...extracted, units };
 }
 
-function extractByKind(bytes: Uint8Array, kind: DocumentKind): Promise<Extracted> | Extracted {
+function extractByKind(bytes: Uint8Array, kind: DocumentKind, onProgress?: ExtractionProgress): Promise<Extracted> | Extracted {
   switch (kind) {
     case "pdf":
-      return extractPdf(bytes);
+      return extractPdf(bytes, onProgress);
     case "docx":
       return extractDocx(bytes);
     case "html":

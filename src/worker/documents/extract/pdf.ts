@@ -10,7 +10,7 @@ import { getDocument, VerbosityLevel } from "pdfjs-dist/legacy/build/pdf.mjs";
 
 import { cleanText } from "./clean";
 import { ExtractionFailed } from "./errors";
-import type { Extracted, ExtractedUnit } from "./types";
+import type { Extracted, ExtractedUnit, ExtractionProgress } from "./types";
 
 const DAMAGED = "The PDF is damaged and cannot be read. Save or export it again and upload the new copy.";
 
@@ -20,7 +20,7 @@ const DAMAGED = "The PDF is damaged and cannot be read. Save or export it again 
  * answers its HTTP requests. (pdf.js also breaks its own parsing into 20 ms
  * slots today; the yield here does not rely on that staying so.)
  */
-export async function extractPdf(bytes: Uint8Array): Promise<Extracted> {
+export async function extractPdf(bytes: Uint8Array, onProgress?: ExtractionProgress): Promise<Extracted> {
   const task = getDocument({
     // A copy, and a plain Uint8Array (pdf.js refuses Buffers): pdf.js detaches the buffer it is given.
     data: new Uint8Array(bytes),
@@ -55,6 +55,7 @@ export async function extractPdf(bytes: Uint8Array): Promise<Extracted> {
       }
       const cleaned = cleanText(text);
       if (cleaned) units.push({ page: number, text: cleaned });
+      await onProgress?.(number, document.numPages);
     }
     if (units.length === 0) {
       throw new ExtractionFailed("no_text_layer", "The PDF has no text layer (scanned?): OCR not supported. Upload a PDF with selectable text.");

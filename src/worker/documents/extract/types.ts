@@ -1,5 +1,5 @@
-/** The document formats the worker can read. */
-export type DocumentKind = "pdf" | "docx" | "html" | "markdown" | "text";
+/** The document formats the worker can read (one list: the summary's, which the migration's CHECK mirrors). */
+export type { DocumentKind } from "../summary";
 
 /** A run of a document's text: one PDF page, or one heading's section of the other formats. */
 export interface ExtractedUnit {
@@ -15,3 +15,6 @@ export interface Extracted {
   /** Formats with headings: how many units a heading starts. */
   sections?: number;
 }
+
+/** Told after each page (or the whole document, for formats read at once): `done` of `total`. */
+export type ExtractionProgress = (done: number, total: number) => Promise<void> | void;
