@@ -119,7 +119,8 @@ describe("the job_queue migration", () => {
     } finally {
       await empty.drop();
     }
-  });
+    // A second PGlite starts in this process: seconds, many more on a busy machine.
+  }, 90_000);
 });
 
 describe("enqueue, in the caller's transaction", () => {
@@ -145,9 +146,10 @@ describe("enqueue, in the caller's transaction", () => {
     await queue.work(name, async (job) => void handled.push(job.id));
     const id = await inTransaction(async (client) => {
       const id = await queue.enqueue(client, name, {});
-      // Inside the transaction on PostgreSQL the job is invisible; on PGlite
-      // the open transaction holds every other connection, workers included.
-      await sleep(1_500);
+      // Two polls' time. Inside the transaction on PostgreSQL the job is
+      // invisible; on PGlite the open transaction holds every other
+      // connection, workers (and every other test file) included.
+      await sleep(1_000);
       expect(handled).toEqual([]);
       return id;
     });

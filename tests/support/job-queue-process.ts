@@ -2,7 +2,8 @@
  * A worker process of the job queue alone, for tests that need a second
  * process or one to kill: `node --import tsx tests/support/job-queue-process.ts`.
  * It works JOB_QUEUE on DATABASE_URL with JOB_CONCURRENCY handlers, each
- * holding its job JOB_HOLD_MS (forever when "block"), and reports on stdout,
+ * holding its job JOB_HOLD_MS (forever when "block"), polling every
+ * JOB_POLLING_SECONDS (0.5) when idle, and reports on stdout,
  * one JSON object a line: {"event":"ready"}, then {"event":"start"|"done","id","attempt"}.
  * SIGTERM stops it gracefully.
  */
@@ -17,7 +18,7 @@ const hold = process.env.JOB_HOLD_MS ?? "0";
 const queue = await createJobQueue({
   databaseUrl: process.env.DATABASE_URL!,
   logger: createLogger("worker", process.env.LOG_LEVEL ?? "warn"),
-  pollingIntervalSeconds: 0.5,
+  pollingIntervalSeconds: Number(process.env.JOB_POLLING_SECONDS ?? "0.5"),
 });
 await queue.work<object>(
   process.env.JOB_QUEUE!,
