@@ -4,6 +4,7 @@
  * compile error wherever the web tier uses it. Input schemas live in
  * ./inputs.ts, which the web tier imports to validate before forwarding.
  */
+import { documentEvents } from "./documents/events";
 import { textStatsInput } from "./inputs";
 import { analyzeText } from "./text-stats";
 import { authedProcedure, createWorkerRouter } from "./trpc";
@@ -22,6 +23,11 @@ export const workerRouter = createWorkerRouter({
 
   /** Counts and top terms of a document. */
   textStats: authedProcedure.input(textStatsInput).mutation(({ input }) => analyzeText(input.text, input.topTerms)),
+
+  documents: createWorkerRouter({
+    /** The caller's documents as they change (SSE; documents/events.ts). */
+    events: documentEvents,
+  }),
 });
 
 export type WorkerRouter = typeof workerRouter;

@@ -7,11 +7,15 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
+import type { TRPCError } from "@trpc/server";
+
 import type { Logger } from "~/lib/logger";
 import { REQUEST_ID_HEADER, requestIdFrom } from "~/lib/request-id";
 import { workerRouter } from "./router";
+import type { ChangeFeed } from "./documents/change-feed";
 import { createTRPCNodeHandler, sendJson } from "./trpc-http";
-import { createWorkerContext } from "./trpc";
+import { createTRPCSubscriptionHandler } from "./trpc-sse";
+import { createWorkerContext, type WorkerContext } from "./trpc";
 import type { RevocationCheck } from "./revocation";
 import type { TokenVerifier } from "./verify";
 
@@ -22,6 +26,8 @@ export interface WorkerServerOptions {
   /** Whether a verified token's session still exists (revocation.ts). */
   revocation: RevocationCheck;
   logger: Logger;
+  /** The documents' change feed, for `documents.events`; without one that subscription answers 503. */
+  changeFeed?: ChangeFeed;
   /** The web origin allowed to call from a browser (exact match). */
   corsOrigin: string;
   /** Most calls one batched tRPC request may carry (default MAX_BATCH_CALLS). */
@@ -66,20 +72,21 @@ export interface WorkerServer {
 
 const CORS_HEADERS = {
   "access-control-allow-methods": "GET, POST, OPTIONS",
-  "access-control-allow-headers": `authorization, content-type, ${REQUEST_ID_HEADER}, trpc-accept, x-trpc-source`,
+  // last-event-id: an EventSource client's reconnect (documents.events).
+  "access-control-allow-headers": `authorization, content-type, ${REQUEST_ID_HEADER}, trpc-accept, x-trpc-source, last-event-id`,
   "access-control-max-age": "600",
 };
 
 export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
-  const { verifier, revocation, logger, corsOrigin, maxBatchCalls, maxHeadersCount = 100 } = options;
+  const { verifier, revocation, changeFeed, logger, corsOrigin, maxBatchCalls, maxHeadersCount = 100 } = options;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const trpc = createTRPCNodeHandler({
-    router: workerRouter,
-    maxBatchCalls,
-    onError({ error, path, ctx }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") ctx.log.error({ err: error.cause ?? error, path }, "procedure failed");
-    },
-  });
+  const onError = ({ error, path, ctx }: { error: TRPCError; path: string; ctx: WorkerContext }) => {
+    if (error.code === "INTERNAL_SERVER_ERROR") ctx.log.error({ err: error.cause ?? error, path }, "procedure failed");
+  };
+  const trpc = createTRPCNodeHandler({ router: workerRouter, maxBatchCalls, onError });
+  const subscriptions = createTRPCSubscriptionHandler({ router: workerRouter, onError });
+  /** Open SSE streams: ended at once on close (their clients reconnect elsewhere), never waited for. */
+  const streams = new Set<ServerResponse>();
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? "/", "http://worker");
@@ -105,7 +112,15 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
         sendJson(res, 400, { error: "The path is not valid percent-encoding." });
         return;
       }
-      await trpc(req, res, procedures, url.searchParams, createWorkerContext(req, { requestId, logger, verifier, revocation }));
+      const ctx = createWorkerContext(req, { requestId, logger, verifier, revocation, changeFeed });
+      if (subscriptions.handles(req.method, procedures)) {
+        streams.add(res);
+        res.once("close", () => streams.delete(res));
+        if (closing) res.setHeader("connection", "close");
+        await subscriptions.handle(req, res, procedures, ctx);
+        return;
+      }
+      await trpc(req, res, procedures, url.searchParams, ctx);
       return;
     }
     if (pathname === "/healthz" && req.method === "GET") {
@@ -182,6 +197,7 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
     server,
     async close(timeoutMs) {
       closing = true;
+      for (const res of streams) res.destroy();
       for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

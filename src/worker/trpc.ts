@@ -10,17 +10,34 @@ import { initTRPC } from "@trpc/server";
 import type { Logger } from "~/lib/logger";
 import { publicErrorShape } from "~/lib/public-error-shape";
 import { authenticate, type AuthenticationContext } from "./authenticate";
+import type { ChangeFeed } from "./documents/change-feed";
 import type { RevocationCheck } from "./revocation";
 import { TokenRejected, type RejectReason, type TokenVerifier } from "./verify";
 
 export interface WorkerContext extends AuthenticationContext {
   requestId: string;
+  /** The documents' change feed (documents/change-feed.ts), when the worker has a database. */
+  changeFeed?: ChangeFeed;
 }
+
+/**
+ * SSE keep-alive: a ping well inside the server's idle-socket timeout (30 s)
+ * and any proxy's read timeout, and a client that reconnects when it has
+ * heard nothing (not even a ping) for longer (docs/decisions/0013).
+ */
+export const SSE_PING_MS = 10_000;
+export const SSE_CLIENT_RECONNECT_AFTER_INACTIVITY_MS = 25_000;
 
 /** The context of one HTTP request, shared by all the calls it batches. */
 export function createWorkerContext(
   req: IncomingMessage,
-  { requestId, logger, verifier, revocation }: { requestId: string; logger: Logger; verifier: TokenVerifier; revocation: RevocationCheck },
+  {
+    requestId,
+    logger,
+    verifier,
+    revocation,
+    changeFeed,
+  }: { requestId: string; logger: Logger; verifier: TokenVerifier; revocation: RevocationCheck; changeFeed?: ChangeFeed },
 ): WorkerContext {
   return {
     requestId,
@@ -30,6 +47,7 @@ export function createWorkerContext(
     verifier,
     revocation,
     authentication: {},
+    changeFeed,
   };
 }
 
@@ -37,6 +55,10 @@ const t = initTRPC.context<WorkerContext>().create({
   // Not tied to NODE_ENV: outside production tRPC would put every error's
   // stack trace, absolute paths included, in the answer. Logs have them.
   isDev: false,
+  sse: {
+    ping: { enabled: true, intervalMs: SSE_PING_MS },
+    client: { reconnectAfterInactivityMs: SSE_CLIENT_RECONNECT_AFTER_INACTIVITY_MS },
+  },
   errorFormatter(options) {
     const shape = publicErrorShape(options);
     const { cause } = options.error;
