@@ -5,6 +5,7 @@
  */
 import { createLogger } from "~/lib/logger";
 import { createWorkerDb } from "./db";
+import { createChangeFeed } from "./documents/change-feed";
 import { loadWorkerEnvOrExit } from "./env";
 import { createRevocationCheck } from "./revocation";
 import { createWorkerServer } from "./server";
@@ -32,7 +33,8 @@ const revocation = createRevocationCheck({
   },
 });
 revocation.start();
-const worker = createWorkerServer({ verifier, revocation, logger, corsOrigin: config.corsOrigin, maxBatchCalls: config.maxBatchCalls });
+const changeFeed = createChangeFeed({ db, log: logger });
+const worker = createWorkerServer({ verifier, revocation, changeFeed, logger, corsOrigin: config.corsOrigin, maxBatchCalls: config.maxBatchCalls });
 
 worker.server.on("error", (error) => {
   logger.fatal({ err: error }, "worker could not start");
@@ -57,6 +59,7 @@ async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "worker stopping: finishing in-flight requests");
+  changeFeed.stop();
   await worker.close(config.shutdownTimeoutMs);
   revocation.stop();
   await db.close();
