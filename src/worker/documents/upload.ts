@@ -26,7 +26,7 @@ import { DETECTION_HEAD_BYTES, detectDocumentType } from "./extract/detect";
 import { enqueueIngestion } from "./ingest-job";
 import { megabytes, type DocumentLimits } from "./limits";
 import { OriginalTooLarge, type OriginalStore } from "./original-store";
-import { usageOf } from "./repository";
+import { MARK_CHANGED, usageOf } from "./repository";
 import { SUMMARY_COLUMNS, toSummary, type DocumentSummary, type DocumentSummaryRow } from "./summary";
 
 export const UPLOAD_PATH = "/documents";
@@ -82,7 +82,9 @@ export async function handleUpload(
       await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('document-quota:' || $1, 0))`, [caller.userId]);
       await checkQuotaIn(tx, caller.userId, limits, stored.sizeBytes);
       const { rows } = await tx.query<DocumentSummaryRow>(
-        `UPDATE "document" SET "sizeBytes" = $2, "sha256" = $3 WHERE "id" = $1 RETURNING ${SUMMARY_COLUMNS}`,
+        // Marked changed now, at commit, not when the row was inserted before
+        // the body arrived: the live feed's lookback counts from here.
+        `UPDATE "document" SET "sizeBytes" = $2, "sha256" = $3, ${MARK_CHANGED} WHERE "id" = $1 RETURNING ${SUMMARY_COLUMNS}`,
         [id, stored.sizeBytes, stored.sha256],
       );
       await enqueueIngestion(queue, tx, id);
