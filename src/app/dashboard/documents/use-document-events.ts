@@ -1,0 +1,98 @@
+"use client";
+
+import { TRPCClientError, type TRPCClient } from "@trpc/client";
+import type { Unsubscribable } from "@trpc/server/observable";
+import { useEffect, useRef, useState } from "react";
+
+import { workerErrorMessage } from "~/lib/worker-client";
+import type { DocumentSummary } from "~/worker/documents/summary";
+import type { WorkerRouter } from "~/worker/router";
+import { RETRY_WHILE_FAILING_MS } from "../retry-while-failing";
+
+export type LiveState = { state: "connecting"; error: null } | { state: "live"; error: null } | { state: "interrupted"; error: string };
+
+export interface DocumentEventHandlers {
+  /** The latest state of one document (apply by id, keeping the newest). */
+  onDocument: (document: DocumentSummary) => void;
+  /** The stream is open, first or again: anything missed meanwhile (a deletion, say) is only in a fresh list. */
+  onConnected: () => void;
+}
+
+/**
+ * The user's documents as they change, from the worker's `documents.events`
+ * stream (SSE), straight from the browser. The link reconnects on its own
+ * after a dropped connection; when the stream ends or fails for good (the
+ * token expired, the worker refused), it is opened again after a pause.
+ */
+export function useDocumentEvents(worker: TRPCClient<WorkerRouter>, workerUrl: string, handlers: DocumentEventHandlers): LiveState {
+  const [live, setLive] = useState<LiveState>({ state: "connecting", error: null });
+  // The handlers change every render; the stream must not be reopened for that.
+  const current = useRef(handlers);
+  useEffect(() => {
+    current.current = handlers;
+  });
+
+  useEffect(() => {
+    let unmounted = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let close = () => {};
+
+    const open = () => {
+      // Set when this stream is over, so that its error and completion
+      // (and the completion our own unsubscribe causes) reopen it once.
+      let over = false;
+      let wasLive = false;
+      // Filled in when subscribe returns, which may be after the stream failed.
+      const stream: { subscription?: Unsubscribable } = {};
+      const reopenLater = (error: unknown) => {
+        if (over || unmounted) return;
+        over = true;
+        stream.subscription?.unsubscribe();
+        // A stream that was live ends when its token does: the routine end
+        // of a token's life, reopened at once with a fresh one. Anything else
+        // (or a token refused before the stream ever opened) waits a little.
+        if (wasLive && tokenExpired(error)) return open();
+        setLive(error === undefined ? { state: "connecting", error: null } : { state: "interrupted", error: workerErrorMessage(error, workerUrl) });
+        retry = setTimeout(open, RETRY_WHILE_FAILING_MS);
+      };
+      stream.subscription = worker.documents.events.subscribe(
+        { lastEventId: null },
+        {
+          onConnectionStateChange: (connection) => {
+            if (connection.state === "pending") {
+              wasLive = true;
+              setLive({ state: "live", error: null });
+              current.current.onConnected();
+            } else if (connection.state === "connecting" && connection.error) {
+              setLive({ state: "interrupted", error: workerErrorMessage(connection.error, workerUrl) });
+            }
+          },
+          onData: (event) => current.current.onDocument(event.data),
+          onError: (error) => reopenLater(error),
+          onComplete: () => reopenLater(undefined),
+        },
+      );
+      // It failed before subscribe returned: reopenLater could not close it.
+      if (over) stream.subscription.unsubscribe();
+      close = () => {
+        over = true;
+        stream.subscription?.unsubscribe();
+      };
+    };
+
+    open();
+    return () => {
+      unmounted = true;
+      clearTimeout(retry);
+      close();
+    };
+  }, [worker, workerUrl]);
+
+  return live;
+}
+
+function tokenExpired(error: unknown): boolean {
+  if (!(error instanceof TRPCClientError)) return false;
+  const data = (error as TRPCClientError<WorkerRouter>).data;
+  return data?.code === "UNAUTHORIZED" && data.reason === "expired";
+}
