@@ -8,14 +8,16 @@ import styles from "./documents.module.css";
 export interface DocumentListProps {
   /** Undefined until the first list has arrived. */
   documents: readonly DocumentSummary[] | undefined;
+  /** The list could not be read: the section says why, there is nothing to wait for here. */
+  failed: boolean;
   http: WorkerHttpOptions;
   onDeleted: (id: string) => void;
   onChanged: (document: DocumentSummary) => void;
 }
 
 /** The user's documents, newest first. */
-export function DocumentList({ documents, http, onDeleted, onChanged }: DocumentListProps) {
-  if (!documents) return <p className="muted">Loading your documents…</p>;
+export function DocumentList({ documents, failed, http, onDeleted, onChanged }: DocumentListProps) {
+  if (!documents) return failed ? null : <p className="muted">Loading your documents…</p>;
   if (!documents.length) {
     return (
       <p className="muted" data-testid="documents-empty">

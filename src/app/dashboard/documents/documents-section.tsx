@@ -93,7 +93,7 @@ export function DocumentsSection({ workerUrl, sessionId, initial }: DocumentsSec
           </p>
         )}
         <UploadZone http={http} limits={limits.data} onUploaded={apply} />
-        <DocumentList documents={documents} http={http} onDeleted={onDeleted} onChanged={apply} />
+        <DocumentList documents={documents} failed={listError !== null} http={http} onDeleted={onDeleted} onChanged={apply} />
         <p className={styles.visuallyHidden} role="status" aria-live="polite" data-testid="documents-announcement">
           {announcement}
         </p>

@@ -120,7 +120,7 @@ export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
         </p>
       </div>
       {items.length > 0 && (
-        <ul className={`${styles.items} ${styles.gap}`} aria-label="Uploads">
+        <ul className={`${styles.items} ${styles.uploads}`} aria-label="Uploads">
           {items.map((item) => (
             <li key={item.key} className={styles.item} data-testid="upload-item" data-name={item.name}>
               <div className={styles.itemHead}>

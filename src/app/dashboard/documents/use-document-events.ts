@@ -64,7 +64,7 @@ export function useDocumentEvents(worker: TRPCClient<WorkerRouter>, workerUrl: s
               setLive({ state: "live", error: null });
               current.current.onConnected();
             } else if (connection.state === "connecting" && connection.error) {
-              setLive({ state: "interrupted", error: workerErrorMessage(connection.error, workerUrl) });
+              setLive({ state: "interrupted", error: reconnectReason(connection.error, workerUrl) });
             }
           },
           onData: (event) => current.current.onDocument(event.data),
@@ -95,4 +95,12 @@ function tokenExpired(error: unknown): boolean {
   if (!(error instanceof TRPCClientError)) return false;
   const data = (error as TRPCClientError<WorkerRouter>).data;
   return data?.code === "UNAUTHORIZED" && data.reason === "expired";
+}
+
+/**
+ * Why the link is reconnecting: the worker's refusal if it sent one; else
+ * the connection dropped, and a browser's EventSource says no more than that.
+ */
+function reconnectReason(error: TRPCClientError<WorkerRouter>, workerUrl: string): string {
+  return error.data ? workerErrorMessage(error, workerUrl) : "the connection to the worker dropped. Reconnecting…";
 }
