@@ -1,27 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-import type { DocumentSummary } from "~/worker/documents/summary";
+import { documentSummary } from "./test-documents";
 import { createTokenCache } from "./token-cache";
 import { oversizeMessage, uploadDocument } from "./upload-document";
 import { WorkerHttpError } from "./worker-http";
 
 const WORKER_URL = "http://worker.test:4000/";
 
-const DOCUMENT: DocumentSummary = {
-  id: "5f0c6e5e-8a39-4d55-9f0b-7c1b1f0a2d11",
-  name: "notes été.md",
-  kind: "markdown",
-  mimeType: "text/markdown",
-  sizeBytes: 11,
-  status: "queued",
-  progress: 0,
-  failureReason: null,
-  pages: null,
-  sections: null,
-  chunkCount: 0,
-  createdAt: 1_764_600_000_000,
-  changeSeq: "42",
-};
+const DOCUMENT = documentSummary({ name: "notes été.md", sizeBytes: 11, changeSeq: "42" });
 
 type Answer = { status: number; body: string } | "network-error" | "no-answer";
 

@@ -4,8 +4,7 @@ import { readFile } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
-import { countNavigations, launchChromium, signUpInBrowser, Steps } from "./browser";
-import { watchCspViolations } from "./security-headers";
+import { countNavigations, openWatchedPage, signUpInBrowser, Steps } from "./browser";
 import { startStack, type Stack } from "./stack";
 
 // Documents, the way a user meets them in a real browser against the
@@ -26,11 +25,7 @@ let cspViolations: string[];
 
 beforeAll(async () => {
   stack = await startStack("documents", { workerEnv: { WORKER_MAX_UPLOAD_MB: String(MAX_UPLOAD_MB) } });
-  browser = await launchChromium();
-  context = await browser.newContext();
-  cspViolations = await watchCspViolations(context);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  ({ browser, context, page, cspViolations } = await openWatchedPage());
 });
 
 afterAll(async () => {

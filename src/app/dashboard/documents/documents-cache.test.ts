@@ -1,25 +1,11 @@
 import { describe, expect, it } from "vitest";
 
+import { documentSummary } from "~/lib/test-documents";
 import type { DocumentSummary } from "~/worker/documents/summary";
 import { isNewer, mergeFetched, upsertDocument, withoutDocument } from "./documents-cache";
 
 function doc(id: string, changeSeq: string, change: Partial<DocumentSummary> = {}): DocumentSummary {
-  return {
-    id,
-    name: `${id}.md`,
-    kind: "markdown",
-    mimeType: "text/markdown",
-    sizeBytes: 100,
-    status: "queued",
-    progress: 0,
-    failureReason: null,
-    pages: null,
-    sections: null,
-    chunkCount: 0,
-    createdAt: 1_000,
-    changeSeq,
-    ...change,
-  };
+  return documentSummary({ id, name: `${id}.md`, createdAt: 1_000, changeSeq, ...change });
 }
 
 describe("isNewer", () => {

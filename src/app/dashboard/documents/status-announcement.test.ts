@@ -1,25 +1,11 @@
 import { describe, expect, it } from "vitest";
 
+import { documentSummary } from "~/lib/test-documents";
 import type { DocumentSummary } from "~/worker/documents/summary";
 import { describeStatusChanges } from "./status-announcement";
 
 function doc(id: string, status: DocumentSummary["status"], change: Partial<DocumentSummary> = {}): DocumentSummary {
-  return {
-    id,
-    name: `${id}.pdf`,
-    kind: "pdf",
-    mimeType: "application/pdf",
-    sizeBytes: 100,
-    status,
-    progress: 0,
-    failureReason: null,
-    pages: null,
-    sections: null,
-    chunkCount: 0,
-    createdAt: 1_000,
-    changeSeq: "1",
-    ...change,
-  };
+  return documentSummary({ id, name: `${id}.pdf`, kind: "pdf", mimeType: "application/pdf", status, ...change });
 }
 
 describe("describeStatusChanges", () => {
