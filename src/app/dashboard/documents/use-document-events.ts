@@ -1,6 +1,6 @@
 "use client";
 
-import { TRPCClientError, type TRPCClient } from "@trpc/client";
+import type { TRPCClient, TRPCClientError } from "@trpc/client";
 import type { Unsubscribable } from "@trpc/server/observable";
 import { useEffect, useRef, useState } from "react";
 
@@ -21,8 +21,9 @@ export interface DocumentEventHandlers {
 /**
  * The user's documents as they change, from the worker's `documents.events`
  * stream (SSE), straight from the browser. The link reconnects on its own
- * after a dropped connection; when the stream ends or fails for good (the
- * token expired, the worker refused), it is opened again after a pause.
+ * after a dropped connection or an expired token
+ * (src/lib/worker-subscription-link.ts); when it gives up, or the stream
+ * ends, it is opened again after a pause.
  */
 export function useDocumentEvents(worker: TRPCClient<WorkerRouter>, workerUrl: string, handlers: DocumentEventHandlers): LiveState {
   const [live, setLive] = useState<LiveState>({ state: "connecting", error: null });
@@ -41,17 +42,12 @@ export function useDocumentEvents(worker: TRPCClient<WorkerRouter>, workerUrl: s
       // Set when this stream is over, so that its error and completion
       // (and the completion our own unsubscribe causes) reopen it once.
       let over = false;
-      let wasLive = false;
       // Filled in when subscribe returns, which may be after the stream failed.
       const stream: { subscription?: Unsubscribable } = {};
       const reopenLater = (error: unknown) => {
         if (over || unmounted) return;
         over = true;
         stream.subscription?.unsubscribe();
-        // A stream that was live ends when its token does: the routine end
-        // of a token's life, reopened at once with a fresh one. Anything else
-        // (or a token refused before the stream ever opened) waits a little.
-        if (wasLive && tokenExpired(error)) return open();
         setLive(error === undefined ? { state: "connecting", error: null } : { state: "interrupted", error: workerErrorMessage(error, workerUrl) });
         retry = setTimeout(open, RETRY_WHILE_FAILING_MS);
       };
@@ -60,7 +56,6 @@ export function useDocumentEvents(worker: TRPCClient<WorkerRouter>, workerUrl: s
         {
           onConnectionStateChange: (connection) => {
             if (connection.state === "pending") {
-              wasLive = true;
               setLive({ state: "live", error: null });
               current.current.onConnected();
             } else if (connection.state === "connecting" && connection.error) {
@@ -89,12 +84,6 @@ export function useDocumentEvents(worker: TRPCClient<WorkerRouter>, workerUrl: s
   }, [worker, workerUrl]);
 
   return live;
-}
-
-function tokenExpired(error: unknown): boolean {
-  if (!(error instanceof TRPCClientError)) return false;
-  const data = (error as TRPCClientError<WorkerRouter>).data;
-  return data?.code === "UNAUTHORIZED" && data.reason === "expired";
 }
 
 /**
