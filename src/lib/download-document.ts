@@ -4,6 +4,7 @@
  * link cannot carry the Authorization header, so the file is fetched, held as
  * a blob and handed to the browser's download through an object URL.
  */
+import { downloadPath } from "~/worker/documents/routes";
 import { refusalError, unreachable, withWorkerToken, workerRoute, WorkerHttpError, type WorkerHttpOptions } from "./worker-http";
 
 export interface DownloadDocumentOptions extends WorkerHttpOptions {
@@ -19,7 +20,7 @@ const REVOKE_AFTER_MS = 60_000;
 /** Rejects with a WorkerHttpError that says why in words (no such document, the worker unavailable…). */
 export async function downloadDocument(options: DownloadDocumentOptions): Promise<void> {
   const { workerUrl, documentId, fileName } = options;
-  const url = workerRoute(workerUrl, `/documents/${encodeURIComponent(documentId)}/original`);
+  const url = workerRoute(workerUrl, downloadPath(documentId));
   const response = await withWorkerToken(options, async (headers) => {
     try {
       return await fetch(url, { headers, cache: "no-store" });

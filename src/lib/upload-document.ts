@@ -4,14 +4,10 @@
  * a percent-encoded header. XMLHttpRequest rather than fetch because only it
  * reports upload progress.
  */
-import type { DocumentLimits } from "~/worker/documents/limits";
-import { megabytes } from "~/worker/documents/limits";
+import { tooLargeMessage, type DocumentLimits } from "~/worker/documents/limits";
+import { FILE_NAME_HEADER, UPLOAD_PATH, type UploadAnswer } from "~/worker/documents/routes";
 import type { DocumentSummary } from "~/worker/documents/summary";
-import type { UploadAnswer } from "~/worker/documents/upload";
 import { refusalError, unreachable, withWorkerToken, workerRoute, WorkerHttpError, type WorkerHttpOptions } from "./worker-http";
-
-export const UPLOAD_PATH = "/documents";
-export const FILE_NAME_HEADER = "x-file-name";
 
 export interface UploadProgress {
   loaded: number;
@@ -49,7 +45,7 @@ export async function uploadDocument(options: UploadDocumentOptions): Promise<Do
  */
 export function oversizeMessage(file: { size: number }, limits: Pick<DocumentLimits, "maxUploadBytes"> | undefined): string | null {
   if (!limits || file.size <= limits.maxUploadBytes) return null;
-  return `The file is larger than ${megabytes(limits.maxUploadBytes)}, the most one upload may be.`;
+  return tooLargeMessage(limits.maxUploadBytes);
 }
 
 interface RawAnswer {

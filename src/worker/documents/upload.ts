@@ -24,18 +24,12 @@ import type { JobQueue } from "../jobs/queue";
 import { sendJson } from "../trpc-http";
 import { DETECTION_HEAD_BYTES, detectDocumentType } from "./extract/detect";
 import { enqueueIngestion } from "./ingest-job";
-import { megabytes, type DocumentLimits } from "./limits";
+import { megabytes, tooLargeMessage, type DocumentLimits } from "./limits";
 import { OriginalTooLarge, type OriginalStore } from "./original-store";
 import { MARK_CHANGED, usageOf } from "./repository";
-import { SUMMARY_COLUMNS, toSummary, type DocumentSummary, type DocumentSummaryRow } from "./summary";
+import { FILE_NAME_HEADER, type UploadAnswer } from "./routes";
+import { SUMMARY_COLUMNS, toSummary, type DocumentSummaryRow } from "./summary";
 
-export const UPLOAD_PATH = "/documents";
-export const FILE_NAME_HEADER = "x-file-name";
-
-/** The answer to a successful upload (201). */
-export interface UploadAnswer {
-  document: DocumentSummary;
-}
 
 export interface UploadDependencies {
   db: WorkerDb;
@@ -130,7 +124,7 @@ export function fileNameOf(req: IncomingMessage): string {
 }
 
 function tooLarge(maxBytes: number): Refusal {
-  return new Refusal("PAYLOAD_TOO_LARGE", `The file is larger than ${megabytes(maxBytes)}, the most one upload may be.`, "too_large");
+  return new Refusal("PAYLOAD_TOO_LARGE", tooLargeMessage(maxBytes), "too_large");
 }
 
 async function checkQuota(db: WorkerDb, userId: string, limits: DocumentLimits, incomingBytes: number): Promise<void> {
