@@ -14,6 +14,7 @@ import path from "node:path";
 import { build } from "esbuild";
 
 import { BUILD_OUTPUT, PROJECT_ROOT } from "../tooling/build-output";
+import { NODE_BUNDLE_OPTIONS } from "../tooling/node-bundle";
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 
@@ -33,23 +34,9 @@ await build({
     { in: "scripts/start.ts", out: path.basename(BUILD_OUTPUT.launcher, ".mjs") },
   ],
   outdir: "dist",
+  ...NODE_BUNDLE_OPTIONS,
   outExtension: { ".js": ".mjs" },
-  bundle: true,
-  platform: "node",
-  target: "node20.19",
-  format: "esm",
   sourcemap: "linked",
-  // Bundled CommonJS dependencies still expect CommonJS's globals: pino's
-  // call require(), @next/env's (an ncc bundle) reads __dirname.
-  banner: {
-    js: [
-      "import { createRequire as __createRequire } from 'node:module';",
-      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
-      "const require = __createRequire(import.meta.url);",
-      "const __filename = __fileURLToPath(import.meta.url);",
-      "const __dirname = __fileURLToPath(new URL('.', import.meta.url));",
-    ].join(" "),
-  },
   logLevel: "warning",
 });
 console.log(`Worker and launcher bundled into dist/ in ${Math.round(performance.now() - started)} ms`);

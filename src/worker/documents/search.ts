@@ -43,16 +43,8 @@ export interface SearchResults {
   hasMore: boolean;
 }
 
-interface HitRow {
-  documentId: string;
-  documentName: string;
-  kind: DocumentKind;
-  ordinal: number;
-  page: number | null;
-  section: string | null;
-  rank: number;
-  headline: string;
-}
+/** A hit as the query returns it: the snippet still one marked string. */
+type HitRow = Omit<SearchHit, "snippet"> & { headline: string };
 
 /**
  * Ranks every match (that is what ranking means), then builds headlines for

@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { NODE_BUNDLE_OPTIONS } from "../../../../tooling/node-bundle";
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string) => path.join(here, "fixtures", name);
 
@@ -37,23 +39,10 @@ describe("the extraction library bundled as the worker is", () => {
       ].join("\n"),
     );
     bundle = path.join(dir, "extract.mjs");
-    // The options of scripts/build.ts's worker bundle.
     await build({
+      ...NODE_BUNDLE_OPTIONS,
       entryPoints: [entry],
       outfile: bundle,
-      bundle: true,
-      platform: "node",
-      target: "node20.19",
-      format: "esm",
-      banner: {
-        js: [
-          "import { createRequire as __createRequire } from 'node:module';",
-          "import { fileURLToPath as __fileURLToPath } from 'node:url';",
-          "const require = __createRequire(import.meta.url);",
-          "const __filename = __fileURLToPath(import.meta.url);",
-          "const __dirname = __fileURLToPath(new URL('.', import.meta.url));",
-        ].join(" "),
-      },
       logLevel: "silent",
     });
   }, 60_000);

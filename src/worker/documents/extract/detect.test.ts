@@ -1,11 +1,9 @@
-import { readFileSync } from "node:fs";
-
 import { describe, expect, it } from "vitest";
 
 import { detectDocumentType, DETECTION_HEAD_BYTES, DOCX_MIME } from "./detect";
 import { zip } from "./test-zip";
+import { fixture } from "./test-support";
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
 const head = (bytes: Uint8Array) => bytes.subarray(0, DETECTION_HEAD_BYTES);
 const text = (value: string) => Buffer.from(value, "utf8");
 const elf = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, ...Array<number>(56).fill(0)]);

@@ -1,21 +1,8 @@
-import { readFileSync } from "node:fs";
-
 import { describe, expect, it } from "vitest";
 
 import { extractDocx } from "./docx";
-import { ExtractionFailed } from "./errors";
 import { deflatedZeros, zip } from "./test-zip";
-
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
-
-async function failure(promise: Promise<unknown>): Promise<ExtractionFailed> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ExtractionFailed);
-  return error as ExtractionFailed;
-}
+import { failure, fixture } from "./test-support";
 
 describe("extractDocx", () => {
   it("reads a pandoc-made Word document, one unit per heading", async () => {

@@ -1,20 +1,7 @@
-import { readFileSync } from "node:fs";
-
 import { describe, expect, it } from "vitest";
 
-import { ExtractionFailed } from "./errors";
 import { extractText } from "./extract";
-
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
-
-async function failure(promise: Promise<unknown>): Promise<ExtractionFailed> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ExtractionFailed);
-  return error as ExtractionFailed;
-}
+import { failure, fixture } from "./test-support";
 
 describe("extractText", () => {
   it("reads every format it is given", async () => {

@@ -1,20 +1,9 @@
-import { readFileSync } from "node:fs";
-
 import { describe, expect, it } from "vitest";
 
-import { ExtractionFailed } from "./errors";
 import { extractPdf } from "./pdf";
+import { failure as failureOf, fixture } from "./test-support";
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
-
-async function failure(bytes: Uint8Array): Promise<ExtractionFailed> {
-  const error = await extractPdf(bytes).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ExtractionFailed);
-  return error as ExtractionFailed;
-}
+const failure = (bytes: Uint8Array) => failureOf(extractPdf(bytes));
 
 describe("extractPdf", () => {
   it("reads a Chromium-printed PDF page by page", async () => {

@@ -1,22 +1,13 @@
 import { describe, expect, it } from "vitest";
 
-import { ExtractionFailed } from "./errors";
 import { deflatedZeros, zip } from "./test-zip";
 import { checkZip, MAX_DOCX_EXPANDED_BYTES } from "./zip-guard";
+import { failure } from "./test-support";
 
 const docParts = [
   { name: "[Content_Types].xml", data: Buffer.from("<Types/>") },
   { name: "word/", data: new Uint8Array() },
 ];
-
-async function failure(promise: Promise<unknown>): Promise<ExtractionFailed> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ExtractionFailed);
-  return error as ExtractionFailed;
-}
 
 describe("checkZip", () => {
   it("returns the entries of an ordinary archive", async () => {

@@ -1,0 +1,21 @@
+/** What the extraction tests share: the committed fixtures, and the failure an extraction rejects with. */
+import { readFileSync } from "node:fs";
+
+import { expect } from "vitest";
+
+import { ExtractionFailed } from "./errors";
+
+/** A file of ./fixtures (README.md there says what made each). */
+export function fixture(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
+}
+
+/** The ExtractionFailed `promise` rejects with; fails the test if it resolves or rejects otherwise. */
+export async function failure(promise: Promise<unknown>): Promise<ExtractionFailed> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ExtractionFailed);
+  return error as ExtractionFailed;
+}
