@@ -105,6 +105,23 @@ describe("revocation check", () => {
     await expect(check.check("s1", "u1")).rejects.toThrow(/signed out or revoked/);
   });
 
+  it("a late poll (the event loop was busy, say) is no 503: a stale session is read again, and a revoked one refused", async () => {
+    const db = memoryStore({ s1: { userId: "u1", expiresAt: inOneHour() }, s2: { userId: "u1", expiresAt: inOneHour() } });
+    // A clock the test moves: the poll never runs (10 s), so the
+    // confirmation goes stale as if the process had stalled.
+    let clock = Date.now();
+    check = createRevocationCheck({ store: db.store, pollMs: 10_000, maxStaleMs: 100, now: () => clock });
+    check.start();
+    await check.check("s1", "u1");
+    await check.check("s2", "u1");
+    db.queries.length = 0;
+    clock += 500;
+    await check.check("s1", "u1");
+    expect(db.queries).toEqual([["s1"]]);
+    delete db.rows.s2;
+    await expect(check.check("s2", "u1")).rejects.toThrow(/signed out or revoked/);
+  });
+
   it("the database down: a first sight is a 503, and so is a live session once its confirmation is stale", async () => {
     const db = memoryStore({ s1: { userId: "u1", expiresAt: inOneHour() }, s2: { userId: "u1", expiresAt: inOneHour() } });
     check = createRevocationCheck({ store: db.store, pollMs: 20, maxStaleMs: 100 });

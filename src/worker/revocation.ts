@@ -12,8 +12,10 @@
  * - from then on the session is "live" in memory, and one query per poll
  *   re-reads every live session at once; a session that is gone or expired
  *   moves to the revoked set;
- * - if polls stop succeeding for longer than `maxStaleMs`, calls fail with
- *   SessionsUnavailable (503) rather than trust state that may be stale.
+ * - if no poll has succeeded for longer than `maxStaleMs`, a call's session
+ *   is read again (one query shared by the calls of that tick) rather than
+ *   trusted from memory; if that read fails too, the call fails with
+ *   SessionsUnavailable (503).
  * Memory is bounded: sessions unused for `idleMs` are forgotten (looked up
  * again on their next call), and both sets hold at most `maxEntries`.
  */
@@ -139,11 +141,14 @@ export function createRevocationCheck(options: RevocationCheckOptions): Revocati
           revoke(sessionId);
           throw REVOKED;
         }
-        if (at - confirmedAt > maxStaleMs) {
-          throw new SessionsUnavailable("The worker cannot confirm sessions right now: the database is not answering.");
+        // Fresh enough: answered from memory. Otherwise the poll is late (the
+        // database is slow or down, or this process's event loop was busy)
+        // and the session is read again below before the call goes on: a
+        // stale "live" is never trusted, and a late poll alone is no 503.
+        if (at - confirmedAt <= maxStaleMs) {
+          entry.lastUsed = at;
+          return;
         }
-        entry.lastUsed = at;
-        return;
       }
 
       let found;
