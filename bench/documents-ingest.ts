@@ -1,0 +1,99 @@
+/**
+ * Ingestion as a user gets it: files sent to a worker's POST /documents
+ * (the raw body, its name in x-file-name, the user's worker token), then
+ * documents.list read until each is ready or failed. The time is the
+ * user's: from the first byte sent to the last document seen ready, so it
+ * holds the queue's pickup delay as well as extraction and indexing.
+ */
+import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+
+import type { DocumentSummary } from "~/worker/documents/summary";
+import { FILE_NAME_HEADER } from "~/worker/documents/upload";
+import { queryOnce } from "../tests/support/test-database";
+import type { CorpusFile } from "./documents-corpus";
+import { inParallel } from "./documents-corpus";
+
+/** Uploads in flight at once: a few browser tabs' worth. */
+const UPLOAD_CONCURRENCY = 4;
+/** How often documents.list is read while waiting. */
+const POLL_MS = 100;
+
+export interface IngestRun {
+  documents: number;
+  /** Wall time, first upload sent → last document ready (or failed). */
+  seconds: number;
+  /** Of that, sending the files (the uploads' own time). */
+  uploadSeconds: number;
+  originalBytes: number;
+  /** Characters of extracted text stored: the sum of the chunks' lengths. */
+  textChars: number;
+  chunks: number;
+  /** Documents that ended failed, with the reason the worker gave. */
+  failed: { name: string; reason: string | null }[];
+}
+
+export async function uploadFile(workerUrl: string, token: string, file: CorpusFile): Promise<DocumentSummary> {
+  const body = await readFile(file.path);
+  const res = await fetch(`${workerUrl}/documents`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/octet-stream",
+      [FILE_NAME_HEADER]: encodeURIComponent(file.name),
+    },
+    body,
+  });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`upload of ${file.name} (${file.bytes} bytes): HTTP ${res.status} ${text.slice(0, 300)}`);
+  return (JSON.parse(text) as { document: DocumentSummary }).document;
+}
+
+/** documents.list until every one of `ids` is ready or failed; throws after `timeoutMs`. */
+export async function waitUntilSettled(workerUrl: string, token: string, ids: Set<string>, timeoutMs: number): Promise<DocumentSummary[]> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${workerUrl}/trpc/documents.list`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`documents.list: HTTP ${res.status} ${text.slice(0, 300)}`);
+    const mine = (JSON.parse(text) as { result: { data: DocumentSummary[] } }).result.data.filter((document) => ids.has(document.id));
+    const settled = mine.filter((document) => document.status === "ready" || document.status === "failed");
+    if (settled.length === ids.size) return settled;
+    if (performance.now() > deadline) {
+      const pending = mine.filter((document) => !settled.includes(document)).map((document) => `${document.name} ${document.status} ${document.progress}%`);
+      throw new Error(`${ids.size - settled.length} documents not ingested after ${timeoutMs / 1000} s: ${pending.join(", ")}`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Uploads `files` as the token's user, in turn to each of `workerUrls` (as
+ * a load balancer would spread them), and waits until all are ingested.
+ */
+export async function ingest(workerUrls: string[], token: string, databaseUrl: string, files: CorpusFile[], timeoutMs: number): Promise<IngestRun> {
+  const begin = performance.now();
+  const ids = new Set<string>();
+  await inParallel(
+    files.map((file, index) => async () => void ids.add((await uploadFile(workerUrls[index % workerUrls.length]!, token, file)).id)),
+    UPLOAD_CONCURRENCY,
+  );
+  const uploadSeconds = (performance.now() - begin) / 1000;
+  const settled = await waitUntilSettled(workerUrls[0]!, token, ids, timeoutMs);
+  const seconds = (performance.now() - begin) / 1000;
+
+  const [stored] = await queryOnce<{ chars: string | null; chunks: number }>(
+    databaseUrl,
+    `SELECT sum(length("content"))::bigint AS chars, count(*)::int AS chunks FROM "document_chunk" WHERE "documentId" = ANY($1::text[])`,
+    [[...ids]],
+  );
+  return {
+    documents: files.length,
+    seconds,
+    uploadSeconds,
+    originalBytes: files.reduce((sum, file) => sum + file.bytes, 0),
+    textChars: Number(stored?.chars ?? 0),
+    chunks: stored?.chunks ?? 0,
+    failed: settled.filter((document) => document.status === "failed").map((document) => ({ name: document.name, reason: document.failureReason })),
+  };
+}
