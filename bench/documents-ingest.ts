@@ -31,6 +31,8 @@ export interface IngestRun {
   chunks: number;
   /** Documents that ended failed, with the reason the worker gave. */
   failed: { name: string; reason: string | null }[];
+  /** documents.list reads the worker refused while waiting (each, its answer). */
+  listRefusals: string[];
 }
 
 export async function uploadFile(workerUrl: string, token: string, file: CorpusFile): Promise<DocumentSummary> {
@@ -49,19 +51,32 @@ export async function uploadFile(workerUrl: string, token: string, file: CorpusF
   return (JSON.parse(text) as { document: DocumentSummary }).document;
 }
 
-/** documents.list until every one of `ids` is ready or failed; throws after `timeoutMs`. */
-export async function waitUntilSettled(workerUrl: string, token: string, ids: Set<string>, timeoutMs: number): Promise<DocumentSummary[]> {
+/**
+ * documents.list until every one of `ids` is ready or failed; throws after
+ * `timeoutMs`. A refused read (a 503 while the worker is busy) is counted
+ * and read again, as the page's own polling would: the row reports them.
+ */
+export async function waitUntilSettled(
+  workerUrl: string,
+  token: string,
+  ids: Set<string>,
+  timeoutMs: number,
+): Promise<{ settled: DocumentSummary[]; refusals: string[] }> {
   const deadline = performance.now() + timeoutMs;
+  const refusals: string[] = [];
+  let mine: DocumentSummary[] = [];
   for (;;) {
     const res = await fetch(`${workerUrl}/trpc/documents.list`, { headers: { authorization: `Bearer ${token}` } });
     const text = await res.text();
-    if (!res.ok) throw new Error(`documents.list: HTTP ${res.status} ${text.slice(0, 300)}`);
-    const mine = (JSON.parse(text) as { result: { data: DocumentSummary[] } }).result.data.filter((document) => ids.has(document.id));
+    if (res.ok) mine = (JSON.parse(text) as { result: { data: DocumentSummary[] } }).result.data.filter((document) => ids.has(document.id));
+    else refusals.push(`HTTP ${res.status} ${text.slice(0, 200)}`);
     const settled = mine.filter((document) => document.status === "ready" || document.status === "failed");
-    if (settled.length === ids.size) return settled;
+    if (settled.length === ids.size) return { settled, refusals };
     if (performance.now() > deadline) {
       const pending = mine.filter((document) => !settled.includes(document)).map((document) => `${document.name} ${document.status} ${document.progress}%`);
-      throw new Error(`${ids.size - settled.length} documents not ingested after ${timeoutMs / 1000} s: ${pending.join(", ")}`);
+      throw new Error(
+        `${ids.size - settled.length} documents not ingested after ${timeoutMs / 1000} s: ${pending.join(", ")}${refusals.length ? `; last refusal: ${refusals.at(-1)}` : ""}`,
+      );
     }
     await sleep(POLL_MS);
   }
@@ -79,7 +94,7 @@ export async function ingest(workerUrls: string[], token: string, databaseUrl: s
     UPLOAD_CONCURRENCY,
   );
   const uploadSeconds = (performance.now() - begin) / 1000;
-  const settled = await waitUntilSettled(workerUrls[0]!, token, ids, timeoutMs);
+  const { settled, refusals } = await waitUntilSettled(workerUrls[0]!, token, ids, timeoutMs);
   const seconds = (performance.now() - begin) / 1000;
 
   const [stored] = await queryOnce<{ chars: string | null; chunks: number }>(
@@ -95,5 +110,6 @@ export async function ingest(workerUrls: string[], token: string, databaseUrl: s
     textChars: Number(stored?.chars ?? 0),
     chunks: stored?.chunks ?? 0,
     failed: settled.filter((document) => document.status === "failed").map((document) => ({ name: document.name, reason: document.failureReason })),
+    listRefusals: refusals,
   };
 }

@@ -106,7 +106,7 @@ export function printDocumentsReport({ corpus, extraction, oneWorker, twoWorkers
     `${perMinute(run).toFixed(1)} docs/min, ${textRate(run).toFixed(2)} MB/s of text`,
     "",
     "",
-    `${seconds(run.seconds * 1000)} for ${run.documents} (uploads ${seconds(run.uploadSeconds * 1000)}), ${run.chunks} chunks, ${(run.textChars / 1e6).toFixed(1)} MB text, ${run.failed.length} failed`,
+    `${seconds(run.seconds * 1000)} for ${run.documents} (uploads ${seconds(run.uploadSeconds * 1000)}), ${run.chunks} chunks, ${(run.textChars / 1e6).toFixed(1)} MB text, ${run.failed.length} failed, ${run.listRefusals.length} list reads refused`,
   ];
   const latencyRow = (label: string, run: Latency | undefined, note = "") =>
     run ? [label, "", ms(run.p50), ms(run.p99), `${run.failed} failed${note}`] : [label, "not available (no such procedure)"];
@@ -175,7 +175,14 @@ Memory (j): the worker's resident memory, sampled every 50 ms, with Linux's high
   console.log(table(rows));
   for (const run of [oneWorker, twoWorkers, ...(large ? [large.run] : [])]) {
     for (const failure of run.failed) console.log(`  failed: ${failure.name}: ${failure.reason ?? "(no reason)"}`);
+    for (const [refusal, count] of tally(run.listRefusals)) console.log(`  documents.list refused ${count}×: ${refusal}`);
   }
+}
+
+function tally(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
 }
 
 function mbOr(bytes: number | undefined): string {
