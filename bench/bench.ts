@@ -16,6 +16,7 @@
  *   npm run bench -- --postgres postgresql://postgres@127.0.0.1:5432/postgres
  *                                 # a fresh database on that server, dropped at the end
  *   npm run bench -- --documents  # the documents rows only; --no-documents: without them
+ *   npm run bench -- --search-chunks 10000   # a smaller search table, for a quick run
  */
 import http from "node:http";
 import os from "node:os";
@@ -44,6 +45,8 @@ const { values: options } = parseArgs({
     postgres: { type: "string" },
     documents: { type: "boolean", default: false },
     "no-documents": { type: "boolean", default: false },
+    // Chunks in the search table of row (i); fewer for a quick run.
+    "search-chunks": { type: "string" },
     // Read by stack.ts's build().
     "no-build": { type: "boolean" },
   },
@@ -66,7 +69,10 @@ async function main(): Promise<void> {
   if (documents) await stack.workers[1]!.service.stop();
 
   if (!options.documents) await httpRows(stack);
-  if (corpus) printDocumentsReport(await measureDocuments(stack, corpus));
+  if (corpus) {
+    const searchChunks = options["search-chunks"] === undefined ? undefined : Number(options["search-chunks"]);
+    printDocumentsReport(await measureDocuments(stack, corpus, { searchChunks }));
+  }
   console.log(`\n${machine()}`);
 }
 

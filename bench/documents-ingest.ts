@@ -11,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { DocumentSummary } from "~/worker/documents/summary";
 import { FILE_NAME_HEADER } from "~/worker/documents/upload";
 import { queryOnce } from "../tests/support/test-database";
+import { percentiles } from "../tooling/percentiles";
 import type { CorpusFile } from "./documents-corpus";
 import { inParallel } from "./documents-corpus";
 
@@ -31,6 +32,8 @@ export interface IngestRun {
   chunks: number;
   /** Documents that ended failed, with the reason the worker gave. */
   failed: { name: string; reason: string | null }[];
+  /** Per document, seconds from its upload's answer to the first list that showed it ready (or failed). */
+  readySeconds: { p50: number; p99: number };
   /** documents.list reads the worker refused while waiting (each, its answer). */
   listRefusals: string[];
 }
@@ -61,9 +64,10 @@ export async function waitUntilSettled(
   token: string,
   ids: Set<string>,
   timeoutMs: number,
-): Promise<{ settled: DocumentSummary[]; refusals: string[] }> {
+): Promise<{ settled: DocumentSummary[]; refusals: string[]; settledAt: Map<string, number> }> {
   const deadline = performance.now() + timeoutMs;
   const refusals: string[] = [];
+  const settledAt = new Map<string, number>();
   let mine: DocumentSummary[] = [];
   for (;;) {
     const res = await fetch(`${workerUrl}/trpc/documents.list`, { headers: { authorization: `Bearer ${token}` } });
@@ -71,7 +75,8 @@ export async function waitUntilSettled(
     if (res.ok) mine = (JSON.parse(text) as { result: { data: DocumentSummary[] } }).result.data.filter((document) => ids.has(document.id));
     else refusals.push(`HTTP ${res.status} ${text.slice(0, 200)}`);
     const settled = mine.filter((document) => document.status === "ready" || document.status === "failed");
-    if (settled.length === ids.size) return { settled, refusals };
+    for (const document of settled) if (!settledAt.has(document.id)) settledAt.set(document.id, performance.now());
+    if (settled.length === ids.size) return { settled, refusals, settledAt };
     if (performance.now() > deadline) {
       const pending = mine.filter((document) => !settled.includes(document)).map((document) => `${document.name} ${document.status} ${document.progress}%`);
       throw new Error(
@@ -88,13 +93,14 @@ export async function waitUntilSettled(
  */
 export async function ingest(workerUrls: string[], token: string, databaseUrl: string, files: CorpusFile[], timeoutMs: number): Promise<IngestRun> {
   const begin = performance.now();
-  const ids = new Set<string>();
+  const uploadedAt = new Map<string, number>();
   await inParallel(
-    files.map((file, index) => async () => void ids.add((await uploadFile(workerUrls[index % workerUrls.length]!, token, file)).id)),
+    files.map((file, index) => async () => void uploadedAt.set((await uploadFile(workerUrls[index % workerUrls.length]!, token, file)).id, performance.now())),
     UPLOAD_CONCURRENCY,
   );
   const uploadSeconds = (performance.now() - begin) / 1000;
-  const { settled, refusals } = await waitUntilSettled(workerUrls[0]!, token, ids, timeoutMs);
+  const ids = new Set(uploadedAt.keys());
+  const { settled, refusals, settledAt } = await waitUntilSettled(workerUrls[0]!, token, ids, timeoutMs);
   const seconds = (performance.now() - begin) / 1000;
 
   const [stored] = await queryOnce<{ chars: string | null; chunks: number }>(
@@ -110,6 +116,7 @@ export async function ingest(workerUrls: string[], token: string, databaseUrl: s
     textChars: Number(stored?.chars ?? 0),
     chunks: stored?.chunks ?? 0,
     failed: settled.filter((document) => document.status === "failed").map((document) => ({ name: document.name, reason: document.failureReason })),
+    readySeconds: percentiles([...ids].map((id) => (settledAt.get(id)! - uploadedAt.get(id)!) / 1000)),
     listRefusals: refusals,
   };
 }

@@ -25,7 +25,8 @@ import { percentiles } from "../tooling/percentiles";
 import { get } from "./client";
 import { CONTENT_VOCABULARY, TextGenerator } from "./documents-text";
 
-export const SEARCH_SIZE = { chunks: 100_000, chunksPerDocument: 100, chunksPerSection: 5, batch: 1_000 };
+/** The table's default size, and how it is cut into documents and sections. */
+export const SEARCH_SIZE = { chunks: 100_000, chunksPerDocument: 100, chunksPerSection: 5 };
 /** Calls per route, one at a time on one keep-alive connection, after WARMUP calls. */
 export const SEARCH_RUN = { warmup: 50, calls: 500, queries: 20 };
 /** The share of chunks a query word is in: mid frequencies. */
@@ -44,11 +45,11 @@ export interface SeededChunks {
   matches: number[];
 }
 
-/** Inserts the chunks for `userId` (an existing user), in documents already 'ready'. */
-export async function seedChunks(databaseUrl: string, userId: string): Promise<SeededChunks> {
+/** Inserts `chunks` chunks (rounded up to whole documents) for `userId`, an existing user, in documents already 'ready'. */
+export async function seedChunks(databaseUrl: string, userId: string, chunks = SEARCH_SIZE.chunks): Promise<SeededChunks> {
   const begin = performance.now();
   const text = new TextGenerator(100_000);
-  const documents = SEARCH_SIZE.chunks / SEARCH_SIZE.chunksPerDocument;
+  const documents = Math.ceil(chunks / SEARCH_SIZE.chunksPerDocument);
   // Chunks are drawn from a pool of generated sentences: generating 75 MB of
   // prose word by word takes longer than indexing it, and a pool this size
   // keeps every word's frequency.
@@ -126,9 +127,10 @@ export async function seedChunks(databaseUrl: string, userId: string): Promise<S
     await Promise.all(clients.map((client) => client.end()));
   }
 
-  const queries = pickQueries(documentFrequency, SEARCH_SIZE.chunks, new TextGenerator(7));
+  const written = documents * SEARCH_SIZE.chunksPerDocument;
+  const queries = pickQueries(documentFrequency, written, new TextGenerator(7));
   const matches = await countMatches(databaseUrl, userId, queries);
-  return { seconds: (performance.now() - begin) / 1000, chunks: SEARCH_SIZE.chunks, documents, textChars, queries, matches };
+  return { seconds: (performance.now() - begin) / 1000, chunks: written, documents, textChars, queries, matches };
 }
 
 /** SEARCH_RUN.queries pairs of distinct mid-frequency content words. */

@@ -41,7 +41,12 @@ export interface DocumentsReport {
   };
 }
 
-export async function measureDocuments({ databaseUrl, webUrl, workers }: Stack, corpus: Corpus): Promise<DocumentsReport> {
+export interface DocumentsOptions {
+  /** Chunks in the search table (default SEARCH_SIZE.chunks). */
+  searchChunks?: number;
+}
+
+export async function measureDocuments({ databaseUrl, webUrl, workers }: Stack, corpus: Corpus, options: DocumentsOptions = {}): Promise<DocumentsReport> {
   const [first, second] = workers;
   if (!first || !second) throw new Error("the documents rows need a stack with two workers");
   const userToken = async (label: string) => {
@@ -82,7 +87,7 @@ export async function measureDocuments({ databaseUrl, webUrl, workers }: Stack, 
 
   console.log(`(i) writing the search table's chunks…`);
   const { user, token } = await userToken("search");
-  const seeded = await seedChunks(databaseUrl, user.userId);
+  const seeded = await seedChunks(databaseUrl, user.userId, options.searchChunks);
   console.log(`(i) ${SEARCH_RUN.calls} searches by each route…`);
   const { bare, asWorker } = await rawSqlLatency(databaseUrl, user.userId, seeded.queries);
   const { result: worker, rss: workerRss } = await peakRssDuring(first.service.pid, () =>
@@ -103,9 +108,9 @@ export function printDocumentsReport({ corpus, extraction, oneWorker, twoWorkers
   const textRate = (run: IngestRun) => run.textChars / 1e6 / run.seconds;
   const ingestRow = (label: string, run: IngestRun) => [
     label,
-    `${perMinute(run).toFixed(1)} docs/min, ${textRate(run).toFixed(2)} MB/s of text`,
-    "",
-    "",
+    `${perMinute(run).toFixed(1)} docs/min, ${textRate(run).toPrecision(3)} MB/s of text`,
+    seconds(run.readySeconds.p50 * 1000),
+    seconds(run.readySeconds.p99 * 1000),
     `${seconds(run.seconds * 1000)} for ${run.documents} (uploads ${seconds(run.uploadSeconds * 1000)}), ${run.chunks} chunks, ${(run.textChars / 1e6).toFixed(1)} MB text, ${run.failed.length} failed, ${run.listRefusals.length} list reads refused`,
   ];
   const latencyRow = (label: string, run: Latency | undefined, note = "") =>
@@ -122,7 +127,8 @@ Corpus (g, h): ${corpus.files.length} files made for this run, ${[...kinds].map(
   }
 Extraction (g): each PDF in turn in this process, the best of 2 passes after a warm-up; pdftotext is a process per file (start-up included).
 Ingestion (h): every file uploaded to POST /documents (4 at a time, spread over the running workers), then documents.list read every 100 ms
-  until all are ready; the time runs from the first upload to the last one ready. MB of text = characters stored in the chunks / 10^6.
+  until all are ready; the time runs from the first upload to the last one ready. MB of text = characters stored in the chunks / 10^6;
+  p50/p99 = each document's time from its upload's answer to its being seen ready.
 Search (i): ${seeded.chunks.toLocaleString("en")} chunks (${(seeded.textChars / 1e6).toFixed(0)} MB of text) in ${seeded.documents.toLocaleString(
     "en",
   )} ready documents of one user, written with SQL in ${seconds(seeded.seconds * 1000)}; ${seeded.queries.length} two-word queries of
