@@ -50,8 +50,41 @@ export async function uploadFile(workerUrl: string, token: string, file: CorpusF
     body,
   });
   const text = await res.text();
-  if (res.status !== 201) throw new Error(`upload of ${file.name} (${file.bytes} bytes): HTTP ${res.status} ${text.slice(0, 300)}`);
+  if (res.status !== 201) throw new UploadRefused(`upload of ${file.name} (${file.bytes} bytes): HTTP ${res.status} ${text.slice(0, 300)}`, res.status);
   return (JSON.parse(text) as { document: DocumentSummary }).document;
+}
+
+/** How long a worker that has just started may answer uploads with 503 while its job queue connects. */
+const QUEUE_CONNECT_MS = 30_000;
+
+/**
+ * One small document through `workerUrl`, until it is taken and ingested:
+ * a worker connects to its job queue in the background after it is ready
+ * (uploads answer 503 until then), which does not belong in a throughput
+ * figure, so each worker gets this before a timed run.
+ */
+export async function warmUp(workerUrl: string, token: string, file: CorpusFile): Promise<void> {
+  const deadline = performance.now() + QUEUE_CONNECT_MS;
+  for (;;) {
+    try {
+      const document = await uploadFile(workerUrl, token, file);
+      await waitUntilSettled(workerUrl, token, new Set([document.id]), QUEUE_CONNECT_MS);
+      return;
+    } catch (error) {
+      if (!(error instanceof UploadRefused && error.status === 503) || performance.now() > deadline) throw error;
+      await sleep(POLL_MS);
+    }
+  }
+}
+
+export class UploadRefused extends Error {
+  override name = "UploadRefused";
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
 }
 
 /**

@@ -10,7 +10,7 @@
 import { signUp, workerToken } from "../tooling/app-client";
 import type { Corpus, CorpusFile } from "./documents-corpus";
 import { compareExtraction, type ExtractionComparison } from "./documents-extract";
-import { ingest, type IngestRun } from "./documents-ingest";
+import { ingest, warmUp, type IngestRun } from "./documents-ingest";
 import { hopLatency, httpSearchLatency, rawSqlLatency, SEARCH_RUN, seedChunks, type Latency, type SeededChunks } from "./documents-search";
 import { rssOf } from "../load/memory";
 import { peakOf, peakRssDuring, type PeakRss } from "./peak-rss";
@@ -63,6 +63,11 @@ export async function measureDocuments({ databaseUrl, webUrl, workers }: Stack, 
     extraction = await compareExtraction(pdfs);
   }
 
+  // The smallest file of the corpus, by a user of its own, through each worker before it is timed.
+  const probe = corpus.files.reduce((smallest, file) => (file.bytes < smallest.bytes ? file : smallest));
+  const { token: probeToken } = await userToken("warm-up");
+  await warmUp(first.url, probeToken, probe);
+
   console.log(`(h) ingesting ${corpus.files.length} documents with 1 worker…`);
   const oneWorker = await ingest([first.url], (await userToken("ingest-1")).token, databaseUrl, corpus.files, INGEST_TIMEOUT_MS);
 
@@ -79,6 +84,7 @@ export async function measureDocuments({ databaseUrl, webUrl, workers }: Stack, 
   await second.service.start();
   let twoWorkers: IngestRun;
   try {
+    await warmUp(second.url, probeToken, probe);
     twoWorkers = await ingest([first.url, second.url], (await userToken("ingest-2")).token, databaseUrl, corpus.files, INGEST_TIMEOUT_MS);
   } finally {
     // The search rows measure one worker, with nothing else running.
@@ -126,7 +132,7 @@ Corpus (g, h): ${corpus.files.length} files made for this run, ${[...kinds].map(
     corpus.skipped.length ? `\n  Skipped: ${corpus.skipped.join("; ")}.` : ""
   }
 Extraction (g): each PDF in turn in this process, the best of 2 passes after a warm-up; pdftotext is a process per file (start-up included).
-Ingestion (h): every file uploaded to POST /documents (4 at a time, spread over the running workers), then documents.list read every 100 ms
+Ingestion (h): after one small document through each worker (its job queue connects in the background), every file uploaded to POST /documents (4 at a time, spread over the running workers), then documents.list read every 100 ms
   until all are ready; the time runs from the first upload to the last one ready. MB of text = characters stored in the chunks / 10^6;
   p50/p99 = each document's time from its upload's answer to its being seen ready.
 Search (i): ${seeded.chunks.toLocaleString("en")} chunks (${(seeded.textChars / 1e6).toFixed(0)} MB of text) in ${seeded.documents.toLocaleString(
