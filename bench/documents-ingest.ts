@@ -34,8 +34,8 @@ export interface IngestRun {
   failed: { name: string; reason: string | null }[];
   /** Per document, seconds from its upload's answer to the first list that showed it ready (or failed). */
   readySeconds: { p50: number; p99: number };
-  /** documents.list reads the worker refused while waiting (each, its answer). */
-  listRefusals: string[];
+  /** Uploads and documents.list reads the worker refused with 503 and that were sent again (each, its answer). */
+  refusals: string[];
 }
 
 export async function uploadFile(workerUrl: string, token: string, file: CorpusFile): Promise<DocumentSummary> {
@@ -106,7 +106,7 @@ export async function waitUntilSettled(
     const res = await fetch(`${workerUrl}/trpc/documents.list`, { headers: { authorization: `Bearer ${token}` } });
     const text = await res.text();
     if (res.ok) mine = (JSON.parse(text) as { result: { data: DocumentSummary[] } }).result.data.filter((document) => ids.has(document.id));
-    else refusals.push(`HTTP ${res.status} ${text.slice(0, 200)}`);
+    else refusals.push(`documents.list: HTTP ${res.status} ${text.slice(0, 200)}`);
     const settled = mine.filter((document) => document.status === "ready" || document.status === "failed");
     for (const document of settled) if (!settledAt.has(document.id)) settledAt.set(document.id, performance.now());
     if (settled.length === ids.size) return { settled, refusals, settledAt };
@@ -127,8 +127,22 @@ export async function waitUntilSettled(
 export async function ingest(workerUrls: string[], token: string, databaseUrl: string, files: CorpusFile[], timeoutMs: number): Promise<IngestRun> {
   const begin = performance.now();
   const uploadedAt = new Map<string, number>();
+  const uploadRefusals: string[] = [];
+  // A 503 (the worker could not confirm the session while busy) is sent
+  // again after a pause, as an upload page that retries would; each is counted.
+  const upload = async (workerUrl: string, file: CorpusFile): Promise<DocumentSummary> => {
+    for (;;) {
+      try {
+        return await uploadFile(workerUrl, token, file);
+      } catch (error) {
+        if (!(error instanceof UploadRefused && error.status === 503) || performance.now() - begin > timeoutMs) throw error;
+        uploadRefusals.push(error.message.replace(/^upload of .*?: /u, "upload: "));
+        await sleep(POLL_MS);
+      }
+    }
+  };
   await inParallel(
-    files.map((file, index) => async () => void uploadedAt.set((await uploadFile(workerUrls[index % workerUrls.length]!, token, file)).id, performance.now())),
+    files.map((file, index) => async () => void uploadedAt.set((await upload(workerUrls[index % workerUrls.length]!, file)).id, performance.now())),
     UPLOAD_CONCURRENCY,
   );
   const uploadSeconds = (performance.now() - begin) / 1000;
@@ -150,6 +164,6 @@ export async function ingest(workerUrls: string[], token: string, databaseUrl: s
     chunks: stored?.chunks ?? 0,
     failed: settled.filter((document) => document.status === "failed").map((document) => ({ name: document.name, reason: document.failureReason })),
     readySeconds: percentiles([...ids].map((id) => (settledAt.get(id)! - uploadedAt.get(id)!) / 1000)),
-    listRefusals: refusals,
+    refusals: [...uploadRefusals, ...refusals],
   };
 }

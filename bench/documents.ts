@@ -117,7 +117,7 @@ export function printDocumentsReport({ corpus, extraction, oneWorker, twoWorkers
     `${perMinute(run).toFixed(1)} docs/min, ${textRate(run).toPrecision(3)} MB/s of text`,
     seconds(run.readySeconds.p50 * 1000),
     seconds(run.readySeconds.p99 * 1000),
-    `${seconds(run.seconds * 1000)} for ${run.documents} (uploads ${seconds(run.uploadSeconds * 1000)}), ${run.chunks} chunks, ${(run.textChars / 1e6).toFixed(1)} MB text, ${run.failed.length} failed, ${run.listRefusals.length} list reads refused`,
+    `${seconds(run.seconds * 1000)} for ${run.documents} (uploads ${seconds(run.uploadSeconds * 1000)}), ${run.chunks} chunks, ${(run.textChars / 1e6).toFixed(1)} MB text, ${run.failed.length} failed, ${run.refusals.length} refused (503) and sent again`,
   ];
   const latencyRow = (label: string, run: Latency | undefined, note = "") =>
     run ? [label, "", ms(run.p50), ms(run.p99), `${run.failed} failed${note}`] : [label, "not available (no such procedure)"];
@@ -187,7 +187,7 @@ Memory (j): the worker's resident memory, sampled every 50 ms, with Linux's high
   console.log(table(rows));
   for (const run of [oneWorker, twoWorkers, ...(large ? [large.run] : [])]) {
     for (const failure of run.failed) console.log(`  failed: ${failure.name}: ${failure.reason ?? "(no reason)"}`);
-    for (const [refusal, count] of tally(run.listRefusals)) console.log(`  documents.list refused ${count}×: ${refusal}`);
+    for (const [refusal, count] of tally(run.refusals)) console.log(`  refused ${count}×, then sent again: ${refusal}`);
   }
 }
 
