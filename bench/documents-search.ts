@@ -5,7 +5,8 @@
  * worker's SQL (search.ts's searchChunks) run directly, bare and inside the
  * worker's READ ONLY transaction as app_worker (db.ts's asWorker); the
  * worker's documents.search over HTTP; the web tier's documents.search; and
- * the worker's /healthz, which is the HTTP round trip alone.
+ * the worker's /healthz, which is the HTTP round trip alone. The routes take
+ * turns call by call (measureRoutes).
  *
  * The queries are pairs of mid-frequency words (each in a few percent of
  * the chunks, so a pair matches a few hundred): what a search with results
@@ -174,41 +175,58 @@ export interface Latency {
   hits: number;
 }
 
-/** Calls `call(query)` one at a time, cycling through `queries`: SEARCH_RUN.warmup calls, then SEARCH_RUN.calls measured. */
-async function sequential(queries: string[], call: (query: string) => Promise<number | undefined>): Promise<Latency> {
-  for (let i = 0; i < SEARCH_RUN.warmup; i++) await call(queries[i % queries.length]!);
-  const latencies: number[] = [];
-  let failed = 0;
-  let hits = 0;
-  for (let i = 0; i < SEARCH_RUN.calls; i++) {
-    const begin = performance.now();
-    const found = await call(queries[i % queries.length]!);
-    latencies.push(performance.now() - begin);
-    if (found === undefined) failed++;
-    else hits += found;
-  }
-  return { ...percentiles(latencies), failed, hits };
+/** One search by one route: the hits on its first page, or undefined when the call failed. */
+export type Route = (query: string) => Promise<number | undefined>;
+
+interface OpenRoute {
+  call: Route;
+  close(): Promise<void>;
 }
 
-/** searchChunks on one connection of the bench's own: bare (one statement, as the database owner), then as the worker runs it. */
-export async function rawSqlLatency(databaseUrl: string, userId: string, queries: string[]): Promise<{ bare: Latency; asWorker: Latency }> {
-  const db = createWorkerDb(databaseUrl, { max: 1 });
-  try {
-    const inputOf = (query: string) => searchInput.parse({ query });
-    const client: WorkerTx = await db.pool.connect();
-    let bare: Latency;
-    try {
-      bare = await sequential(queries, async (query) => (await searchChunks(client, userId, SEARCH_CONFIG, inputOf(query))).hits.length);
-    } finally {
-      client.release();
+/**
+ * Every route, one call at a time, taking turns call by call (route 1,
+ * route 2, …, then the next query): whatever else the machine is doing
+ * meanwhile falls on all of them alike, so their differences stay fair on
+ * a busy machine. SEARCH_RUN.warmup turns, then SEARCH_RUN.calls measured.
+ */
+export async function measureRoutes<Name extends string>(routes: Partial<Record<Name, Route>>, queries: string[]): Promise<Partial<Record<Name, Latency>>> {
+  const names = (Object.keys(routes) as Name[]).filter((name) => routes[name] !== undefined);
+  const latencies = new Map<Name, number[]>(names.map((name) => [name, []]));
+  const failed = new Map<Name, number>(names.map((name) => [name, 0]));
+  const hits = new Map<Name, number>(names.map((name) => [name, 0]));
+  for (let turn = 0; turn < SEARCH_RUN.warmup + SEARCH_RUN.calls; turn++) {
+    const query = queries[turn % queries.length]!;
+    for (const name of names) {
+      const begin = performance.now();
+      const found = await routes[name]!(query);
+      if (turn < SEARCH_RUN.warmup) continue;
+      latencies.get(name)!.push(performance.now() - begin);
+      if (found === undefined) failed.set(name, failed.get(name)! + 1);
+      else hits.set(name, hits.get(name)! + found);
     }
-    const asWorker = await sequential(queries, async (query) =>
-      (await db.asWorker((tx) => searchChunks(tx, userId, SEARCH_CONFIG, inputOf(query)), { readOnly: true })).hits.length,
-    );
-    return { bare, asWorker };
-  } finally {
-    await db.close();
   }
+  return Object.fromEntries(
+    names.map((name) => [name, { ...percentiles(latencies.get(name)!), failed: failed.get(name)!, hits: hits.get(name)! }]),
+  ) as Partial<Record<Name, Latency>>;
+}
+
+/**
+ * searchChunks on one connection of the bench's own: `bare`, one statement
+ * as the database owner; `asWorker`, as the worker runs it (db.ts's
+ * asWorker: BEGIN READ ONLY, SET LOCAL ROLE app_worker, the query, COMMIT).
+ */
+export async function rawSqlRoutes(databaseUrl: string, userId: string): Promise<{ bare: Route; asWorker: Route; close(): Promise<void> }> {
+  const db = createWorkerDb(databaseUrl, { max: 2 });
+  const inputOf = (query: string) => searchInput.parse({ query });
+  const client: WorkerTx = await db.pool.connect();
+  return {
+    bare: async (query) => (await searchChunks(client, userId, SEARCH_CONFIG, inputOf(query))).hits.length,
+    asWorker: async (query) => (await db.asWorker((tx) => searchChunks(tx, userId, SEARCH_CONFIG, inputOf(query)), { readOnly: true })).hits.length,
+    async close() {
+      client.release();
+      await db.close();
+    },
+  };
 }
 
 /**
@@ -216,36 +234,36 @@ export async function rawSqlLatency(databaseUrl: string, userId: string, queries
  * worker's (plain JSON) or the web tier's (superjson, `superjson: true`).
  * Undefined when the server has no such procedure (404).
  */
-export async function httpSearchLatency(
+export async function httpSearchRoute(
   url: string,
   headers: Headers,
-  queries: string[],
+  probeQuery: string,
   { superjson = false }: { superjson?: boolean } = {},
-): Promise<Latency | undefined> {
+): Promise<OpenRoute | undefined> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const callUrl = (query: string) => `${url}?input=${encodeURIComponent(JSON.stringify(superjson ? { json: { query } } : { query }))}`;
-  try {
-    const probe = await get(callUrl(queries[0]!), headers, agent);
+  const probe = await get(callUrl(probeQuery), headers, agent);
+  if (probe.status !== 200) {
+    agent.destroy();
     if (probe.status === 404) return undefined;
-    if (probe.status !== 200) throw new Error(`GET ${url}: HTTP ${probe.status} ${probe.body.toString("utf8").slice(0, 300)}`);
-    return await sequential(queries, async (query) => {
+    throw new Error(`GET ${url}: HTTP ${probe.status} ${probe.body.toString("utf8").slice(0, 300)}`);
+  }
+  return {
+    async call(query) {
       const { status, body } = await get(callUrl(query), headers, agent);
       if (status !== 200) return undefined;
       const data = (JSON.parse(body.toString("utf8")) as { result: { data: unknown } }).result.data;
-      const results = (superjson ? (data as { json: unknown }).json : data) as { hits: unknown[] };
-      return results.hits.length;
-    });
-  } finally {
-    agent.destroy();
-  }
+      return ((superjson ? (data as { json: unknown }).json : data) as { hits: unknown[] }).hits.length;
+    },
+    close: async () => agent.destroy(),
+  };
 }
 
 /** The HTTP round trip alone: GET /healthz, which does no work, the same way. */
-export async function hopLatency(workerUrl: string): Promise<Latency> {
+export function hopRoute(workerUrl: string): OpenRoute {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  try {
-    return await sequential(["-"], async () => ((await get(`${workerUrl}/healthz`, {}, agent)).status === 200 ? 0 : undefined));
-  } finally {
-    agent.destroy();
-  }
+  return {
+    call: async () => ((await get(`${workerUrl}/healthz`, {}, agent)).status === 200 ? 0 : undefined),
+    close: async () => agent.destroy(),
+  };
 }

@@ -11,7 +11,7 @@ import { signUp, workerToken } from "../tooling/app-client";
 import type { Corpus, CorpusFile } from "./documents-corpus";
 import { compareExtraction, type ExtractionComparison } from "./documents-extract";
 import { ingest, warmUp, type IngestRun } from "./documents-ingest";
-import { hopLatency, httpSearchLatency, rawSqlLatency, SEARCH_RUN, seedChunks, type Latency, type SeededChunks } from "./documents-search";
+import { hopRoute, httpSearchRoute, measureRoutes, rawSqlRoutes, SEARCH_RUN, seedChunks, type Latency, type SeededChunks } from "./documents-search";
 import { rssOf } from "../load/memory";
 import { peakOf, peakRssDuring, type PeakRss } from "./peak-rss";
 import type { Stack } from "./stack";
@@ -94,16 +94,23 @@ export async function measureDocuments({ databaseUrl, webUrl, workers }: Stack, 
   console.log(`(i) writing the search table's chunks…`);
   const { user, token } = await userToken("search");
   const seeded = await seedChunks(databaseUrl, user.userId, options.searchChunks);
-  console.log(`(i) ${SEARCH_RUN.calls} searches by each route…`);
-  const { bare, asWorker } = await rawSqlLatency(databaseUrl, user.userId, seeded.queries);
-  const { result: worker, rss: workerRss } = await peakRssDuring(first.service.pid, () =>
-    httpSearchLatency(`${first.url}/trpc/documents.search`, { authorization: `Bearer ${token}` }, seeded.queries),
-  );
+  const web = await httpSearchRoute(`${webUrl}/api/trpc/documents.search`, { cookie: user.cookie }, seeded.queries[0]!, { superjson: true });
+  const worker = await httpSearchRoute(`${first.url}/trpc/documents.search`, { authorization: `Bearer ${token}` }, seeded.queries[0]!);
   if (!worker) throw new Error("the worker has no documents.search");
-  const web = await httpSearchLatency(`${webUrl}/api/trpc/documents.search`, { cookie: user.cookie }, seeded.queries, { superjson: true });
-  const hop = await hopLatency(first.url);
+  const sql = await rawSqlRoutes(databaseUrl, user.userId);
+  const hop = hopRoute(first.url);
+  console.log(`(i) ${SEARCH_RUN.calls} searches by each route, taking turns…`);
+  let latencies;
+  let workerRss;
+  try {
+    const routes = { bare: sql.bare, asWorker: sql.asWorker, worker: worker.call, hop: hop.call, web: web?.call };
+    ({ result: latencies, rss: workerRss } = await peakRssDuring(first.service.pid, () => measureRoutes(routes, seeded.queries)));
+  } finally {
+    await Promise.all([sql.close(), worker.close(), hop.close(), web?.close()]);
+  }
 
-  return { corpus, extraction, oneWorker, twoWorkers, large, idleRss, seeded, search: { bare, asWorker, worker, web, hop, workerRss } };
+  const { bare, asWorker, worker: viaWorker, hop: alone, web: viaWeb } = latencies;
+  return { corpus, extraction, oneWorker, twoWorkers, large, idleRss, seeded, search: { bare: bare!, asWorker: asWorker!, worker: viaWorker!, web: viaWeb, hop: alone!, workerRss } };
 }
 
 export function printDocumentsReport({ corpus, extraction, oneWorker, twoWorkers, large, idleRss, seeded, search }: DocumentsReport): void {
@@ -139,7 +146,7 @@ Search (i): ${seeded.chunks.toLocaleString("en")} chunks (${(seeded.textChars / 
     "en",
   )} ready documents of one user, written with SQL in ${seconds(seeded.seconds * 1000)}; ${seeded.queries.length} two-word queries of
   mid-frequency words, matching ${seeded.matches[0]}–${seeded.matches.at(-1)} chunks each (median ${seeded.matches[Math.floor(seeded.matches.length / 2)]});
-  ${SEARCH_RUN.warmup} warm-up then ${SEARCH_RUN.calls} calls per route, one at a time, first page (10 hits with snippets).
+  ${SEARCH_RUN.warmup} warm-up then ${SEARCH_RUN.calls} calls per route, one at a time, the routes taking turns call by call; first page (10 hits with snippets).
 Memory (j): the worker's resident memory, sampled every 50 ms, with Linux's high-water mark (VmHWM, reset at the start) where allowed.
 `);
 
@@ -182,7 +189,7 @@ Memory (j): the worker's resident memory, sampled every 50 ms, with Linux's high
     large
       ? ["    peak, ingesting the large PDF", rssText(large.rss), "", "", `${mb(large.run.originalBytes)}, ready in ${seconds(large.run.seconds * 1000)}, ${large.run.failed.length} failed`]
       : ["    peak, ingesting the large PDF", "not measured (no large PDF)"],
-    ["    peak, during the worker's searches", rssText(workerRss), "", "", `${workerRss.samples} samples`],
+    ["    peak, during the search run", rssText(workerRss), "", "", `${workerRss.samples} samples`],
   );
   console.log(table(rows));
   for (const run of [oneWorker, twoWorkers, ...(large ? [large.run] : [])]) {
