@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import type { DocumentSummary } from "~/worker/documents/summary";
-import { FILE_NAME_HEADER } from "~/worker/documents/upload";
+import { FILE_NAME_HEADER, UPLOAD_PATH, type UploadAnswer } from "~/worker/documents/routes";
 import { queryOnce } from "../tests/support/test-database";
 import { percentiles } from "../tooling/percentiles";
 import type { CorpusFile } from "./documents-corpus";
@@ -40,7 +40,7 @@ export interface IngestRun {
 
 export async function uploadFile(workerUrl: string, token: string, file: CorpusFile): Promise<DocumentSummary> {
   const body = await readFile(file.path);
-  const res = await fetch(`${workerUrl}/documents`, {
+  const res = await fetch(`${workerUrl}${UPLOAD_PATH}`, {
     method: "POST",
     headers: {
       authorization: `Bearer ${token}`,
@@ -51,7 +51,7 @@ export async function uploadFile(workerUrl: string, token: string, file: CorpusF
   });
   const text = await res.text();
   if (res.status !== 201) throw new UploadRefused(`upload of ${file.name} (${file.bytes} bytes): HTTP ${res.status} ${text.slice(0, 300)}`, res.status);
-  return (JSON.parse(text) as { document: DocumentSummary }).document;
+  return (JSON.parse(text) as UploadAnswer).document;
 }
 
 /** How long a worker that has just started may answer uploads with 503 while its job queue connects. */
