@@ -7,19 +7,30 @@
  * embedded PGlite), the production build of the web tier and of the worker —
  * signs up a user, measures, prints one table and stops everything it started.
  *
+ * Then the documents rows (g–j, bench/documents.ts): PDF extraction next
+ * to pdftotext, ingestion with one and two workers, search over 100,000
+ * chunks, the worker's memory; on a stack with a second worker for them.
+ *
  *   npm run bench                 # runs `npm run build` first
  *   npm run bench -- --no-build   # reuses the last build
+ *   npm run bench -- --postgres postgresql://postgres@127.0.0.1:5432/postgres
+ *                                 # a fresh database on that server, dropped at the end
+ *   npm run bench -- --documents  # the documents rows only; --no-documents: without them
+ *   npm run bench -- --search-chunks 10000   # a smaller search table, for a quick run
  */
 import http from "node:http";
 import os from "node:os";
+import { parseArgs } from "node:util";
 
 import { ChildService, freePorts } from "../tooling/child-service";
 import { percentiles } from "../tooling/percentiles";
 import { signUp, workerToken, type Headers } from "../tooling/app-client";
 import { fetchOk, get } from "./client";
 import { cpuShares, sampleCpu, type CpuSample, type CpuShares } from "./cpu";
+import { makeCorpus } from "./documents-corpus";
+import { measureDocuments, printDocumentsReport } from "./documents";
 import { LOAD, measureLoad, measurePaced, type LoadResult } from "./load";
-import { logFile, runBench, start, startStack } from "./stack";
+import { logFile, runBench, start, startStack, workPath, type Stack } from "./stack";
 import { machine, ms, percent, table, verdict } from "./table";
 
 /** Latency runs (d): one keep-alive connection, one call at a time. */
@@ -28,10 +39,45 @@ const SEQUENTIAL = { warmupMs: 3_000, calls: 2_000 };
 const MINT_CHECK = { calls: 1_000, concurrency: 10 };
 const TARGET = { ratio: 0.85, overheadMs: 2, mints: 1, pageCpuRatio: 1.5, pageP99Ms: 100 };
 
+const { values: options } = parseArgs({
+  strict: true,
+  options: {
+    postgres: { type: "string" },
+    documents: { type: "boolean", default: false },
+    "no-documents": { type: "boolean", default: false },
+    // Chunks in the search table of row (i); fewer for a quick run.
+    "search-chunks": { type: "string" },
+    // Read by stack.ts's build().
+    "no-build": { type: "boolean" },
+  },
+});
+
 await runBench(main);
 
 async function main(): Promise<void> {
-  const { webUrl, web, workers } = await startStack();
+  const documents = !options["no-documents"];
+  let corpus;
+  if (documents) {
+    console.log("Documents corpus: printing PDFs with Chromium, converting with pandoc…");
+    const begin = performance.now();
+    corpus = await makeCorpus(workPath("corpus"));
+    console.log(`Documents corpus: ${corpus.files.length} files${corpus.large ? " and the large PDF" : ""} in ${((performance.now() - begin) / 1000).toFixed(1)} s`);
+    for (const reason of corpus.skipped) console.log(`Documents corpus: skipped ${reason}`);
+  }
+  // The documents rows compare one worker with two; the second runs only then.
+  const stack = await startStack({ workers: documents ? [{}, {}] : [{}], databaseServer: options.postgres });
+  if (documents) await stack.workers[1]!.service.stop();
+
+  if (!options.documents) await httpRows(stack);
+  if (corpus) {
+    const searchChunks = options["search-chunks"] === undefined ? undefined : Number(options["search-chunks"]);
+    printDocumentsReport(await measureDocuments(stack, corpus, { searchChunks }));
+  }
+  console.log(`\n${machine()}`);
+}
+
+/** Rows a–f. */
+async function httpRows({ webUrl, web, workers }: Stack): Promise<void> {
   const { url: workerUrl, service: worker } = workers[0]!;
   const [barePort] = await freePorts(1);
   const bareUrl = `http://127.0.0.1:${barePort}`;
@@ -233,5 +279,4 @@ CPU: % of one core (the machine has ${cpu.length * 100}%) used by the load gener
       ],
     ]),
   );
-  console.log(`\n${machine()}`);
 }

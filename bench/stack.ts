@@ -84,8 +84,13 @@ export function keepLogs(): string {
 
 /** Where a server (or the build) of this run writes its output. */
 export function logFile(name: string): string {
-  if (!workDir) throw new Error("logFile() outside runBench()");
-  return path.join(workDir, `${name}.log`);
+  return workPath(`${name}.log`);
+}
+
+/** A path in this run's work directory, which goes away with it (unless the logs are kept): for files a bench makes to use. */
+export function workPath(name: string): string {
+  if (!workDir) throw new Error("workPath() outside runBench()");
+  return path.join(workDir, name);
 }
 
 /**
