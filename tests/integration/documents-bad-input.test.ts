@@ -411,6 +411,8 @@ describe("limits", () => {
     } finally {
       release();
       await Promise.all(uploads);
+      // Calls that were waiting for a connection give up after the pool's 2 s: let that pass before the next test.
+      await sleep(2_500);
     }
     expect(await storedDocuments(slowpoke.userId)).toEqual({ n: 0, bytes: 0 });
   });

@@ -58,11 +58,19 @@ export async function startDocumentsStack({
     ...env,
   };
   const addWorker = async (workerName: string, extra: Record<string, string> = {}) => {
-    const [port] = await freePorts(1);
-    const worker = sourceWorker({ name: workerName, port: port!, env: { ...workerEnv, ...extra } });
-    workers.push(worker);
-    await worker.start();
-    return worker;
+    for (let attempt = 1; ; attempt++) {
+      const [port] = await freePorts(1);
+      const worker = sourceWorker({ name: workerName, port: port!, env: { ...workerEnv, ...extra } });
+      try {
+        await worker.start();
+        workers.push(worker);
+        return worker;
+      } catch (error) {
+        // The port freePorts found may have been taken by another file's process before this one bound it.
+        await worker.stop();
+        if (attempt === 2) throw error;
+      }
+    }
   };
   try {
     await Promise.all(Array.from({ length: count }, (_, index) => addWorker(`${name}-${index + 1}`)));
