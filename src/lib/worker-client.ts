@@ -1,9 +1,10 @@
-import { createTRPCClient, httpBatchLink, httpLink, retryLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, retryLink, splitLink, TRPCClientError } from "@trpc/client";
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 
 import type { WorkerRouter } from "~/worker/router";
 import { newRequestId, REQUEST_ID_HEADER } from "./request-id";
 import type { TokenCache } from "./token-cache";
+import { workerSubscriptionLink } from "./worker-subscription-link";
 import type { WorkerToken } from "./worker-token-contract";
 
 export interface WorkerClientOptions {
@@ -33,35 +34,42 @@ export interface WorkerClientOptions {
  * each request carries `Authorization: Bearer` from the token cache and the
  * action's `x-request-id`. When the worker answers 401 the cached token is
  * dropped and the call retried once with a freshly minted one (the key may
- * have rotated, or the token been revoked).
+ * have rotated, or the token been revoked). Subscriptions go over SSE
+ * (worker-subscription-link.ts), with the same token cache.
  */
 export function createWorkerClient(options: WorkerClientOptions) {
   const { url, tokens, sessionId, mint, timeoutMs = 10_000, batch = true } = options;
   const transport = batch ? httpBatchLink : httpLink;
   return createTRPCClient<WorkerRouter>({
     links: [
-      retryLink({
-        retry({ error, attempts }) {
-          if (attempts > 1 || error.data?.code !== "UNAUTHORIZED") return false;
-          tokens.drop(sessionId);
-          return true;
-        },
-      }),
-      transport({
-        url: `${url.replace(/\/+$/, "")}/trpc`,
-        async headers() {
-          const requestId = options.requestId ?? newRequestId();
-          const { token } = await tokens.get(sessionId, () => mint(requestId));
-          return { authorization: `Bearer ${token}`, [REQUEST_ID_HEADER]: requestId };
-        },
-        fetch: async (input, init) => {
-          const timeout = AbortSignal.timeout(timeoutMs);
-          try {
-            return await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
-          } catch (cause) {
-            throw new WorkerUnreachable(cause);
-          }
-        },
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: workerSubscriptionLink({ url, tokens, sessionId, mint, requestId: options.requestId }),
+        false: [
+          retryLink({
+            retry({ error, attempts }) {
+              if (attempts > 1 || error.data?.code !== "UNAUTHORIZED") return false;
+              tokens.drop(sessionId);
+              return true;
+            },
+          }),
+          transport({
+            url: `${url.replace(/\/+$/, "")}/trpc`,
+            async headers() {
+              const requestId = options.requestId ?? newRequestId();
+              const { token } = await tokens.get(sessionId, () => mint(requestId));
+              return { authorization: `Bearer ${token}`, [REQUEST_ID_HEADER]: requestId };
+            },
+            fetch: async (input, init) => {
+              const timeout = AbortSignal.timeout(timeoutMs);
+              try {
+                return await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+              } catch (cause) {
+                throw new WorkerUnreachable(cause);
+              }
+            },
+          }),
+        ],
       }),
     ],
   });

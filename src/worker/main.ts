@@ -1,11 +1,19 @@
 /**
  * `npm run worker`: the worker process. Reads its configuration, starts the
- * HTTP server and, on SIGTERM/SIGINT, finishes in-flight requests before
- * exiting.
+ * HTTP server and the job queue's workers (document ingestion) and, on
+ * SIGTERM/SIGINT, finishes in-flight requests and running jobs before
+ * exiting. Run as many as you like on one database: they share the queue.
  */
 import { createLogger } from "~/lib/logger";
 import { createWorkerDb } from "./db";
+import { createChangeFeed } from "./documents/change-feed";
+import { ingestDocument } from "./documents/ingest";
+import type { IngestJobData } from "./documents/ingest-job";
+import { postgresOriginalStore } from "./documents/original-store";
+import { checkSearchConfig } from "./documents/search";
 import { loadWorkerEnvOrExit } from "./env";
+import { connectJobQueue } from "./jobs/connecting-queue";
+import { DOCUMENT_INGEST_QUEUE } from "./jobs/queues";
 import { createRevocationCheck } from "./revocation";
 import { createWorkerServer } from "./server";
 import { createSessionStore } from "./session-store";
@@ -32,7 +40,37 @@ const revocation = createRevocationCheck({
   },
 });
 revocation.start();
-const worker = createWorkerServer({ verifier, revocation, logger, corsOrigin: config.corsOrigin, maxBatchCalls: config.maxBatchCalls });
+const changeFeed = createChangeFeed({ db, log: logger });
+const store = postgresOriginalStore;
+const queue = connectJobQueue({
+  databaseUrl: config.databaseUrl,
+  logger,
+  async onConnected(connected) {
+    // A configuration that does not exist would fail every ingestion and search.
+    await checkSearchConfig(db, config.searchConfig).catch((error: unknown) => {
+      logger.fatal({ err: error }, `WORKER_SEARCH_CONFIG: ${(error as Error).message}`);
+      process.exit(1);
+    });
+    await connected.work<IngestJobData>(
+      DOCUMENT_INGEST_QUEUE,
+      (job) =>
+        ingestDocument({ db, store, searchConfig: config.searchConfig, log: logger }, job.data.documentId, {
+          number: job.attempt,
+          last: job.isLastAttempt,
+        }),
+      { concurrency: config.jobConcurrency },
+    );
+  },
+});
+const worker = createWorkerServer({
+  verifier,
+  revocation,
+  changeFeed,
+  documents: { db, queue, store, limits: config.documents, searchConfig: config.searchConfig, logger },
+  logger,
+  corsOrigin: config.corsOrigin,
+  maxBatchCalls: config.maxBatchCalls,
+});
 
 worker.server.on("error", (error) => {
   logger.fatal({ err: error }, "worker could not start");
@@ -57,7 +95,10 @@ async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "worker stopping: finishing in-flight requests");
-  await worker.close(config.shutdownTimeoutMs);
+  changeFeed.stop();
+  // Running jobs get the same time as requests; one cut short is retried by
+  // another worker once its heartbeat lapses.
+  await Promise.all([worker.close(config.shutdownTimeoutMs), queue.stop({ timeoutMs: config.shutdownTimeoutMs })]);
   revocation.stop();
   await db.close();
   logger.info("worker stopped");

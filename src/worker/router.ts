@@ -4,6 +4,7 @@
  * compile error wherever the web tier uses it. Input schemas live in
  * ./inputs.ts, which the web tier imports to validate before forwarding.
  */
+import { documentsRouter } from "./documents/router";
 import { textStatsInput } from "./inputs";
 import { analyzeText } from "./text-stats";
 import { authedProcedure, createWorkerRouter } from "./trpc";
@@ -22,6 +23,9 @@ export const workerRouter = createWorkerRouter({
 
   /** Counts and top terms of a document. */
   textStats: authedProcedure.input(textStatsInput).mutation(({ input }) => analyzeText(input.text, input.topTerms)),
+
+  /** The caller's documents: list, search, delete, retry, live events (documents/router.ts). */
+  documents: documentsRouter,
 });
 
 export type WorkerRouter = typeof workerRouter;

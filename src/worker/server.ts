@@ -7,14 +7,18 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
+import type { TRPCError } from "@trpc/server";
+
 import type { Logger } from "~/lib/logger";
 import { REQUEST_ID_HEADER, requestIdFrom } from "~/lib/request-id";
 import type { DocumentServices } from "./documents/services";
 import { DOWNLOAD_PATH, handleDownload } from "./documents/download";
 import { handleUpload, UPLOAD_PATH, FILE_NAME_HEADER } from "./documents/upload";
 import { workerRouter } from "./router";
+import type { ChangeFeed } from "./documents/change-feed";
 import { createTRPCNodeHandler, sendJson } from "./trpc-http";
-import { createWorkerContext } from "./trpc";
+import { createTRPCSubscriptionHandler } from "./trpc-sse";
+import { createWorkerContext, type WorkerContext } from "./trpc";
 import type { RevocationCheck } from "./revocation";
 import type { TokenVerifier } from "./verify";
 
@@ -25,6 +29,8 @@ export interface WorkerServerOptions {
   /** Whether a verified token's session still exists (revocation.ts). */
   revocation: RevocationCheck;
   logger: Logger;
+  /** The documents' change feed, for `documents.events`; without one that subscription answers 503. */
+  changeFeed?: ChangeFeed;
   /** The web origin allowed to call from a browser (exact match). */
   corsOrigin: string;
   /** Most calls one batched tRPC request may carry (default MAX_BATCH_CALLS). */
@@ -74,25 +80,26 @@ export interface WorkerServer {
 
 const CORS_HEADERS = {
   "access-control-allow-methods": "GET, POST, OPTIONS",
-  "access-control-allow-headers": `authorization, content-type, ${REQUEST_ID_HEADER}, trpc-accept, x-trpc-source, ${FILE_NAME_HEADER}`,
+  // last-event-id: an EventSource client's reconnect (documents.events).
+  "access-control-allow-headers": `authorization, content-type, ${REQUEST_ID_HEADER}, trpc-accept, x-trpc-source, last-event-id, ${FILE_NAME_HEADER}`,
   "access-control-max-age": "600",
 };
 
 export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
-  const { verifier, revocation, logger, corsOrigin, maxBatchCalls, maxHeadersCount = 100, documents } = options;
+  const { verifier, revocation, changeFeed, documents, logger, corsOrigin, maxBatchCalls, maxHeadersCount = 100 } = options;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const trpc = createTRPCNodeHandler({
-    router: workerRouter,
-    maxBatchCalls,
-    onError({ error, path, ctx }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") ctx.log.error({ err: error.cause ?? error, path }, "procedure failed");
-    },
-  });
+  const onError = ({ error, path, ctx }: { error: TRPCError; path: string; ctx: WorkerContext }) => {
+    if (error.code === "INTERNAL_SERVER_ERROR") ctx.log.error({ err: error.cause ?? error, path }, "procedure failed");
+  };
+  const trpc = createTRPCNodeHandler({ router: workerRouter, maxBatchCalls, onError });
+  const subscriptions = createTRPCSubscriptionHandler({ router: workerRouter, onError });
+  /** Open SSE streams: ended at once on close (their clients reconnect elsewhere), never waited for. */
+  const streams = new Set<ServerResponse>();
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? "/", "http://worker");
     const { pathname } = url;
-    const context = () => createWorkerContext(req, { requestId, logger, verifier, revocation, documents });
+    const context = () => createWorkerContext(req, { requestId, logger, verifier, revocation, documents, changeFeed });
 
     const origin = req.headers.origin;
     if (origin === corsOrigin) {
@@ -114,7 +121,15 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
         sendJson(res, 400, { error: "The path is not valid percent-encoding." });
         return;
       }
-      await trpc(req, res, procedures, url.searchParams, context());
+      const ctx = context();
+      if (subscriptions.handles(req.method, procedures)) {
+        streams.add(res);
+        res.once("close", () => streams.delete(res));
+        if (closing) res.setHeader("connection", "close");
+        await subscriptions.handle(req, res, procedures, ctx);
+        return;
+      }
+      await trpc(req, res, procedures, url.searchParams, ctx);
       return;
     }
     if (pathname === UPLOAD_PATH || DOWNLOAD_PATH.test(pathname)) {
@@ -199,6 +214,7 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
     server,
     async close(timeoutMs) {
       closing = true;
+      for (const res of streams) res.destroy();
       for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -10,6 +10,7 @@ import { initTRPC } from "@trpc/server";
 import type { Logger } from "~/lib/logger";
 import { publicErrorShape } from "~/lib/public-error-shape";
 import { authenticate, type AuthenticationContext } from "./authenticate";
+import type { ChangeFeed } from "./documents/change-feed";
 import type { DocumentServices } from "./documents/services";
 import type { RevocationCheck } from "./revocation";
 import { TokenRejected, type RejectReason, type TokenVerifier } from "./verify";
@@ -18,7 +19,17 @@ export interface WorkerContext extends AuthenticationContext {
   requestId: string;
   /** Absent on a worker started without a database for documents (some unit tests). */
   documents?: DocumentServices;
+  /** The documents' change feed (documents/change-feed.ts), when the worker has a database. */
+  changeFeed?: ChangeFeed;
 }
+
+/**
+ * SSE keep-alive: a ping well inside the server's idle-socket timeout (30 s)
+ * and any proxy's read timeout, and a client that reconnects when it has
+ * heard nothing (not even a ping) for longer (docs/decisions/0013).
+ */
+export const SSE_PING_MS = 10_000;
+export const SSE_CLIENT_RECONNECT_AFTER_INACTIVITY_MS = 25_000;
 
 /** The context of one HTTP request, shared by all the calls it batches. */
 export function createWorkerContext(
@@ -29,7 +40,15 @@ export function createWorkerContext(
     verifier,
     revocation,
     documents,
-  }: { requestId: string; logger: Logger; verifier: TokenVerifier; revocation: RevocationCheck; documents?: DocumentServices },
+    changeFeed,
+  }: {
+    requestId: string;
+    logger: Logger;
+    verifier: TokenVerifier;
+    revocation: RevocationCheck;
+    documents?: DocumentServices;
+    changeFeed?: ChangeFeed;
+  },
 ): WorkerContext {
   return {
     documents,
@@ -40,6 +59,7 @@ export function createWorkerContext(
     verifier,
     revocation,
     authentication: {},
+    changeFeed,
   };
 }
 
@@ -47,6 +67,10 @@ const t = initTRPC.context<WorkerContext>().create({
   // Not tied to NODE_ENV: outside production tRPC would put every error's
   // stack trace, absolute paths included, in the answer. Logs have them.
   isDev: false,
+  sse: {
+    ping: { enabled: true, intervalMs: SSE_PING_MS },
+    client: { reconnectAfterInactivityMs: SSE_CLIENT_RECONNECT_AFTER_INACTIVITY_MS },
+  },
   errorFormatter(options) {
     const shape = publicErrorShape(options);
     const { cause } = options.error;

@@ -1,17 +1,17 @@
 /**
- * The ingestion job: its queue name, its data, how it is enqueued (inside
- * the caller's transaction) and how the worker takes it up.
+ * The ingestion job's data and how it is enqueued: inside the caller's
+ * transaction, with the document it is about. Its queue and retry policy are
+ * in ../jobs/queues.ts; main.ts runs ingest.ts for each job.
  */
 import type { WorkerTx } from "../db";
 import type { JobQueue } from "../jobs/queue";
-
-export const INGEST_JOB = "document.ingest";
+import { DOCUMENT_INGEST_QUEUE } from "../jobs/queues";
 
 export interface IngestJobData {
   documentId: string;
 }
 
 /** Enqueues the document's ingestion in `tx`: the job exists if and only if the transaction commits. */
-export function enqueueIngestion(queue: JobQueue, tx: WorkerTx, documentId: string): Promise<void> {
-  return queue.enqueue<IngestJobData>(tx, INGEST_JOB, { documentId });
+export async function enqueueIngestion(queue: JobQueue, tx: WorkerTx, documentId: string): Promise<void> {
+  await queue.enqueue<IngestJobData>(tx, DOCUMENT_INGEST_QUEUE, { documentId });
 }

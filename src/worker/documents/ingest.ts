@@ -16,7 +16,7 @@ import type { Logger } from "~/lib/logger";
 import type { WorkerDb } from "../db";
 import { chunkUnits } from "./extract/chunk";
 import { extractText } from "./extract/extract";
-import { ExtractionFailed } from "./extract/failure";
+import { ExtractionFailed } from "./extract/errors";
 import type { OriginalStore } from "./original-store";
 import { MARK_CHANGED } from "./repository";
 import type { DocumentKind, DocumentStatus } from "./summary";
@@ -71,9 +71,7 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
     const bytes = await readOriginal(store, db, documentId, started.sizeBytes);
     if (!bytes) return log.info("deleted while being read");
 
-    const extracted = await extractText(bytes, started.kind, {
-      onProgress: (done, total) => progress("extracting", (50 * done) / Math.max(total, 1)),
-    });
+    const extracted = await extractText(bytes, started.kind, (done, total) => progress("extracting", (50 * done) / total));
     const chunks = chunkUnits(extracted.units);
     await progress("indexing", 50, true);
 

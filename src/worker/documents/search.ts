@@ -4,7 +4,7 @@
  * snippet. The snippet comes back as plain-text segments, matched or not,
  * never as markup: a document's HTML can never reach the page as HTML.
  */
-import type { WorkerTx } from "../db";
+import type { WorkerDb, WorkerTx } from "../db";
 import type { DocumentKind } from "./summary";
 import type { searchInput } from "./inputs";
 import type { z } from "zod";
@@ -107,4 +107,14 @@ export function toSegments(headline: string): SnippetSegment[] {
     }
   }
   return segments;
+}
+
+/** Rejects, saying which exist, when `config` is no text-search configuration of the database. */
+export async function checkSearchConfig(db: WorkerDb, config: string): Promise<void> {
+  const names = await db.asWorker(async (tx) => (await tx.query<{ cfgname: string }>("SELECT cfgname FROM pg_ts_config ORDER BY 1")).rows, {
+    readOnly: true,
+  });
+  if (!names.some((row) => row.cfgname === config)) {
+    throw new Error(`"${config}" is not a text-search configuration of this database; it has ${names.map((row) => row.cfgname).join(", ")}.`);
+  }
 }

@@ -67,8 +67,8 @@ export async function handleUpload(
 
     const body = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const head = await readHead(body, limits.maxUploadBytes);
-    const detected = detectDocumentType(head.bytes, name);
-    if (!detected.ok) throw new Refusal("UNSUPPORTED_MEDIA_TYPE", detected.reason, detected.code);
+    const detected = await detectDocumentType(head.bytes, name);
+    if (!detected.ok) throw new Refusal(detected.code === "empty" ? "BAD_REQUEST" : "UNSUPPORTED_MEDIA_TYPE", detected.message, detected.code);
 
     const id = randomUUID();
     const document = await db.asWorker(async (tx) => {

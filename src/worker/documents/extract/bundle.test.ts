@@ -1,0 +1,95 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixture = (name: string) => path.join(here, "fixtures", name);
+
+// The production worker is one esbuild bundle run with no node_modules
+// (scripts/build.ts). pdf.js finds its parser by a dynamic import that a
+// bundle cannot follow, so this bundles the library the same way and runs it
+// from a directory where no package can be found.
+describe("the extraction library bundled as the worker is", () => {
+  let dir: string;
+  let bundle: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "extract-bundle-"));
+    const entry = path.join(dir, "entry.ts");
+    writeFileSync(
+      entry,
+      [
+        `import { readFileSync } from "node:fs";`,
+        `import { detectDocumentType } from ${JSON.stringify(path.join(here, "detect.ts"))};`,
+        `import { extractText } from ${JSON.stringify(path.join(here, "extract.ts"))};`,
+        `for (const file of process.argv.slice(2)) {`,
+        `  const bytes = new Uint8Array(readFileSync(file));`,
+        `  const type = await detectDocumentType(bytes.subarray(0, 4100), file);`,
+        `  if (!type.ok) throw new Error(type.message);`,
+        `  process.stdout.write("RESULT " + JSON.stringify({ type, extracted: await extractText(bytes, type.kind) }) + "\\n");`,
+        `}`,
+      ].join("\n"),
+    );
+    bundle = path.join(dir, "extract.mjs");
+    // The options of scripts/build.ts's worker bundle.
+    await build({
+      entryPoints: [entry],
+      outfile: bundle,
+      bundle: true,
+      platform: "node",
+      target: "node20.19",
+      format: "esm",
+      banner: {
+        js: [
+          "import { createRequire as __createRequire } from 'node:module';",
+          "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+          "const require = __createRequire(import.meta.url);",
+          "const __filename = __fileURLToPath(import.meta.url);",
+          "const __dirname = __fileURLToPath(new URL('.', import.meta.url));",
+        ].join(" "),
+      },
+      logLevel: "silent",
+    });
+  }, 60_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  type Result = { type: { kind: string }; extracted: { units: { text: string }[]; pages?: number } };
+
+  // One process for all formats: loading pdf.js and mammoth takes most of its time.
+  function run(...files: string[]): Result[] {
+    const stdout = execFileSync(process.execPath, [bundle, ...files], {
+      cwd: dir,
+      encoding: "utf8",
+      // No NODE_PATH or other lookup help reaches the child.
+      env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" },
+      // pdf.js says on stderr that it has no canvas package, which text does not need.
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return stdout
+      .split("\n")
+      .filter((line) => line.startsWith("RESULT "))
+      .map((line) => JSON.parse(line.slice("RESULT ".length)) as Result);
+  }
+
+  it("finds no package to lean on", () => {
+    expect(() => createRequire(bundle).resolve("pdfjs-dist")).toThrow();
+  });
+
+  it("detects and extracts a PDF, a Word document and Markdown", () => {
+    const [pdf, docx, markdown] = run(fixture("three-pages.pdf"), fixture("sample.docx"), fixture("sample.md"));
+    expect(pdf?.type.kind).toBe("pdf");
+    expect(pdf?.extracted.pages).toBe(3);
+    expect(pdf?.extracted.units[1]?.text).toContain("Quetzalcoatl");
+    expect(docx?.type.kind).toBe("docx");
+    expect(docx?.extracted.units.at(-1)?.text).toContain("Quetzalcoatl");
+    expect(markdown?.type.kind).toBe("markdown");
+    expect(markdown?.extracted.units.at(-1)?.text).toContain("Quetzalcoatl");
+  });
+});

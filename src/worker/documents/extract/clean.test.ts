@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+
+import { cleanText, cleanTitle } from "./clean";
+
+describe("cleanText", () => {
+  it("removes NUL, which PostgreSQL refuses in text", () => {
+    expect(cleanText("in\u0000voice\u0000")).toBe("invoice");
+  });
+
+  it("removes the private-use characters the search marks highlights with", () => {
+    expect(cleanText("\ue000fake\ue001 highlight")).toBe("fake highlight");
+  });
+
+  it("normalises line ends and spaces, and keeps paragraphs apart", () => {
+    expect(cleanText("  one\r\ntwo\rthree\t\u00a0 four  \n\n\n\n five\u200b\f ")).toBe("one\ntwo\nthree four\n\nfive");
+  });
+
+  it("replaces lone surrogates, which are not valid UTF-8", () => {
+    expect(cleanText("a\ud800b")).toBe("a\ufffdb");
+  });
+
+  it("puts a title on one line", () => {
+    expect(cleanTitle(" Annual\n report ")).toBe("Annual report");
+  });
+});

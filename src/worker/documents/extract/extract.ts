@@ -1,0 +1,42 @@
+import { cleanText, cleanTitle } from "./clean";
+import { extractDocx } from "./docx";
+import { ExtractionFailed } from "./errors";
+import { extractHtml } from "./html";
+import { extractMarkdown } from "./markdown";
+import { extractPdf } from "./pdf";
+import { decodeDocument, extractPlainText } from "./text";
+import type { DocumentKind, Extracted, ExtractedUnit, ExtractionProgress } from "./types";
+
+/**
+ * A document's text, in units that keep where each piece came from (page or
+ * section). Throws ExtractionFailed when the document cannot be read: a
+ * permanent failure with a reason for the uploader.
+ */
+export async function extractText(bytes: Uint8Array, kind: DocumentKind, onProgress?: ExtractionProgress): Promise<Extracted> {
+  const extracted = await extractByKind(bytes, kind, onProgress);
+  // Every format's text passes here, so none can bring NULs or the search's highlight markers.
+  const units: ExtractedUnit[] = [];
+  for (const unit of extracted.units) {
+    const text = cleanText(unit.text);
+    if (!text) continue;
+    const section = unit.section === undefined ? undefined : cleanTitle(unit.section) || undefined;
+    units.push({ ...(unit.page === undefined ? {} : { page: unit.page }), ...(section === undefined ? {} : { section }), text });
+  }
+  if (units.length === 0) throw new ExtractionFailed("no_text", "The document contains no text.");
+  return { ...extracted, units };
+}
+
+function extractByKind(bytes: Uint8Array, kind: DocumentKind, onProgress?: ExtractionProgress): Promise<Extracted> | Extracted {
+  switch (kind) {
+    case "pdf":
+      return extractPdf(bytes, onProgress);
+    case "docx":
+      return extractDocx(bytes);
+    case "html":
+      return extractHtml(decodeDocument(bytes));
+    case "markdown":
+      return extractMarkdown(decodeDocument(bytes));
+    case "text":
+      return extractPlainText(bytes);
+  }
+}

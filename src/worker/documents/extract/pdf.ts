@@ -1,0 +1,75 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+
+import "./dom-matrix";
+// pdf.js parses in a "fake worker" on this thread when its worker module is
+// already loaded (it sets globalThis.pdfjsWorker). Importing it statically is
+// what lets esbuild inline it: pdf.js would otherwise import() a file path
+// that does not exist in the bundled worker.
+import "pdfjs-dist/legacy/build/pdf.worker.mjs";
+import { getDocument, VerbosityLevel } from "pdfjs-dist/legacy/build/pdf.mjs";
+
+import { cleanText } from "./clean";
+import { ExtractionFailed } from "./errors";
+import type { Extracted, ExtractedUnit, ExtractionProgress } from "./types";
+
+const DAMAGED = "The PDF is damaged and cannot be read. Save or export it again and upload the new copy.";
+
+/**
+ * A PDF's text layer, one unit per page that has text. Yields to the event
+ * loop between pages: parsing runs on the worker's only thread, which also
+ * answers its HTTP requests. (pdf.js also breaks its own parsing into 20 ms
+ * slots today; the yield here does not rely on that staying so.)
+ */
+export async function extractPdf(bytes: Uint8Array, onProgress?: ExtractionProgress): Promise<Extracted> {
+  const task = getDocument({
+    // A copy, and a plain Uint8Array (pdf.js refuses Buffers): pdf.js detaches the buffer it is given.
+    data: new Uint8Array(bytes),
+    // No code generated from the file's fonts, no fonts, CMaps or WebAssembly
+    // fetched from anywhere: none is needed for the text layer.
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    useWasm: false,
+    useWorkerFetch: false,
+    stopAtErrors: false,
+    verbosity: VerbosityLevel.ERRORS,
+  });
+  try {
+    let document;
+    try {
+      document = await task.promise;
+    } catch (cause) {
+      throw openFailure(cause);
+    }
+    const units: ExtractedUnit[] = [];
+    for (let number = 1; number <= document.numPages; number++) {
+      await yieldToEventLoop();
+      let text: string;
+      try {
+        const page = await document.getPage(number);
+        const content = await page.getTextContent();
+        text = content.items.map((item) => ("str" in item ? item.str + (item.hasEOL ? "\n" : "") : "")).join("");
+        page.cleanup();
+      } catch (cause) {
+        throw new ExtractionFailed("damaged", `${DAMAGED} (Page ${number} cannot be read.)`, { cause });
+      }
+      const cleaned = cleanText(text);
+      if (cleaned) units.push({ page: number, text: cleaned });
+      await onProgress?.(number, document.numPages);
+    }
+    if (units.length === 0) {
+      throw new ExtractionFailed("no_text_layer", "The PDF has no text layer (scanned?): OCR not supported. Upload a PDF with selectable text.");
+    }
+    return { units, pages: document.numPages };
+  } finally {
+    await task.destroy();
+  }
+}
+
+function openFailure(cause: unknown): ExtractionFailed {
+  const name = cause instanceof Error ? cause.name : "";
+  if (name === "PasswordException") {
+    return new ExtractionFailed("password_protected", "The PDF is password-protected: remove the password and upload again.", { cause });
+  }
+  return new ExtractionFailed("damaged", DAMAGED, { cause });
+}
