@@ -37,7 +37,7 @@ import { queryOnce } from "../support/test-database";
 
 const MAX_UPLOAD_MB = 1.5;
 const MAX_DOCUMENTS = 50;
-const MAX_STORAGE_MB = 3;
+const MAX_STORAGE_MB = 1.2;
 
 let stack: DocumentsStack;
 let bystander: TestUser;
@@ -429,7 +429,7 @@ describe("limits", () => {
 
   it(`storage quota (${MAX_STORAGE_MB} MB): 403 quota_storage, declared or not, and what is stored stays`, async () => {
     const user = await signedInUser("storage");
-    const file = (n: number) => Buffer.from(prose(1_200_000, [`file${n}`]).slice(0, 1_200_000));
+    const file = (n: number) => Buffer.from(prose(450_000, [`file${n}`]).slice(0, 450_000));
     const first = await ingested(stack.worker, user.token, "one.txt", file(1));
     const second = await ingested(stack.worker, user.token, "two.txt", file(2));
     // Declared: refused before a byte is read.
@@ -438,7 +438,7 @@ describe("limits", () => {
     expect(declared.error?.reason).toBe("quota_storage");
     expectHumanReason(declared.error?.message, new RegExp(`${MAX_STORAGE_MB} MB`));
     // Chunked (no length): refused once it is read and counted, and rolled back.
-    const chunked = await rawUpload({ worker: stack.worker, token: user.token, name: "three.txt", headers: { "Transfer-Encoding": "chunked" }, body: send(1_200_000, true) });
+    const chunked = await rawUpload({ worker: stack.worker, token: user.token, name: "three.txt", headers: { "Transfer-Encoding": "chunked" }, body: send(450_000, true) });
     expect(chunked.status, chunked.response.slice(0, 300)).toBe(403);
     expect(rawJson(chunked)?.error.reason).toBe("quota_storage");
     expect(await storedDocuments(user.userId)).toEqual({ n: 2, bytes: first.sizeBytes + second.sizeBytes });
@@ -450,7 +450,7 @@ describe("limits", () => {
 });
 
 describe("many files", () => {
-  const FILES = 1_000;
+  const FILES = 300;
   // A browser's connections to one host.
   const CONCURRENCY = 6;
 
