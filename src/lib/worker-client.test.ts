@@ -116,6 +116,16 @@ describe("explainWorkerFailure", () => {
     expect(failure).toEqual({ code: "UNAUTHORIZED", message: "Your session has ended. Sign in again." });
   });
 
+  it("passes on the worker's words when what was asked cannot be done (no such document, not retryable, a quota)", () => {
+    for (const [code, message] of [
+      ["NOT_FOUND", "No such document."],
+      ["CONFLICT", "Only a failed document can be retried: this one is ready."],
+      ["FORBIDDEN", "You have 1,000 documents, the most one account may keep: delete some to upload more."],
+    ] as const) {
+      expect(explainWorkerFailure(workerAnswered(code, message), WORKER_URL)).toEqual({ code, message });
+    }
+  });
+
   it("leaves errors that never reached the worker alone", () => {
     expect(explainWorkerFailure(new Error("session ended"), WORKER_URL)).toBeUndefined();
   });

@@ -2,6 +2,7 @@ import { createTRPCClient, httpBatchLink, httpLink, retryLink, splitLink, TRPCCl
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 
 import type { WorkerRouter } from "~/worker/router";
+import { errorMessage } from "./error-message";
 import { newRequestId, REQUEST_ID_HEADER } from "./request-id";
 import type { TokenCache } from "./token-cache";
 import { workerSubscriptionLink } from "./worker-subscription-link";
@@ -108,10 +109,7 @@ export function explainWorkerFailure(error: unknown, publicUrl?: string): Worker
   const data = (error as TRPCClientError<WorkerRouter>).data;
   if (!data) {
     const cause: unknown = error.cause;
-    if (isNetworkFailure(cause)) {
-      const where = publicUrl ? ` at ${publicUrl}` : "";
-      return { code: "SERVICE_UNAVAILABLE", message: `The worker is unavailable: nothing answered${where}. Is it running?` };
-    }
+    if (isNetworkFailure(cause)) return workerUnavailable(publicUrl);
     if (cause instanceof TRPCError || cause instanceof TRPCClientError) return undefined;
     // The worker's answer is no tRPC JSON (a proxy's error page, say).
     if (cause instanceof SyntaxError) return { code: "BAD_GATEWAY", message: "The worker's answer could not be read." };
@@ -121,27 +119,62 @@ export function explainWorkerFailure(error: unknown, publicUrl?: string): Worker
       return { code: "BAD_REQUEST", message: `This input cannot be sent to the worker (${cause.message.split("\n", 1)[0]}).` };
     }
   }
-  switch (data?.code) {
+  return explainWorkerAnswer({ code: data?.code, message: error.message, reason: data?.reason, zodError: data?.zodError });
+}
+
+/** What a failed call says to a person: a worker failure explained, anything else (a failed mint, say) in its own words. */
+export function workerErrorMessage(error: unknown, publicUrl?: string): string {
+  return explainWorkerFailure(error, publicUrl)?.message ?? errorMessage(error);
+}
+
+/** Nothing answered at the worker's URL (or not in time); `publicUrl` as in explainWorkerFailure. */
+export function workerUnavailable(publicUrl?: string): WorkerFailure {
+  const where = publicUrl ? ` at ${publicUrl}` : "";
+  return { code: "SERVICE_UNAVAILABLE", message: `The worker is unavailable: nothing answered${where}. Is it running?` };
+}
+
+/**
+ * A refusal the worker sent, as a tRPC error's data or as the body of one of
+ * its plain HTTP routes (uploads, downloads: `{ error: { code, message,
+ * reason } }`), which speak the same codes.
+ */
+export interface WorkerRefusal {
+  code?: TRPC_ERROR_CODE_KEY | undefined;
+  message: string;
+  reason?: string | null | undefined;
+  zodError?: FlattenedIssues | null | undefined;
+}
+
+export function explainWorkerAnswer({ code, message, reason, zodError }: WorkerRefusal): WorkerFailure {
+  switch (code) {
     case "PAYLOAD_TOO_LARGE":
-      // The worker's message is tRPC's bare code name: say it for a person.
-      return { code: data.code, message: "This is more than the worker accepts in one request: send less at once." };
+      // A refusal with a reason (an upload's) names the limit; tRPC's own
+      // message is its bare code name: say it for a person.
+      return { code, message: reason ? message : "This is more than the worker accepts in one request: send less at once." };
     case "BAD_REQUEST":
       // The caller's input: the worker's words are meant for them.
-      return { code: data.code, message: (data.zodError && firstIssue(data.zodError)) ?? error.message };
+      return { code, message: (zodError && firstIssue(zodError)) ?? message };
+    case "NOT_FOUND":
+    case "CONFLICT":
+    case "FORBIDDEN":
+    case "UNSUPPORTED_MEDIA_TYPE":
+      // What the caller asked for cannot be done (no such document, a quota,
+      // a file type): the worker says why, in words meant for them.
+      return { code, message };
     case "UNAUTHORIZED":
       // The session ended between the mint and the call (signed out in
       // another tab, revoked): the user's to act on, by signing in again.
-      if (data.reason === "revoked") return { code: "UNAUTHORIZED", message: "Your session has ended. Sign in again." };
+      if (reason === "revoked") return { code: "UNAUTHORIZED", message: "Your session has ended. Sign in again." };
       // Still refused after a fresh token: the two tiers disagree on keys,
       // issuer or audience. A configuration fault, not the user's.
       return {
         code: "BAD_GATEWAY",
-        message: `The worker refused this app's token (${data.reason ?? "unknown reason"}): check BETTER_AUTH_URL and the worker's key settings.`,
+        message: `The worker refused this app's token (${reason ?? "unknown reason"}): check BETTER_AUTH_URL and the worker's key settings.`,
       };
     case "SERVICE_UNAVAILABLE":
-      return { code: "SERVICE_UNAVAILABLE", message: `The worker is unavailable: ${error.message}` };
+      return { code: "SERVICE_UNAVAILABLE", message: `The worker is unavailable: ${message}` };
     default:
-      return { code: "BAD_GATEWAY", message: `The worker failed: ${error.message}` };
+      return { code: "BAD_GATEWAY", message: `The worker failed: ${message}` };
   }
 }
 

@@ -13,11 +13,13 @@ import type { WorkerRouter } from "~/worker/router";
 /**
  * The web tier's link to the worker for one request of one signed-in user:
  * tokens come from this process's cache (one mint per session until it is
- * near expiry), the request id is the one the web tier logs.
+ * near expiry), the request id is the one the web tier logs. `timeoutMs`:
+ * how long a call may take (createWorkerClient's default unless given).
  */
-export function workerFor(session: Session, requestId: string) {
+export function workerFor(session: Session, requestId: string, { timeoutMs }: { timeoutMs?: number } = {}) {
   return createWorkerClient({
     url: env().WORKER_URL,
+    timeoutMs,
     tokens: workerTokenCache,
     sessionId: session.session.id,
     requestId,

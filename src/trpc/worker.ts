@@ -4,6 +4,7 @@ import { useMemo } from "react";
 
 import { createTokenCache } from "~/lib/token-cache";
 import { createWorkerClient } from "~/lib/worker-client";
+import type { WorkerHttpOptions } from "~/lib/worker-http";
 import { api } from "./react";
 
 // This tab's worker tokens: memory only (never localStorage), gone on reload
@@ -15,20 +16,29 @@ export function clearWorkerTokens(): void {
 }
 
 /**
- * A typed client for calling the worker straight from the browser. Tokens
- * come from the web tier's exchange (`auth.workerToken`); the exchange call
- * and the worker call of one action share one request id.
+ * What a browser call to the worker needs: this tab's tokens, and the mint
+ * that gets one from the web tier's exchange (`auth.workerToken`) with the
+ * action's request id, so the exchange and the worker call share one.
  */
-export function useWorkerClient(workerUrl: string, sessionId: string) {
+export function useWorkerHttp(workerUrl: string, sessionId: string): WorkerHttpOptions {
   const utils = api.useUtils();
   return useMemo(
-    () =>
-      createWorkerClient({
-        url: workerUrl,
-        tokens: browserTokens,
-        sessionId,
-        mint: (requestId) => utils.client.auth.workerToken.mutate(undefined, { context: { requestId } }),
-      }),
+    () => ({
+      workerUrl,
+      tokens: browserTokens,
+      sessionId,
+      mint: (requestId: string) => utils.client.auth.workerToken.mutate(undefined, { context: { requestId } }),
+    }),
     [workerUrl, sessionId, utils],
   );
+}
+
+/**
+ * A typed client for calling the worker straight from the browser, with the
+ * tokens of useWorkerHttp. Uploads and downloads, plain HTTP routes, take
+ * useWorkerHttp's options themselves (src/lib/upload-document.ts).
+ */
+export function useWorkerClient(workerUrl: string, sessionId: string) {
+  const http = useWorkerHttp(workerUrl, sessionId);
+  return useMemo(() => createWorkerClient({ url: http.workerUrl, tokens: http.tokens, sessionId: http.sessionId, mint: http.mint }), [http]);
 }

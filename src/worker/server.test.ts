@@ -198,7 +198,7 @@ describe("worker HTTP adapter", () => {
       expect(response.status).toBe(204);
       expect(response.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
       const allowed = response.headers.get("access-control-allow-headers")?.split(/,\s*/) ?? [];
-      expect(allowed).toEqual(expect.arrayContaining(["authorization", "x-request-id"]));
+      expect(allowed).toEqual(expect.arrayContaining(["authorization", "x-request-id", "x-file-name", "last-event-id"]));
       expect(response.headers.get("vary")).toBe("Origin");
     });
 
@@ -213,7 +213,8 @@ describe("worker HTTP adapter", () => {
       const answerTo = (origin: string) => fetch(`${worker.url}/trpc/whoami`, { headers: { ...authHeaders, origin } });
       const own = await answerTo(WEB_ORIGIN);
       expect(own.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
-      expect(own.headers.get("access-control-expose-headers")).toBe("x-request-id");
+      // content-disposition: a download's file name, read by the page.
+      expect(own.headers.get("access-control-expose-headers")).toBe("x-request-id, content-disposition");
 
       const other = await answerTo("https://evil.example");
       expect(other.status).toBe(200);

@@ -2,10 +2,11 @@ import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 
-import { chromium, type Browser, type Page, type Response } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page, type Response } from "playwright-core";
 import { expect } from "vitest";
 
 import { errorMessage } from "~/lib/error-message";
+import { watchCspViolations } from "./security-headers";
 import { E2E_OUTPUT } from "./stack";
 
 // Debian's Chromium, never a downloaded browser (this project's machines
@@ -29,6 +30,24 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/** A browser as the dashboard suites drive it: one context whose CSP violations are collected, one page in it. */
+export interface WatchedPage {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Every Content-Security-Policy violation in the context's pages (watchCspViolations). */
+  cspViolations: string[];
+}
+
+export async function openWatchedPage(): Promise<WatchedPage> {
+  const browser = await launchChromium();
+  const context = await browser.newContext();
+  const cspViolations = await watchCspViolations(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return { browser, context, page, cspViolations };
 }
 
 /**

@@ -10,11 +10,11 @@ import {
   countNavigations,
   expectWorkerPanelsShow,
   expectWorkerPanelsUnavailable,
-  launchChromium,
+  openWatchedPage,
   signUpInBrowser,
   Steps,
 } from "./browser";
-import { expectPageSecurityHeaders, watchCspViolations } from "./security-headers";
+import { expectPageSecurityHeaders } from "./security-headers";
 import { startStack, type Stack } from "./stack";
 
 // The whole path a user takes, in a real browser against the production build:
@@ -32,11 +32,7 @@ let cspViolations: string[];
 
 beforeAll(async () => {
   stack = await startStack("dashboard");
-  browser = await launchChromium();
-  context = await browser.newContext();
-  cspViolations = await watchCspViolations(context);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  ({ browser, context, page, cspViolations } = await openWatchedPage());
 });
 
 afterAll(async () => {

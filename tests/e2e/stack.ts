@@ -44,6 +44,8 @@ export interface StackOptions {
   balancer?: boolean;
   /** Added to every web process's environment. */
   webEnv?: Record<string, string>;
+  /** Added to every worker's environment. */
+  workerEnv?: Record<string, string>;
   /** Every process opens the V8 inspector on a free port of its own (ChildService.spec.inspectPort), for load/memory.ts. */
   inspect?: boolean;
 }
@@ -62,7 +64,7 @@ export function createE2eDatabase(): Promise<TestDatabase> {
  * test-results/e2e/<name>-*.log.
  */
 export async function startStack(name: string, options: StackOptions = {}): Promise<Stack> {
-  const { webs: webCount = 1, workers: workerCount = 1, balancer: balanced = false, webEnv = {}, inspect = false } = options;
+  const { webs: webCount = 1, workers: workerCount = 1, balancer: balanced = false, webEnv = {}, workerEnv = {}, inspect = false } = options;
   mkdirSync(E2E_OUTPUT, { recursive: true });
   const database = await createE2eDatabase();
   const services: ChildService[] = [];
@@ -127,7 +129,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       service: builtWorker({
         name: processName("worker", index, workerCount),
         port,
-        env: { BETTER_AUTH_URL: webUrl, DATABASE_URL: database.url, LOG_LEVEL: "info" },
+        env: { BETTER_AUTH_URL: webUrl, DATABASE_URL: database.url, LOG_LEVEL: "info", ...workerEnv },
         logFile: path.join(E2E_OUTPUT, `${name}-${processName("worker", index, workerCount)}.log`),
         inspectPort: workerInspectPorts[index],
       }),

@@ -217,8 +217,12 @@ describe("documents.events over SSE", () => {
       bobStream.close();
     }
     // The worker logged each stream by its path only: no query string, no token.
-    const log = readFileSync(path.join(INTEGRATION_OUTPUT, "document-events-worker.log"), "utf8");
-    expect(log).toContain('"path":"/trpc/documents.events"');
+    // (A stream's request line is logged when it closes: wait for both.)
+    const logFile = path.join(INTEGRATION_OUTPUT, "document-events-worker.log");
+    const streamLines = () => readFileSync(logFile, "utf8").split('"path":"/trpc/documents.events"').length - 1;
+    for (let waited = 0; streamLines() < 2 && waited < 5_000; waited += 100) await sleep(100);
+    expect(streamLines()).toBeGreaterThanOrEqual(2);
+    const log = readFileSync(logFile, "utf8");
     expect(log).not.toMatch(/documents\.events\?/);
     expect(log).not.toMatch(/Bearer|eyJ[\w-]+\.eyJ/);
   });

@@ -2,6 +2,8 @@ import { redirect } from "next/navigation";
 
 import { browserWorkerUrl } from "~/server/browser-worker-url";
 import { getSession } from "~/server/session";
+import { DocumentsSection } from "./documents/documents-section";
+import { loadDocuments } from "./documents/load-documents";
 import { Profile } from "./profile";
 import { WorkerPanel } from "./worker-panel";
 
@@ -14,13 +16,17 @@ export default async function DashboardPage() {
 
   // What the profile shows comes from that read, as props: a tRPC prefetch
   // of the same data cost a caller, a query cache and its dehydration on every
-  // render (npm run bench, (f)).
+  // render (npm run bench, (f)). The documents list, likewise, is one worker
+  // call whose answer goes down as a prop.
   const { user } = session;
+  const workerUrl = browserWorkerUrl();
+  const documents = await loadDocuments(session);
   return (
     <main className="wide">
       <h1>Dashboard</h1>
       <Profile user={{ id: user.id, name: user.name, email: user.email }} sessionExpiresAt={session.session.expiresAt} />
-      <WorkerPanel workerUrl={browserWorkerUrl()} sessionId={session.session.id} />
+      <DocumentsSection workerUrl={workerUrl} sessionId={session.session.id} initial={documents} />
+      <WorkerPanel workerUrl={workerUrl} sessionId={session.session.id} />
     </main>
   );
 }

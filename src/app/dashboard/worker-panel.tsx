@@ -4,20 +4,14 @@ import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useEffect, useState } from "react";
 
-import { errorMessage } from "~/lib/error-message";
-import { explainWorkerFailure } from "~/lib/worker-client";
+import { workerErrorMessage } from "~/lib/worker-client";
 import { api } from "~/trpc/react";
 import { useWorkerClient } from "~/trpc/worker";
 import type { WorkerRouter } from "~/worker/router";
+import { RETRY_WHILE_FAILING_MS, refetchWhileFailing } from "./retry-while-failing";
 import spacing from "./spacing.module.css";
 
 type Whoami = inferRouterOutputs<WorkerRouter>["whoami"];
-
-// While the worker is failing, ask again this often: the panel recovers on
-// its own once the worker is back, without a reload.
-const RETRY_WHILE_FAILING_MS = 3_000;
-const refetchWhileFailing = (query: { state: { status: string } }) =>
-  query.state.status === "error" ? RETRY_WHILE_FAILING_MS : false;
 
 export function WorkerPanel({ workerUrl, sessionId }: { workerUrl: string; sessionId: string }) {
   const viaWeb = api.worker.whoami.useQuery(undefined, { retry: false, refetchInterval: refetchWhileFailing });
@@ -49,7 +43,7 @@ export function WorkerPanel({ workerUrl, sessionId }: { workerUrl: string; sessi
           path={`browser → ${workerUrl}`}
           sessionId={sessionId}
           data={direct.data}
-          error={direct.error ? describeDirectError(direct.error, workerUrl) : null}
+          error={direct.error ? workerErrorMessage(direct.error, workerUrl) : null}
           fetching={direct.isFetching}
           onRefresh={() => void direct.refetch()}
         />
@@ -119,11 +113,6 @@ function Countdown({ until }: { until: number }) {
       {left > 0 ? `in ${minutes}:${seconds}` : "expired"} ({new Date(until).toLocaleTimeString()})
     </time>
   );
-}
-
-/** The browser's own call failed: say why in words. */
-function describeDirectError(error: unknown, workerUrl: string): string {
-  return explainWorkerFailure(error, workerUrl)?.message ?? errorMessage(error);
 }
 
 function TextStatsCard() {

@@ -1,10 +1,12 @@
 import { authRouter } from "~/server/api/routers/auth";
+import { documentsRouter } from "~/server/api/routers/documents";
 import { sessionRouter } from "~/server/api/routers/session";
 import { workerRouter } from "~/server/api/routers/worker";
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
+  documents: documentsRouter,
   session: sessionRouter,
   worker: workerRouter,
 });

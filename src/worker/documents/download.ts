@@ -16,8 +16,6 @@ import { documentId } from "./inputs";
 import type { OriginalStore } from "./original-store";
 import { getDocument, notFound } from "./repository";
 
-export const DOWNLOAD_PATH = /^\/documents\/([^/]+)\/original$/u;
-
 export async function handleDownload(
   req: IncomingMessage,
   res: ServerResponse,

@@ -15,7 +15,6 @@
 import type { Logger } from "~/lib/logger";
 import type { WorkerDb } from "../db";
 import { chunkUnits } from "./extract/chunk";
-import { extractText } from "./extract/extract";
 import { ExtractionFailed } from "./extract/errors";
 import type { OriginalStore } from "./original-store";
 import { MARK_CHANGED } from "./repository";
@@ -71,7 +70,7 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
     const bytes = await readOriginal(store, db, documentId, started.sizeBytes);
     if (!bytes) return log.info("deleted while being read");
 
-    const extracted = await extractText(bytes, started.kind, (done, total) => progress("extracting", (50 * done) / total));
+    const extracted = await (await extractor()).extractText(bytes, started.kind, (done, total) => progress("extracting", (50 * done) / total));
     const chunks = chunkUnits(extracted.units);
     await progress("indexing", 50, true);
 
@@ -135,6 +134,12 @@ async function markFailed(db: WorkerDb, documentId: string, reason: string): Pro
     );
   });
 }
+
+/**
+ * The extractors, loaded on the first job: pdf.js and mammoth take seconds to
+ * load, which a worker start (and every restart) would otherwise wait for.
+ */
+const extractor = () => import("./extract/extract");
 
 /** The whole original (extractors need it all), or undefined if the document went away meanwhile. */
 async function readOriginal(store: OriginalStore, db: WorkerDb, documentId: string, sizeBytes: number): Promise<Buffer | undefined> {

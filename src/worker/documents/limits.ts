@@ -16,3 +16,8 @@ export function megabytes(bytes: number): string {
   const mb = bytes / 1_000_000;
   return `${mb >= 10 || Number.isInteger(mb) ? Math.round(mb) : mb.toFixed(1)} MB`;
 }
+
+/** Why a file over the upload limit is refused: the worker's words, which the page also shows before sending. */
+export function tooLargeMessage(maxUploadBytes: number): string {
+  return `The file is larger than ${megabytes(maxUploadBytes)}, the most one upload may be.`;
+}

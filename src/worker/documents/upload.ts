@@ -24,18 +24,12 @@ import type { JobQueue } from "../jobs/queue";
 import { sendJson } from "../trpc-http";
 import { DETECTION_HEAD_BYTES, detectDocumentType } from "./extract/detect";
 import { enqueueIngestion } from "./ingest-job";
-import { megabytes, type DocumentLimits } from "./limits";
+import { megabytes, tooLargeMessage, type DocumentLimits } from "./limits";
 import { OriginalTooLarge, type OriginalStore } from "./original-store";
-import { usageOf } from "./repository";
-import { SUMMARY_COLUMNS, toSummary, type DocumentSummary, type DocumentSummaryRow } from "./summary";
+import { MARK_CHANGED, usageOf } from "./repository";
+import { FILE_NAME_HEADER, type UploadAnswer } from "./routes";
+import { SUMMARY_COLUMNS, toSummary, type DocumentSummaryRow } from "./summary";
 
-export const UPLOAD_PATH = "/documents";
-export const FILE_NAME_HEADER = "x-file-name";
-
-/** The answer to a successful upload (201). */
-export interface UploadAnswer {
-  document: DocumentSummary;
-}
 
 export interface UploadDependencies {
   db: WorkerDb;
@@ -82,7 +76,9 @@ export async function handleUpload(
       await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('document-quota:' || $1, 0))`, [caller.userId]);
       await checkQuotaIn(tx, caller.userId, limits, stored.sizeBytes);
       const { rows } = await tx.query<DocumentSummaryRow>(
-        `UPDATE "document" SET "sizeBytes" = $2, "sha256" = $3 WHERE "id" = $1 RETURNING ${SUMMARY_COLUMNS}`,
+        // Marked changed now, at commit, not when the row was inserted before
+        // the body arrived: the live feed's lookback counts from here.
+        `UPDATE "document" SET "sizeBytes" = $2, "sha256" = $3, ${MARK_CHANGED} WHERE "id" = $1 RETURNING ${SUMMARY_COLUMNS}`,
         [id, stored.sizeBytes, stored.sha256],
       );
       await enqueueIngestion(queue, tx, id);
@@ -128,7 +124,7 @@ export function fileNameOf(req: IncomingMessage): string {
 }
 
 function tooLarge(maxBytes: number): Refusal {
-  return new Refusal("PAYLOAD_TOO_LARGE", `The file is larger than ${megabytes(maxBytes)}, the most one upload may be.`, "too_large");
+  return new Refusal("PAYLOAD_TOO_LARGE", tooLargeMessage(maxBytes), "too_large");
 }
 
 async function checkQuota(db: WorkerDb, userId: string, limits: DocumentLimits, incomingBytes: number): Promise<void> {

@@ -115,6 +115,8 @@ export async function createJobQueue(options: JobQueueOptions): Promise<JobQueue
     monitorIntervalSeconds: supervise,
     // Deletes finished jobs past the queue's deleteAfterSeconds.
     maintenanceIntervalSeconds: 300,
+    // How soon a worker learns of a backlog (see burstWhenReadyExceeds).
+    queueCacheIntervalSeconds: supervise,
   });
   // Maintenance and heartbeat failures surface as events; an unhandled
   // 'error' event would end the process.
@@ -146,7 +148,7 @@ export async function createJobQueue(options: JobQueueOptions): Promise<JobQueue
     },
 
     async work<T>(queue: string, handler: JobHandler<T>, workOptions: WorkOptions = {}) {
-      await boss.work<T, unknown, { localConcurrency: number; batchSize: 1; includeMetadata: true; perJobResults: true; pollingIntervalSeconds: number }>(
+      await boss.work<T, unknown, { localConcurrency: number; batchSize: 1; includeMetadata: true; perJobResults: true; pollingIntervalSeconds: number; burstWhenReadyExceeds: number }>(
         queue,
         {
           localConcurrency: workOptions.concurrency ?? 1,
@@ -156,6 +158,11 @@ export async function createJobQueue(options: JobQueueOptions): Promise<JobQueue
           // than only by throwing, which always spends a retry.
           perJobResults: true,
           pollingIntervalSeconds,
+          // A worker otherwise waits out the polling interval after every
+          // job shorter than it: one short job per interval per handler.
+          // With a backlog it fetches again at once, until a fetch comes
+          // back empty.
+          burstWhenReadyExceeds: 1,
         },
         async (jobs) => Promise.all(jobs.map((job) => runOne(job, handler, logger))),
       );

@@ -15,7 +15,7 @@ import { textStatsInput } from "~/worker/inputs";
  * path). Each gets the user's worker client in ctx.worker; whatever goes
  * wrong over there reaches the dashboard as a readable tRPC error.
  */
-const workerProcedure = protectedProcedure.use(async ({ ctx, path, next }) => {
+export const workerProcedure = protectedProcedure.use(async ({ ctx, path, next }) => {
   const started = performance.now();
   const result = await next({ ctx: { worker: workerFor(ctx.session, ctx.requestId) } });
   const ms = Math.round((performance.now() - started) * 100) / 100;

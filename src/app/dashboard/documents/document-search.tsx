@@ -1,0 +1,150 @@
+"use client";
+
+import { keepPreviousData } from "@tanstack/react-query";
+import { useId, useState } from "react";
+
+import { api } from "~/trpc/react";
+import type { SearchHit } from "~/worker/documents/search";
+import type { DocumentSummary } from "~/worker/documents/summary";
+import styles from "./documents.module.css";
+import { kindLabel } from "./format";
+import { SearchSnippet } from "./search-snippet";
+import { useDebouncedValue } from "./use-debounced-value";
+
+// Typing pauses this long before a search leaves: one request per word, not per keystroke.
+const DEBOUNCE_MS = 300;
+
+/** Where in its document a hit is. */
+function placeOf(hit: SearchHit): string {
+  if (hit.page !== null) return `page ${hit.page}`;
+  if (hit.section) return `section “${hit.section}”`;
+  return kindLabel(hit.kind);
+}
+
+/** The line that says where a search stands, for the eye and for screen readers (a live region). */
+function searchStatus({
+  query,
+  results,
+  filterName,
+  anythingReady,
+}: {
+  query: string;
+  results: { hits: readonly SearchHit[]; page: number; hasMore: boolean } | undefined;
+  filterName: string | undefined;
+  anythingReady: boolean;
+}): string {
+  if (query === "") return anythingReady ? "" : "Documents can be searched once they are ready.";
+  if (!results) return "Searching…";
+  const { hits, page, hasMore } = results;
+  if (!hits.length) return `Nothing matches “${query}”${filterName ? ` in ${filterName}` : ""}${page > 1 ? ` on page ${page}` : ""}.`;
+  return `Page ${page}: ${hits.length} ${hits.length === 1 ? "match" : "matches"}${hasMore ? ", more on the next page" : ""}.`;
+}
+
+/**
+ * Full-text search over the user's ready documents, through the web tier:
+ * the query is as people type them (websearch syntax), results come ranked,
+ * a page at a time, optionally within one document.
+ */
+export function DocumentSearch({ documents }: { documents: readonly DocumentSummary[] | undefined }) {
+  const ids = { query: useId(), help: useId(), within: useId() };
+  const [text, setText] = useState("");
+  const [within, setWithin] = useState("");
+  const query = useDebouncedValue(text.trim(), DEBOUNCE_MS);
+
+  const ready = (documents ?? []).filter((document) => document.status === "ready");
+  // A document deleted (or no longer ready) cannot stay the filter.
+  const documentId = ready.some((document) => document.id === within) ? within : "";
+
+  // The page belongs to one query in one scope: a new one starts at page 1.
+  const scope = `${documentId}\u0000${query}`;
+  const [paging, setPaging] = useState({ scope, page: 1 });
+  const page = paging.scope === scope ? paging.page : 1;
+  const goTo = (next: number) => setPaging({ scope, page: next });
+
+  const search = api.documents.search.useQuery(
+    { query, documentId: documentId || null, page },
+    { enabled: query !== "", placeholderData: keepPreviousData, retry: false },
+  );
+  const results = query === "" ? undefined : search.data;
+  // The query the results on screen answer: none while the previous query's stay up as placeholders.
+  const answered = results && !search.isPlaceholderData ? query : "";
+  const filterName = ready.find((document) => document.id === documentId)?.name;
+
+  return (
+    <section className="card" aria-labelledby={`${ids.query}-heading`} data-testid="document-search">
+      <h2 id={`${ids.query}-heading`}>Search documents</h2>
+      <form className={styles.searchForm} role="search" onSubmit={(event) => event.preventDefault()}>
+        <label htmlFor={ids.query}>
+          Search for
+          <input
+            id={ids.query}
+            type="search"
+            value={text}
+            onChange={(event) => setText(event.target.value)}
+            aria-describedby={ids.help}
+            maxLength={200}
+            autoComplete="off"
+            data-testid="search-input"
+          />
+        </label>
+        <label htmlFor={ids.within}>
+          In
+          <select id={ids.within} value={documentId} onChange={(event) => setWithin(event.target.value)} data-testid="search-within">
+            <option value="">All ready documents</option>
+            {ready.map((document) => (
+              <option key={document.id} value={document.id}>
+                {document.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </form>
+      <p id={ids.help} className={`${styles.meta} ${styles.gap}`}>
+        Words match their other forms (index, indexing). Put &ldquo;a phrase&rdquo; in quotes, leave a word out with -word, and write
+        or between words to find either.
+      </p>
+
+      {search.error && query !== "" ? (
+        <p className={`error ${styles.gap}`} role="alert" data-testid="search-error">
+          {search.error.message}
+        </p>
+      ) : (
+        <p className={`${styles.meta} ${styles.gap}`} role="status" data-testid="search-status" data-query={answered}>
+          {searchStatus({ query, results, filterName, anythingReady: ready.length > 0 })}
+        </p>
+      )}
+
+      {results && results.hits.length > 0 && (
+        <ol className={styles.hits} aria-busy={search.isPlaceholderData} aria-label="Search results" data-testid="search-results">
+          {results.hits.map((hit) => (
+            <li key={`${hit.documentId}:${hit.ordinal}`} data-testid="search-hit" data-document-id={hit.documentId} data-document-name={hit.documentName}>
+              <p className={styles.hitSource}>
+                <span className={styles.name} data-testid="search-hit-document">
+                  {hit.documentName}
+                </span>
+                <span className={styles.meta} data-testid="search-hit-place">
+                  {placeOf(hit)}
+                </span>
+              </p>
+              <p className={styles.snippet} data-testid="search-snippet">
+                <SearchSnippet segments={hit.snippet} />
+              </p>
+            </li>
+          ))}
+        </ol>
+      )}
+
+      {results && (results.page > 1 || results.hasMore) && (
+        <nav className={`actions ${styles.pages}`} aria-label="Result pages">
+          <button type="button" className={`secondary ${styles.small}`} onClick={() => goTo(results.page - 1)} disabled={results.page <= 1 || search.isFetching}>
+            Previous
+          </button>
+          <span className={styles.meta}>Page {results.page}</span>
+          <button type="button" className={`secondary ${styles.small}`} onClick={() => goTo(results.page + 1)} disabled={!results.hasMore || search.isFetching}>
+            Next
+          </button>
+        </nav>
+      )}
+    </section>
+  );
+}

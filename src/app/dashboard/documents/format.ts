@@ -1,0 +1,62 @@
+import type { DocumentKind, DocumentStatus, DocumentSummary } from "~/worker/documents/summary";
+
+const KIND_LABELS: Record<DocumentKind, string> = {
+  pdf: "PDF",
+  docx: "Word",
+  html: "HTML",
+  markdown: "Markdown",
+  text: "Text",
+};
+
+export function kindLabel(kind: DocumentKind): string {
+  return KIND_LABELS[kind];
+}
+
+const STATUS_LABELS: Record<DocumentStatus, string> = {
+  queued: "Queued",
+  extracting: "Extracting text",
+  indexing: "Indexing",
+  ready: "Ready",
+  failed: "Failed",
+};
+
+export function statusLabel(status: DocumentStatus): string {
+  return STATUS_LABELS[status];
+}
+
+/** Still on its way to ready or failed: the list shows its progress. */
+export function inProgress(status: DocumentStatus): boolean {
+  return status === "queued" || status === "extracting" || status === "indexing";
+}
+
+const UNITS = ["KB", "MB", "GB"] as const;
+const threeDigits = new Intl.NumberFormat("en", { maximumSignificantDigits: 3 });
+
+/** Decimal units, as the worker states its limits (limits.ts). */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = "B";
+  for (const next of UNITS) {
+    // 999.5 and up would print as "1,000": the next unit says it better.
+    if (value < 999.5) break;
+    value /= 1000;
+    unit = next;
+  }
+  return `${threeDigits.format(value)} ${unit}`;
+}
+
+function plural(count: number, one: string): string {
+  return `${count.toLocaleString("en")} ${one}${count === 1 ? "" : "s"}`;
+}
+
+/** "12 pages · 12 sections", or what of it is known; null before extraction. */
+export function structureLabel({ pages, sections }: Pick<DocumentSummary, "pages" | "sections">): string | null {
+  const parts = [pages === null ? null : plural(pages, "page"), sections === null ? null : plural(sections, "section")].filter(Boolean);
+  return parts.length ? parts.join(" · ") : null;
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+export function formatDateTime(epochMs: number): string {
+  return dateTime.format(epochMs);
+}

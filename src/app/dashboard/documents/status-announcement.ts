@@ -1,0 +1,44 @@
+"use client";
+
+import { useState } from "react";
+
+import type { DocumentSummary } from "~/worker/documents/summary";
+import { statusLabel } from "./format";
+
+/**
+ * What changed in the list's statuses between two renders, as one sentence
+ * for a screen reader: a document uploaded, deleted, moved to another
+ * status. Progress within a status is not news. Null when nothing changed.
+ */
+export function describeStatusChanges(
+  before: readonly DocumentSummary[] | undefined,
+  after: readonly DocumentSummary[] | undefined,
+): string | null {
+  if (!before || !after) return null;
+  const was = new Map(before.map((document) => [document.id, document]));
+  const news: string[] = [];
+  for (const document of after) {
+    const previous = was.get(document.id);
+    was.delete(document.id);
+    if (previous?.status === document.status) continue;
+    if (document.status === "failed") news.push(`${document.name} failed: ${document.failureReason ?? "no reason given"}`);
+    else if (!previous) news.push(`${document.name} uploaded: ${statusLabel(document.status).toLowerCase()}.`);
+    else news.push(`${document.name}: ${statusLabel(document.status).toLowerCase()}.`);
+  }
+  for (const gone of was.values()) news.push(`${gone.name} deleted.`);
+  return news.length ? news.join(" ") : null;
+}
+
+/** The latest status news of `documents` (for an aria-live region), kept until there is newer. */
+export function useStatusAnnouncement(documents: readonly DocumentSummary[] | undefined): string {
+  const [previous, setPrevious] = useState(documents);
+  const [message, setMessage] = useState("");
+  // Compared while rendering, not in an effect: the announcement shows in
+  // the same commit as the change it is about.
+  if (documents !== previous) {
+    setPrevious(documents);
+    const news = describeStatusChanges(previous, documents);
+    if (news) setMessage(news);
+  }
+  return message;
+}

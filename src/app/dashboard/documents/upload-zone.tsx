@@ -1,0 +1,161 @@
+"use client";
+
+import { useEffect, useRef, useState, type DragEvent } from "react";
+
+import { errorMessage } from "~/lib/error-message";
+import { oversizeMessage, uploadDocument } from "~/lib/upload-document";
+import type { WorkerHttpOptions } from "~/lib/worker-http";
+import type { DocumentLimits } from "~/worker/documents/limits";
+import type { DocumentSummary } from "~/worker/documents/summary";
+import styles from "./documents.module.css";
+import { formatBytes } from "./format";
+
+interface UploadItem {
+  key: number;
+  name: string;
+  size: number;
+  loaded: number;
+  error: string | null;
+}
+
+export interface UploadZoneProps {
+  http: WorkerHttpOptions;
+  /** Unknown until the worker said: the worker then refuses an oversized file itself. */
+  limits: DocumentLimits | undefined;
+  /** The worker took the file: from here on it is a row of the list. */
+  onUploaded: (document: DocumentSummary) => void;
+}
+
+/**
+ * Files chosen with the picker or dropped on the zone, each sent to the
+ * worker on its own with a progress bar; a file over the limit is refused
+ * before a byte leaves. Done, an upload leaves this list for the documents
+ * list; refused, it stays with the reason until dismissed.
+ */
+export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
+  const [items, setItems] = useState<UploadItem[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const nextKey = useRef(0);
+  const inFlight = useRef(new Map<number, AbortController>());
+
+  useEffect(() => {
+    const uploads = inFlight.current;
+    return () => {
+      for (const controller of uploads.values()) controller.abort();
+    };
+  }, []);
+
+  const update = (key: number, change: Partial<UploadItem>) =>
+    setItems((list) => list.map((item) => (item.key === key ? { ...item, ...change } : item)));
+  const remove = (key: number) => setItems((list) => list.filter((item) => item.key !== key));
+
+  async function start(file: File, key: number) {
+    const controller = new AbortController();
+    inFlight.current.set(key, controller);
+    try {
+      const document = await uploadDocument({
+        ...http,
+        file,
+        signal: controller.signal,
+        onProgress: ({ loaded }) => update(key, { loaded }),
+      });
+      onUploaded(document);
+      remove(key);
+    } catch (error) {
+      if (controller.signal.aborted) remove(key);
+      else update(key, { error: errorMessage(error) });
+    } finally {
+      inFlight.current.delete(key);
+    }
+  }
+
+  function add(files: FileList | null) {
+    if (!files?.length) return;
+    const added = Array.from(files, (file) => ({
+      file,
+      item: { key: nextKey.current++, name: file.name, size: file.size, loaded: 0, error: oversizeMessage(file, limits) },
+    }));
+    setItems((list) => [...list, ...added.map(({ item }) => item)]);
+    for (const { file, item } of added) if (!item.error) void start(file, item.key);
+  }
+
+  function onDrop(event: DragEvent<HTMLDivElement>) {
+    event.preventDefault();
+    setDragging(false);
+    add(event.dataTransfer.files);
+  }
+
+  return (
+    <>
+      <div
+        className={styles.dropZone}
+        data-testid="upload-drop-zone"
+        data-dragging={dragging}
+        onDragOver={(event) => {
+          // Without this the browser opens the dropped file instead.
+          event.preventDefault();
+          event.dataTransfer.dropEffect = "copy";
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+      >
+        <label>
+          Upload documents
+          <input
+            className={styles.fileInput}
+            type="file"
+            multiple
+            data-testid="upload-input"
+            onChange={(event) => {
+              add(event.currentTarget.files);
+              // The same file may be chosen again (after a failure, say).
+              event.currentTarget.value = "";
+            }}
+          />
+        </label>
+        <p className={styles.meta}>
+          or drop files here. PDF, Word (.docx), HTML, Markdown or plain text
+          {limits ? `, up to ${formatBytes(limits.maxUploadBytes)} each` : ""}.
+        </p>
+      </div>
+      {items.length > 0 && (
+        <ul className={`${styles.items} ${styles.uploads}`} aria-label="Uploads">
+          {items.map((item) => (
+            <li key={item.key} className={styles.item} data-testid="upload-item" data-name={item.name}>
+              <div className={styles.itemHead}>
+                <span className={styles.name}>{item.name}</span>
+                <span className={styles.meta}>{formatBytes(item.size)}</span>
+              </div>
+              {item.error ? (
+                <p className="error" role="alert" data-testid="upload-error">
+                  {item.error}
+                </p>
+              ) : (
+                <div className={styles.progressLine}>
+                  <progress
+                    data-testid="upload-progress"
+                    max={Math.max(item.size, 1)}
+                    value={item.loaded}
+                    aria-label={`Uploading ${item.name}`}
+                  />
+                  <span>{item.size ? Math.floor((item.loaded / item.size) * 100) : 0}% sent</span>
+                </div>
+              )}
+              <div className="actions">
+                <button
+                  type="button"
+                  className={`secondary ${styles.small}`}
+                  aria-label={`${item.error ? "Dismiss" : "Cancel uploading"} ${item.name}`}
+                  onClick={() => (item.error ? remove(item.key) : inFlight.current.get(item.key)?.abort())}
+                >
+                  {item.error ? "Dismiss" : "Cancel upload"}
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,87 @@
+/**
+ * The browser's side of the worker's plain HTTP routes (uploads, downloads):
+ * the same token cache and the same one retry on a 401 as the typed client
+ * (createWorkerClient), and refusals put into the same words, since the
+ * routes answer with the codes and messages its tRPC calls use
+ * (`{ error: { code, message, reason } }`, src/worker/http-answers.ts).
+ */
+import type { HttpErrorBody } from "~/worker/http-answers";
+import { newRequestId, REQUEST_ID_HEADER } from "./request-id";
+import type { TokenCache } from "./token-cache";
+import { explainWorkerAnswer, workerUnavailable, type WorkerFailure } from "./worker-client";
+import type { WorkerToken } from "./worker-token-contract";
+
+export interface WorkerHttpOptions {
+  /** The worker's base URL as the browser reaches it (it may appear in messages). */
+  workerUrl: string;
+  tokens: TokenCache;
+  /** The session the tokens belong to. */
+  sessionId: string;
+  /** Gets a fresh token when the cache has none fit for use. */
+  mint: (requestId: string) => Promise<WorkerToken>;
+}
+
+/** A worker route refused, or nothing answered: `message` is for a person, `reason` (the worker's) for code. */
+export class WorkerHttpError extends Error {
+  override name = "WorkerHttpError";
+  readonly code: WorkerFailure["code"];
+  constructor(
+    failure: WorkerFailure,
+    /** The worker's machine-readable reason (`too_large`, `quota_storage`, a token's `expired`…), when it gave one. */
+    readonly reason: string | null = null,
+    /** The HTTP status; null when nothing answered. */
+    readonly status: number | null = null,
+  ) {
+    super(failure.message);
+    this.code = failure.code;
+  }
+}
+
+/** `path` on the worker, whatever trailing slashes its configured URL has. */
+export function workerRoute(workerUrl: string, path: string): string {
+  return `${workerUrl.replace(/\/+$/, "")}${path}`;
+}
+
+/**
+ * Sends a request with the session's worker token and the action's request
+ * id; when the worker answers 401 the cached token is dropped and the request
+ * sent once more with a fresh one (the key may have rotated, or the token
+ * expired in the cache's margin), as createWorkerClient's retryLink does.
+ */
+export async function withWorkerToken<Answer extends { status: number }>(
+  { tokens, sessionId, mint }: WorkerHttpOptions,
+  send: (headers: Record<string, string>) => Promise<Answer>,
+): Promise<Answer> {
+  const requestId = newRequestId();
+  for (let attempt = 1; ; attempt++) {
+    const { token } = await tokens.get(sessionId, () => mint(requestId));
+    const answer = await send({ authorization: `Bearer ${token}`, [REQUEST_ID_HEADER]: requestId });
+    if (answer.status !== 401 || attempt > 1) return answer;
+    tokens.drop(sessionId);
+  }
+}
+
+/** The error for a refusal (status ≥ 400) of one of the worker's routes, from the body it came with. */
+export function refusalError(status: number, body: string): WorkerHttpError {
+  const refusal = errorBodyOf(body);
+  if (refusal) return new WorkerHttpError(explainWorkerAnswer(refusal), refusal.reason, status);
+  // No answer of the worker's own: a proxy in front of it refused or failed.
+  if (status === 413) return new WorkerHttpError(explainWorkerAnswer({ code: "PAYLOAD_TOO_LARGE", message: "" }), null, status);
+  return new WorkerHttpError({ code: "BAD_GATEWAY", message: `The worker's answer could not be read (HTTP ${status}).` }, null, status);
+}
+
+/** Nothing answered at `workerUrl` (refused, reset, or a CORS failure, which browsers do not tell apart). */
+export function unreachable(workerUrl: string): WorkerHttpError {
+  return new WorkerHttpError(workerUnavailable(workerUrl));
+}
+
+function errorBodyOf(body: string): HttpErrorBody["error"] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const error = (parsed as Partial<HttpErrorBody> | null)?.error;
+  return typeof error?.message === "string" && typeof error.code === "string" ? error : undefined;
+}

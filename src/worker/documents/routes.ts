@@ -1,0 +1,23 @@
+/**
+ * The worker's plain HTTP routes for file bytes, as both sides name them:
+ * the worker serves them (upload.ts, download.ts) and the browser calls them
+ * (src/lib/upload-document.ts, download-document.ts). No Node imports here:
+ * the browser bundle includes this file.
+ */
+import type { DocumentSummary } from "./summary";
+
+/** POST: the file as the body. */
+export const UPLOAD_PATH = "/documents";
+/** The file's name, percent-encoded (encodeURIComponent). */
+export const FILE_NAME_HEADER = "x-file-name";
+
+/** GET: the original file, as an attachment. */
+export function downloadPath(documentId: string): string {
+  return `/documents/${encodeURIComponent(documentId)}/original`;
+}
+export const DOWNLOAD_PATH = /^\/documents\/([^/]+)\/original$/u;
+
+/** The answer to a successful upload (201). */
+export interface UploadAnswer {
+  document: DocumentSummary;
+}
