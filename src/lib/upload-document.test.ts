@@ -110,6 +110,27 @@ describe("uploadDocument", () => {
     expect(upload.mint).toHaveBeenCalledTimes(2);
   });
 
+  it("a busy worker's 503 is waited out and the file sent again; any other 503 is final", async () => {
+    vi.useFakeTimers();
+    try {
+      const busy = refusal(503, "SERVICE_UNAVAILABLE", "The worker is receiving as many uploads as it can: try again in a moment.", "busy");
+      FakeXhr.answers = [busy, busy, { status: 201, body: JSON.stringify({ document: DOCUMENT }) }];
+      const uploaded = uploadDocument(options());
+      await vi.runAllTimersAsync();
+      await expect(uploaded).resolves.toEqual(DOCUMENT);
+      expect(FakeXhr.sent).toHaveLength(3);
+
+      FakeXhr.sent = [];
+      FakeXhr.answers = [refusal(503, "SERVICE_UNAVAILABLE", "The job queue is not connected yet: try again in a few seconds.")];
+      const refused = uploadDocument(options()).catch((caught: unknown) => caught);
+      await vi.runAllTimersAsync();
+      expect(await refused).toMatchObject({ status: 503 });
+      expect(FakeXhr.sent).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("a second 401 is final, in explainWorkerFailure's words", async () => {
     FakeXhr.answers = [refusal(401, "UNAUTHORIZED", "no", "revoked"), refusal(401, "UNAUTHORIZED", "no", "revoked")];
     await expect(uploadDocument(options())).rejects.toThrow("Your session has ended. Sign in again.");

@@ -4,7 +4,7 @@
  * a percent-encoded header. XMLHttpRequest rather than fetch because only it
  * reports upload progress.
  */
-import { tooLargeMessage, type DocumentLimits } from "~/worker/documents/limits";
+import { BUSY_RETRY_AFTER_SECONDS, tooLargeMessage, type DocumentLimits } from "~/worker/documents/limits";
 import { FILE_NAME_HEADER, UPLOAD_PATH, type UploadAnswer } from "~/worker/documents/routes";
 import type { DocumentSummary } from "~/worker/documents/summary";
 import { refusalError, unreachable, withWorkerToken, workerRoute, WorkerHttpError, type WorkerHttpOptions } from "./worker-http";
@@ -30,7 +30,17 @@ export interface UploadDocumentOptions extends WorkerHttpOptions {
  * ended); with an AbortError when `signal` aborted it.
  */
 export async function uploadDocument(options: UploadDocumentOptions): Promise<DocumentSummary> {
-  const answer = await withWorkerToken(options, (headers) => send(options, headers));
+  let answer = await withWorkerToken(options, (headers) => send(options, headers));
+  // The worker takes a few uploads at a time (each holds a database
+  // connection while its body arrives) and answers the next one "busy": it
+  // is sent again, as many times as a minute's worth of waits allows.
+  for (let waited = 0; isBusy(answer) && waited < BUSY_PATIENCE_MS; ) {
+    const wait = BUSY_RETRY_AFTER_SECONDS * 1000 * (0.5 + Math.random());
+    await sleep(wait, options.signal);
+    waited += wait;
+    options.onProgress?.({ loaded: 0, total: options.file.size });
+    answer = await withWorkerToken(options, (headers) => send(options, headers));
+  }
   if (answer.status === 201) {
     const body = parseAnswer(answer.body);
     if (body) return body.document;
@@ -46,6 +56,26 @@ export async function uploadDocument(options: UploadDocumentOptions): Promise<Do
 export function oversizeMessage(file: { size: number }, limits: Pick<DocumentLimits, "maxUploadBytes"> | undefined): string | null {
   if (!limits || file.size <= limits.maxUploadBytes) return null;
   return tooLargeMessage(limits.maxUploadBytes);
+}
+
+const BUSY_PATIENCE_MS = 60_000;
+
+function isBusy(answer: RawAnswer): boolean {
+  return answer.status === 503 && refusalError(answer.status, answer.body).reason === "busy";
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(new DOMException("The upload was cancelled.", "AbortError"));
+      },
+      { once: true },
+    );
+  });
 }
 
 interface RawAnswer {

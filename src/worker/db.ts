@@ -10,6 +10,7 @@
  * the transaction, so a connection never stays switched: on the embedded
  * PGlite every connection shares one session, the web tier's included.
  */
+import { TRPCError } from "@trpc/server";
 import pg from "pg";
 
 /** The role the migrations grant the worker's privileges to. */
@@ -26,7 +27,7 @@ export interface WorkerDb {
   close(): Promise<void>;
 }
 
-export function createWorkerDb(databaseUrl: string, { max = 6 }: { max?: number } = {}): WorkerDb {
+export function createWorkerDb(databaseUrl: string, { max }: { max: number }): WorkerDb {
   // Errors on idle connections (the database restarting) must not crash the
   // worker: the next query reconnects.
   const pool = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 2_000 });
@@ -35,7 +36,14 @@ export function createWorkerDb(databaseUrl: string, { max = 6 }: { max?: number 
   return {
     pool,
     async asWorker(work, { readOnly = false } = {}) {
-      const client = await pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (cause) {
+        // Every connection busy past the wait, or the database down: the
+        // caller's to retry, never a 500.
+        throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The database is busy or not answering: try again in a moment.", cause });
+      }
       try {
         await client.query(readOnly ? "BEGIN READ ONLY" : "BEGIN");
         await client.query(`SET LOCAL ROLE ${WORKER_DB_ROLE}`);

@@ -6,11 +6,13 @@
  */
 import { createLogger } from "~/lib/logger";
 import { createWorkerDb } from "./db";
+import { DOCUMENTS_POOL_SIZE } from "./documents/limits";
 import { createChangeFeed } from "./documents/change-feed";
 import { ingestDocument } from "./documents/ingest";
 import type { IngestJobData } from "./documents/ingest-job";
 import { postgresOriginalStore } from "./documents/original-store";
 import { checkSearchConfig } from "./documents/search";
+import { createUploadSlots } from "./documents/upload";
 import { loadWorkerEnvOrExit } from "./env";
 import { connectJobQueue } from "./jobs/connecting-queue";
 import { DOCUMENT_INGEST_QUEUE } from "./jobs/queues";
@@ -28,8 +30,11 @@ const verifier = createTokenVerifier({
   jwksCooldownMs: config.jwksCooldownMs,
   tokenTtlSec: config.tokenTtlSec,
 });
-const db = createWorkerDb(config.databaseUrl);
-const sessions = createSessionStore(db);
+// Two pools: the session checks every request depends on have connections
+// of their own, which uploads streaming in or a busy ingestion cannot take.
+const sessionsDb = createWorkerDb(config.databaseUrl, { max: 2 });
+const db = createWorkerDb(config.databaseUrl, { max: DOCUMENTS_POOL_SIZE });
+const sessions = createSessionStore(sessionsDb);
 let pollFailures = 0;
 const revocation = createRevocationCheck({
   store: sessions,
@@ -66,7 +71,7 @@ const worker = createWorkerServer({
   verifier,
   revocation,
   changeFeed,
-  documents: { db, queue, store, limits: config.documents, searchConfig: config.searchConfig, logger },
+  documents: { db, queue, store, uploads: createUploadSlots(), limits: config.documents, searchConfig: config.searchConfig, logger },
   logger,
   corsOrigin: config.corsOrigin,
   maxBatchCalls: config.maxBatchCalls,
@@ -100,7 +105,7 @@ async function stop(signal: string) {
   // another worker once its heartbeat lapses.
   await Promise.all([worker.close(config.shutdownTimeoutMs), queue.stop({ timeoutMs: config.shutdownTimeoutMs })]);
   revocation.stop();
-  await db.close();
+  await Promise.all([db.close(), sessionsDb.close()]);
   logger.info("worker stopped");
   process.exit(0);
 }

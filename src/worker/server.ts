@@ -149,6 +149,7 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
       const [keys, sessions] = await Promise.all([verifier.ready(), revocation.ready()]);
       if (!keys) sendJson(res, 503, { status: "not_ready", reason: "The signing keys (JWKS) could not be loaded." });
       else if (!sessions) sendJson(res, 503, { status: "not_ready", reason: "The session table could not be read." });
+      else if (documents && !documents.queue.isConnected()) sendJson(res, 503, { status: "not_ready", reason: "The job queue is not connected yet." });
       else sendJson(res, 200, { status: "ready" });
       return;
     }

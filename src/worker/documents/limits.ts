@@ -21,3 +21,17 @@ export function megabytes(bytes: number): string {
 export function tooLargeMessage(maxUploadBytes: number): string {
   return `The file is larger than ${megabytes(maxUploadBytes)}, the most one upload may be.`;
 }
+
+/**
+ * Connections of the worker's documents pool. An upload holds one for as
+ * long as its body takes to arrive (its transaction), so at most
+ * MAX_UPLOADS_IN_FLIGHT run at once, MAX_UPLOADS_IN_FLIGHT_PER_USER of one
+ * user, and the rest of the pool stays for the ingestion and the queries;
+ * one more is answered 503 "busy" with Retry-After, and the browser sends it
+ * again (src/lib/upload-document.ts).
+ */
+export const DOCUMENTS_POOL_SIZE = 8;
+export const MAX_UPLOADS_IN_FLIGHT = 4;
+export const MAX_UPLOADS_IN_FLIGHT_PER_USER = 2;
+/** Seconds a refused upload waits before it is sent again. */
+export const BUSY_RETRY_AFTER_SECONDS = 1;

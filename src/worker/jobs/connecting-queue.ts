@@ -14,6 +14,8 @@ import { createJobQueue, type JobQueue, type JobQueueOptions } from "./queue";
 export interface ConnectingQueue extends JobQueue {
   /** Resolves once connected (after `onConnected` ran); never rejects. */
   readonly connected: Promise<JobQueue>;
+  /** Whether it is connected now (/readyz). */
+  isConnected(): boolean;
 }
 
 export function connectJobQueue(
@@ -52,6 +54,7 @@ export function connectJobQueue(
 
   return {
     connected,
+    isConnected: () => queue !== undefined,
     enqueue(db, name, data, enqueueOptions) {
       if (!queue) {
         throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The job queue is not connected yet: try again in a few seconds." });
