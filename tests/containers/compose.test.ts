@@ -6,9 +6,11 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import {
   callWorkerPanelsAgain,
   countNavigations,
+  documentRow,
   expectWorkerPanelsShow,
   expectWorkerPanelsUnavailable,
   launchChromium,
+  printPdf,
   signUpInBrowser,
   Steps,
 } from "../e2e/browser";
@@ -87,7 +89,7 @@ test("the worker holds no secret: not in its configuration, not in any process's
   expect(webEnv).toContain(`BETTER_AUTH_SECRET=${BETTER_AUTH_SECRET}`);
 });
 
-test("in a browser: sign up, both worker panels, the worker container restarted mid-flow, the dashboard recovers", async () => {
+test("in a browser: sign up, both worker panels, the worker container restarted mid-flow, the dashboard recovers, a document ingested", async () => {
   const steps = new Steps(page, "containers-dashboard");
   const { webUrl, workerUrl } = stack!;
   const user = { name: "Ada Container", email: `ada-${randomBytes(4).toString("hex")}@example.com`, password: "correct horse battery" };
@@ -116,6 +118,16 @@ test("in a browser: sign up, both worker panels, the worker container restarted 
     await stack!.compose(["start", "worker"]);
     await stack!.waitHealthy("worker");
     await expectWorkerPanelsShow(page, user.email, 30_000);
+    expect(navigations()).toBe(0);
+  });
+
+  await steps.run("a PDF uploaded in the browser is ingested by the worker's image (bundled pdf.js, app_worker's grants) and found", async () => {
+    const name = "container-notes.pdf";
+    const buffer = await printPdf(page.context(), "<h1>Harbour notes</h1><p>The marmalade lighthouse stands by the quay.</p>");
+    await page.getByTestId("upload-input").setInputFiles([{ name, mimeType: "application/pdf", buffer }]);
+    await expect.poll(() => documentRow(page, name).getAttribute("data-status"), { timeout: 90_000 }).toBe("ready");
+    await page.getByTestId("search-input").fill("marmalade lighthouse");
+    await expect.poll(() => page.getByTestId("search-results").locator("mark").allTextContents()).toEqual(expect.arrayContaining(["marmalade", "lighthouse"]));
     expect(navigations()).toBe(0);
   });
 

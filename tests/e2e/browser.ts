@@ -130,3 +130,19 @@ export async function expectWorkerPanelsShow(page: Page, email: string, timeout?
   await expect.poll(() => page.getByTestId("via-web-email").textContent(), options).toBe(email);
   await expect.poll(() => page.getByTestId("direct-email").textContent(), options).toBe(email);
 }
+
+/** The dashboard's Documents row for the document named `name`. */
+export function documentRow(page: Page, name: string) {
+  return page.locator(`[data-testid="document-row"][data-name="${name.replace(/["\\]/g, "\\$&")}"]`);
+}
+
+/** Chromium prints `html` as a PDF: real text on a real page, as a user's PDF would have. */
+export async function printPdf(context: BrowserContext, html: string): Promise<Buffer> {
+  const printer = await context.newPage();
+  try {
+    await printer.setContent(`<!doctype html><html><body>${html}</body></html>`);
+    return await printer.pdf({ format: "A4" });
+  } finally {
+    await printer.close();
+  }
+}

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
-import { countNavigations, openWatchedPage, signUpInBrowser, Steps } from "./browser";
+import { countNavigations, documentRow, openWatchedPage, printPdf, signUpInBrowser, Steps } from "./browser";
 import { startStack, type Stack } from "./stack";
 
 // Documents, the way a user meets them in a real browser against the
@@ -109,7 +109,7 @@ test("upload by picker and by drop → ready without a reload → search → dow
   await steps.run("three files through the picker, one dropped: each shows its upload, then its row", async () => {
     await page.getByTestId("upload-input").setInputFiles([pdf, html, markdown]);
     await dropFiles(page, [dropped]);
-    for (const file of [pdf, html, markdown, dropped]) await row(page, file.name).waitFor();
+    for (const file of [pdf, html, markdown, dropped]) await documentRow(page, file.name).waitFor();
     // Each upload's item is gone once it became a row.
     await expect.poll(() => page.getByTestId("upload-item").count()).toBe(0);
     const seen = await seenInPage(page);
@@ -121,7 +121,7 @@ test("upload by picker and by drop → ready without a reload → search → dow
 
   await steps.run("ingestion reaches ready on its own, its progress shown on the way, without a reload", async () => {
     for (const file of [pdf, html, markdown, dropped]) {
-      await expect.poll(() => row(page, file.name).getAttribute("data-status"), { timeout: READY_TIMEOUT_MS }).toBe("ready");
+      await expect.poll(() => documentRow(page, file.name).getAttribute("data-status"), { timeout: READY_TIMEOUT_MS }).toBe("ready");
     }
     const seen = await seenInPage(page);
     for (const file of [pdf, html, markdown, dropped]) {
@@ -133,16 +133,16 @@ test("upload by picker and by drop → ready without a reload → search → dow
   });
 
   await steps.run("each row says what the document is", async () => {
-    expect(await row(page, pdf.name).getByTestId("document-kind").textContent()).toBe("PDF");
-    expect(await row(page, html.name).getByTestId("document-kind").textContent()).toBe("HTML");
-    expect(await row(page, markdown.name).getByTestId("document-kind").textContent()).toBe("Markdown");
-    expect(await row(page, dropped.name).getByTestId("document-kind").textContent()).toBe("Text");
-    expect(await row(page, pdf.name).textContent()).toContain("1 page");
+    expect(await documentRow(page, pdf.name).getByTestId("document-kind").textContent()).toBe("PDF");
+    expect(await documentRow(page, html.name).getByTestId("document-kind").textContent()).toBe("HTML");
+    expect(await documentRow(page, markdown.name).getByTestId("document-kind").textContent()).toBe("Markdown");
+    expect(await documentRow(page, dropped.name).getByTestId("document-kind").textContent()).toBe("Text");
+    expect(await documentRow(page, pdf.name).textContent()).toContain("1 page");
     for (const file of [pdf, html, markdown, dropped]) {
-      expect(Number(await row(page, file.name).getByTestId("document-chunks").textContent())).toBeGreaterThan(0);
+      expect(Number(await documentRow(page, file.name).getByTestId("document-chunks").textContent())).toBeGreaterThan(0);
     }
     // The name with markup is text: no <b> element anywhere in the list.
-    expect(await row(page, html.name).getByTestId("document-name").textContent()).toBe(html.name);
+    expect(await documentRow(page, html.name).getByTestId("document-name").textContent()).toBe(html.name);
     expect(await page.getByTestId("document-list").locator("b").count()).toBe(0);
   });
 
@@ -178,7 +178,7 @@ test("upload by picker and by drop → ready without a reload → search → dow
   await steps.run("download the original", async () => {
     const [download] = await Promise.all([
       page.waitForEvent("download"),
-      row(page, pdf.name).getByRole("button", { name: `Download original of ${pdf.name}` }).click(),
+      documentRow(page, pdf.name).getByRole("button", { name: `Download original of ${pdf.name}` }).click(),
     ]);
     expect(download.suggestedFilename()).toBe(pdf.name);
     const saved = await download.path();
@@ -186,10 +186,10 @@ test("upload by picker and by drop → ready without a reload → search → dow
   });
 
   await steps.run("delete one: gone from the list and from search", async () => {
-    const target = row(page, markdown.name);
+    const target = documentRow(page, markdown.name);
     await target.getByRole("button", { name: `Delete ${markdown.name}` }).click();
     await target.getByRole("button", { name: "Yes, delete" }).click();
-    await expect.poll(() => row(page, markdown.name).count()).toBe(0);
+    await expect.poll(() => documentRow(page, markdown.name).count()).toBe(0);
     await page.getByTestId("search-input").fill("quartz");
     await expect.poll(() => page.getByTestId("search-status").textContent()).toBe("Nothing matches “quartz”.");
     // The others are still found.
@@ -212,7 +212,7 @@ test("upload by picker and by drop → ready without a reload → search → dow
     expect(reason).not.toMatch(/^(The worker is unavailable|The worker failed|The worker's answer)/);
     expect(reason.length).toBeGreaterThan(10);
     expect(uploadsSent.at(-1)).toBe(png.name);
-    expect(await row(page, png.name).count()).toBe(0);
+    expect(await documentRow(page, png.name).count()).toBe(0);
 
     for (const name of [big.name, png.name]) {
       await page.getByRole("button", { name: `Dismiss ${name}` }).click();
@@ -222,18 +222,18 @@ test("upload by picker and by drop → ready without a reload → search → dow
 
   await steps.run("a corrupt PDF fails with its reason; Retry runs it again", async () => {
     await page.getByTestId("upload-input").setInputFiles([broken]);
-    await expect.poll(() => row(page, broken.name).getAttribute("data-status"), { timeout: READY_TIMEOUT_MS }).toBe("failed");
-    const reason = (await row(page, broken.name).getByTestId("document-failure-reason").textContent()) ?? "";
+    await expect.poll(() => documentRow(page, broken.name).getAttribute("data-status"), { timeout: READY_TIMEOUT_MS }).toBe("failed");
+    const reason = (await documentRow(page, broken.name).getByTestId("document-failure-reason").textContent()) ?? "";
     expect(reason.length).toBeGreaterThan(10);
     expect(reason).not.toBe("The worker gave no reason.");
     // Said to screen readers too.
     await expect.poll(() => page.getByTestId("documents-announcement").textContent()).toBe(`${broken.name} failed: ${reason}`);
 
-    await row(page, broken.name).getByRole("button", { name: `Retry ${broken.name}` }).click();
+    await documentRow(page, broken.name).getByRole("button", { name: `Retry ${broken.name}` }).click();
     await expect
       .poll(async () => (await seenInPage(page))[broken.name]?.statuses.filter((status) => status === "failed").length, { timeout: READY_TIMEOUT_MS })
       .toBe(2);
-    expect(await row(page, broken.name).getByTestId("document-failure-reason").textContent()).toBe(reason);
+    expect(await documentRow(page, broken.name).getByTestId("document-failure-reason").textContent()).toBe(reason);
   });
 
   await steps.run("the page renders the list on the server", async () => {
@@ -270,7 +270,7 @@ test("upload by picker and by drop → ready without a reload → search → dow
     expect(await dashboard.text()).toContain("The worker is unavailable");
     await expect.poll(() => page.getByTestId("documents-live").textContent()).toMatch(/^(Connecting…|Live updates paused)/);
     // What was on screen stays there.
-    expect(await row(page, pdf.name).getAttribute("data-status")).toBe("ready");
+    expect(await documentRow(page, pdf.name).getAttribute("data-status")).toBe("ready");
 
     await stack.worker.start();
     await expect.poll(() => page.getByTestId("documents-live").textContent(), { timeout: 20_000 }).toBe("Live");
@@ -287,26 +287,6 @@ test("upload by picker and by drop → ready without a reload → search → dow
 
   await steps.finish();
 }, 300_000);
-
-/** The list's row for the document named `name`. */
-function row(page: Page, name: string) {
-  return page.locator(`[data-testid="document-row"][data-name="${cssString(name)}"]`);
-}
-
-function cssString(value: string): string {
-  return value.replace(/["\\]/g, "\\$&");
-}
-
-/** Chromium prints `html` as a PDF: real text on a real page, as a user's PDF would have. */
-async function printPdf(context: BrowserContext, html: string): Promise<Buffer> {
-  const printer = await context.newPage();
-  try {
-    await printer.setContent(`<!doctype html><html><body>${html}</body></html>`);
-    return await printer.pdf({ format: "A4" });
-  } finally {
-    await printer.close();
-  }
-}
 
 /** Drops files on the upload zone as a drag from the desktop would: a drop event whose DataTransfer holds them. */
 async function dropFiles(page: Page, files: Payload[]): Promise<void> {
