@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -112,27 +111,17 @@ async function waitInDb(id: string, what: string, done: (row: Row) => boolean, t
 
 const settledRow = (row: Row) => row.status !== "queued";
 
-/** CPU time (user + system, in clock ticks) a process has used so far, from /proc. */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/**
- * Which worker is running pdf.js on the large document: the one burning CPU
- * while the other idles, over `ms`. Throws unless one clearly is.
- */
-async function busyWorker(workers: Worker[], ms = 1_000): Promise<Worker> {
-  const before = workers.map((worker) => cpuTicks(worker.pid!));
-  await sleep(ms);
-  const used = workers.map((worker, i) => cpuTicks(worker.pid!) - before[i]!);
-  const busiest = used.indexOf(Math.max(...used));
-  const others = used.filter((_, i) => i !== busiest);
-  if (used[busiest]! < 20 || others.some((ticks) => ticks * 3 > used[busiest]!)) {
-    throw new Error(`no worker is clearly extracting: CPU ticks over ${ms} ms ${used.join(", ")}`);
+/** The worker whose log says it took up `documentId` ("ingesting document"): the one running its job. */
+async function workerIngesting(workers: Worker[], documentId: string): Promise<Worker> {
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    for (const worker of workers) {
+      const lines = (await worker.logs()).split("\n");
+      if (lines.some((line) => line.includes('"ingesting document"') && line.includes(documentId))) return worker;
+    }
+    if (performance.now() > deadline) throw new Error(`no worker logged taking up ${documentId}`);
+    await sleep(100);
   }
-  return workers[busiest]!;
 }
 
 /** Ingestions a worker's log says it finished ("document ready" lines). */
@@ -201,8 +190,8 @@ describe("two workers, one queue", () => {
     const document = await uploadOk(stack.workers[0]!, user.token, "large.pdf", large);
     const working = await waitInDb(document.id, "taken up", settledRow, 30_000);
     expect(working.status, "the large document was ingested before the kill: make it larger").toBe("extracting");
-    // Both workers run; the one extracting is the one burning CPU.
-    const first = await busyWorker(stack.workers);
+    // Both workers run; the one that took the job up said so in its log.
+    const first = await workerIngesting(stack.workers, document.id);
     const second = stack.workers.find((worker) => worker !== first)!;
     const [before] = await queryOnce<Row>(databaseUrl, `SELECT "status", "progress", "attempts" FROM "document" WHERE "id" = $1`, [document.id]);
     expect(before!.status, "the large document was ingested before the kill: make it larger").toMatch(/extracting|indexing/);

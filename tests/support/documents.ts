@@ -191,10 +191,14 @@ export async function upload(
   headers: Record<string, string> = {},
 ): Promise<UploadResult> {
   // A worker just started connects its job queue in the background and
-  // refuses uploads with 503 until it has (jobs/connecting-queue.ts).
+  // refuses uploads with 503 until it has (jobs/connecting-queue.ts); one
+  // taking all the uploads it can answers 503 "busy" (documents/upload.ts).
+  // Both are sent again, as the browser does.
   for (let waited = 0; ; waited += 250) {
     const result = await uploadOnce(worker, token, name, body, headers);
-    const retry = result.status === 503 && (/queue is not connected/.test(result.error?.message ?? "") || isSessionStall(result.status, result.error?.message));
+    const retry =
+      result.status === 503 &&
+      (result.error?.reason === "busy" || /queue is not connected/.test(result.error?.message ?? "") || isSessionStall(result.status, result.error?.message));
     if (!retry || waited >= 15_000) return result;
     if (isSessionStall(result.status, result.error?.message)) pgliteStalls.count++;
     await sleep(250);

@@ -55,6 +55,7 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
   });
   // Deleted since it was queued, or already ingested by an earlier run.
   if (!started) return log.info("nothing to ingest");
+  log.info({ kind: started.kind, bytes: started.sizeBytes }, "ingesting document");
 
   let lastWrite = 0;
   const progress = async (status: DocumentStatus, percent: number, force = false) => {
