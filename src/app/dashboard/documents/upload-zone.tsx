@@ -5,7 +5,7 @@ import { useEffect, useRef, useState, type DragEvent } from "react";
 import { errorMessage } from "~/lib/error-message";
 import { oversizeMessage, uploadDocument } from "~/lib/upload-document";
 import type { WorkerHttpOptions } from "~/lib/worker-http";
-import type { DocumentLimits } from "~/worker/documents/limits";
+import { MAX_UPLOADS_IN_FLIGHT_PER_USER, type DocumentLimits } from "~/worker/documents/limits";
 import type { DocumentSummary } from "~/worker/documents/summary";
 import styles from "./documents.module.css";
 import { formatBytes } from "./format";
@@ -28,8 +28,9 @@ export interface UploadZoneProps {
 
 /**
  * Files chosen with the picker or dropped on the zone, each sent to the
- * worker on its own with a progress bar; a file over the limit is refused
- * before a byte leaves. Done, an upload leaves this list for the documents
+ * worker on its own with a progress bar, as many at a time as the worker
+ * takes from one user (the rest wait their turn, at 0 %); a file over the
+ * limit is refused before a byte leaves. Done, an upload leaves this list for the documents
  * list; refused, it stays with the reason until dismissed.
  */
 export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
@@ -37,6 +38,7 @@ export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
   const [dragging, setDragging] = useState(false);
   const nextKey = useRef(0);
   const inFlight = useRef(new Map<number, AbortController>());
+  const waiting = useRef<{ file: File; key: number }[]>([]);
 
   useEffect(() => {
     const uploads = inFlight.current;
@@ -66,6 +68,14 @@ export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
       else update(key, { error: errorMessage(error) });
     } finally {
       inFlight.current.delete(key);
+      startWaiting();
+    }
+  }
+
+  function startWaiting() {
+    while (inFlight.current.size < MAX_UPLOADS_IN_FLIGHT_PER_USER && waiting.current.length > 0) {
+      const next = waiting.current.shift()!;
+      void start(next.file, next.key);
     }
   }
 
@@ -76,7 +86,8 @@ export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
       item: { key: nextKey.current++, name: file.name, size: file.size, loaded: 0, error: oversizeMessage(file, limits) },
     }));
     setItems((list) => [...list, ...added.map(({ item }) => item)]);
-    for (const { file, item } of added) if (!item.error) void start(file, item.key);
+    for (const { file, item } of added) if (!item.error) waiting.current.push({ file, key: item.key });
+    startWaiting();
   }
 
   function onDrop(event: DragEvent<HTMLDivElement>) {
