@@ -123,7 +123,9 @@ test("in a browser: sign up, both worker panels, the worker container restarted 
 
   await steps.run("a PDF uploaded in the browser is ingested by the worker's image (bundled pdf.js, app_worker's grants) and found", async () => {
     const name = "container-notes.pdf";
-    const buffer = await printPdf(page.context(), "<h1>Harbour notes</h1><p>The marmalade lighthouse stands by the quay.</p>");
+    // A context of its own: the page's is the browser's default, which opens no second page.
+    const printing = await browser!.newContext();
+    const buffer = await printPdf(printing, "<h1>Harbour notes</h1><p>The marmalade lighthouse stands by the quay.</p>").finally(() => printing.close());
     await page.getByTestId("upload-input").setInputFiles([{ name, mimeType: "application/pdf", buffer }]);
     await expect.poll(() => documentRow(page, name).getAttribute("data-status"), { timeout: 90_000 }).toBe("ready");
     await page.getByTestId("search-input").fill("marmalade lighthouse");
