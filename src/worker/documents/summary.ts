@@ -35,22 +35,8 @@ export interface DocumentSummary {
 export const SUMMARY_COLUMNS =
   '"id", "name", "kind", "mimeType", "sizeBytes", "status", "progress", "failureReason", "pages", "sections", "chunkCount", "createdAt", "changeSeq"';
 
-export interface DocumentSummaryRow {
-  id: string;
-  name: string;
-  kind: DocumentKind;
-  mimeType: string;
-  sizeBytes: number;
-  status: DocumentStatus;
-  progress: number;
-  failureReason: string | null;
-  pages: number | null;
-  sections: number | null;
-  chunkCount: number;
-  createdAt: Date;
-  /** node-postgres returns bigint as a string. */
-  changeSeq: string;
-}
+/** A row as node-postgres returns it: timestamps as Dates (bigints come back as strings, as the summary keeps changeSeq). */
+export type DocumentSummaryRow = Omit<DocumentSummary, "createdAt"> & { createdAt: Date };
 
 export function toSummary(row: DocumentSummaryRow): DocumentSummary {
   return { ...row, createdAt: row.createdAt.getTime() };
