@@ -5,7 +5,7 @@
  * ./inputs.ts, which the web tier imports to validate before forwarding.
  */
 import { documentsRouter } from "./documents/router";
-import { textStatsInput } from "./inputs";
+import { textStatsInput } from "~/contract/text-stats-input";
 import { analyzeText } from "./text-stats";
 import { authedProcedure, createWorkerRouter } from "./trpc";
 

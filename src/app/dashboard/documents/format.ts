@@ -1,4 +1,4 @@
-import type { DocumentKind, DocumentStatus, DocumentSummary } from "~/worker/documents/summary";
+import type { DocumentKind, DocumentStatus, DocumentSummary } from "~/contract/document-summary";
 
 const KIND_LABELS: Record<DocumentKind, string> = {
   pdf: "PDF",

@@ -1,12 +1,12 @@
 import { createTRPCClient, httpBatchLink, httpLink, retryLink, splitLink, TRPCClientError } from "@trpc/client";
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 
-import type { WorkerRouter } from "~/worker/router";
-import { errorMessage } from "./error-message";
-import { newRequestId, REQUEST_ID_HEADER } from "./request-id";
+import type { WorkerRouter } from "~/contract/worker-router";
+import { errorMessage } from "~/contract/error-message";
+import { newRequestId, REQUEST_ID_HEADER } from "~/contract/request-id";
 import type { TokenCache } from "./token-cache";
-import { workerSubscriptionLink } from "./worker-subscription-link";
-import type { WorkerToken } from "./worker-token-contract";
+import { workerSubscriptionLink } from "./subscription-link";
+import type { WorkerToken } from "~/contract/worker-token";
 
 export interface WorkerClientOptions {
   /** The worker's base URL (WORKER_URL on the server, NEXT_PUBLIC_WORKER_URL in the browser). */
@@ -36,7 +36,7 @@ export interface WorkerClientOptions {
  * action's `x-request-id`. When the worker answers 401 the cached token is
  * dropped and the call retried once with a freshly minted one (the key may
  * have rotated, or the token been revoked). Subscriptions go over SSE
- * (worker-subscription-link.ts), with the same token cache.
+ * (subscription-link.ts), with the same token cache.
  */
 export function createWorkerClient(options: WorkerClientOptions) {
   const { url, tokens, sessionId, mint, timeoutMs = 10_000, batch = true } = options;

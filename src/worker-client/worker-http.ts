@@ -5,11 +5,13 @@
  * routes answer with the codes and messages its tRPC calls use
  * (`{ error: { code, message, reason } }`, src/worker/http-answers.ts).
  */
-import type { HttpErrorBody } from "~/worker/http-answers";
-import { newRequestId, REQUEST_ID_HEADER } from "./request-id";
+import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
+
+import type { HttpErrorBody } from "~/contract/http-error-body";
+import { newRequestId, REQUEST_ID_HEADER } from "~/contract/request-id";
 import type { TokenCache } from "./token-cache";
 import { explainWorkerAnswer, workerUnavailable, type WorkerFailure } from "./worker-client";
-import type { WorkerToken } from "./worker-token-contract";
+import type { WorkerToken } from "~/contract/worker-token";
 
 export interface WorkerHttpOptions {
   /** The worker's base URL as the browser reaches it (it may appear in messages). */
@@ -75,13 +77,13 @@ export function unreachable(workerUrl: string): WorkerHttpError {
   return new WorkerHttpError(workerUnavailable(workerUrl));
 }
 
-function errorBodyOf(body: string): HttpErrorBody["error"] | undefined {
+function errorBodyOf(body: string): HttpErrorBody<TRPC_ERROR_CODE_KEY>["error"] | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     return undefined;
   }
-  const error = (parsed as Partial<HttpErrorBody> | null)?.error;
+  const error = (parsed as Partial<HttpErrorBody<TRPC_ERROR_CODE_KEY>> | null)?.error;
   return typeof error?.message === "string" && typeof error.code === "string" ? error : undefined;
 }

@@ -22,10 +22,10 @@ import { httpSubscriptionLink, TRPCClientError, type TRPCLink } from "@trpc/clie
 import { observable, type Unsubscribable } from "@trpc/server/observable";
 import { EventSource, type FetchLike } from "eventsource";
 
-import type { WorkerRouter } from "~/worker/router";
-import { newRequestId, REQUEST_ID_HEADER } from "./request-id";
+import type { WorkerRouter } from "~/contract/worker-router";
+import { newRequestId, REQUEST_ID_HEADER } from "~/contract/request-id";
 import type { TokenCache } from "./token-cache";
-import type { WorkerToken } from "./worker-token-contract";
+import type { WorkerToken } from "~/contract/worker-token";
 
 export interface WorkerSubscriptionLinkOptions {
   /** The worker's base URL. */
