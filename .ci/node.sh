@@ -55,6 +55,12 @@ ci_node_install() {
   fi
   export PATH="$dir/bin:$PATH"
   hash -r
+  # Debian's node trusts the system's certificate store; the official build
+  # only the certificates it bundles. Trusting the system's too keeps a CA the
+  # machine added (a TLS-inspecting proxy's) working for npm and the tests.
+  if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  fi
 }
 
 if ! ci_node_supported; then
