@@ -26,10 +26,22 @@ import type { WorkerContext } from "./trpc";
 
 export interface TRPCSubscriptionHandlerOptions {
   router: WorkerRouter;
+  /** Time between two pings of an idle stream (default: the router's, SSE_PING_MS); tests shorten it. */
+  pingMs?: number;
   onError?: (info: { error: TRPCError; path: string; ctx: WorkerContext }) => void;
 }
 
-export function createTRPCSubscriptionHandler({ router, onError }: TRPCSubscriptionHandlerOptions) {
+export function createTRPCSubscriptionHandler({ router: routerOption, pingMs, onError }: TRPCSubscriptionHandlerOptions) {
+  // tRPC reads the ping interval from the router's config alone: the same
+  // procedures under a config that differs in that one value.
+  const router: WorkerRouter =
+    pingMs === undefined
+      ? routerOption
+      : (() => {
+          const config = routerOption._def._config;
+          const sse = { ...config.sse, ping: { enabled: config.sse?.ping?.enabled ?? false, intervalMs: pingMs } };
+          return { ...routerOption, _def: { ...routerOption._def, _config: { ...config, sse } } };
+        })();
   const config = router._def._config;
   const procedureAt = router._def.procedures as unknown as Record<string, AnyTRPCProcedure | undefined>;
 
