@@ -31,17 +31,18 @@ export interface TRPCSubscriptionHandlerOptions {
   onError?: (info: { error: TRPCError; path: string; ctx: WorkerContext }) => void;
 }
 
+/**
+ * tRPC reads the ping interval from the router's config alone: the same
+ * procedures under a config that differs in that one value.
+ */
+function withPingInterval(router: WorkerRouter, pingMs: number): WorkerRouter {
+  const config = router._def._config;
+  const sse = { ...config.sse, ping: { enabled: config.sse?.ping?.enabled ?? false, intervalMs: pingMs } };
+  return { ...router, _def: { ...router._def, _config: { ...config, sse } } };
+}
+
 export function createTRPCSubscriptionHandler({ router: routerOption, pingMs, onError }: TRPCSubscriptionHandlerOptions) {
-  // tRPC reads the ping interval from the router's config alone: the same
-  // procedures under a config that differs in that one value.
-  const router: WorkerRouter =
-    pingMs === undefined
-      ? routerOption
-      : (() => {
-          const config = routerOption._def._config;
-          const sse = { ...config.sse, ping: { enabled: config.sse?.ping?.enabled ?? false, intervalMs: pingMs } };
-          return { ...routerOption, _def: { ...routerOption._def, _config: { ...config, sse } } };
-        })();
+  const router = pingMs === undefined ? routerOption : withPingInterval(routerOption, pingMs);
   const config = router._def._config;
   const procedureAt = router._def.procedures as unknown as Record<string, AnyTRPCProcedure | undefined>;
 
