@@ -9,6 +9,8 @@
  * Why concurrently, and why a fixed delay: docs/decisions/0007-concurrently-runs-both-processes.md.
  */
 import { Command, createConcurrently, KillOthers, Logger, RestartProcess, type FlowController } from "concurrently";
+// A command's events are rxjs streams, and concurrently's own flow controllers
+// transform them with these operators: the same rxjs as concurrently's.
 import { map, share } from "rxjs";
 
 const RESTART_DELAY_MS = 1_000;

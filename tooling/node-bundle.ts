@@ -10,7 +10,7 @@ import type { BuildOptions } from "esbuild";
 export const NODE_BUNDLE_OPTIONS = {
   bundle: true,
   platform: "node",
-  target: "node20.19",
+  target: "node22.13",
   format: "esm",
   // Bundled CommonJS dependencies still expect CommonJS's globals: pino's
   // call require(), @next/env's (an ncc bundle) reads __dirname.

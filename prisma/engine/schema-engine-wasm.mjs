@@ -52,7 +52,8 @@ const { values: args, positionals } = parseArgs({
 });
 const datasource = JSON.parse(args.datasource ?? "{}");
 
-// Node 20 cannot import a .wasm file as a module, so do by hand what schema_engine.js does.
+// Node 22 cannot import a .wasm file as a module (Node 24 only as an experiment, with a warning),
+// so do by hand what schema_engine.js does.
 const wasmFile = new URL("schema_engine_bg.wasm", import.meta.resolve("@prisma/schema-engine-wasm/schema_engine_bg"));
 const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(fileURLToPath(wasmFile))), {
   "./schema_engine_bg.js": wasm,

@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { MAX_BATCH_CALLS } from "~/contract/request-limits";
 import { authenticate, type AuthenticationContext } from "~/worker/authenticate";
+import { createRevocationCheck } from "~/worker/revocation";
 import { createWorkerServer } from "~/worker/server";
+import type { SessionStore } from "~/worker/session-store";
 import { createTestLog } from "../../tests/support/worker/log-capture";
 import { createTestSigner } from "../../tests/support/worker/token-signer";
 import { createTokenVerifier, type TokenVerifier } from "~/worker/verify";
@@ -99,8 +101,8 @@ describe("authentication over HTTP", () => {
 });
 
 describe("authenticate()", () => {
-  function contextFor(authorization: string, verifier: TokenVerifier): AuthenticationContext {
-    return { log: createTestLog().logger, authorization, verifier, revocation: noRevocations(), authentication: {} };
+  function contextFor(authorization: string, verifier: TokenVerifier, revocation = noRevocations()): AuthenticationContext {
+    return { log: createTestLog().logger, authorization, verifier, revocation, authentication: {} };
   }
 
   it("verifies once for a context and the copies tRPC makes of it", async () => {
@@ -122,5 +124,18 @@ describe("authenticate()", () => {
     for (const error of errors) expect(error).toBeInstanceOf(TRPCError);
     expect(errors[0]).toMatchObject({ code: "UNAUTHORIZED" });
     expect(errors[1]).toBe(errors[0]);
+  });
+
+  it("refuses a valid token whose session has ended: UNAUTHORIZED, reason revoked", async () => {
+    // The session table as after a sign-out: session_ada is gone, another session of Ada's is not.
+    const store: SessionStore = {
+      find: async (ids) => new Map(ids.filter((id) => id === "session_other").map((id) => [id, { userId: "user_ada", expiresAt: Date.now() + 3_600_000 }])),
+    };
+    const revocation = createRevocationCheck({ store });
+    const verifier = countingVerifier();
+    const error = await authenticate(contextFor(`Bearer ${token}`, verifier, revocation)).catch((rejected: unknown) => rejected);
+    expect(verifier.calls).toBe(1);
+    expect(error).toBeInstanceOf(TRPCError);
+    expect(error).toMatchObject({ code: "UNAUTHORIZED", cause: { reason: "revoked" } });
   });
 });

@@ -70,6 +70,18 @@ describe("revocation check", () => {
     }
   });
 
+  it("refuses a live session's id presented under another user's id, from memory", async () => {
+    const db = memoryStore({ s1: { userId: "u1", expiresAt: inOneHour() } });
+    check = createRevocationCheck({ store: db.store, pollMs: 10_000 });
+    check.start();
+    await check.check("s1", "u1");
+    const error = await rejection(check.check("s1", "u2"));
+    expect(error).toBeInstanceOf(TokenRejected);
+    expect((error as TokenRejected).reason).toBe("revoked");
+    // Decided from what memory holds, not by a second lookup.
+    expect(db.queries).toEqual([["s1"]]);
+  });
+
   it("a session deleted after its first call is refused after the next poll", async () => {
     const db = memoryStore({ s1: { userId: "u1", expiresAt: inOneHour() } });
     check = createRevocationCheck({ store: db.store, pollMs: 20 });

@@ -41,6 +41,8 @@ export interface WorkerServerOptions {
   maxHeadersCount?: number;
   /** Documents: the procedures, uploads and downloads (absent: they answer 503). */
   documents?: DocumentServices;
+  /** Time between two pings of an idle SSE stream (default SSE_PING_MS). */
+  ssePingMs?: number;
 }
 
 /**
@@ -93,7 +95,7 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
     if (error.code === "INTERNAL_SERVER_ERROR") ctx.log.error({ err: error.cause ?? error, path }, "procedure failed");
   };
   const trpc = createTRPCNodeHandler({ router: workerRouter, maxBatchCalls, onError });
-  const subscriptions = createTRPCSubscriptionHandler({ router: workerRouter, onError });
+  const subscriptions = createTRPCSubscriptionHandler({ router: workerRouter, pingMs: options.ssePingMs, onError });
   /** Open SSE streams: ended at once on close (their clients reconnect elsewhere), never waited for. */
   const streams = new Set<ServerResponse>();
 

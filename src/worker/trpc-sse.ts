@@ -26,10 +26,23 @@ import type { WorkerContext } from "./trpc";
 
 export interface TRPCSubscriptionHandlerOptions {
   router: WorkerRouter;
+  /** Time between two pings of an idle stream (default: the router's, SSE_PING_MS); tests shorten it. */
+  pingMs?: number;
   onError?: (info: { error: TRPCError; path: string; ctx: WorkerContext }) => void;
 }
 
-export function createTRPCSubscriptionHandler({ router, onError }: TRPCSubscriptionHandlerOptions) {
+/**
+ * tRPC reads the ping interval from the router's config alone: the same
+ * procedures under a config that differs in that one value.
+ */
+function withPingInterval(router: WorkerRouter, pingMs: number): WorkerRouter {
+  const config = router._def._config;
+  const sse = { ...config.sse, ping: { enabled: config.sse?.ping?.enabled ?? false, intervalMs: pingMs } };
+  return { ...router, _def: { ...router._def, _config: { ...config, sse } } };
+}
+
+export function createTRPCSubscriptionHandler({ router: routerOption, pingMs, onError }: TRPCSubscriptionHandlerOptions) {
+  const router = pingMs === undefined ? routerOption : withPingInterval(routerOption, pingMs);
   const config = router._def._config;
   const procedureAt = router._def.procedures as unknown as Record<string, AnyTRPCProcedure | undefined>;
 

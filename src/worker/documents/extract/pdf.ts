@@ -24,9 +24,10 @@ export async function extractPdf(bytes: Uint8Array, onProgress?: ExtractionProgr
   const task = getDocument({
     // A copy, and a plain Uint8Array (pdf.js refuses Buffers): pdf.js detaches the buffer it is given.
     data: new Uint8Array(bytes),
-    // No code generated from the file's fonts, no fonts, CMaps or WebAssembly
-    // fetched from anywhere: none is needed for the text layer.
-    isEvalSupported: false,
+    // No fonts, CMaps or WebAssembly fetched from anywhere: none is needed for
+    // the text layer. (Nothing is compiled from the file either: pdf.js 5.7
+    // dropped its eval paths, and with useWasm off it interprets PostScript
+    // functions instead of compiling them to WebAssembly.)
     disableFontFace: true,
     useSystemFonts: false,
     useWasm: false,
