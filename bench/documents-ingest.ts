@@ -8,8 +8,8 @@
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import type { DocumentSummary } from "~/worker/documents/summary";
-import { FILE_NAME_HEADER, UPLOAD_PATH, type UploadAnswer } from "~/worker/documents/routes";
+import type { DocumentSummary } from "~/contract/document-summary";
+import { FILE_NAME_HEADER, UPLOAD_PATH, type UploadAnswer } from "~/contract/document-routes";
 import { queryOnce } from "../tests/support/test-database";
 import { percentiles } from "../tooling/percentiles";
 import type { CorpusFile } from "./documents-corpus";

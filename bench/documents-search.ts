@@ -19,7 +19,7 @@ import http from "node:http";
 import pg from "pg";
 
 import { createWorkerDb, type WorkerTx } from "~/worker/db";
-import { searchInput } from "~/worker/documents/inputs";
+import { searchInput } from "~/contract/document-inputs";
 import { searchChunks } from "~/worker/documents/search";
 import type { Headers } from "../tooling/app-client";
 import { percentiles } from "../tooling/percentiles";

@@ -12,11 +12,11 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 
-import { createLogger } from "~/lib/logger";
+import { createLogger } from "~/worker/logger";
 import type { ChangeFeed, FeedSubscription } from "~/worker/documents/change-feed";
 import { createWorkerServer } from "~/worker/server";
-import { createTestSigner } from "~/worker/test-signer";
-import { noRevocations } from "~/worker/test-sessions";
+import { createTestSigner } from "../tests/support/worker/token-signer";
+import { noRevocations } from "../tests/support/worker/no-revocations";
 import { createTokenVerifier } from "~/worker/verify";
 import { percentiles } from "../tooling/percentiles";
 
@@ -41,7 +41,7 @@ const worker = createWorkerServer({
   verifier: createTokenVerifier({ issuer: signer.issuer, jwks: signer.jwks }),
   revocation: noRevocations(),
   changeFeed: idleFeed,
-  logger: createLogger("worker", "silent"),
+  logger: createLogger("silent"),
   corsOrigin: "http://localhost:3000",
 });
 await new Promise<void>((resolve) => worker.server.listen(0, "127.0.0.1", resolve));

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-import { errorMessage } from "~/lib/error-message";
+import { errorMessage } from "~/contract/error-message";
 import { BUILD_OUTPUT, PROJECT_ROOT } from "../tooling/build-output";
 import { freePortGroups, processName, tailOf, type ChildService } from "../tooling/child-service";
 import { startEmbeddedPostgres } from "../tooling/embedded-postgres";

@@ -17,16 +17,16 @@ import { fileURLToPath } from "node:url";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { JSONWebKeySet } from "jose";
 
-import { createLogger } from "~/lib/logger";
+import { createLogger } from "~/worker/logger";
 import { workerRouter } from "~/worker/router";
 import { TRPC_PREFIX } from "~/worker/server";
-import { createTestSigner } from "~/worker/test-signer";
+import { createTestSigner } from "../tests/support/worker/token-signer";
 import { createTRPCNodeHandler } from "~/worker/trpc-http";
 import { createWorkerContext } from "~/worker/trpc";
 import { createTokenVerifier } from "~/worker/verify";
 import { ChildService, freePorts } from "../tooling/child-service";
 import { LOAD, measureLoad, type LoadResult } from "./load";
-import { noRevocations } from "~/worker/test-sessions";
+import { noRevocations } from "../tests/support/worker/no-revocations";
 
 /** Each round runs every server once; the second round runs them in reverse. */
 const ROUNDS = 2;
@@ -49,7 +49,7 @@ else await main();
 function serve(kind: Exclude<Kind, "bare">): void {
   const jwks = JSON.parse(process.env.BENCH_JWKS!) as JSONWebKeySet;
   const verifier = createTokenVerifier({ issuer: ISSUER, jwks });
-  const log = createLogger("worker", "silent");
+  const log = createLogger("silent");
   const context = (req: IncomingMessage) => createWorkerContext(req, { requestId: randomUUID(), logger: log, verifier, revocation: noRevocations() });
 
   let listener: RequestListener;

@@ -18,7 +18,7 @@
  */
 import CDP from "chrome-remote-interface";
 
-import { errorMessage } from "~/lib/error-message";
+import { errorMessage } from "~/contract/error-message";
 import type { ChildService } from "../tooling/child-service";
 import { readProc } from "../bench/cpu";
 

@@ -14,7 +14,7 @@ import path from "node:path";
 import nextEnv from "@next/env";
 
 import { loadEnvOrExit } from "~/env";
-import { errorMessage } from "~/lib/error-message";
+import { errorMessage } from "~/contract/error-message";
 import { DEV_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from "../tooling/embedded-postgres";
 import { migrateDeploy } from "../tooling/prisma-cli";
 import { runProcesses } from "./run-processes";

@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
-import { EnvError, parseEnv } from "~/env";
+import { EnvError } from "~/contract/env-parsing";
+import { DEFAULT_WORKER_TOKEN_TTL } from "~/contract/worker-token";
+import { parseEnv } from "~/env";
 
 const valid = {
   DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/app",
@@ -26,6 +28,8 @@ describe("environment validation", () => {
       NODE_ENV: "development",
       // No proxy: trust no client-supplied address.
       TRUSTED_PROXY_HOPS: 0,
+      // The worker's default too (src/worker/env.ts): one default for both processes.
+      WORKER_TOKEN_TTL: DEFAULT_WORKER_TOKEN_TTL,
     });
   });
 

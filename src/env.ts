@@ -1,6 +1,7 @@
 import { z } from "zod";
 
-import { DEFAULT_WORKER_TOKEN_TTL } from "~/lib/worker-token-contract";
+import { logLevel, orExit, parseEnvWith, seconds } from "~/contract/env-parsing";
+import { DEFAULT_WORKER_TOKEN_TTL } from "~/contract/worker-token";
 
 // Every variable the server reads, validated once. Each process (Next.js via
 // src/instrumentation.ts, the dev launcher) calls loadEnvOrExit() at start-up so
@@ -8,17 +9,6 @@ import { DEFAULT_WORKER_TOKEN_TTL } from "~/lib/worker-token-contract";
 // inside a request.
 
 const SECRET_HINT = "make one with `openssl rand -base64 32`";
-
-export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info");
-
-/** A whole number of seconds from an env string. */
-export function seconds(fallback?: number) {
-  const parsed = z.coerce
-    .number({ error: "must be a number of seconds" })
-    .int({ error: "must be a whole number of seconds" })
-    .positive({ error: "must be a positive number of seconds" });
-  return fallback === undefined ? parsed : parsed.default(fallback);
-}
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -61,20 +51,6 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
-export class EnvError extends Error {
-  override name = "EnvError";
-}
-
-/** Validates `source` against `shape`; the worker's env module uses it too. */
-export function parseEnvWith<S extends z.ZodType>(shape: S, source: Record<string, string | undefined>): z.infer<S> {
-  // An empty string in a .env file means "not set", not "set to nothing".
-  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
-  const result = shape.safeParse(present);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
-  throw new EnvError(`Invalid environment: ${problems.join("; ")}`);
-}
-
 export function parseEnv(source: Record<string, string | undefined>): Env {
   return parseEnvWith(schema, source);
 }
@@ -89,15 +65,4 @@ export function env(): Env {
 
 export function loadEnvOrExit(): Env {
   return orExit(env);
-}
-
-/** Runs `read`; an invalid environment ends the process with its one-line reason. */
-export function orExit<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    console.error(error.message);
-    process.exit(1);
-  }
 }

@@ -9,7 +9,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
-import { within } from "../src/lib/within";
+import { within } from "../src/server/within";
 import { runningEmbeddedPostgresUrl, startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
 
 /**

@@ -7,7 +7,7 @@
  */
 import http from "node:http";
 
-import { MAX_BATCH_CALLS } from "~/lib/request-limits";
+import { MAX_BATCH_CALLS } from "~/contract/request-limits";
 import type { ChildService } from "../../tooling/child-service";
 import { percentiles } from "../../tooling/percentiles";
 import { type Headers, newClientIp, signUp, workerToken } from "../../tooling/app-client";

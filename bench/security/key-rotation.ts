@@ -8,8 +8,8 @@
  */
 import http from "node:http";
 
-import { errorMessage } from "~/lib/error-message";
-import { JWKS_PATH } from "~/lib/worker-token-contract";
+import { errorMessage } from "~/contract/error-message";
+import { JWKS_PATH } from "~/contract/worker-token";
 import { percentiles } from "../../tooling/percentiles";
 import { exchange, type Headers, newClientIp, signUp } from "../../tooling/app-client";
 import { fetchOk, get, kidOf, refusalOf } from "../client";

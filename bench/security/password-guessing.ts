@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 
-import { errorMessage } from "~/lib/error-message";
+import { errorMessage } from "~/contract/error-message";
 import { newClientIp, signIn, signUp } from "../../tooling/app-client";
 import type { Stack } from "../stack";
 

@@ -5,7 +5,7 @@
  */
 import http from "node:http";
 
-import { errorMessage } from "~/lib/error-message";
+import { errorMessage } from "~/contract/error-message";
 import { percentiles } from "../../tooling/percentiles";
 import { newClientIp, signOut, signUp, workerToken } from "../../tooling/app-client";
 import { get, refusalOf } from "../client";

@@ -8,7 +8,7 @@
 import http from "node:http";
 import { randomBytes } from "node:crypto";
 
-import { createLogger } from "~/lib/logger";
+import { createLogger } from "~/server/logger";
 import { createAuth } from "~/server/auth";
 import { createPrismaClient } from "~/server/db/prisma";
 import { percentiles } from "../../tooling/percentiles";
@@ -34,7 +34,7 @@ export async function measureSessionCost(stack: Stack): Promise<SessionCostResul
       workerTokenTtl: 900,
       keyGracePeriod: 3_600,
       // Quiet: the bench prints its own table.
-      logger: createLogger("web", "silent"),
+      logger: createLogger("silent"),
     };
     const cached = createAuth({ ...options, sessionCookieCacheSeconds: 300 });
     const uncached = createAuth(options);

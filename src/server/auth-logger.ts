@@ -1,6 +1,6 @@
 import type { BetterAuthOptions } from "better-auth";
 
-import type { Logger } from "~/lib/logger";
+import type { Logger } from "~/server/logger";
 
 /**
  * Better Auth's log calls as records of the app's pino logger. Its own

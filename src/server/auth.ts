@@ -3,14 +3,14 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { jwt } from "better-auth/plugins";
 
 import { env } from "~/env";
-import type { Logger } from "~/lib/logger";
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "~/lib/password-policy";
+import type { Logger } from "~/server/logger";
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "~/contract/password-policy";
 import { betterAuthLogger } from "~/server/auth-logger";
 import { authRateLimit, createRateLimitStore } from "~/server/auth-rate-limit";
 import { db } from "~/server/db/prisma";
 import { hideSessionTokens } from "~/server/hide-session-tokens";
 import { createSigningKeyOnce } from "~/server/signing-keys";
-import { issuerFor, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
+import { issuerFor, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/contract/worker-token";
 import { lazy } from "~/server/lazy";
 import { logger as webLogger } from "~/server/logger";
 import { assertUserFieldLimits } from "~/server/user-field-limits";

@@ -1,8 +1,8 @@
 import { symmetricDecrypt } from "better-auth/crypto";
 
-import { errorMessage } from "~/lib/error-message";
-import { within } from "~/lib/within";
-import { WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
+import { errorMessage } from "~/contract/error-message";
+import { within } from "~/server/within";
+import { WORKER_TOKEN_ALG } from "~/contract/worker-token";
 import { auth, type Auth } from "~/server/auth";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
 import { db } from "~/server/db/prisma";

@@ -1,6 +1,6 @@
 import { APIError } from "better-auth/api";
 
-import { MAX_EMAIL_LENGTH, MAX_IMAGE_URL_LENGTH, MAX_NAME_LENGTH } from "~/lib/user-fields";
+import { MAX_EMAIL_LENGTH, MAX_IMAGE_URL_LENGTH, MAX_NAME_LENGTH } from "~/contract/user-fields";
 
 const LIMITS = [
   { field: "name", max: MAX_NAME_LENGTH, label: "Name", code: "NAME_TOO_LONG" },

@@ -4,11 +4,11 @@ import { TRPCClientError } from "@trpc/client";
 import { TRPCError } from "@trpc/server";
 
 import { env } from "~/env";
-import { createWorkerClient, explainWorkerFailure } from "~/lib/worker-client";
+import { createWorkerClient, explainWorkerFailure } from "~/worker-client/worker-client";
 import type { Session } from "~/server/auth";
 import { workerTokenCache } from "~/server/worker-token-cache";
 import { mintWorkerToken } from "~/server/worker-token";
-import type { WorkerRouter } from "~/worker/router";
+import type { WorkerRouter } from "~/contract/worker-router";
 
 /**
  * The web tier's link to the worker for one request of one signed-in user:

@@ -1,4 +1,4 @@
-import { createTokenCache } from "~/lib/token-cache";
+import { createTokenCache } from "~/worker-client/token-cache";
 
 /**
  * This process's worker tokens, keyed by session id: filled by the server

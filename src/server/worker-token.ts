@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 
 import { env } from "~/env";
-import type { WorkerToken } from "~/lib/worker-token-contract";
+import type { WorkerToken } from "~/contract/worker-token";
 import { auth, type Auth, type Session } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 import { logger } from "~/server/logger";

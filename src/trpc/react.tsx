@@ -6,7 +6,7 @@ import { createTRPCReact } from "@trpc/react-query";
 import { useState } from "react";
 import SuperJSON from "superjson";
 
-import { newRequestId, REQUEST_ID_HEADER } from "~/lib/request-id";
+import { newRequestId, REQUEST_ID_HEADER } from "~/contract/request-id";
 import type { AppRouter } from "~/server/api/root";
 import { createQueryClient } from "./query-client";
 

@@ -2,9 +2,9 @@
 
 import { useMemo } from "react";
 
-import { createTokenCache } from "~/lib/token-cache";
-import { createWorkerClient } from "~/lib/worker-client";
-import type { WorkerHttpOptions } from "~/lib/worker-http";
+import { createTokenCache } from "~/worker-client/token-cache";
+import { createWorkerClient } from "~/worker-client/worker-client";
+import type { WorkerHttpOptions } from "~/worker-client/worker-http";
 import { api } from "./react";
 
 // This tab's worker tokens: memory only (never localStorage), gone on reload
@@ -36,7 +36,7 @@ export function useWorkerHttp(workerUrl: string, sessionId: string): WorkerHttpO
 /**
  * A typed client for calling the worker straight from the browser, with the
  * tokens of useWorkerHttp. Uploads and downloads, plain HTTP routes, take
- * useWorkerHttp's options themselves (src/lib/upload-document.ts).
+ * useWorkerHttp's options themselves (src/worker-client/upload-document.ts).
  */
 export function useWorkerClient(workerUrl: string, sessionId: string) {
   const http = useWorkerHttp(workerUrl, sessionId);

@@ -9,15 +9,15 @@ import type { AddressInfo } from "node:net";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { MAX_BATCH_CALLS } from "~/lib/request-limits";
+import { MAX_BATCH_CALLS } from "~/contract/request-limits";
 import { authenticate, type AuthenticationContext } from "~/worker/authenticate";
 import { createRevocationCheck } from "~/worker/revocation";
 import { createWorkerServer } from "~/worker/server";
 import type { SessionStore } from "~/worker/session-store";
-import { createTestLog } from "~/worker/test-log";
-import { createTestSigner } from "~/worker/test-signer";
+import { createTestLog } from "../../tests/support/worker/log-capture";
+import { createTestSigner } from "../../tests/support/worker/token-signer";
 import { createTokenVerifier, type TokenVerifier } from "~/worker/verify";
-import { noRevocations } from "~/worker/test-sessions";
+import { noRevocations } from "../../tests/support/worker/no-revocations";
 
 const ISSUER = "http://localhost:3000";
 const signer = await createTestSigner({ issuer: ISSUER });

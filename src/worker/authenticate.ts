@@ -12,7 +12,7 @@
  */
 import { TRPCError } from "@trpc/server";
 
-import type { Logger } from "~/lib/logger";
+import type { Logger } from "~/worker/logger";
 import { SessionsUnavailable, type RevocationCheck } from "./revocation";
 import { KeysUnavailable, TokenRejected, type Caller, type TokenVerifier } from "./verify";
 

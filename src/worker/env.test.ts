@@ -1,18 +1,16 @@
 import { describe, expect, it } from "vitest";
 
-import { EnvError, parseEnv } from "~/env";
-import { MAX_BATCH_CALLS } from "~/lib/request-limits";
-import { DEFAULT_WORKER_TOKEN_TTL } from "~/lib/worker-token-contract";
+import { EnvError } from "~/contract/env-parsing";
+import { MAX_BATCH_CALLS } from "~/contract/request-limits";
+import { DEFAULT_WORKER_TOKEN_TTL } from "~/contract/worker-token";
 import { parseWorkerEnv } from "~/worker/env";
 
 // The one variable without a default.
 const DB = { DATABASE_URL: "postgresql://localhost/app" };
 
 describe("worker environment", () => {
-  it("defaults: the web tier's token TTL, a 1 s JWKS cooldown, MAX_BATCH_CALLS", () => {
+  it("defaults: the token TTL both tiers default to, a 1 s JWKS cooldown, MAX_BATCH_CALLS", () => {
     expect(parseWorkerEnv(DB)).toMatchObject({ tokenTtlSec: DEFAULT_WORKER_TOKEN_TTL, jwksCooldownMs: 1_000, maxBatchCalls: MAX_BATCH_CALLS });
-    // One default for both processes.
-    expect(parseEnv({ DATABASE_URL: "postgresql://localhost/app", BETTER_AUTH_SECRET: "x".repeat(32) }).WORKER_TOKEN_TTL).toBe(DEFAULT_WORKER_TOKEN_TTL);
   });
 
   it("reads WORKER_TOKEN_TTL, WORKER_JWKS_COOLDOWN and WORKER_MAX_BATCH_CALLS", () => {

@@ -1,8 +1,8 @@
 import { z } from "zod";
 
-import { logLevel, orExit, parseEnvWith, seconds } from "~/env";
-import { MAX_BATCH_CALLS } from "~/lib/request-limits";
-import { DEFAULT_WORKER_TOKEN_TTL, issuerFor, JWKS_PATH } from "~/lib/worker-token-contract";
+import { logLevel, orExit, parseEnvWith, seconds } from "~/contract/env-parsing";
+import { MAX_BATCH_CALLS } from "~/contract/request-limits";
+import { DEFAULT_WORKER_TOKEN_TTL, issuerFor, JWKS_PATH } from "~/contract/worker-token";
 
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, { error: "must be a postgresql:// URL" });
 

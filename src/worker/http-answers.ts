@@ -8,12 +8,10 @@ import type { ServerResponse } from "node:http";
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 
-import { sendJson } from "./trpc-http";
-import { TokenRejected, type RejectReason } from "./verify";
+import type { HttpErrorBody } from "~/contract/http-error-body";
 
-export interface HttpErrorBody {
-  error: { code: TRPC_ERROR_CODE_KEY; message: string; reason: RejectReason | string | null };
-}
+import { sendJson } from "./trpc-http";
+import { TokenRejected } from "./verify";
 
 /**
  * Sends `error` as JSON with its HTTP status. `close`: the request's body was
@@ -22,7 +20,7 @@ export interface HttpErrorBody {
 export function sendError(res: ServerResponse, error: TRPCError, { close = false, reason }: { close?: boolean; reason?: string } = {}): void {
   if (close) res.setHeader("connection", "close");
   const tokenReason = error.cause instanceof TokenRejected ? error.cause.reason : null;
-  const body: HttpErrorBody = { error: { code: error.code, message: error.message, reason: reason ?? tokenReason } };
+  const body: HttpErrorBody<TRPC_ERROR_CODE_KEY> = { error: { code: error.code, message: error.message, reason: reason ?? tokenReason } };
   sendJson(res, getHTTPStatusCodeFromError(error), body);
 }
 

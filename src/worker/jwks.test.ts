@@ -3,9 +3,9 @@ import { randomUUID } from "node:crypto";
 import { errors, exportJWK, generateKeyPair, type CompactJWSHeaderParameters, type FlattenedJWSInput, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
 
-import { WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
+import { WORKER_TOKEN_ALG } from "~/contract/worker-token";
 import { KeysUnavailable, remoteKeySource } from "~/worker/jwks";
-import { serveJwks } from "~/worker/test-jwks";
+import { serveJwks } from "../../tests/support/worker/jwks-server";
 
 async function publicJwk(kid: string): Promise<JWK> {
   const { publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });

@@ -13,7 +13,7 @@
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 
-import { errorMessage } from "~/lib/error-message";
+import { errorMessage } from "~/contract/error-message";
 
 /** The public keys could not be fetched: the worker's fault, not the token's. */
 export class KeysUnavailable extends Error {

@@ -4,9 +4,9 @@
  * SIGTERM/SIGINT, finishes in-flight requests and running jobs before
  * exiting. Run as many as you like on one database: they share the queue.
  */
-import { createLogger } from "~/lib/logger";
+import { createLogger } from "~/worker/logger";
 import { createWorkerDb } from "./db";
-import { DOCUMENTS_POOL_SIZE } from "./documents/limits";
+import { DOCUMENTS_POOL_SIZE } from "./documents/upload-pool";
 import { createChangeFeed } from "./documents/change-feed";
 import { ingestDocument } from "./documents/ingest";
 import type { IngestJobData } from "./documents/ingest-job";
@@ -22,7 +22,7 @@ import { createSessionStore } from "./session-store";
 import { createTokenVerifier } from "./verify";
 
 const config = loadWorkerEnvOrExit();
-const logger = createLogger("worker", config.logLevel);
+const logger = createLogger(config.logLevel);
 
 const verifier = createTokenVerifier({
   issuer: config.issuer,

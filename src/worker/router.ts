@@ -1,11 +1,12 @@
 /**
  * The worker's API, and the contract of the web→worker link: the web tier
- * imports `WorkerRouter` as a type only, so changing a procedure here is a
- * compile error wherever the web tier uses it. Input schemas live in
- * ./inputs.ts, which the web tier imports to validate before forwarding.
+ * imports `WorkerRouter` as a type only (src/contract/worker-router.ts), so
+ * changing a procedure here is a compile error wherever the web tier uses
+ * it. Input schemas live in src/contract, which the web tier imports to
+ * validate before forwarding.
  */
 import { documentsRouter } from "./documents/router";
-import { textStatsInput } from "./inputs";
+import { textStatsInput } from "~/contract/text-stats-input";
 import { analyzeText } from "./text-stats";
 import { authedProcedure, createWorkerRouter } from "./trpc";
 

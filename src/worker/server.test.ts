@@ -5,12 +5,12 @@ import { connect, type AddressInfo, type Socket } from "node:net";
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError, type TRPCLink } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { createLogger } from "~/lib/logger";
-import type { WorkerRouter } from "~/worker/router";
+import { createLogger } from "~/worker/logger";
+import type { WorkerRouter } from "~/contract/worker-router";
 import { createWorkerServer, type WorkerServerOptions } from "~/worker/server";
-import { createTestSigner } from "~/worker/test-signer";
+import { createTestSigner } from "../../tests/support/worker/token-signer";
 import { createTokenVerifier, type TokenVerifier } from "~/worker/verify";
-import { noRevocations } from "~/worker/test-sessions";
+import { noRevocations } from "../../tests/support/worker/no-revocations";
 
 const ISSUER = "http://localhost:3000";
 const WEB_ORIGIN = "http://localhost:3000";
@@ -27,7 +27,7 @@ const token = await mintToken(claims);
 const authHeaders = { authorization: `Bearer ${token}` };
 
 async function startWorker(workerVerifier: TokenVerifier = verifier, options: Partial<WorkerServerOptions> = {}) {
-  const worker = createWorkerServer({ verifier: workerVerifier, revocation: noRevocations(), logger: createLogger("worker", "silent"), corsOrigin: WEB_ORIGIN, ...options });
+  const worker = createWorkerServer({ verifier: workerVerifier, revocation: noRevocations(), logger: createLogger("silent"), corsOrigin: WEB_ORIGIN, ...options });
   worker.server.listen(0, "127.0.0.1");
   await once(worker.server, "listening");
   const { port } = worker.server.address() as AddressInfo;

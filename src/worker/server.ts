@@ -9,11 +9,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 
 import type { TRPCError } from "@trpc/server";
 
-import type { Logger } from "~/lib/logger";
-import { REQUEST_ID_HEADER, requestIdFrom } from "~/lib/request-id";
+import type { Logger } from "~/worker/logger";
+import { REQUEST_ID_HEADER, requestIdFrom } from "~/contract/request-id";
 import type { DocumentServices } from "./documents/services";
 import { handleDownload } from "./documents/download";
-import { DOWNLOAD_PATH, FILE_NAME_HEADER, UPLOAD_PATH } from "./documents/routes";
+import { DOWNLOAD_PATH, FILE_NAME_HEADER, UPLOAD_PATH } from "~/contract/document-routes";
 import { handleUpload } from "./documents/upload";
 import { workerRouter } from "./router";
 import type { ChangeFeed } from "./documents/change-feed";

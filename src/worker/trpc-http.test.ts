@@ -14,14 +14,14 @@ import type { AddressInfo } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { createLogger } from "~/lib/logger";
-import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/lib/request-limits";
+import { createLogger } from "~/worker/logger";
+import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/contract/request-limits";
 import { workerRouter } from "~/worker/router";
 import { createWorkerServer, TRPC_PREFIX, type WorkerServer } from "~/worker/server";
-import { createTestSigner } from "~/worker/test-signer";
+import { createTestSigner } from "../../tests/support/worker/token-signer";
 import { createWorkerContext } from "~/worker/trpc";
 import { createTokenVerifier } from "~/worker/verify";
-import { noRevocations } from "~/worker/test-sessions";
+import { noRevocations } from "../../tests/support/worker/no-revocations";
 
 const ISSUER = "http://localhost:3000";
 const KID = "web-key-1";
@@ -84,7 +84,7 @@ function chunkedPost(base: string, path: string, size: number): Promise<Answer> 
   });
 }
 
-const log = createLogger("worker", "silent");
+const log = createLogger("silent");
 let ours: WorkerServer;
 let theirs: Server;
 let oursUrl: string;

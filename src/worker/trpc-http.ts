@@ -27,7 +27,7 @@ import {
 } from "@trpc/server";
 import { getHTTPStatusCode } from "@trpc/server/http";
 
-import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/lib/request-limits";
+import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/contract/request-limits";
 
 export interface TRPCNodeHandlerOptions<TRouter extends AnyTRPCRouter> {
   router: TRouter;

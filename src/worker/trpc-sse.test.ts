@@ -3,12 +3,12 @@ import type { AddressInfo } from "node:net";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { createLogger } from "~/lib/logger";
+import { createLogger } from "~/worker/logger";
 import type { ChangeFeed, FeedSubscription } from "./documents/change-feed";
-import type { DocumentSummary } from "./documents/summary";
+import type { DocumentSummary } from "~/contract/document-summary";
 import { createWorkerServer, DEFAULT_TIMEOUTS } from "./server";
-import { createTestSigner } from "./test-signer";
-import { noRevocations } from "./test-sessions";
+import { createTestSigner } from "../../tests/support/worker/token-signer";
+import { noRevocations } from "../../tests/support/worker/no-revocations";
 import { SSE_CLIENT_RECONNECT_AFTER_INACTIVITY_MS, SSE_PING_MS } from "./trpc";
 import { createTokenVerifier } from "./verify";
 
@@ -88,7 +88,7 @@ beforeAll(async () => {
     verifier: createTokenVerifier({ issuer: WEB_ORIGIN, jwks: signer.jwks }),
     revocation: noRevocations(),
     changeFeed: feed,
-    logger: createLogger("worker", "silent"),
+    logger: createLogger("silent"),
     corsOrigin: WEB_ORIGIN,
     // A request deadline far shorter than a stream: it must not cut one.
     timeouts: { requestMs: REQUEST_MS, headersMs: 200, checkIntervalMs: 50 },
@@ -195,7 +195,7 @@ describe("documents.events over SSE", () => {
       verifier: createTokenVerifier({ issuer: WEB_ORIGIN, jwks: signer.jwks }),
       revocation: noRevocations(),
       changeFeed: feed,
-      logger: createLogger("worker", "silent"),
+      logger: createLogger("silent"),
       corsOrigin: WEB_ORIGIN,
     });
     own.server.listen(0, "127.0.0.1");

@@ -8,10 +8,10 @@ import type { AddressInfo } from "node:net";
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { createLogger } from "~/lib/logger";
-import { MAX_BATCH_CALLS } from "~/lib/request-limits";
-import { createTestSigner } from "~/worker/test-signer";
-import { noRevocations } from "~/worker/test-sessions";
+import { createLogger } from "~/worker/logger";
+import { MAX_BATCH_CALLS } from "~/contract/request-limits";
+import { createTestSigner } from "../../tests/support/worker/token-signer";
+import { noRevocations } from "../../tests/support/worker/no-revocations";
 
 const ISSUER = "http://localhost:3000";
 const signer = await createTestSigner({ issuer: ISSUER });
@@ -41,7 +41,7 @@ async function startFreshWorker() {
       },
       ready: () => real.ready(),
     },
-    logger: createLogger("worker", "silent"),
+    logger: createLogger("silent"),
     corsOrigin: ISSUER,
   });
   worker.server.listen(0, "127.0.0.1");

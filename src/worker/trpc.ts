@@ -7,8 +7,8 @@ import type { IncomingMessage } from "node:http";
 
 import { initTRPC } from "@trpc/server";
 
-import type { Logger } from "~/lib/logger";
-import { publicErrorShape } from "~/lib/public-error-shape";
+import type { Logger } from "~/worker/logger";
+import { publicErrorShape } from "~/contract/public-error-shape";
 import { authenticate, type AuthenticationContext } from "./authenticate";
 import type { ChangeFeed } from "./documents/change-feed";
 import type { DocumentServices } from "./documents/services";

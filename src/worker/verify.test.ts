@@ -6,12 +6,12 @@ import type { AddressInfo } from "node:net";
 import { CompactSign, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
-import { createLogger } from "~/lib/logger";
-import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
+import { createLogger } from "~/worker/logger";
+import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/contract/worker-token";
 import { createWorkerServer } from "~/worker/server";
-import { serveJwks } from "~/worker/test-jwks";
+import { serveJwks } from "../../tests/support/worker/jwks-server";
 import { createTokenVerifier, type RejectReason, type TokenVerifier } from "~/worker/verify";
-import { noRevocations } from "~/worker/test-sessions";
+import { noRevocations } from "../../tests/support/worker/no-revocations";
 
 const ISSUER = "http://localhost:3000";
 
@@ -99,7 +99,7 @@ async function listen(server: Server): Promise<string> {
 }
 
 async function startWorker(verifier: TokenVerifier) {
-  const worker = createWorkerServer({ verifier, revocation: noRevocations(), logger: createLogger("worker", "silent"), corsOrigin: ISSUER });
+  const worker = createWorkerServer({ verifier, revocation: noRevocations(), logger: createLogger("silent"), corsOrigin: ISSUER });
   return { url: await listen(worker.server), close: () => worker.close(1_000) };
 }
 

@@ -8,7 +8,7 @@
  */
 import { decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
 
-import { DEFAULT_WORKER_TOKEN_TTL, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
+import { DEFAULT_WORKER_TOKEN_TTL, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/contract/worker-token";
 import { KeysUnavailable, remoteKeySource, staticKeySource } from "./jwks";
 
 export { KeysUnavailable };

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 
 import Docker from "dockerode";
 
-import { errorMessage } from "~/lib/error-message";
+import { errorMessage } from "~/contract/error-message";
 import { PROJECT_ROOT } from "../../tooling/build-output";
 import { freePorts } from "../../tooling/child-service";
 

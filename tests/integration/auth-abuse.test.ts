@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { GET, POST } from "~/app/api/auth/[...all]/route";
 import { env } from "~/env";
-import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "~/lib/user-fields";
+import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "~/contract/user-fields";
 import { auth, createAuth, type AuthConfig } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 import { appOrigin, TEST_PASSWORD, TestBrowser, uniqueEmail, type TestResponse } from "../support/test-browser";

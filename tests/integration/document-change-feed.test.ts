@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 import { createWorkerDb, type WorkerDb } from "~/worker/db";
 import { createChangeFeed, type ChangeFeed, type FeedSubscription } from "~/worker/documents/change-feed";
-import type { DocumentSummary } from "~/worker/documents/summary";
+import type { DocumentSummary } from "~/contract/document-summary";
 import { insertDocument, insertUser, setProgress, TOUCH } from "../support/documents";
 
 // The change feed against the run's database (PGlite or PostgreSQL): the

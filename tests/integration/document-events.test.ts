@@ -4,20 +4,20 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
-import { createTokenCache } from "~/lib/token-cache";
-import { createWorkerClient } from "~/lib/worker-client";
-import { issuerFor } from "~/lib/worker-token-contract";
+import { createTokenCache } from "~/worker-client/token-cache";
+import { createWorkerClient } from "~/worker-client/worker-client";
+import { issuerFor } from "~/contract/worker-token";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { auth } from "~/server/auth";
 import { signWorkerToken } from "~/server/worker-token";
 import { createWorkerDb, type WorkerDb } from "~/worker/db";
 import { createChangeFeed } from "~/worker/documents/change-feed";
-import type { DocumentSummary } from "~/worker/documents/summary";
+import type { DocumentSummary } from "~/contract/document-summary";
 import { createRevocationCheck } from "~/worker/revocation";
 import { createWorkerServer, type WorkerServer } from "~/worker/server";
 import { createSessionStore } from "~/worker/session-store";
-import { createTestLog } from "~/worker/test-log";
+import { createTestLog } from "../support/worker/log-capture";
 import { createTokenVerifier } from "~/worker/verify";
 import { freePorts } from "../../tooling/child-service";
 import { insertDocument, setProgress } from "../support/documents";

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { deflatedZeros, zip } from "~/worker/documents/extract/test-zip";
-import type { DocumentSummary } from "~/worker/documents/summary";
+import { deflatedZeros, zip } from "../support/worker/zip-writer";
+import type { DocumentSummary } from "~/contract/document-summary";
 import {
   call,
   callOnce,

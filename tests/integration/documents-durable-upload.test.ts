@@ -15,7 +15,7 @@ import {
   type TestUser,
 } from "../support/documents";
 import { queryOnce } from "../support/test-database";
-import type { DocumentSummary } from "~/worker/documents/summary";
+import type { DocumentSummary } from "~/contract/document-summary";
 
 // An upload is one transaction: the document row, its original's parts and
 // its ingestion job commit together or not at all. A client that goes away

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createWorkerDb, type WorkerDb } from "~/worker/db";
 import { ingestDocument } from "~/worker/documents/ingest";
 import { postgresOriginalStore, type OriginalStore } from "~/worker/documents/original-store";
-import { createTestLog } from "~/worker/test-log";
+import { createTestLog } from "../support/worker/log-capture";
 import { insertUser, prose } from "../support/documents";
 import { queryOnce } from "../support/test-database";
 

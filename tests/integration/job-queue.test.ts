@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 
 import { createJobQueue, PermanentJobError, type JobQueue, type JobQueueOptions, type RunningJob } from "~/worker/jobs/queue";
 import { DOCUMENT_INGEST_QUEUE, QUEUE_POLICIES, type QueuePolicy } from "~/worker/jobs/queues";
-import { createTestLog } from "~/worker/test-log";
+import { createTestLog } from "../support/worker/log-capture";
 import { PROJECT_ROOT } from "../../tooling/build-output";
 import { createTestDatabase, queryOnce } from "../support/test-database";
 

@@ -3,10 +3,10 @@ import { decodeProtectedHeader } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 
 import { GET, POST } from "~/app/api/trpc/[trpc]/route";
-import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/lib/request-limits";
+import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/contract/request-limits";
 
-import { createTokenCache } from "~/lib/token-cache";
-import { createWorkerClient } from "~/lib/worker-client";
+import { createTokenCache } from "~/worker-client/token-cache";
+import { createWorkerClient } from "~/worker-client/worker-client";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { auth, createAuth } from "~/server/auth";

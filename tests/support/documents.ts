@@ -15,7 +15,7 @@ import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { auth } from "~/server/auth";
 import type { WorkerDb } from "~/worker/db";
-import type { DocumentStatus, DocumentSummary } from "~/worker/documents/summary";
+import type { DocumentStatus, DocumentSummary } from "~/contract/document-summary";
 import { PROJECT_ROOT } from "../../tooling/build-output";
 import { freePorts } from "../../tooling/child-service";
 import { serveAuth } from "./serve-auth";

@@ -7,7 +7,7 @@
  * one JSON object a line: {"event":"ready"}, then {"event":"start"|"done","id","attempt"}.
  * SIGTERM stops it gracefully.
  */
-import { createLogger } from "~/lib/logger";
+import { createLogger } from "~/worker/logger";
 import { createJobQueue } from "~/worker/jobs/queue";
 
 function report(event: Record<string, unknown>) {
@@ -17,7 +17,7 @@ function report(event: Record<string, unknown>) {
 const hold = process.env.JOB_HOLD_MS ?? "0";
 const queue = await createJobQueue({
   databaseUrl: process.env.DATABASE_URL!,
-  logger: createLogger("worker", process.env.LOG_LEVEL ?? "warn"),
+  logger: createLogger(process.env.LOG_LEVEL ?? "warn"),
   pollingIntervalSeconds: Number(process.env.JOB_POLLING_SECONDS ?? "0.5"),
 });
 await queue.work<object>(

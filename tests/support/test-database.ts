@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 
-import { errorMessage } from "~/lib/error-message";
+import { errorMessage } from "~/contract/error-message";
 import { startEmbeddedPostgres } from "../../tooling/embedded-postgres";
 
 export interface TestDatabase {

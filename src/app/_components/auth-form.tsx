@@ -4,9 +4,9 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 
-import { authClient } from "~/lib/auth-client";
-import { MIN_PASSWORD_LENGTH } from "~/lib/password-policy";
-import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "~/lib/user-fields";
+import { authClient } from "~/app/auth-client";
+import { MIN_PASSWORD_LENGTH } from "~/contract/password-policy";
+import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "~/contract/user-fields";
 
 type Mode = "sign-in" | "sign-up";
 

@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 
-import { authClient } from "~/lib/auth-client";
+import { authClient } from "~/app/auth-client";
 import { clearWorkerTokens } from "~/trpc/worker";
 import spacing from "./spacing.module.css";
 

@@ -4,10 +4,10 @@ import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useEffect, useState } from "react";
 
-import { workerErrorMessage } from "~/lib/worker-client";
+import { workerErrorMessage } from "~/worker-client/worker-client";
 import { api } from "~/trpc/react";
 import { useWorkerClient } from "~/trpc/worker";
-import type { WorkerRouter } from "~/worker/router";
+import type { WorkerRouter } from "~/contract/worker-router";
 import { RETRY_WHILE_FAILING_MS, refetchWhileFailing } from "./retry-while-failing";
 import spacing from "./spacing.module.css";
 

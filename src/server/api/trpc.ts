@@ -4,8 +4,8 @@
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 
-import { publicErrorShape } from "~/lib/public-error-shape";
-import { REQUEST_ID_HEADER, requestIdFrom } from "~/lib/request-id";
+import { publicErrorShape } from "~/contract/public-error-shape";
+import { REQUEST_ID_HEADER, requestIdFrom } from "~/contract/request-id";
 import { auth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 import { transformer } from "./transformer";

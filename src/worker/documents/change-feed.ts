@@ -23,9 +23,10 @@
  * falls `maxPending` documents behind is ended (its client reconnects and
  * re-reads from its last event id).
  */
-import type { Logger } from "~/lib/logger";
+import type { Logger } from "~/worker/logger";
 import type { WorkerDb } from "../db";
-import { SUMMARY_COLUMNS, toSummary, type DocumentSummary, type DocumentSummaryRow } from "./summary";
+import type { DocumentSummary } from "~/contract/document-summary";
+import { SUMMARY_COLUMNS, toSummary, type DocumentSummaryRow } from "./summary";
 
 export interface ChangeFeedOptions {
   db: WorkerDb;

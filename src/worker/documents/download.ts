@@ -12,7 +12,7 @@ import { TRPCError } from "@trpc/server";
 import { authenticate, type AuthenticationContext } from "../authenticate";
 import type { WorkerDb } from "../db";
 import { sendError } from "../http-answers";
-import { documentId } from "./inputs";
+import { documentId } from "~/contract/document-inputs";
 import type { OriginalStore } from "./original-store";
 import { getDocument, notFound } from "./repository";
 

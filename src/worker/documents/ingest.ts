@@ -12,13 +12,13 @@
  * short statement of its own, so the live feed sees it and no transaction is
  * held open while the document is worked on.
  */
-import type { Logger } from "~/lib/logger";
+import type { Logger } from "~/worker/logger";
 import type { WorkerDb } from "../db";
 import { chunkUnits } from "./extract/chunk";
 import { ExtractionFailed } from "./extract/errors";
 import type { OriginalStore } from "./original-store";
 import { MARK_CHANGED } from "./repository";
-import type { DocumentKind, DocumentStatus } from "./summary";
+import type { DocumentKind, DocumentStatus } from "~/contract/document-summary";
 
 export interface IngestDependencies {
   db: WorkerDb;

@@ -6,7 +6,8 @@
 import { TRPCError } from "@trpc/server";
 
 import type { WorkerTx } from "../db";
-import { SUMMARY_COLUMNS, toSummary, type DocumentSummary, type DocumentSummaryRow } from "./summary";
+import type { DocumentSummary } from "~/contract/document-summary";
+import { SUMMARY_COLUMNS, toSummary, type DocumentSummaryRow } from "./summary";
 
 /** The SET list that records a change: the live feed (change-feed.ts) reads what moved. */
 export const MARK_CHANGED = `"changeSeq" = nextval(pg_get_serial_sequence('document', 'changeSeq')), "updatedAt" = clock_timestamp()`;

@@ -9,7 +9,7 @@ import { TRPCError } from "@trpc/server";
 import { authedProcedure, createWorkerRouter } from "../trpc";
 import { documentEvents } from "./events";
 import { enqueueIngestion } from "./ingest-job";
-import { documentRef, searchInput } from "./inputs";
+import { documentRef, searchInput } from "~/contract/document-inputs";
 import { deleteDocument, getDocument, listDocuments, requeueFailedDocument } from "./repository";
 import { searchChunks } from "./search";
 

@@ -5,8 +5,8 @@
  * never as markup: a document's HTML can never reach the page as HTML.
  */
 import type { WorkerDb, WorkerTx } from "../db";
-import type { DocumentKind } from "./summary";
-import type { searchInput } from "./inputs";
+import type { searchInput } from "~/contract/document-inputs";
+import type { SearchHit, SearchResults, SnippetSegment } from "~/contract/search-results";
 import type { z } from "zod";
 
 /**
@@ -17,31 +17,6 @@ export const MATCH_START = "\uE000";
 export const MATCH_END = "\uE001";
 
 const HEADLINE_OPTIONS = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
-
-export interface SnippetSegment {
-  text: string;
-  match: boolean;
-}
-
-export interface SearchHit {
-  documentId: string;
-  documentName: string;
-  kind: DocumentKind;
-  /** Which chunk of the document (0-based). */
-  ordinal: number;
-  page: number | null;
-  section: string | null;
-  rank: number;
-  snippet: SnippetSegment[];
-}
-
-export interface SearchResults {
-  hits: SearchHit[];
-  page: number;
-  pageSize: number;
-  /** Whether a next page exists (one more row than the page was read to tell). */
-  hasMore: boolean;
-}
 
 /** A hit as the query returns it: the snippet still one marked string. */
 type HitRow = Omit<SearchHit, "snippet"> & { headline: string };

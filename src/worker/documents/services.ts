@@ -1,8 +1,8 @@
 /** What the documents procedures and routes work with, made once by main.ts and shared by every request. */
-import type { Logger } from "~/lib/logger";
+import type { Logger } from "~/worker/logger";
 import type { WorkerDb } from "../db";
 import type { ConnectingQueue } from "../jobs/connecting-queue";
-import type { DocumentLimits } from "./limits";
+import type { DocumentLimits } from "~/contract/document-limits";
 import type { OriginalStore } from "./original-store";
 import type { UploadSlots } from "./upload";
 

@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import { TRPCError } from "@trpc/server";
 
-import type { Logger } from "~/lib/logger";
+import type { Logger } from "~/worker/logger";
 import { authenticate, type AuthenticationContext } from "../authenticate";
 import type { WorkerDb, WorkerTx } from "../db";
 import { Refusal, sendError } from "../http-answers";
@@ -24,10 +24,11 @@ import type { JobQueue } from "../jobs/queue";
 import { sendJson } from "../trpc-http";
 import { DETECTION_HEAD_BYTES, detectDocumentType } from "./extract/detect";
 import { enqueueIngestion } from "./ingest-job";
-import { BUSY_RETRY_AFTER_SECONDS, MAX_UPLOADS_IN_FLIGHT, MAX_UPLOADS_IN_FLIGHT_PER_USER, megabytes, tooLargeMessage, type DocumentLimits } from "./limits";
+import { BUSY_RETRY_AFTER_SECONDS, MAX_UPLOADS_IN_FLIGHT_PER_USER, megabytes, tooLargeMessage, type DocumentLimits } from "~/contract/document-limits";
+import { MAX_UPLOADS_IN_FLIGHT } from "./upload-pool";
 import { OriginalTooLarge, type OriginalStore } from "./original-store";
 import { MARK_CHANGED, usageOf } from "./repository";
-import { FILE_NAME_HEADER, type UploadAnswer } from "./routes";
+import { FILE_NAME_HEADER, type UploadAnswer } from "~/contract/document-routes";
 import { SUMMARY_COLUMNS, toSummary, type DocumentSummaryRow } from "./summary";
 
 

@@ -7,8 +7,8 @@
  */
 import { TRPCError } from "@trpc/server";
 
-import type { Logger } from "~/lib/logger";
-import { errorMessage } from "~/lib/error-message";
+import type { Logger } from "~/worker/logger";
+import { errorMessage } from "~/contract/error-message";
 import { createJobQueue, type JobQueue, type JobQueueOptions } from "./queue";
 
 export interface ConnectingQueue extends JobQueue {

@@ -6,7 +6,7 @@
 import type pg from "pg";
 import { PgBoss, type JobResult, type JobWithMetadata } from "pg-boss";
 
-import type { Logger } from "~/lib/logger";
+import type { Logger } from "~/worker/logger";
 
 /** The schema the job_queue migration installs pg-boss in. */
 export const JOB_SCHEMA = "pgboss";

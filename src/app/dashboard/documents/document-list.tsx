@@ -1,7 +1,7 @@
 "use client";
 
-import type { WorkerHttpOptions } from "~/lib/worker-http";
-import type { DocumentSummary } from "~/worker/documents/summary";
+import type { WorkerHttpOptions } from "~/worker-client/worker-http";
+import type { DocumentSummary } from "~/contract/document-summary";
 import { DocumentRow } from "./document-row";
 import styles from "./documents.module.css";
 

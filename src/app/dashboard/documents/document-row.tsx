@@ -2,11 +2,11 @@
 
 import { useState } from "react";
 
-import { downloadDocument } from "~/lib/download-document";
-import { errorMessage } from "~/lib/error-message";
-import type { WorkerHttpOptions } from "~/lib/worker-http";
+import { downloadDocument } from "~/worker-client/download-document";
+import { errorMessage } from "~/contract/error-message";
+import type { WorkerHttpOptions } from "~/worker-client/worker-http";
 import { api } from "~/trpc/react";
-import type { DocumentSummary } from "~/worker/documents/summary";
+import type { DocumentSummary } from "~/contract/document-summary";
 import styles from "./documents.module.css";
 import { formatBytes, formatDateTime, inProgress, kindLabel, statusLabel, structureLabel } from "./format";
 

@@ -4,8 +4,8 @@ import { keepPreviousData } from "@tanstack/react-query";
 import { useId, useState } from "react";
 
 import { api } from "~/trpc/react";
-import type { SearchHit } from "~/worker/documents/search";
-import type { DocumentSummary } from "~/worker/documents/summary";
+import type { SearchHit } from "~/contract/search-results";
+import type { DocumentSummary } from "~/contract/document-summary";
 import styles from "./documents.module.css";
 import { kindLabel } from "./format";
 import { SearchSnippet } from "./search-snippet";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { documentSummary } from "~/lib/test-documents";
-import type { DocumentSummary } from "~/worker/documents/summary";
+import { documentSummary } from "../../../../tests/support/document-summary";
+import type { DocumentSummary } from "~/contract/document-summary";
 import { isNewer, mergeFetched, upsertDocument, withoutDocument } from "./documents-cache";
 
 function doc(id: string, changeSeq: string, change: Partial<DocumentSummary> = {}): DocumentSummary {

@@ -4,7 +4,7 @@
  * never back in time. Every summary carries its changeSeq, which moves on
  * every change (a bigint, sent as a decimal string).
  */
-import type { DocumentSummary } from "~/worker/documents/summary";
+import type { DocumentSummary } from "~/contract/document-summary";
 
 /** Whether `candidate` is a later state of its document than `shown`. */
 export function isNewer(candidate: Pick<DocumentSummary, "changeSeq">, shown: Pick<DocumentSummary, "changeSeq">): boolean {

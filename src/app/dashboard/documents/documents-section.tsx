@@ -4,7 +4,7 @@ import { useCallback, useRef } from "react";
 
 import { api } from "~/trpc/react";
 import { useWorkerClient, useWorkerHttp } from "~/trpc/worker";
-import type { DocumentSummary } from "~/worker/documents/summary";
+import type { DocumentSummary } from "~/contract/document-summary";
 import { RETRY_WHILE_FAILING_MS, refetchWhileFailing } from "../retry-while-failing";
 import { DocumentList } from "./document-list";
 import { DocumentSearch } from "./document-search";

@@ -1,4 +1,4 @@
-import type { DocumentKind, DocumentStatus, DocumentSummary } from "~/worker/documents/summary";
+import type { DocumentKind, DocumentStatus, DocumentSummary } from "~/contract/document-summary";
 
 const KIND_LABELS: Record<DocumentKind, string> = {
   pdf: "PDF",
@@ -32,7 +32,7 @@ export function inProgress(status: DocumentStatus): boolean {
 const UNITS = ["KB", "MB", "GB"] as const;
 const threeDigits = new Intl.NumberFormat("en", { maximumSignificantDigits: 3 });
 
-/** Decimal units, as the worker states its limits (limits.ts). */
+/** Decimal units, as the worker states its limits (src/contract/document-limits.ts). */
 export function formatBytes(bytes: number): string {
   let value = bytes;
   let unit = "B";

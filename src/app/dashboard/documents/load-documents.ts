@@ -4,12 +4,12 @@ import { TRPCClientError } from "@trpc/client";
 import { headers } from "next/headers";
 
 import { env } from "~/env";
-import { errorMessage } from "~/lib/error-message";
-import { REQUEST_ID_HEADER, requestIdFrom } from "~/lib/request-id";
+import { errorMessage } from "~/contract/error-message";
+import { REQUEST_ID_HEADER, requestIdFrom } from "~/contract/request-id";
 import type { Session } from "~/server/auth";
 import { logger } from "~/server/logger";
 import { toWebError, workerFor } from "~/server/worker-link";
-import type { DocumentSummary } from "~/worker/documents/summary";
+import type { DocumentSummary } from "~/contract/document-summary";
 
 /** The list as the page rendered it, or why it could not (in words for the user: never WORKER_URL). */
 export type InitialDocuments = { documents: DocumentSummary[]; error: null } | { documents: null; error: string };

@@ -1,6 +1,6 @@
 import { Fragment } from "react";
 
-import type { SnippetSegment } from "~/worker/documents/search";
+import type { SnippetSegment } from "~/contract/search-results";
 
 /**
  * A search hit's snippet: the worker sends plain-text segments, matched or

@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 
-import type { DocumentSummary } from "~/worker/documents/summary";
+import type { DocumentSummary } from "~/contract/document-summary";
 import { statusLabel } from "./format";
 
 /**

@@ -2,11 +2,11 @@
 
 import { useEffect, useRef, useState, type DragEvent } from "react";
 
-import { errorMessage } from "~/lib/error-message";
-import { oversizeMessage, uploadDocument } from "~/lib/upload-document";
-import type { WorkerHttpOptions } from "~/lib/worker-http";
-import { MAX_UPLOADS_IN_FLIGHT_PER_USER, type DocumentLimits } from "~/worker/documents/limits";
-import type { DocumentSummary } from "~/worker/documents/summary";
+import { errorMessage } from "~/contract/error-message";
+import { oversizeMessage, uploadDocument } from "~/worker-client/upload-document";
+import type { WorkerHttpOptions } from "~/worker-client/worker-http";
+import { MAX_UPLOADS_IN_FLIGHT_PER_USER, type DocumentLimits } from "~/contract/document-limits";
+import type { DocumentSummary } from "~/contract/document-summary";
 import styles from "./documents.module.css";
 import { formatBytes } from "./format";
 

@@ -4,9 +4,9 @@ import type { TRPCClient, TRPCClientError } from "@trpc/client";
 import type { Unsubscribable } from "@trpc/server/observable";
 import { useEffect, useRef, useState } from "react";
 
-import { workerErrorMessage } from "~/lib/worker-client";
-import type { DocumentSummary } from "~/worker/documents/summary";
-import type { WorkerRouter } from "~/worker/router";
+import { workerErrorMessage } from "~/worker-client/worker-client";
+import type { DocumentSummary } from "~/contract/document-summary";
+import type { WorkerRouter } from "~/contract/worker-router";
 import { RETRY_WHILE_FAILING_MS } from "../retry-while-failing";
 
 export type LiveState = { state: "connecting"; error: null } | { state: "live"; error: null } | { state: "interrupted"; error: string };
@@ -22,7 +22,7 @@ export interface DocumentEventHandlers {
  * The user's documents as they change, from the worker's `documents.events`
  * stream (SSE), straight from the browser. The link reconnects on its own
  * after a dropped connection or an expired token
- * (src/lib/worker-subscription-link.ts); when it gives up, or the stream
+ * (src/worker-client/subscription-link.ts); when it gives up, or the stream
  * ends, it is opened again after a pause.
  */
 export function useDocumentEvents(worker: TRPCClient<WorkerRouter>, workerUrl: string, handlers: DocumentEventHandlers): LiveState {

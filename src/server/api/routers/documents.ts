@@ -1,4 +1,4 @@
-import { documentRef, searchInput } from "~/worker/documents/inputs";
+import { documentRef, searchInput } from "~/contract/document-inputs";
 import { createTRPCRouter } from "~/server/api/trpc";
 import { workerProcedure } from "./worker";
 

@@ -3,12 +3,12 @@ import { TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
 
 import { env } from "~/env";
-import { errorMessage } from "~/lib/error-message";
-import { firstIssue } from "~/lib/worker-client";
+import { errorMessage } from "~/contract/error-message";
+import { firstIssue } from "~/worker-client/worker-client";
 import { createTRPCRouter, protectedProcedure } from "~/server/api/trpc";
 import { logger } from "~/server/logger";
 import { toWebError, workerFor } from "~/server/worker-link";
-import { textStatsInput } from "~/worker/inputs";
+import { textStatsInput } from "~/contract/text-stats-input";
 
 /**
  * Calls to the worker made by the web tier on the user's behalf (the main

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 
 import { detectDocumentType, DETECTION_HEAD_BYTES, DOCX_MIME } from "./detect";
-import { zip } from "./test-zip";
-import { fixture } from "./test-support";
+import { zip } from "../../../../tests/support/worker/zip-writer";
+import { fixture } from "../../../../tests/support/worker/extract-fixtures";
 
 const head = (bytes: Uint8Array) => bytes.subarray(0, DETECTION_HEAD_BYTES);
 const text = (value: string) => Buffer.from(value, "utf8");

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 
 import { extractDocx } from "./docx";
-import { deflatedZeros, zip } from "./test-zip";
-import { failure, fixture } from "./test-support";
+import { deflatedZeros, zip } from "../../../../tests/support/worker/zip-writer";
+import { failure, fixture } from "../../../../tests/support/worker/extract-fixtures";
 
 describe("extractDocx", () => {
   it("reads a pandoc-made Word document, one unit per heading", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { extractText } from "./extract";
-import { failure, fixture } from "./test-support";
+import { failure, fixture } from "../../../../tests/support/worker/extract-fixtures";
 
 describe("extractText", () => {
   it("reads every format it is given", async () => {

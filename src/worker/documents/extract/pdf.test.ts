@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { extractPdf } from "./pdf";
-import { failure as failureOf, fixture } from "./test-support";
+import { failure as failureOf, fixture } from "../../../../tests/support/worker/extract-fixtures";
 
 const failure = (bytes: Uint8Array) => failureOf(extractPdf(bytes));
 

@@ -1,5 +1,5 @@
 /** The document formats the worker can read (one list: the summary's, which the migration's CHECK mirrors). */
-export type { DocumentKind } from "../summary";
+export type { DocumentKind } from "~/contract/document-summary";
 
 /** A run of a document's text: one PDF page, or one heading's section of the other formats. */
 export interface ExtractedUnit {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 
-import { deflatedZeros, zip } from "./test-zip";
+import { deflatedZeros, zip } from "../../../../tests/support/worker/zip-writer";
 import { checkZip, MAX_DOCX_EXPANDED_BYTES } from "./zip-guard";
-import { failure } from "./test-support";
+import { failure } from "../../../../tests/support/worker/extract-fixtures";
 
 const docParts = [
   { name: "[Content_Types].xml", data: Buffer.from("<Types/>") },

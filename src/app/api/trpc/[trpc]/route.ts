@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 
 import { env } from "~/env";
-import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/lib/request-limits";
+import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/contract/request-limits";
 import { appRouter } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { capUndeclaredBody, declaresMoreThan } from "~/server/body-limit";

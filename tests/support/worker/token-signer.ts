@@ -5,7 +5,7 @@
  */
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 
-import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/lib/worker-token-contract";
+import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/contract/worker-token";
 
 export interface TestTokenClaims {
   sub: string;

@@ -4,9 +4,9 @@
  * a percent-encoded header. XMLHttpRequest rather than fetch because only it
  * reports upload progress.
  */
-import { BUSY_RETRY_AFTER_SECONDS, tooLargeMessage, type DocumentLimits } from "~/worker/documents/limits";
-import { FILE_NAME_HEADER, UPLOAD_PATH, type UploadAnswer } from "~/worker/documents/routes";
-import type { DocumentSummary } from "~/worker/documents/summary";
+import { BUSY_RETRY_AFTER_SECONDS, tooLargeMessage, type DocumentLimits } from "~/contract/document-limits";
+import { FILE_NAME_HEADER, UPLOAD_PATH, type UploadAnswer } from "~/contract/document-routes";
+import type { DocumentSummary } from "~/contract/document-summary";
 import { refusalError, unreachable, withWorkerToken, workerRoute, WorkerHttpError, type WorkerHttpOptions } from "./worker-http";
 
 export interface UploadProgress {

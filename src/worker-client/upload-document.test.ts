@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-import { documentSummary } from "./test-documents";
+import { documentSummary } from "../../tests/support/document-summary";
 import { createTokenCache } from "./token-cache";
 import { oversizeMessage, uploadDocument } from "./upload-document";
 import { WorkerHttpError } from "./worker-http";

@@ -1,6 +1,7 @@
 /**
- * What callers may send to the documents procedures. The web tier imports
- * these too (as it does ../inputs.ts) to refuse bad input before forwarding.
+ * What callers may send to the documents procedures. The web tier validates
+ * with these too (as with ./text-stats-input.ts) to refuse bad input before
+ * forwarding.
  */
 import { z } from "zod";
 

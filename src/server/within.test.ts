@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { within } from "~/lib/within";
+import { within } from "~/server/within";
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,21 +1,16 @@
-import { createTRPCClient, httpBatchLink, httpLink, retryLink, splitLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, splitLink, TRPCClientError } from "@trpc/client";
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 
-import type { WorkerRouter } from "~/worker/router";
-import { errorMessage } from "./error-message";
-import { newRequestId, REQUEST_ID_HEADER } from "./request-id";
-import type { TokenCache } from "./token-cache";
-import { workerSubscriptionLink } from "./worker-subscription-link";
-import type { WorkerToken } from "./worker-token-contract";
+import { errorMessage } from "~/contract/error-message";
+import { newRequestId } from "~/contract/request-id";
+import type { WorkerRouter } from "~/contract/worker-router";
 
-export interface WorkerClientOptions {
+import { workerSubscriptionLink } from "./subscription-link";
+import { sendWithToken, type WorkerCredentials } from "./token-retry";
+
+export interface WorkerClientOptions extends WorkerCredentials {
   /** The worker's base URL (WORKER_URL on the server, NEXT_PUBLIC_WORKER_URL in the browser). */
   url: string;
-  tokens: TokenCache;
-  /** The session the tokens belong to. */
-  sessionId: string;
-  /** Gets a fresh token when the cache has none fit for use. */
-  mint: (requestId: string) => Promise<WorkerToken>;
   /** The id of the user action this call belongs to; a new one per request when omitted. */
   requestId?: string;
   /** Abort a call after this long; the worker answers in milliseconds. */
@@ -33,44 +28,32 @@ export interface WorkerClientOptions {
  * A typed client for the worker, the same on the server and in the browser
  * (`createTRPCClient<WorkerRouter>`):
  * each request carries `Authorization: Bearer` from the token cache and the
- * action's `x-request-id`. When the worker answers 401 the cached token is
- * dropped and the call retried once with a freshly minted one (the key may
- * have rotated, or the token been revoked). Subscriptions go over SSE
- * (worker-subscription-link.ts), with the same token cache.
+ * action's `x-request-id`, and a 401 is retried once with a fresh token
+ * (token-retry.ts, the policy every transport of this folder follows).
+ * Subscriptions go over SSE (subscription-link.ts), with the same token cache.
  */
 export function createWorkerClient(options: WorkerClientOptions) {
   const { url, tokens, sessionId, mint, timeoutMs = 10_000, batch = true } = options;
+  const credentials = { tokens, sessionId, mint };
   const transport = batch ? httpBatchLink : httpLink;
   return createTRPCClient<WorkerRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === "subscription",
-        true: workerSubscriptionLink({ url, tokens, sessionId, mint, requestId: options.requestId }),
-        false: [
-          retryLink({
-            retry({ error, attempts }) {
-              if (attempts > 1 || error.data?.code !== "UNAUTHORIZED") return false;
-              tokens.drop(sessionId);
-              return true;
-            },
-          }),
-          transport({
-            url: `${url.replace(/\/+$/, "")}/trpc`,
-            async headers() {
-              const requestId = options.requestId ?? newRequestId();
-              const { token } = await tokens.get(sessionId, () => mint(requestId));
-              return { authorization: `Bearer ${token}`, [REQUEST_ID_HEADER]: requestId };
-            },
-            fetch: async (input, init) => {
+        true: workerSubscriptionLink({ url, ...credentials, requestId: options.requestId }),
+        false: transport({
+          url: `${url.replace(/\/+$/, "")}/trpc`,
+          fetch: (input, init) =>
+            sendWithToken(credentials, options.requestId ?? newRequestId(), async (headers) => {
               const timeout = AbortSignal.timeout(timeoutMs);
+              const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
               try {
-                return await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+                return await fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string> | undefined), ...headers }, signal });
               } catch (cause) {
                 throw new WorkerUnreachable(cause);
               }
-            },
-          }),
-        ],
+            }),
+        }),
       }),
     ],
   });

@@ -1,9 +1,8 @@
 /**
- * The worker's input schemas, in a file of their own so that both tiers
+ * The input of the worker's textStats, in the contract so that both tiers
  * validate with the very same rules: the worker checks every call (browsers
  * call it directly), and the web tier checks `worker.*` calls before it
- * forwards them, so malformed input never reaches its worker client. The web
- * tier bundles this file: it may import zod and nothing else.
+ * forwards them, so malformed input never reaches its worker client.
  */
 import { z } from "zod";
 

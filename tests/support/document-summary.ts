@@ -1,4 +1,4 @@
-import type { DocumentSummary } from "~/worker/documents/summary";
+import type { DocumentSummary } from "~/contract/document-summary";
 
 /** For tests: a document as the worker describes one, a freshly uploaded Markdown file unless `change` says otherwise. */
 export function documentSummary(change: Partial<DocumentSummary> = {}): DocumentSummary {

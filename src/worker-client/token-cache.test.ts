@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { createTokenCache } from "~/lib/token-cache";
-import type { WorkerToken } from "~/lib/worker-token-contract";
+import { createTokenCache } from "~/worker-client/token-cache";
+import type { WorkerToken } from "~/contract/worker-token";
 
 const MINUTE = 60_000;
 

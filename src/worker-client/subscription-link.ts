@@ -9,8 +9,9 @@
  *   token from the cache afresh: a reconnect after the token was refreshed
  *   sends the new one.
  * - A 401 when connecting drops the cached token and retries at once with a
- *   fresh one; a second 401, or a token that cannot be minted (the session
- *   ended), ends the subscription with that error.
+ *   fresh one (token-retry.ts, as every request of this client); a second
+ *   401, or a token that cannot be minted (the session ended), ends the
+ *   subscription with that error.
  * - When the worker ends the stream with UNAUTHORIZED (the token expired or
  *   the session was revoked mid-stream) the token is dropped and the
  *   subscription resumes from the last event id it got, with a new token.
@@ -22,17 +23,14 @@ import { httpSubscriptionLink, TRPCClientError, type TRPCLink } from "@trpc/clie
 import { observable, type Unsubscribable } from "@trpc/server/observable";
 import { EventSource, type FetchLike } from "eventsource";
 
-import type { WorkerRouter } from "~/worker/router";
-import { newRequestId, REQUEST_ID_HEADER } from "./request-id";
-import type { TokenCache } from "./token-cache";
-import type { WorkerToken } from "./worker-token-contract";
+import { newRequestId } from "~/contract/request-id";
+import type { WorkerRouter } from "~/contract/worker-router";
 
-export interface WorkerSubscriptionLinkOptions {
+import { dropToken, sendWithToken, type WorkerCredentials } from "./token-retry";
+
+export interface WorkerSubscriptionLinkOptions extends WorkerCredentials {
   /** The worker's base URL. */
   url: string;
-  tokens: TokenCache;
-  sessionId: string;
-  mint: (requestId: string) => Promise<WorkerToken>;
   requestId?: string;
   /** Consecutive failed attempts (none of which started a stream) before giving up. */
   maxFailures?: number;
@@ -46,6 +44,7 @@ const defaultDelay = (failures: number) => Math.min(500 * 2 ** (failures - 1), 1
 
 export function workerSubscriptionLink(options: WorkerSubscriptionLinkOptions): TRPCLink<WorkerRouter> {
   const { tokens, sessionId, mint, maxFailures = 6, retryDelayMs = defaultDelay } = options;
+  const credentials = { tokens, sessionId, mint };
   const base = `${options.url.replace(/\/+$/, "")}/trpc`;
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
 
@@ -61,26 +60,20 @@ export function workerSubscriptionLink(options: WorkerSubscriptionLinkOptions): 
         let fatal: TRPCClientError<WorkerRouter> | undefined;
 
         const authedFetch: FetchLike = async (url, init) => {
-          const requestId = options.requestId ?? newRequestId();
-          const send = async (): Promise<Response> => {
-            let token;
-            try {
-              ({ token } = await tokens.get(sessionId, () => mint(requestId)));
-            } catch (error) {
+          const response = await sendWithToken(
+            credentials,
+            options.requestId ?? newRequestId(),
+            (headers) => fetchImpl(String(url), { ...init, headers: { ...init.headers, ...headers } }),
+            {
               // No token to be had (signed out, session revoked): answer the
               // EventSource with a 401 so that it stops instead of retrying.
-              fatal = TRPCClientError.from(error instanceof Error ? error : new Error(String(error)));
-              return new Response(null, { status: 401 });
-            }
-            return fetchImpl(String(url), { ...init, headers: { ...init.headers, authorization: `Bearer ${token}`, [REQUEST_ID_HEADER]: requestId } });
-          };
-          let response = await send();
-          if (response.status === 401 && !fatal) {
-            tokens.drop(sessionId);
-            await response.body?.cancel();
-            response = await send();
-            if (response.status === 401 && !fatal) fatal = await refusal(response);
-          }
+              whenNoToken: (error) => {
+                fatal = TRPCClientError.from(error instanceof Error ? error : new Error(String(error)));
+                return new Response(null, { status: 401 });
+              },
+            },
+          );
+          if (response.status === 401 && !fatal) fatal = await refusal(response);
           return response;
         };
 
@@ -114,7 +107,7 @@ export function workerSubscriptionLink(options: WorkerSubscriptionLinkOptions): 
               if (code !== undefined && code !== "UNAUTHORIZED") return observer.error(error);
               failures++;
               if (failures > maxFailures) return observer.error(error);
-              if (code === "UNAUTHORIZED") tokens.drop(sessionId);
+              if (code === "UNAUTHORIZED") dropToken(credentials);
               // A stream the worker ended because its token expired resumes at once.
               const delay = code === "UNAUTHORIZED" && failures === 1 ? 0 : retryDelayMs(failures);
               timer = setTimeout(attempt, delay);

@@ -3,11 +3,11 @@ import { readFileSync } from "node:fs";
 
 import { expect } from "vitest";
 
-import { ExtractionFailed } from "./errors";
+import { ExtractionFailed } from "../../../src/worker/documents/extract/errors";
 
-/** A file of ./fixtures (README.md there says what made each). */
+/** A file of src/worker/documents/extract/fixtures (README.md there says what made each). */
 export function fixture(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
+  return new Uint8Array(readFileSync(new URL(`../../../src/worker/documents/extract/fixtures/${name}`, import.meta.url)));
 }
 
 /** The ExtractionFailed `promise` rejects with; fails the test if it resolves or rejects otherwise. */

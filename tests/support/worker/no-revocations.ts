@@ -2,7 +2,7 @@
  * A revocation check for the worker's tests that are not about revocation:
  * every session is live. revocation.test.ts tests the real one.
  */
-import type { RevocationCheck } from "./revocation";
+import type { RevocationCheck } from "../../../src/worker/revocation";
 
 export function noRevocations(): RevocationCheck {
   return {

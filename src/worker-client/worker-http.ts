@@ -1,24 +1,21 @@
 /**
  * The browser's side of the worker's plain HTTP routes (uploads, downloads):
  * the same token cache and the same one retry on a 401 as the typed client
- * (createWorkerClient), and refusals put into the same words, since the
- * routes answer with the codes and messages its tRPC calls use
- * (`{ error: { code, message, reason } }`, src/worker/http-answers.ts).
+ * (token-retry.ts), and refusals put into the same words, since the routes
+ * answer with the codes and messages its tRPC calls use
+ * (`{ error: { code, message, reason } }`, src/contract/http-error-body.ts).
  */
-import type { HttpErrorBody } from "~/worker/http-answers";
-import { newRequestId, REQUEST_ID_HEADER } from "./request-id";
-import type { TokenCache } from "./token-cache";
-import { explainWorkerAnswer, workerUnavailable, type WorkerFailure } from "./worker-client";
-import type { WorkerToken } from "./worker-token-contract";
+import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
 
-export interface WorkerHttpOptions {
+import type { HttpErrorBody } from "~/contract/http-error-body";
+import { newRequestId } from "~/contract/request-id";
+
+import { sendWithToken, type WorkerCredentials } from "./token-retry";
+import { explainWorkerAnswer, workerUnavailable, type WorkerFailure } from "./worker-client";
+
+export interface WorkerHttpOptions extends WorkerCredentials {
   /** The worker's base URL as the browser reaches it (it may appear in messages). */
   workerUrl: string;
-  tokens: TokenCache;
-  /** The session the tokens belong to. */
-  sessionId: string;
-  /** Gets a fresh token when the cache has none fit for use. */
-  mint: (requestId: string) => Promise<WorkerToken>;
 }
 
 /** A worker route refused, or nothing answered: `message` is for a person, `reason` (the worker's) for code. */
@@ -42,23 +39,12 @@ export function workerRoute(workerUrl: string, path: string): string {
   return `${workerUrl.replace(/\/+$/, "")}${path}`;
 }
 
-/**
- * Sends a request with the session's worker token and the action's request
- * id; when the worker answers 401 the cached token is dropped and the request
- * sent once more with a fresh one (the key may have rotated, or the token
- * expired in the cache's margin), as createWorkerClient's retryLink does.
- */
-export async function withWorkerToken<Answer extends { status: number }>(
-  { tokens, sessionId, mint }: WorkerHttpOptions,
+/** Sends one request of a new user action under the worker client's token policy (token-retry.ts). */
+export function withWorkerToken<Answer extends { status: number }>(
+  options: WorkerHttpOptions,
   send: (headers: Record<string, string>) => Promise<Answer>,
 ): Promise<Answer> {
-  const requestId = newRequestId();
-  for (let attempt = 1; ; attempt++) {
-    const { token } = await tokens.get(sessionId, () => mint(requestId));
-    const answer = await send({ authorization: `Bearer ${token}`, [REQUEST_ID_HEADER]: requestId });
-    if (answer.status !== 401 || attempt > 1) return answer;
-    tokens.drop(sessionId);
-  }
+  return sendWithToken(options, newRequestId(), send);
 }
 
 /** The error for a refusal (status ≥ 400) of one of the worker's routes, from the body it came with. */
@@ -75,13 +61,13 @@ export function unreachable(workerUrl: string): WorkerHttpError {
   return new WorkerHttpError(workerUnavailable(workerUrl));
 }
 
-function errorBodyOf(body: string): HttpErrorBody["error"] | undefined {
+function errorBodyOf(body: string): HttpErrorBody<TRPC_ERROR_CODE_KEY>["error"] | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     return undefined;
   }
-  const error = (parsed as Partial<HttpErrorBody> | null)?.error;
+  const error = (parsed as Partial<HttpErrorBody<TRPC_ERROR_CODE_KEY>> | null)?.error;
   return typeof error?.message === "string" && typeof error.code === "string" ? error : undefined;
 }

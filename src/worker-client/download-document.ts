@@ -4,7 +4,7 @@
  * link cannot carry the Authorization header, so the file is fetched, held as
  * a blob and handed to the browser's download through an object URL.
  */
-import { downloadPath } from "~/worker/documents/routes";
+import { downloadPath } from "~/contract/document-routes";
 import { refusalError, unreachable, withWorkerToken, workerRoute, WorkerHttpError, type WorkerHttpOptions } from "./worker-http";
 
 export interface DownloadDocumentOptions extends WorkerHttpOptions {

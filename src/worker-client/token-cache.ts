@@ -1,4 +1,4 @@
-import type { WorkerToken } from "./worker-token-contract";
+import type { WorkerToken } from "~/contract/worker-token";
 
 /**
  * Worker tokens held per session, in memory only. The web tier's server link

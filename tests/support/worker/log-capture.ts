@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 
 import pino from "pino";
 
-import type { Logger } from "~/lib/logger";
+import type { Logger } from "~/worker/logger";
 
 export interface LogLine {
   level: number;

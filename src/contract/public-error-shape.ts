@@ -1,4 +1,3 @@
-import type { TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
 
 /**
@@ -8,7 +7,7 @@ import { ZodError, z } from "zod";
  * message. Validation errors keep their field-by-field detail (zodError).
  * With `isDev: false` in both tiers' initTRPC, no stack trace is added.
  */
-export function publicErrorShape<Shape extends { message: string; data: object }>({ shape, error }: { shape: Shape; error: TRPCError }) {
+export function publicErrorShape<Shape extends { message: string; data: object }>({ shape, error }: { shape: Shape; error: CallError }) {
   return {
     ...shape,
     message: error.code === "INTERNAL_SERVER_ERROR" ? "Internal server error" : shape.message,
@@ -17,4 +16,10 @@ export function publicErrorShape<Shape extends { message: string; data: object }
       zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
     },
   };
+}
+
+/** What of a TRPCError this reads (its structural shape: this folder imports no tRPC). */
+interface CallError {
+  code: string;
+  cause?: unknown;
 }

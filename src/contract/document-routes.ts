@@ -1,10 +1,10 @@
 /**
  * The worker's plain HTTP routes for file bytes, as both sides name them:
- * the worker serves them (upload.ts, download.ts) and the browser calls them
- * (src/lib/upload-document.ts, download-document.ts). No Node imports here:
- * the browser bundle includes this file.
+ * the worker serves them (src/worker/documents/upload.ts, download.ts) and
+ * the browser calls them (src/worker-client/upload-document.ts,
+ * download-document.ts).
  */
-import type { DocumentSummary } from "./summary";
+import type { DocumentSummary } from "./document-summary";
 
 /** POST: the file as the body. */
 export const UPLOAD_PATH = "/documents";

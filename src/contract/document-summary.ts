@@ -1,0 +1,32 @@
+/**
+ * A document as the list, the live feed and the upload's answer show it: one
+ * shape, read by one SELECT list, so the three never disagree.
+ */
+export const DOCUMENT_KINDS = ["pdf", "docx", "html", "markdown", "text"] as const;
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
+
+/** queued → extracting → indexing → ready, or failed (with a reason) from any of the first three. */
+export const DOCUMENT_STATUSES = ["queued", "extracting", "indexing", "ready", "failed"] as const;
+export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
+
+export interface DocumentSummary {
+  id: string;
+  name: string;
+  kind: DocumentKind;
+  mimeType: string;
+  sizeBytes: number;
+  status: DocumentStatus;
+  /** 0–100 within the whole ingestion (extracting is the first half, indexing the second). */
+  progress: number;
+  /** Why it failed, in words the user can act on; null unless status is "failed". */
+  failureReason: string | null;
+  /** PDF pages; null for other kinds and until extracted. */
+  pages: number | null;
+  /** Sections (headings, or the PDF's pages); null until extracted. */
+  sections: number | null;
+  chunkCount: number;
+  /** Epoch milliseconds, as every time the worker sends. */
+  createdAt: number;
+  /** The document's position in the change feed: moves on every change (a decimal string: it is a bigint). */
+  changeSeq: string;
+}

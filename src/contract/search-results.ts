@@ -1,0 +1,27 @@
+/** What a search answers: ranked hits, each with its snippet as plain-text segments, never markup. */
+import type { DocumentKind } from "./document-summary";
+
+export interface SnippetSegment {
+  text: string;
+  match: boolean;
+}
+
+export interface SearchHit {
+  documentId: string;
+  documentName: string;
+  kind: DocumentKind;
+  /** Which chunk of the document (0-based). */
+  ordinal: number;
+  page: number | null;
+  section: string | null;
+  rank: number;
+  snippet: SnippetSegment[];
+}
+
+export interface SearchResults {
+  hits: SearchHit[];
+  page: number;
+  pageSize: number;
+  /** Whether a next page exists (one more row than the page was read to tell). */
+  hasMore: boolean;
+}
