@@ -9,10 +9,11 @@ import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 
 import { sendJson } from "./trpc-http";
-import { TokenRejected, type RejectReason } from "./verify";
+import { TokenRejected } from "./verify";
 
 export interface HttpErrorBody {
-  error: { code: TRPC_ERROR_CODE_KEY; message: string; reason: RejectReason | string | null };
+  /** A RejectReason when a token was refused, or the reason sendError was given. */
+  error: { code: TRPC_ERROR_CODE_KEY; message: string; reason: string | null };
 }
 
 /**
