@@ -5,7 +5,7 @@ import pino from "pino";
  * request id can be followed across both processes' logs. Credentials are
  * censored wherever they appear as a field; code never logs a token value.
  */
-export function createLogger(service: "web" | "worker", level = process.env.LOG_LEVEL ?? "info") {
+export function createLogger(service: "web" | "worker", level: string) {
   return pino({
     level,
     base: { service },

@@ -1,3 +1,4 @@
+import { envLogLevel } from "~/env";
 import { createLogger } from "~/lib/logger";
 
-export const logger = createLogger("web");
+export const logger = createLogger("web", envLogLevel());
