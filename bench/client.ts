@@ -56,7 +56,7 @@ function getOnce(url: string, headers: Headers, agent: http.Agent, timeoutMs: nu
  * Why a tRPC server refused a call: `data.reason` (the worker's reason
  * code) or else `data.code`, of the answer or of a batch's first call.
  */
-export function refusalOf(body: Buffer | unknown): string | undefined {
+export function refusalOf(body: unknown): string | undefined {
   let parsed = body;
   if (Buffer.isBuffer(body)) {
     try {
@@ -65,9 +65,10 @@ export function refusalOf(body: Buffer | unknown): string | undefined {
       return undefined;
     }
   }
-  const first = (Array.isArray(parsed) ? parsed[0] : parsed) as { error?: { json?: unknown; data?: { reason?: unknown; code?: unknown } } } | undefined;
+  type Refusal = { data?: { reason?: unknown; code?: unknown } } | undefined;
+  const first = (Array.isArray(parsed) ? parsed[0] : parsed) as { error?: Refusal & { json?: Refusal } } | undefined;
   // The web tier's answers are superjson: the error sits under `json`.
-  const error = (first?.error?.json ?? first?.error) as { data?: { reason?: unknown; code?: unknown } } | undefined;
+  const error = first?.error?.json ?? first?.error;
   const why = error?.data?.reason ?? error?.data?.code;
   return typeof why === "string" ? why : undefined;
 }

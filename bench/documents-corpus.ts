@@ -121,7 +121,7 @@ function pagedHtml(text: TextGenerator, pages: number, picture?: { side: number 
     const prose = text.textOfLength(picture ? PAGE_CHARS.min / 2 : PAGE_CHARS.min, picture ? PAGE_CHARS.max / 2 : PAGE_CHARS.max);
     const paragraphs = prose.split(/(?<=\.) (?=[A-Z])/u).reduce<string[]>((all, sentence, i) => {
       if (i % 4 === 0) all.push(sentence);
-      else all[all.length - 1] += ` ${sentence}`;
+      else all.push(`${all.pop()!} ${sentence}`);
       return all;
     }, []);
     const canvas = picture ? `<canvas width="${picture.side}" height="${picture.side}"></canvas>` : "";

@@ -161,7 +161,10 @@ export class TextGenerator {
     const first = words[0]!;
     words[0] = first[0]!.toUpperCase() + first.slice(1);
     // A clause break now and then, and a number: both are in real text, and the tokenizer treats them apart.
-    if (words.length > 12 && this.random() < 0.4) words[this.between(4, words.length - 4)] += ",";
+    if (words.length > 12 && this.random() < 0.4) {
+      const at = this.between(4, words.length - 4);
+      words[at] = `${words[at]!},`;
+    }
     if (this.random() < 0.1) words.splice(this.between(1, words.length - 1), 0, String(this.between(2, 2030)));
     return `${words.join(" ")}${this.random() < 0.08 ? "?" : "."}`;
   }

@@ -75,7 +75,9 @@ export async function measurePaced<T = undefined>(
             if (status >= 200 && status < 300) latencies.push(performance.now() - sent);
             else failed++;
           },
-          () => void failed++,
+          () => {
+            failed++;
+          },
         ),
       );
     }

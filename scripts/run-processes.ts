@@ -83,7 +83,7 @@ function stopAsOne(launcher: string): FlowController {
           // One mapping (and one log line) per exit, however many controllers listen.
           share(),
         );
-        return new Proxy(command, { get: (target, property) => (property === "close" ? close : Reflect.get(target, property)) });
+        return new Proxy(command, { get: (target, property) => (property === "close" ? close : (Reflect.get(target, property) as unknown)) });
       });
       return {
         commands: proxies,

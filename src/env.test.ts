@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { EnvError } from "~/contract/env-parsing";
 import { DEFAULT_WORKER_TOKEN_TTL } from "~/contract/worker-token";
-import { parseEnv } from "~/env";
+import { envLogLevel, parseEnv } from "~/env";
 
 const valid = {
   DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/app",
@@ -59,6 +59,23 @@ describe("environment validation", () => {
     expect(messageFor({ ...valid, DATABASE_URL: "mysql://root@localhost/app" })).toContain(
       "DATABASE_URL must be a postgresql:// URL",
     );
+  });
+
+  describe("envLogLevel", () => {
+    afterEach(() => vi.unstubAllEnvs());
+
+    it("reads LOG_LEVEL without the rest of the environment", () => {
+      vi.stubEnv("DATABASE_URL", undefined);
+      vi.stubEnv("LOG_LEVEL", "warn");
+      expect(envLogLevel()).toBe("warn");
+      vi.stubEnv("LOG_LEVEL", "");
+      expect(envLogLevel()).toBe("info");
+    });
+
+    it("rejects a level pino does not know", () => {
+      vi.stubEnv("LOG_LEVEL", "loud");
+      expect(() => envLogLevel()).toThrow(EnvError);
+    });
   });
 
   it("stops the process with exactly one line on stderr", () => {

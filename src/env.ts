@@ -66,3 +66,12 @@ export function env(): Env {
 export function loadEnvOrExit(): Env {
   return orExit(env);
 }
+
+/**
+ * LOG_LEVEL alone: the web tier's logger is made when its module is first
+ * imported, which must not need the rest of the environment (a build, a unit
+ * test).
+ */
+export function envLogLevel(): Env["LOG_LEVEL"] {
+  return parseEnvWith(schema.pick({ LOG_LEVEL: true }), process.env).LOG_LEVEL;
+}

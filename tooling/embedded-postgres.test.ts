@@ -104,7 +104,7 @@ describe("embedded PostgreSQL, in memory", () => {
         for (let i = 0; i < 20; i++) {
           const result = await b.query("SELECT count(*)::int AS count, $1::int AS i FROM tx_probe", [i]);
           events.push("b");
-          rows.push(...result.rows);
+          rows.push(...(result.rows as unknown[]));
         }
         return rows;
       })();

@@ -15,9 +15,11 @@ import {
 } from "./select-engine";
 
 const tempDir = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix));
-const { enginesVersion } = JSON.parse(
-  readFileSync(path.resolve("node_modules/@prisma/engines-version/package.json"), "utf8"),
-).prisma as { enginesVersion: string };
+const { enginesVersion } = (
+  JSON.parse(readFileSync(path.resolve("node_modules/@prisma/engines-version/package.json"), "utf8")) as {
+    prisma: { enginesVersion: string };
+  }
+).prisma;
 
 /** A stand-in for node_modules/@prisma/engines holding `files`. */
 function enginesDirWith(files: string[]): string {

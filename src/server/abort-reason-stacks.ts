@@ -18,6 +18,8 @@ const INSTALLED = Symbol.for("typed-worker-stack.abort-reason-stacks");
 export function releaseAbortReasonFrames(): void {
   const proto = AbortController.prototype as AbortController & { [INSTALLED]?: true };
   if (proto[INSTALLED]) return;
+  // Called below with .call(this): the controller it runs on is the one aborted.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const abort = proto.abort;
   proto.abort = function (this: AbortController, reason?: unknown) {
     try {
@@ -26,6 +28,8 @@ export function releaseAbortReasonFrames(): void {
       // The reason as the signal holds it: the Error passed in, or the
       // DOMException Node makes when none was.
       const held: unknown = this.signal.reason;
+      // Reading `stack` formats it now, which lets go of the frames it held; the text is not needed.
+      // eslint-disable-next-line @typescript-eslint/no-meaningless-void-operator
       if (held instanceof Error) void held.stack;
     }
   };

@@ -28,6 +28,11 @@ export function workerFor(session: Session, requestId: string, { timeoutMs }: { 
   });
 }
 
+/** A failure of a call through workerFor's client, typed by the worker's router. */
+export function isWorkerClientError(error: unknown): error is TRPCClientError<WorkerRouter> {
+  return error instanceof TRPCClientError;
+}
+
 /**
  * What the dashboard sees when a worker call fails: a tRPC error of the web
  * tier with a code it can act on and a message a person can read. It never

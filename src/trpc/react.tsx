@@ -60,5 +60,8 @@ export function TRPCReactProvider(props: { children: React.ReactNode }) {
 
 function getBaseUrl() {
   if (typeof window !== "undefined") return window.location.origin;
+  // Rendering on the server: the web tier's own port. Not through src/env.ts, which a client module
+  // would ship to the browser; Next.js reads PORT itself to listen on it.
+  // eslint-disable-next-line no-restricted-syntax
   return `http://localhost:${process.env.PORT ?? 3000}`;
 }

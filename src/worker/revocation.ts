@@ -158,7 +158,7 @@ export function createRevocationCheck(options: RevocationCheckOptions): Revocati
         throw new SessionsUnavailable("The worker cannot check sessions right now: the database is not answering.", { cause: error });
       }
       const stored = found.get(sessionId);
-      if (!stored || stored.userId !== userId || stored.expiresAt <= now()) {
+      if (stored?.userId !== userId || stored.expiresAt <= now()) {
         revoke(sessionId);
         throw REVOKED;
       }

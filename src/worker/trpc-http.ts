@@ -70,7 +70,8 @@ export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TR
       return { error: getTRPCErrorShape({ config, error, type: type ?? "unknown", path, input: undefined, ctx }) };
     };
     const answer = (results: CallResult[] | CallResult) => {
-      const transformed = transformTRPCResponse(config, results as never) as CallResult[] | CallResult;
+      // A router's config is typed RootConfig<any>.
+      const transformed = transformTRPCResponse(config as Parameters<typeof transformTRPCResponse>[0], results as never) as CallResult[] | CallResult;
       sendJson(res, getHTTPStatusCode(transformed as never), transformed);
     };
 
@@ -109,7 +110,7 @@ export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TR
               ctx,
               batchIndex: index,
               signal: undefined,
-              getRawInput: async () => (raw === undefined ? undefined : config.transformer.input.deserialize(raw)),
+              getRawInput: async (): Promise<unknown> => (raw === undefined ? undefined : config.transformer.input.deserialize(raw)),
             });
             return { result: { data } };
           } catch (cause) {

@@ -23,7 +23,7 @@ const INTERNAL_DETAIL = `ENOENT: no such file or directory, open '${process.cwd(
 function stacksIn(value: unknown): unknown[] {
   if (Array.isArray(value)) return value.flatMap(stacksIn);
   if (value === null || typeof value !== "object") return [];
-  return Object.entries(value).flatMap(([key, inner]) => (key === "stack" ? [inner] : stacksIn(inner)));
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => (key === "stack" ? [inner] : stacksIn(inner)));
 }
 
 async function startFreshWorker() {

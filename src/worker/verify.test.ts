@@ -89,7 +89,7 @@ const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
  */
 function withUnusedBitSet(signature: string): string {
   const last = BASE64URL_ALPHABET.indexOf(signature.at(-1)!);
-  return signature.slice(0, -1) + BASE64URL_ALPHABET[last | 1];
+  return signature.slice(0, -1) + BASE64URL_ALPHABET.charAt(last | 1);
 }
 
 async function listen(server: Server): Promise<string> {
@@ -352,7 +352,7 @@ describe("token lifetime against the TTL", () => {
   const TOLERANCE = 5;
   const verifier = () => createTokenVerifier({ issuer: ISSUER, jwks: { keys: [realKey.jwk] }, tokenTtlSec: TTL, clockToleranceSec: TOLERANCE });
   const at = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
-  const reasonOf = (attempt: Promise<unknown>) => attempt.then(() => "accepted", (error: { reason?: string }) => error.reason);
+  const reasonOf = (attempt: Promise<unknown>) => attempt.then(() => "accepted", (error: unknown) => (error as { reason?: string }).reason);
 
   afterEach(() => vi.useRealTimers());
 
@@ -465,7 +465,7 @@ describe("keys from a JWKS URL", () => {
       expect(await verifier.ready()).toBe(true);
       const forgedKids = await Promise.all(Array.from({ length: 100 }, () => mint({}, { kid: randomUUID() }, impostorKey)));
       const started = performance.now();
-      const reasons = await Promise.all(forgedKids.map((token) => verifier.verify(`Bearer ${token}`).then(() => "accepted", (error: { reason?: string }) => error.reason)));
+      const reasons = await Promise.all(forgedKids.map((token) => verifier.verify(`Bearer ${token}`).then(() => "accepted", (error: unknown) => (error as { reason?: string }).reason)));
       expect(reasons).toEqual(Array(100).fill("unknown_key"));
       expect(jwks.fetches).toBe(2);
       expect(performance.now() - started).toBeLessThan(COOLDOWN_MS + 1_000);

@@ -153,8 +153,8 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
     const cookies = await context.cookies();
     expect(cookies.filter((cookie) => cookie.name.includes("session"))).toEqual([]);
     const stored = await page.evaluate(async () => ({
-      local: JSON.stringify({ ...localStorage }),
-      session: JSON.stringify({ ...sessionStorage }),
+      local: JSON.stringify(Object.fromEntries(Object.entries(localStorage))),
+      session: JSON.stringify(Object.fromEntries(Object.entries(sessionStorage))),
       indexedDb: (await indexedDB.databases()).map((db) => db.name),
       cacheStorage: await caches.keys(),
     }));
@@ -172,7 +172,7 @@ test("the production API answers hostile input with a 4xx, no stack, and holds i
   const steps = new Steps(page, "api-limits");
   // A session of its own, outside the browser: the browser's tests go on signed out.
   const { cookie } = await signUp(stack.webUrl, "limits");
-  const call = async (procedures: string, init: RequestInit & { duplex?: "half" } = {}) => {
+  const call = async (procedures: string, init: Omit<RequestInit, "headers"> & { duplex?: "half"; headers?: Record<string, string> } = {}) => {
     const started = performance.now();
     const response = await fetch(`${stack.webUrl}/api/trpc/${procedures}`, {
       ...init,

@@ -164,7 +164,7 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
     for (const name of ["migrate", "web", "worker"]) {
       const build = services()[name]?.build;
       expect(build?.target, name).toBe(name);
-      expect(stageNames.has(build!.target!), `Dockerfile stage ${name}`).toBe(true);
+      expect(stageNames.has(build!.target), `Dockerfile stage ${name}`).toBe(true);
       expect(path.resolve(build!.context)).toBe(root);
     }
   });
@@ -284,7 +284,7 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
       const local = script.replace(`127.0.0.1:${containerPort}`, `127.0.0.1:${String(at)}`);
       return run(process.execPath, ["-e", local]).then(
         () => 0,
-        (error: { code?: number }) => error.code ?? -1,
+        (error: unknown) => (error as { code?: number }).code ?? -1,
       );
     }
 

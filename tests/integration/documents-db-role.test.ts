@@ -35,7 +35,7 @@ async function asWorker(sql: string, params: unknown[] = [], { url = databaseUrl
   try {
     await client.query("BEGIN");
     if (setRole) await client.query(`SET LOCAL ROLE ${WORKER_DB_ROLE}`);
-    return (await client.query(sql, params)).rows;
+    return (await client.query<Record<string, unknown>>(sql, params)).rows;
   } finally {
     await client.query("ROLLBACK").catch(() => undefined);
     await client.end();

@@ -89,7 +89,7 @@ function workerProcess(queue: string, env: Record<string, string> = {}) {
   });
   children.push(child);
   const events: ProcessEvent[] = [];
-  createInterface({ input: child.stdout! }).on("line", (line) => {
+  createInterface({ input: child.stdout }).on("line", (line) => {
     if (line.startsWith("{")) events.push({ ...(JSON.parse(line) as Omit<ProcessEvent, "at">), at: Date.now() });
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -206,7 +206,7 @@ describe("the worker's database role", () => {
     try {
       await client.query(readOnly ? "BEGIN READ ONLY" : "BEGIN");
       await client.query(`SET LOCAL ROLE ${WORKER_DB_ROLE}`);
-      return (await client.query(sql)).rows;
+      return (await client.query<Record<string, unknown>>(sql)).rows;
     } finally {
       await client.query("ROLLBACK").catch(() => undefined);
       await client.end();

@@ -261,7 +261,7 @@ export function originOf(stages: Stage[], stage: Stage, absPath: string, ctx: Li
     }
     const pkg = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(rel)?.[1];
     if (pkg && /\bnpm (ci|install)\b/.test(run.command) && ctx.exists(rel)) {
-      const installed = /migrate-package\.mjs/.test(run.command)
+      const installed = run.command.includes("migrate-package.mjs")
         ? ctx.migrateDependencies
         : /--omit[= ]dev\b/.test(run.command)
           ? ctx.dependencies

@@ -78,7 +78,7 @@ export const onPglite = inject("testServerUrl") === "";
 export const pgliteStalls = { count: 0 };
 
 function isSessionStall(status: number, message: string | undefined): boolean {
-  return onPglite && status === 503 && /cannot check sessions/.test(message ?? "");
+  return onPglite && status === 503 && (message ?? "").includes("cannot check sessions");
 }
 
 
@@ -198,7 +198,7 @@ export async function upload(
     const result = await uploadOnce(worker, token, name, body, headers);
     const retry =
       result.status === 503 &&
-      (result.error?.reason === "busy" || /queue is not connected/.test(result.error?.message ?? "") || isSessionStall(result.status, result.error?.message));
+      (result.error?.reason === "busy" || (result.error?.message ?? "").includes("queue is not connected") || isSessionStall(result.status, result.error?.message));
     if (!retry || waited >= 15_000) return result;
     if (isSessionStall(result.status, result.error?.message)) pgliteStalls.count++;
     await sleep(250);

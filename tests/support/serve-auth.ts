@@ -7,7 +7,8 @@ import type { Auth } from "~/server/auth";
 
 /** The web tier's Better Auth routes (JWKS included) on a real port, for a worker to fetch keys from. */
 export async function serveAuth(auth: Auth): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer(toNodeHandler(auth));
+  const handler = toNodeHandler(auth);
+  const server = createServer((req, res) => void handler(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -67,6 +67,8 @@ async function createOnServer(serverUrl: string): Promise<TestDatabase> {
     url: url.toString(),
     description: `PostgreSQL database ${name} on ${url.host}`,
     // FORCE: a test that failed mid-way may still hold connections open.
-    drop: async () => void (await queryOnce(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+    drop: async () => {
+      await queryOnce(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
   };
 }

@@ -46,11 +46,16 @@ export function AuthForm({ mode }: { mode: Mode }) {
   const [pending, setPending] = useState(false);
   const text = copy[mode];
 
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+  async function onSubmit(event: React.SubmitEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const email = String(form.get("email") ?? "");
-    const password = String(form.get("password") ?? "");
+    // Text inputs only: a missing field reads as empty.
+    const field = (name: string) => {
+      const value = form.get(name);
+      return typeof value === "string" ? value : "";
+    };
+    const email = field("email");
+    const password = field("password");
     setPending(true);
     setError(null);
     let retryAfter: string | null = null;
@@ -58,7 +63,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
     try {
       const { error: failure } =
         mode === "sign-up"
-          ? await authClient.signUp.email({ name: String(form.get("name") ?? ""), email, password }, fetchOptions)
+          ? await authClient.signUp.email({ name: field("name"), email, password }, fetchOptions)
           : await authClient.signIn.email({ email, password }, fetchOptions);
       if (failure) {
         setError(describe(failure, retryAfter));
@@ -77,7 +82,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
     <main>
       <div className="card">
         <h1>{text.title}</h1>
-        <form onSubmit={onSubmit} aria-label={text.title}>
+        <form onSubmit={(event) => void onSubmit(event)} aria-label={text.title}>
           {mode === "sign-up" && (
             <label>
               Name

@@ -50,7 +50,7 @@ export function Profile({ user, sessionExpiresAt }: ProfileProps) {
         </dd>
       </dl>
       <div className={`actions ${spacing.wideGap}`}>
-        <button type="button" className="secondary" onClick={signOut} disabled={signingOut}>
+        <button type="button" className="secondary" onClick={() => void signOut()} disabled={signingOut}>
           {signingOut ? "Signing out…" : "Sign out"}
         </button>
         {signOutError && (

@@ -5,22 +5,24 @@ import { describe, expect, it } from "vitest";
 import { MAX_INPUT_DEPTH, nestedDeeperThan, transformer } from "./transformer";
 
 const nested = (levels: number): unknown => JSON.parse("[".repeat(levels) + "]".repeat(levels));
+// tRPC types a transformer's output as any.
+const decode = (raw: unknown): unknown => transformer.input.deserialize(raw);
 
 describe("the web tier's input transformer", () => {
   it("decodes what the browser's superjson encodes", () => {
     const input = { at: new Date("2026-12-01T12:00:00Z"), tags: new Set(["a"]), text: "hi" };
-    expect(transformer.input.deserialize(superjson.serialize(input))).toEqual(input);
+    expect(decode(superjson.serialize(input))).toEqual(input);
   });
 
   it(`takes ${MAX_INPUT_DEPTH} levels of nesting (the payload's own included), refuses one more with a BAD_REQUEST`, () => {
-    expect(() => transformer.input.deserialize({ json: nested(MAX_INPUT_DEPTH - 1) })).not.toThrow();
-    expect(() => transformer.input.deserialize({ json: nested(MAX_INPUT_DEPTH) })).toThrow(
+    expect(() => decode({ json: nested(MAX_INPUT_DEPTH - 1) })).not.toThrow();
+    expect(() => decode({ json: nested(MAX_INPUT_DEPTH) })).toThrow(
       expect.objectContaining({ code: "BAD_REQUEST", message: `The input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).` }),
     );
   });
 
   it("checks meta's depth too: superjson walks it recursively", () => {
-    expect(() => transformer.input.deserialize({ json: {}, meta: { values: nested(200) } })).toThrow(/nested too deeply/);
+    expect(() => decode({ json: {}, meta: { values: nested(200) } })).toThrow(/nested too deeply/);
   });
 
   it.each([

@@ -21,7 +21,8 @@ export const transformer: CombinedDataTransformer = {
         throw new TRPCError({ code: "BAD_REQUEST", message: `The input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).` });
       }
       try {
-        return superjson.deserialize(raw as Parameters<typeof superjson.deserialize>[0]);
+        const decoded: unknown = superjson.deserialize(raw as Parameters<typeof superjson.deserialize>[0]);
+        return decoded;
       } catch (cause) {
         throw new TRPCError({ code: "BAD_REQUEST", message: "The input could not be decoded: its superjson metadata is malformed.", cause });
       }

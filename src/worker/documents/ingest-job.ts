@@ -13,5 +13,5 @@ export interface IngestJobData {
 
 /** Enqueues the document's ingestion in `tx`: the job exists if and only if the transaction commits. */
 export async function enqueueIngestion(queue: JobQueue, tx: WorkerTx, documentId: string): Promise<void> {
-  await queue.enqueue<IngestJobData>(tx, DOCUMENT_INGEST_QUEUE, { documentId });
+  await queue.enqueue(tx, DOCUMENT_INGEST_QUEUE, { documentId } satisfies IngestJobData);
 }

@@ -69,7 +69,7 @@ export function toSegments(headline: string): SnippetSegment[] {
     else if (piece === MATCH_END) match = false;
     else if (piece) {
       const last = segments.at(-1);
-      if (last && last.match === match) last.text += piece;
+      if (last?.match === match) last.text += piece;
       else segments.push({ text: piece, match });
     }
   }

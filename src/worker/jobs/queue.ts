@@ -78,7 +78,7 @@ export interface JobQueue {
    * BEGIN and COMMIT, so the job exists exactly when what it is about does.
    * Resolves to the job's id, or null when `singletonKey` suppressed it.
    */
-  enqueue<T extends object>(db: pg.ClientBase, queue: string, data: T, options?: EnqueueOptions): Promise<string | null>;
+  enqueue(db: pg.ClientBase, queue: string, data: object, options?: EnqueueOptions): Promise<string | null>;
   /** Runs `handler` for the queue's jobs until stop(). */
   work<T>(queue: string, handler: JobHandler<T>, options?: WorkOptions): Promise<void>;
   /**

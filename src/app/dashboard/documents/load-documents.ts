@@ -1,6 +1,5 @@
 import "server-only";
 
-import { TRPCClientError } from "@trpc/client";
 import { headers } from "next/headers";
 
 import { env } from "~/env";
@@ -8,7 +7,7 @@ import { errorMessage } from "~/contract/error-message";
 import { REQUEST_ID_HEADER, requestIdFrom } from "~/contract/request-id";
 import type { Session } from "~/server/auth";
 import { logger } from "~/server/logger";
-import { toWebError, workerFor } from "~/server/worker-link";
+import { isWorkerClientError, toWebError, workerFor } from "~/server/worker-link";
 import type { DocumentSummary } from "~/contract/document-summary";
 
 /** The list as the page rendered it, or why it could not (in words for the user: never WORKER_URL). */
@@ -29,7 +28,7 @@ export async function loadDocuments(session: Session): Promise<InitialDocuments>
     const documents = await workerFor(session, requestId, { timeoutMs: LIST_TIMEOUT_MS }).documents.list.query();
     return { documents, error: null };
   } catch (cause) {
-    const error = cause instanceof TRPCClientError ? toWebError(cause) : cause;
+    const error = isWorkerClientError(cause) ? toWebError(cause) : cause;
     logger.warn({ requestId, workerUrl: env().WORKER_URL, err: errorMessage(error) }, "documents for the dashboard failed");
     return { documents: null, error: errorMessage(error) };
   }

@@ -36,7 +36,9 @@ export function useDocumentEvents(worker: TRPCClient<WorkerRouter>, workerUrl: s
   useEffect(() => {
     let unmounted = false;
     let retry: ReturnType<typeof setTimeout> | undefined;
-    let close = () => {};
+    let close = () => {
+      // Nothing is open until the first open().
+    };
 
     const open = () => {
       // Set when this stream is over, so that its error and completion

@@ -1,4 +1,3 @@
-import { TRPCClientError } from "@trpc/client";
 import { TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
 
@@ -7,7 +6,7 @@ import { errorMessage } from "~/contract/error-message";
 import { firstIssue } from "~/worker-client/worker-client";
 import { createTRPCRouter, protectedProcedure } from "~/server/api/trpc";
 import { logger } from "~/server/logger";
-import { toWebError, workerFor } from "~/server/worker-link";
+import { isWorkerClientError, toWebError, workerFor } from "~/server/worker-link";
 import { textStatsInput } from "~/contract/text-stats-input";
 
 /**
@@ -31,7 +30,7 @@ export const workerProcedure = protectedProcedure.use(async ({ ctx, path, next }
   }
   // Anything else that is not the worker client's failure (input that could
   // not be decoded, say) is already the right error.
-  if (!(cause instanceof TRPCClientError)) throw result.error;
+  if (!isWorkerClientError(cause)) throw result.error;
   const error = toWebError(cause);
   // The log may name the worker's internal address; the answer never does.
   logger.warn({ requestId: ctx.requestId, path, ms, workerUrl: env().WORKER_URL, err: errorMessage(error) }, "worker call failed");

@@ -49,7 +49,10 @@ describe("the extraction library bundled as the worker is", () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  type Result = { type: { kind: string }; extracted: { units: { text: string }[]; pages?: number } };
+  interface Result {
+    type: { kind: string };
+    extracted: { units: { text: string }[]; pages?: number };
+  }
 
   // One process for all formats: loading pdf.js and mammoth takes most of its time.
   function run(...files: string[]): Result[] {
