@@ -41,7 +41,11 @@ if (!process.env.BETTER_AUTH_SECRET && !existsSync(path.join(root, ".env"))) {
 let embedded: EmbeddedPostgres | undefined;
 // Until the two processes run (and their supervisor handles signals), Ctrl-C
 // must still stop the database server, which runs in a process group of its own.
-const stopDuringStart = () => void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+let interrupted = false;
+const stopDuringStart = () => {
+  interrupted = true;
+  void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+};
 for (const signal of SIGNALS) process.on(signal, stopDuringStart);
 
 if (process.env.DATABASE_URL) {
@@ -68,7 +72,8 @@ try {
     console.log(`Worker: logs in as ${DEV_WORKER_LOGIN}, a member of app_worker only`);
   }
 } catch (error) {
-  console.error(errorMessage(error));
+  // Interrupted, Prisma fails too: nothing to report.
+  if (!interrupted) console.error(errorMessage(error));
   await embedded?.stop();
   process.exit(1);
 }

@@ -51,7 +51,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     const running = await runningServer(dataDir);
     if (running) {
       throw new Error(
-        `PostgreSQL is already running in ${dataDir} (process ${String(running.pid)}, port ${String(running.port)}): stop that process first, or use it.`,
+        `PostgreSQL is already running in ${dataDir} (process ${String(running.pid)}, port ${String(running.port)}): stop that process first.`,
       );
     }
     if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initialise(dataDir, throwaway);
