@@ -9,7 +9,7 @@ import path from "node:path";
 export const DEV_DATA_DIR = ".data/postgres";
 
 /** Where a persistent embedded cluster listens unless told otherwise, so its URL stays the same across restarts. */
-export const DEFAULT_EMBEDDED_POSTGRES_PORT = 54329;
+const DEFAULT_EMBEDDED_POSTGRES_PORT = 54329;
 
 const HOST = "127.0.0.1";
 // Only this machine can reach it; the password is there because PostgreSQL's clients expect one.
