@@ -39,10 +39,11 @@ export interface EmbeddedPostgres {
  * DATABASE_URL. Why: docs/decisions/0017-embedded-postgresql-from-npm.md.
  *
  * The server runs in a process group of its own, so that Ctrl-C in a terminal
- * reaches the application first and the owner stops the database last. If
- * the owner dies without stopping it, the next start in the same directory
- * says which process to stop; a server that was killed leaves a stale
- * postmaster.pid, which PostgreSQL itself recognises and replaces.
+ * reaches the application first and the owner stops the database last (an
+ * owner that exits without stop() takes it along). If the owner is killed
+ * outright, the next start in the same directory says which process to stop;
+ * a server that was killed leaves a stale postmaster.pid, which PostgreSQL
+ * itself recognises and replaces.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const throwaway = options.dataDir === undefined;
@@ -59,7 +60,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     const stopServer = await startServer(dataDir, port, throwaway);
     let stopped: Promise<void> | undefined;
     return {
-      url: `postgresql://${USER}:${PASSWORD}@${HOST}:${String(port)}/postgres`,
+      url: urlAt(port),
       stop: () =>
         (stopped ??= (async () => {
           await stopServer();
@@ -78,7 +79,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
  */
 export async function runningEmbeddedPostgresUrl(dataDir: string): Promise<string | undefined> {
   const running = await runningServer(path.resolve(dataDir));
-  return running && `postgresql://${USER}:${PASSWORD}@${HOST}:${String(running.port)}/postgres`;
+  return running && urlAt(running.port);
+}
+
+function urlAt(port: number): string {
+  return `postgresql://${USER}:${PASSWORD}@${HOST}:${String(port)}/postgres`;
 }
 
 /** The live server postmaster.pid names (its first line is the pid, its fourth the port), if any. */
