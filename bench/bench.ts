@@ -3,9 +3,10 @@
  * node:http server (the ceiling on this machine) and through the web tier;
  * and what a /dashboard render costs the web tier, next to the cheapest
  * dynamic page of the same build (/cookie-check, which reads one cookie).
- * Starts its own stack on free ports — a database (DATABASE_URL, or a fresh
- * embedded PGlite), the production build of the web tier and of the worker —
- * signs up a user, measures, prints one table and stops everything it started.
+ * Starts its own stack on free ports — a database (DATABASE_URL, or a
+ * throwaway embedded PostgreSQL), the production build of the web tier and
+ * of the worker — signs up a user, measures, prints one table and stops
+ * everything it started.
  *
  * Then the documents rows (g–j, bench/documents.ts): PDF extraction next
  * to pdftotext, ingestion with one and two workers, search over 100,000

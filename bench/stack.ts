@@ -1,6 +1,6 @@
 /**
  * The stack every bench script measures, started on free ports from the
- * production build: a database (DATABASE_URL, or a fresh embedded PGlite),
+ * production build: a database (DATABASE_URL, or a throwaway embedded PostgreSQL),
  * the web tier and one or more workers. runBench() owns the run around it:
  * whatever it started is stopped when the script ends, fails or is
  * interrupted, and a failure names what went wrong with the servers' last
@@ -96,9 +96,8 @@ export function workPath(name: string): string {
 }
 
 /**
- * DATABASE_URL when set; else a fresh database on the PostgreSQL server
- * `server` names, dropped at the end; else a fresh embedded PGlite in the
- * work directory.
+ * A fresh database on the PostgreSQL server `server` names, dropped at the
+ * end; else DATABASE_URL when set; else a throwaway embedded PostgreSQL.
  */
 export async function database(server?: string): Promise<string> {
   if (server) {
@@ -112,11 +111,9 @@ export async function database(server?: string): Promise<string> {
     return process.env.DATABASE_URL;
   }
   if (!workDir) throw new Error("database() outside runBench()");
-  // Port 0: the fixed port a dev server's embedded database wants stays free.
-  const embedded = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pglite"), port: 0 });
+  const embedded = await startEmbeddedPostgres();
   cleanups.push(() => embedded.stop());
-  // PGlite answers on this process's event loop: a bench that also keeps it busy slows every query.
-  console.log(`Database: embedded PGlite in a temporary directory, at ${embedded.url}, served by this process`);
+  console.log(`Database: a throwaway embedded PostgreSQL, at ${embedded.url}`);
   return embedded.url;
 }
 

@@ -46,7 +46,7 @@ export const USAGE = `npm run load -- [options]
   --max-growth N       percent (default 10)
   --postgres URL       make the run's fresh database on this PostgreSQL server (e.g.
                        postgresql://postgres@127.0.0.1:5432/postgres) and drop it at the end;
-                       else DATABASE_URL as it is, else an embedded PGlite in this process
+                       else DATABASE_URL as it is, else a throwaway embedded PostgreSQL
   --no-build           reuse the last build`;
 
 export class UsageError extends Error {

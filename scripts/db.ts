@@ -1,9 +1,11 @@
 /**
  * `npm run db:* -- <args>`: runs a Prisma CLI command against this project's
  * database, the same one `npm run dev` uses: DATABASE_URL when it is set,
- * otherwise the embedded PostgreSQL in .data/pglite (the running dev server's,
- * or one started for the command). Commands that need a shadow database get
- * an in-memory PGlite, since the embedded server holds a single database.
+ * otherwise the embedded PostgreSQL in .data/postgres (the running dev
+ * server's, or one started for the command). Commands that need a shadow
+ * database (migrate dev, migrate diff) get one as on any server: Prisma
+ * creates a temporary database beside the main one and drops it after,
+ * unless SHADOW_DATABASE_URL names one.
  *
  *   npm run db:migrate -- --name add_documents   # prisma migrate dev
  *   npm run db:status                            # prisma migrate status
@@ -12,6 +14,7 @@ import path from "node:path";
 
 import nextEnv from "@next/env";
 
+import { errorMessage } from "~/contract/error-message";
 import {
   DEV_DATA_DIR,
   runningEmbeddedPostgresUrl,
@@ -23,33 +26,33 @@ import { runPrisma } from "../tooling/prisma-cli";
 const args = process.argv.slice(2);
 nextEnv.loadEnvConfig(process.cwd(), true);
 
-const started: EmbeddedPostgres[] = [];
+let embedded: EmbeddedPostgres | undefined;
 let databaseUrl = process.env.DATABASE_URL;
-let shadowDatabaseUrl = process.env.SHADOW_DATABASE_URL;
 
 if (!databaseUrl) {
   const dataDir = path.resolve(DEV_DATA_DIR);
   databaseUrl = await runningEmbeddedPostgresUrl(dataDir);
   if (databaseUrl) {
-    console.log(`Database: embedded PostgreSQL served by the running dev server (${databaseUrl})`);
+    console.log(`Database: embedded PostgreSQL of the running dev server (${databaseUrl})`);
   } else {
-    const embedded = await startEmbeddedPostgres({ dataDir });
-    started.push(embedded);
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir });
+    } catch (error) {
+      console.error(errorMessage(error));
+      process.exit(1);
+    }
     databaseUrl = embedded.url;
-    console.log(`Database: embedded PostgreSQL (PGlite) in ${path.relative(process.cwd(), dataDir)}`);
-  }
-  const needsShadow = args[0] === "migrate" && (args[1] === "dev" || args[1] === "diff");
-  if (needsShadow && !shadowDatabaseUrl) {
-    const shadow = await startEmbeddedPostgres();
-    started.push(shadow);
-    shadowDatabaseUrl = shadow.url;
+    console.log(`Database: embedded PostgreSQL in ${path.relative(process.cwd(), dataDir)}, at ${databaseUrl}`);
   }
 }
 
+// Ctrl-C reaches Prisma too (one process group, not the database server's):
+// this process waits for Prisma to end, then stops the database.
+process.on("SIGINT", () => undefined);
 let code = 1;
 try {
-  ({ code } = await runPrisma(args, { databaseUrl, shadowDatabaseUrl, interactive: true }));
+  ({ code } = await runPrisma(args, { databaseUrl, shadowDatabaseUrl: process.env.SHADOW_DATABASE_URL, interactive: true }));
 } finally {
-  await Promise.all(started.map((db) => db.stop()));
+  await embedded?.stop();
 }
 process.exit(code);

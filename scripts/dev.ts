@@ -1,10 +1,11 @@
 /**
  * `npm run dev`: the zero-setup start. Loads .env files as `next dev` does
  * (@next/env), makes a dev secret if there is none, starts the embedded
- * PostgreSQL (PGlite) when DATABASE_URL is unset, applies migrations, then runs
- * `next dev` against that database and the worker (restarted on change) beside
- * it until Ctrl-C. The embedded database lives in this process, so it stays
- * up while either child restarts.
+ * PostgreSQL (in .data/postgres) when DATABASE_URL is unset, applies
+ * migrations, gives the worker a login of its own there, then runs `next dev`
+ * against that database and the worker (restarted on change) beside it until
+ * Ctrl-C. This process owns the database server, so it stays up while either
+ * child restarts, and it stops last, after both.
  */
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync } from "node:fs";
@@ -17,9 +18,12 @@ import { loadEnvOrExit } from "~/env";
 import { errorMessage } from "~/contract/error-message";
 import { DEV_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from "../tooling/embedded-postgres";
 import { migrateDeploy } from "../tooling/prisma-cli";
+import { urlWithoutPassword } from "../tooling/url-without-password";
 import { runProcesses } from "./run-processes";
+import { DEV_WORKER_LOGIN, ensureWorkerLogin } from "./worker-login";
 
 const root = process.cwd();
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 nextEnv.loadEnvConfig(root, true);
 
@@ -36,24 +40,45 @@ if (!process.env.BETTER_AUTH_SECRET && !existsSync(path.join(root, ".env"))) {
 }
 
 let embedded: EmbeddedPostgres | undefined;
+// Until the two processes run (and their supervisor handles signals), Ctrl-C
+// must still stop the database server, which runs in a process group of its own.
+let interrupted = false;
+const stopDuringStart = () => {
+  interrupted = true;
+  void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+};
+for (const signal of SIGNALS) process.on(signal, stopDuringStart);
+
 if (process.env.DATABASE_URL) {
-  console.log(`Database: PostgreSQL from DATABASE_URL (${redact(process.env.DATABASE_URL)})`);
+  console.log(`Database: PostgreSQL from DATABASE_URL (${urlWithoutPassword(process.env.DATABASE_URL)})`);
 } else {
   const dataDir = path.resolve(DEV_DATA_DIR);
-  embedded = await startEmbeddedPostgres({ dataDir });
+  try {
+    embedded = await startEmbeddedPostgres({ dataDir });
+  } catch (error) {
+    console.error(errorMessage(error));
+    process.exit(1);
+  }
   process.env.DATABASE_URL = embedded.url;
-  console.log(`Database: embedded PostgreSQL (PGlite) in ${path.relative(root, dataDir)}, at ${embedded.url}`);
+  console.log(`Database: embedded PostgreSQL in ${path.relative(root, dataDir)}, at ${embedded.url}`);
 }
 
 const { DATABASE_URL } = loadEnvOrExit();
 
 try {
   process.stdout.write(await migrateDeploy(DATABASE_URL));
+  // On the embedded cluster the worker logs in as itself, a member of app_worker only, as in production.
+  if (embedded && !process.env.WORKER_DATABASE_URL) {
+    process.env.WORKER_DATABASE_URL = await ensureWorkerLogin(DATABASE_URL);
+    console.log(`Worker: logs in as ${DEV_WORKER_LOGIN}, a member of app_worker only`);
+  }
 } catch (error) {
-  console.error(errorMessage(error));
+  // Interrupted, Prisma fails too: nothing to report.
+  if (!interrupted) console.error(errorMessage(error));
   await embedded?.stop();
   process.exit(1);
 }
+for (const signal of SIGNALS) process.off(signal, stopDuringStart);
 
 const resolveBin = createRequire(import.meta.url).resolve;
 const code = await runProcesses("npm run dev", [
@@ -61,15 +86,6 @@ const code = await runProcesses("npm run dev", [
   // `tsx watch` restarts the worker when its code changes, and outlives a crash until the next edit.
   { name: "worker", args: [resolveBin("tsx/cli"), "watch", "--clear-screen=false", "src/worker/main.ts"] },
 ]);
+// Last, once the web tier and the worker are gone: nothing is left to lose its connection.
 await embedded?.stop();
 process.exit(code);
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "****";
-    return parsed.toString();
-  } catch {
-    return "unparseable URL";
-  }
-}

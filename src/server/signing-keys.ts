@@ -12,10 +12,7 @@ import type { Prisma, PrismaClient } from "~/server/db/generated/client.ts";
 /**
  * The transaction-level advisory lock all key creation takes, by name.
  * Transaction-level: PostgreSQL releases it at commit or rollback, so a
- * process that dies holding it cannot wedge the others. On embedded PGlite
- * every connection shares one session (where advisory locks are re-entrant),
- * but an open transaction there holds the session for itself until it ends
- * (docs/decisions/0004), which serialises the same way.
+ * process that dies holding it cannot wedge the others.
  */
 const KEY_CREATION_LOCK = "jwks: key creation";
 

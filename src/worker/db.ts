@@ -2,13 +2,13 @@
  * The worker's connection pool, and the one way its code queries through it:
  * `asWorker`, a transaction that first drops to the role app_worker.
  *
- * Whatever login the URL names (in development the database owner's, behind
- * DATABASE_URL), the worker's queries then have exactly app_worker's grants:
+ * Whatever login the URL names (app_worker itself under docker compose, a
+ * login that is only its member under `npm run dev`, the database owner's in
+ * some tests), the worker's queries then have exactly app_worker's grants:
  * its own tables (documents) and three columns of Better Auth's "session",
  * never a password hash, a session token or a signing key (the migrations
  * 20261201120000_worker_role and 20261201150000_documents). SET LOCAL ends with
- * the transaction, so a connection never stays switched: on the embedded
- * PGlite every connection shares one session, the web tier's included.
+ * the transaction, so a pooled connection never stays switched.
  */
 import { TRPCError } from "@trpc/server";
 import pg from "pg";

@@ -50,9 +50,9 @@ export interface StackOptions {
   inspect?: boolean;
 }
 
-/** A brand-new, empty database, where the e2e run makes them (TEST_DATABASE_URL's server, else PGlite). */
+/** A brand-new, empty database on the e2e run's server (TEST_DATABASE_URL's, else an embedded one). */
 export function createE2eDatabase(): Promise<TestDatabase> {
-  return createTestDatabase(inject("testServerUrl") || undefined);
+  return createTestDatabase(inject("testServerUrl"));
 }
 
 /**

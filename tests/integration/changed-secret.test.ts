@@ -30,7 +30,7 @@ let previousDb: ReturnType<typeof createPrismaClient> | undefined;
 const environmentBefore = { DATABASE_URL: process.env.DATABASE_URL, BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET };
 
 beforeAll(async () => {
-  const database = await createTestDatabase(inject("testServerUrl") || undefined);
+  const database = await createTestDatabase(inject("testServerUrl"));
   databaseUrl = database.url;
   dropDatabase = database.drop;
   await migrateDeploy(databaseUrl);

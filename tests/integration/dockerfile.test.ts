@@ -146,7 +146,7 @@ describe("Dockerfile", () => {
 
 describe(".dockerignore", () => {
   it("keeps secrets, local state and host builds out of the build context", () => {
-    for (const file of [".env", ".env.local", ".env.production.local", ".data/pglite/PG_VERSION", "node_modules/next/package.json",
+    for (const file of [".env", ".env.local", ".env.production.local", ".data/postgres/PG_VERSION", "node_modules/next/package.json",
       ".next/standalone/server.js", "dist/worker.mjs", "src/server/db/generated/client.ts", ".git/HEAD", "coverage/index.html",
       "tests/e2e/dashboard.e2e.ts", "bench/bench.ts", "docs/decisions/0001-eddsa-tokens-verified-against-jwks.md"]) {
       expect(ignored(file), file).toBe(true);

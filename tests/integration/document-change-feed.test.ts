@@ -5,12 +5,11 @@ import { createChangeFeed, type ChangeFeed, type FeedSubscription } from "~/work
 import type { DocumentSummary } from "~/contract/document-summary";
 import { insertDocument, insertUser, setProgress, TOUCH } from "../support/documents";
 
-// The change feed against the run's database (PGlite or PostgreSQL): the
-// feed reads through one pool, the changes are written through another, as
-// a second worker process would.
+// The change feed against the run's database: the feed reads through one
+// pool, the changes are written through another, as a second worker process
+// would.
 
 const databaseUrl = inject("databaseUrl");
-const onPostgres = inject("testServerUrl") !== "";
 
 let feedDb: WorkerDb;
 let writer: WorkerDb;
@@ -111,7 +110,7 @@ describe("document change feed", () => {
     }
   });
 
-  it.skipIf(!onPostgres)("delivers a change from two concurrent transactions committed out of order (PostgreSQL)", async () => {
+  it("delivers a change from two concurrent transactions committed out of order", async () => {
     const user = await insertUser(databaseUrl);
     const [first, second] = [await insertDocument(writer, user, "first.md"), await insertDocument(writer, user, "second.md")];
     const subscription = feed.subscribe(user);

@@ -6,12 +6,10 @@ import { deflatedZeros, zip } from "../support/worker/zip-writer";
 import type { DocumentSummary } from "~/contract/document-summary";
 import {
   call,
-  callOnce,
   download,
   fixture,
   getDocument,
   ingested,
-  onPglite,
   prose,
   rawJson,
   rawUpload,
@@ -72,11 +70,7 @@ afterEach(async () => {
   const seen = await probe?.stop();
   probe = undefined;
   if (!seen) return;
-  const what = `the bystander's calls while this test ran (slowest ${Math.round(seen.slowestMs)} ms)`;
-  // On PGlite one long statement anywhere stalls every session poll (see pgliteStalls): reported, not failed.
-  if (onPglite) {
-    if (seen.failures.length > 0) console.warn(`PGlite: ${what}: ${seen.failures.join("; ")}`);
-  } else expect(seen.failures, what).toEqual([]);
+  expect(seen.failures, `the bystander's calls while this test ran (slowest ${Math.round(seen.slowestMs)} ms)`).toEqual([]);
 });
 
 /** Calls documents.get for the bystander in a loop until stop(); what did not answer 200, and the slowest answer. */
@@ -88,8 +82,7 @@ function watchAvailability() {
     while (running) {
       const started = performance.now();
       try {
-        // One attempt each, not call()'s waiting out of PGlite stalls: this is what the bystander sees.
-        const answer = await callOnce(stack.worker, bystander.token, "documents.get", { id: kept.id });
+        const answer = await call(stack.worker, bystander.token, "documents.get", { id: kept.id });
         if (!answer.ok) failures.push(`${answer.status} ${answer.message}`);
       } catch (error) {
         failures.push(String(error));
@@ -386,9 +379,7 @@ describe("limits", () => {
     await stillFine(user);
   });
 
-  it("eight uploads held open by a slow client (more than the worker's pool has connections) lock no one else out", async (context) => {
-    // Each open upload holds a transaction; on PGlite that stalls every connection of every process, the other test files' included.
-    if (onPglite) return context.skip("PostgreSQL only: on PGlite an open upload transaction stalls every other file's database too");
+  it("eight uploads held open by a slow client (more than the worker's pool has connections) lock no one else out", async () => {
     const slowpoke = await signedInUser("slow");
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));

@@ -22,9 +22,9 @@ import { queryOnce } from "../support/test-database";
 // Least privilege for the documents: the worker's role (app_worker) does its
 // whole job — the documents tables and the job queue — and still reads no
 // password hash, session token, signing key or user row. First as the worker
-// runs its queries (SET LOCAL ROLE app_worker in a transaction, db.ts), then,
-// where the server enforces logins, as a real worker process whose login is
-// nothing but a member of app_worker, ingesting a document end to end.
+// runs its queries (SET LOCAL ROLE app_worker in a transaction, db.ts), then
+// as a real worker process whose login is nothing but a member of app_worker,
+// ingesting a document end to end.
 
 const databaseUrl = process.env.DATABASE_URL!;
 
@@ -105,68 +105,55 @@ describe("as the worker runs its queries (SET LOCAL ROLE app_worker)", () => {
     expect(await documentsWork()).toBe(1);
   });
 
-  it("the role is really switched (on PGlite too): current_user is app_worker", async () => {
+  it("the role is really switched: current_user is app_worker", async () => {
     expect(await asWorker("SELECT current_user AS who")).toEqual([{ who: WORKER_DB_ROLE }]);
   });
 });
 
-/**
- * A LOGIN role of the test's own that is nothing but a member of app_worker,
- * or why this server cannot have one: PGlite serves every connection as its
- * one superuser, whatever login the URL names.
- */
-async function createWorkerLogin(): Promise<{ url: string; name: string; drop: () => Promise<void> } | { skip: string }> {
+/** A LOGIN role of the test's own that is nothing but a member of app_worker. */
+async function createWorkerLogin(): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const name = `itest_worker_${randomBytes(5).toString("hex")}`;
   const password = randomBytes(12).toString("hex");
   await queryOnce(databaseUrl, `CREATE ROLE "${name}" LOGIN PASSWORD '${password}' IN ROLE ${WORKER_DB_ROLE}`);
-  const drop = async () => {
-    await queryOnce(databaseUrl, `DROP OWNED BY "${name}"`).catch(() => undefined);
-    await queryOnce(databaseUrl, `DROP ROLE IF EXISTS "${name}"`);
-  };
   const url = new URL(databaseUrl);
   url.username = name;
   url.password = password;
-  try {
-    const [who] = await queryOnce<{ session_user: string; super: boolean }>(
-      url.toString(),
-      `SELECT session_user, (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) AS super`,
-    );
-    if (who?.session_user !== name || who.super) {
-      await drop();
-      return { skip: `this server ignores the login in the URL (connected as ${who?.session_user}, superuser: ${who?.super}): PGlite has one user` };
-    }
-  } catch (error) {
-    await drop();
-    throw error;
-  }
-  return { url: url.toString(), name, drop };
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      await queryOnce(databaseUrl, `DROP OWNED BY "${name}"`).catch(() => undefined);
+      await queryOnce(databaseUrl, `DROP ROLE IF EXISTS "${name}"`);
+    },
+  };
 }
 
 describe("a worker process whose login is only a member of app_worker", () => {
-  let login: Awaited<ReturnType<typeof createWorkerLogin>>;
+  let login: Awaited<ReturnType<typeof createWorkerLogin>> | undefined;
   let stack: DocumentsStack | undefined;
 
   beforeAll(async () => {
     login = await createWorkerLogin();
-    if ("skip" in login) return;
     stack = await startDocumentsStack({ name: "documents-db-role", env: { WORKER_DATABASE_URL: login.url } });
   });
 
   afterAll(async () => {
     await stack?.stop();
-    if (login && !("skip" in login)) await login.drop();
+    await login?.drop();
   });
 
-  it("(PostgreSQL only: skipped where logins are not enforced) reads nothing of the auth tables without even switching roles", async (context) => {
-    if ("skip" in login) return context.skip(login.skip);
+  it("reads nothing of the auth tables without even switching roles", async () => {
+    const { url, name } = login!;
+    expect(await queryOnce(url, `SELECT session_user AS who, (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) AS super`)).toEqual([
+      { who: name, super: false },
+    ]);
     for (const [, sql] of FORBIDDEN) {
-      await expect(asWorker(sql, [], { url: login.url, setRole: false }), sql).rejects.toThrow(/permission denied|must be owner/);
+      await expect(asWorker(sql, [], { url, setRole: false }), sql).rejects.toThrow(/permission denied|must be owner/);
     }
-    expect(await documentsWork({ url: login.url, setRole: false })).toBe(1);
+    expect(await documentsWork({ url, setRole: false })).toBe(1);
   });
 
-  it("(PostgreSQL only) ingests documents end to end: upload → ready → search → download, on that login alone", async (context) => {
-    if ("skip" in login) return context.skip(login.skip);
+  it("ingests documents end to end: upload → ready → search → download, on that login alone", async () => {
     const worker = stack!.worker;
     const owner = await signedInUser("dbrole-e2e");
     const textWord = uniqueWord("zqtext");
@@ -185,7 +172,7 @@ describe("a worker process whose login is only a member of app_worker", () => {
     const connections = await queryOnce<{ usename: string; application_name: string }>(
       databaseUrl,
       `SELECT usename, application_name FROM pg_stat_activity WHERE datname = current_database() AND usename = $1`,
-      [login.name],
+      [login!.name],
     );
     expect(connections.length).toBeGreaterThan(0);
     expect(connections.map((row) => row.application_name)).toContain("worker-jobs");

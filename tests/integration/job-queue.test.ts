@@ -13,7 +13,6 @@ import { PROJECT_ROOT } from "../../tooling/build-output";
 import { createTestDatabase, queryOnce } from "../support/test-database";
 
 const databaseUrl = process.env.DATABASE_URL!;
-const onServer = inject("testServerUrl") !== "";
 
 const started: JobQueue[] = [];
 const children: ChildProcess[] = [];
@@ -111,7 +110,7 @@ describe("the job_queue migration", () => {
   });
 
   it("is what the worker needs: without it the queue refuses to start and says why", async () => {
-    const empty = await createTestDatabase(inject("testServerUrl") || undefined);
+    const empty = await createTestDatabase(inject("testServerUrl"));
     try {
       await expect(createJobQueue({ databaseUrl: empty.url, logger: createTestLog().logger })).rejects.toThrow(
         /schema "pgboss".* missing .*not installed.*npm run db:deploy/,
@@ -119,8 +118,7 @@ describe("the job_queue migration", () => {
     } finally {
       await empty.drop();
     }
-    // A second PGlite starts in this process: seconds, many more on a busy machine.
-  }, 90_000);
+  });
 });
 
 describe("enqueue, in the caller's transaction", () => {
@@ -146,9 +144,7 @@ describe("enqueue, in the caller's transaction", () => {
     await queue.work(name, async (job) => void handled.push(job.id));
     const id = await inTransaction(async (client) => {
       const id = await queue.enqueue(client, name, {});
-      // Two polls' time. Inside the transaction on PostgreSQL the job is
-      // invisible; on PGlite the open transaction holds every other
-      // connection, workers (and every other test file) included.
+      // Two polls' time, in which the job is invisible inside the transaction.
       await sleep(1_000);
       expect(handled).toEqual([]);
       return id;
@@ -298,17 +294,18 @@ describe("stop()", () => {
   });
 });
 
-describe.skipIf(!onServer)("as a login that is only a member of app_worker (PostgreSQL only: PGlite has one login)", () => {
+describe("as a login that is only a member of app_worker", () => {
   const login = `queue_probe_${randomBytes(4).toString("hex")}`;
   afterAll(async () => {
     await queryOnce(databaseUrl, `DROP ROLE IF EXISTS ${login}`);
   });
 
   it("sends, works and supervises jobs, and cannot read the auth tables", async () => {
-    await queryOnce(databaseUrl, `CREATE ROLE ${login} LOGIN IN ROLE app_worker`);
+    const password = randomBytes(12).toString("hex");
+    await queryOnce(databaseUrl, `CREATE ROLE ${login} LOGIN PASSWORD '${password}' IN ROLE app_worker`);
     const url = new URL(databaseUrl);
     url.username = login;
-    url.password = "";
+    url.password = password;
     const name = await testQueue({ retryLimit: 0 });
 
     const queue = await startQueue({ databaseUrl: url.toString(), superviseIntervalSeconds: 1 });

@@ -18,7 +18,7 @@ describe("prisma migrate, on a fresh database", () => {
   let shadow: TestDatabase;
 
   beforeAll(async () => {
-    const server = inject("testServerUrl") || undefined;
+    const server = inject("testServerUrl");
     [database, shadow] = await Promise.all([createTestDatabase(server), createTestDatabase(server)]);
   });
   afterAll(async () => {

@@ -21,7 +21,7 @@ let clients: PrismaClient[];
 let webs: Auth[];
 
 beforeAll(async () => {
-  const database = await createTestDatabase(inject("testServerUrl") || undefined);
+  const database = await createTestDatabase(inject("testServerUrl"));
   dropDatabase = database.drop;
   await migrateDeploy(database.url);
   clients = [createPrismaClient(database.url), createPrismaClient(database.url)];

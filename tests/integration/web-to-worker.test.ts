@@ -376,7 +376,7 @@ describe("signing-key rotation", () => {
   let rotatingWorker: ReturnType<typeof sourceWorker>;
 
   beforeAll(async () => {
-    const database = await createTestDatabase(inject("testServerUrl") || undefined);
+    const database = await createTestDatabase(inject("testServerUrl"));
     dropDatabase = database.drop;
     await migrateDeploy(database.url);
     db = createPrismaClient(database.url);

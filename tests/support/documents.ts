@@ -22,7 +22,6 @@ import { serveAuth } from "./serve-auth";
 import { sourceWorker } from "./source-worker";
 import { queryOnce } from "./test-database";
 import { TestBrowser, uniqueEmail } from "./test-browser";
-import { inject } from "vitest";
 
 // ---------------------------------------------------------------- rows written straight in the database
 
@@ -63,24 +62,6 @@ export async function setProgress(db: WorkerDb, id: string, progress: number): P
 }
 
 // ---------------------------------------------------------------- workers, users and calls
-
-/** Whether the run's database is the embedded PGlite (no TEST_DATABASE_URL server). */
-export const onPglite = inject("testServerUrl") === "";
-
-/**
- * On PGlite every connection of every process shares one PostgreSQL session,
- * so one long statement anywhere (another file's 600-page PDF being indexed)
- * holds up each worker's session poll past its 1 s staleness limit, and that
- * worker answers 503 "cannot check sessions" for a moment. On PGlite only,
- * the helpers below wait that out (and count it); on PostgreSQL it fails
- * the test. documents-bad-input.test.ts asserts availability on PostgreSQL.
- */
-export const pgliteStalls = { count: 0 };
-
-function isSessionStall(status: number, message: string | undefined): boolean {
-  return onPglite && status === 503 && (message ?? "").includes("cannot check sessions");
-}
-
 
 export type Worker = ReturnType<typeof sourceWorker>;
 
@@ -145,7 +126,6 @@ export async function startDocumentsStack({
     worker: workers[0]!,
     addWorker,
     async stop() {
-      if (pgliteStalls.count > 0) console.log(`${name}: ${pgliteStalls.count} calls waited out a PGlite session-check stall (503)`);
       await Promise.all(workers.map((worker) => worker.stop()));
       await authServer.close();
     },
@@ -196,11 +176,8 @@ export async function upload(
   // Both are sent again, as the browser does.
   for (let waited = 0; ; waited += 250) {
     const result = await uploadOnce(worker, token, name, body, headers);
-    const retry =
-      result.status === 503 &&
-      (result.error?.reason === "busy" || (result.error?.message ?? "").includes("queue is not connected") || isSessionStall(result.status, result.error?.message));
+    const retry = result.status === 503 && (result.error?.reason === "busy" || (result.error?.message ?? "").includes('queue is not connected'));
     if (!retry || waited >= 15_000) return result;
-    if (isSessionStall(result.status, result.error?.message)) pgliteStalls.count++;
     await sleep(250);
   }
 }
@@ -241,22 +218,6 @@ export type CallResult<T> = { ok: true; status: number; data: T } | { ok: false;
 
 /** One documents procedure over plain JSON tRPC: a query (GET) or a mutation (POST). */
 export async function call<T = unknown>(
-  worker: { url: string },
-  token: string,
-  procedure: string,
-  input?: unknown,
-  type: "query" | "mutation" = "query",
-): Promise<CallResult<T>> {
-  for (let waited = 0; ; waited += 250) {
-    const result = await callOnce<T>(worker, token, procedure, input, type);
-    if (result.ok || !isSessionStall(result.status, result.message) || waited >= 15_000) return result;
-    pgliteStalls.count++;
-    await sleep(250);
-  }
-}
-
-/** One attempt at a call (call() without its waiting out of PGlite stalls). */
-export async function callOnce<T>(
   worker: { url: string },
   token: string,
   procedure: string,

@@ -3,6 +3,15 @@ import pg from "pg";
 
 import { errorMessage } from "~/contract/error-message";
 import { startEmbeddedPostgres } from "../../tooling/embedded-postgres";
+import { urlWithoutPassword } from "../../tooling/url-without-password";
+
+export interface TestServer {
+  /** A superuser URL on the server: CREATE DATABASE works there. */
+  url: string;
+  /** Which server, for the log line that says where a run made its databases. */
+  description: string;
+  stop(): Promise<void>;
+}
 
 export interface TestDatabase {
   url: string;
@@ -12,26 +21,41 @@ export interface TestDatabase {
 }
 
 /**
- * The PostgreSQL server TEST_DATABASE_URL (or DATABASE_URL) names, if it
- * answers; undefined means the tests fall back to embedded PGlite.
+ * The PostgreSQL server a test run makes its databases on: the one
+ * TEST_DATABASE_URL names (only that variable, so that a DATABASE_URL meant
+ * for `npm run dev` never gets test databases), or else a throwaway embedded
+ * cluster of the run's own. A TEST_DATABASE_URL that does not answer is an
+ * error, not a reason to test somewhere else.
  */
-export async function findTestServer(): Promise<string | undefined> {
-  const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
-  if (!serverUrl) return undefined;
-  const unreachable = await probe(serverUrl);
-  if (!unreachable) return serverUrl;
-  console.warn(`Test database server unreachable (${unreachable}); using embedded PGlite instead.`);
-  return undefined;
+export async function startTestServer(): Promise<TestServer> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (serverUrl) {
+    const unreachable = await probe(serverUrl);
+    if (unreachable) {
+      throw new Error(
+        `TEST_DATABASE_URL (${urlWithoutPassword(serverUrl)}) does not answer: ${unreachable}. Start that server, or unset TEST_DATABASE_URL to test on an embedded PostgreSQL.`,
+      );
+    }
+    return { url: serverUrl, description: "the server TEST_DATABASE_URL names", stop: async () => undefined };
+  }
+  const embedded = await startEmbeddedPostgres();
+  return { url: embedded.url, description: "an embedded PostgreSQL started for this run", stop: embedded.stop };
 }
 
-/**
- * A brand-new, empty database: on `serverUrl` (see findTestServer) when
- * given, else on an in-memory embedded PGlite of its own.
- */
-export async function createTestDatabase(serverUrl: string | undefined): Promise<TestDatabase> {
-  if (serverUrl) return createOnServer(serverUrl);
-  const embedded = await startEmbeddedPostgres();
-  return { url: embedded.url, description: "embedded PGlite (in memory)", drop: embedded.stop };
+/** A brand-new, empty database on the server `serverUrl` names (see startTestServer). */
+export async function createTestDatabase(serverUrl: string): Promise<TestDatabase> {
+  const name = `test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  await queryOnce(serverUrl, `CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    description: `PostgreSQL database ${name} on ${url.host}`,
+    // FORCE: a test that failed mid-way may still hold connections open.
+    drop: async () => {
+      await queryOnce(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
 }
 
 /** Runs one statement on a connection of its own and returns its rows. */
@@ -56,19 +80,4 @@ async function probe(url: string): Promise<string | null> {
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-async function createOnServer(serverUrl: string): Promise<TestDatabase> {
-  const name = `test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await queryOnce(serverUrl, `CREATE DATABASE "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    description: `PostgreSQL database ${name} on ${url.host}`,
-    // FORCE: a test that failed mid-way may still hold connections open.
-    drop: async () => {
-      await queryOnce(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    },
-  };
 }

@@ -14,9 +14,8 @@
  * only moves forward, so an event older than or equal to the one delivered
  * for that id is a duplicate.
  *
- * Works the same on PostgreSQL and on the embedded PGlite (one backend
- * session: LISTEN/NOTIFY cannot be relied on there), and across processes:
- * the database is the only channel. Poll errors are logged (the first, then
+ * Works across processes with queries alone (no LISTEN/NOTIFY connection to
+ * hold): the database is the only channel. Poll errors are logged (the first, then
  * at most one a minute) and the subscribers simply wait; the next successful
  * poll reads everything since the last successful one. Memory is bounded: a
  * subscriber remembers delivered ids for a few lookbacks only, and one that

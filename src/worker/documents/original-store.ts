@@ -30,9 +30,9 @@ export interface OriginalStore {
   put(tx: WorkerTx, documentId: string, body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<StoredOriginal>;
   /**
    * The original's bytes, in order, a part at a time, each read in a short
-   * transaction of its own: a slow reader holds no transaction open (on the
-   * embedded PGlite one would stall every other connection). Ends early if
-   * the document is deleted meanwhile: compare the bytes read with its size.
+   * transaction of its own: a slow reader holds no transaction open, nor one
+   * of the pool's few connections. Ends early if the document is deleted
+   * meanwhile: compare the bytes read with its size.
    */
   open(db: WorkerDb, documentId: string): AsyncIterable<Buffer>;
 }
