@@ -5,10 +5,11 @@
  * does, start it again on the same port.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { constants, openSync, read, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer, type AddressInfo, type Server } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
 
 import { PROJECT_ROOT } from "./build-output";
 
@@ -22,7 +23,11 @@ export interface ServiceSpec {
   env: Record<string, string>;
   /** Answers 200 once the service can take requests. */
   readyUrl: string;
-  /** Output goes here, not into a pipe that could fill up; restarts append. */
+  /**
+   * Output goes here, not into a pipe that could fill up; restarts append.
+   * Made anew by the first start, so a process that still writes to the file
+   * found at this path keeps writing to that file, not over this one's lines.
+   */
   logFile: string;
   /**
    * Node only: opens the V8 inspector on 127.0.0.1 at this port (the same one
@@ -33,7 +38,11 @@ export interface ServiceSpec {
 
 export class ChildService {
   private child?: ChildProcess;
-  private starts = 0;
+  /**
+   * The log file, open for as long as this object lives: every start writes
+   * to it and logs() reads it, whatever has become of its path since.
+   */
+  private log?: number;
 
   constructor(readonly spec: ServiceSpec) {}
 
@@ -48,16 +57,15 @@ export class ChildService {
   /** Starts it and waits until `readyUrl` answers 200. */
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.running) throw new Error(`${this.spec.name} is already running`);
-    const fd = openSync(this.spec.logFile, this.starts++ === 0 ? "w" : "a");
+    this.log ??= newLogFile(this.spec.logFile);
     const inspect = this.spec.inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${this.spec.inspectPort}`];
     this.child = spawn(this.spec.command ?? process.execPath, [...inspect, ...this.spec.args], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, ...this.spec.env },
-      stdio: ["ignore", fd, fd],
+      stdio: ["ignore", this.log, this.log],
       // A group of its own, so stopping it also stops whatever it forked.
       detached: true,
     });
-    closeSync(fd);
     await this.waitReady(timeoutMs);
   }
 
@@ -91,20 +99,25 @@ export class ChildService {
     }
   }
 
-  /** Everything it printed so far (all starts). */
-  logs(): Promise<string> {
-    return readFile(this.spec.logFile, "utf8").catch(() => "");
+  /**
+   * Everything it printed so far (all starts), in whole lines while it runs:
+   * a line it is still writing comes with the next call.
+   */
+  async logs(): Promise<string> {
+    if (this.log === undefined) return "";
+    const text = await readAll(this.log);
+    return this.running ? text.slice(0, text.lastIndexOf("\n") + 1) : text;
   }
 
   private async waitReady(timeoutMs: number): Promise<void> {
     const { name, readyUrl } = this.spec;
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      if (!this.running) throw new Error(`${name} exited before it was ready:\n${await tailOf(this.spec.logFile)}`);
+      if (!this.running) throw new Error(`${name} exited before it was ready:\n${lastLines(await this.logs())}`);
       const status = await statusOf(readyUrl);
       if (status === 200) return;
       if (performance.now() > deadline) {
-        throw new Error(`${name} not ready at ${readyUrl} after ${timeoutMs / 1000} s (last: ${status || "no answer"}):\n${await tailOf(this.spec.logFile)}`);
+        throw new Error(`${name} not ready at ${readyUrl} after ${timeoutMs / 1000} s (last: ${status || "no answer"}):\n${lastLines(await this.logs())}`);
       }
       await sleep(100);
     }
@@ -113,8 +126,43 @@ export class ChildService {
 
 /** The last `lines` lines of a log file, for an error message ("" when there is none). */
 export async function tailOf(file: string, lines = 30): Promise<string> {
-  const text = await readFile(file, "utf8").catch(() => "");
+  return lastLines(await readFile(file, "utf8").catch(() => ""), lines);
+}
+
+function lastLines(text: string, lines = 30): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/**
+ * A new, empty file at `file`, open to read and to append. What was at that
+ * path goes first: a process still writing it — the same child of a second
+ * test run in this checkout, or one a killed run left behind — has its own
+ * offset in it (appending or not), and would write over this file's lines if
+ * they shared it. Unlinked, that file stays its own.
+ */
+function newLogFile(file: string): number {
+  for (;;) {
+    rmSync(file, { force: true });
+    try {
+      return openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND);
+    } catch (error) {
+      // Another process made it between the two calls: remove theirs too.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+}
+
+const readAt = promisify(read);
+
+/** All of an open file, read by position: the offset it shares with the child (its writes) is left alone. */
+async function readAll(fd: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  for (let position = 0; ; ) {
+    const { bytesRead, buffer } = await readAt(fd, Buffer.alloc(64 * 1024), 0, 64 * 1024, position);
+    if (bytesRead === 0) return Buffer.concat(chunks).toString("utf8");
+    chunks.push(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
 }
 
 /** The HTTP status `url` answers a GET with, or 0 when nothing answers within 2 s. */
