@@ -9,6 +9,10 @@
  * never a password hash, a session token or a signing key (the migrations
  * 20261201120000_worker_role and 20261201150000_documents). SET LOCAL ends with
  * the transaction, so a pooled connection never stays switched.
+ *
+ * The queries are Kysely's, typed by the tables prisma-kysely generates from
+ * prisma/schema.prisma at `prisma generate`: a column renamed there is a
+ * compile error in the worker (docs/decisions/0018).
  */
 import { TRPCError } from "@trpc/server";
 import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
@@ -24,7 +28,8 @@ export const WORKER_DB_ROLE = "app_worker";
  * the one column it cannot see: document_chunk.search is Unsupported("tsvector"),
  * which Prisma leaves out of the schema it hands generators. Only ever written
  * and read through SQL functions (to_tsvector, @@, ts_rank_cd), so its text
- * form is all the type needs to say.
+ * form is all the type needs to say. db.test.ts fails when the schema's
+ * Unsupported columns are no longer exactly this one.
  */
 export type WorkerDatabase = Omit<DB, "document_chunk"> & { document_chunk: DB["document_chunk"] & { search: string } };
 
@@ -67,8 +72,8 @@ export function createWorkerDb(databaseUrl: string, { max }: { max: number }): W
         });
       } catch (error) {
         // The rollback may fail too (the connection is gone): the first
-        // error is the one to report. Kysely then returns the connection,
-        // and the pool drops it as no longer queryable.
+        // error is the one to report. Kysely then has the pool discard that
+        // connection.
         if (failed) throw failed.error;
         // No connection within the wait (every one busy, or the database
         // down), or it broke before BEGIN answered: the caller's to retry,
