@@ -26,6 +26,7 @@ const config = [
       "test-results/**",
       "node_modules/**",
       "src/server/db/generated/**",
+      "src/worker/db/generated/**",
       "next-env.d.ts",
     ],
   },

@@ -16,9 +16,10 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 
+import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 
-import { createWorkerDb, type WorkerTx } from "~/worker/db";
+import { createWorkerDb, type WorkerDatabase } from "~/worker/db";
 import { searchInput } from "~/contract/document-inputs";
 import { searchChunks } from "~/worker/documents/search";
 import type { Headers } from "../tooling/app-client";
@@ -218,12 +219,12 @@ export async function measureRoutes<Name extends string>(routes: Partial<Record<
 export async function rawSqlRoutes(databaseUrl: string, userId: string): Promise<{ bare: Route; asWorker: Route; close(): Promise<void> }> {
   const db = createWorkerDb(databaseUrl, { max: 2 });
   const inputOf = (query: string) => searchInput.parse({ query });
-  const client: WorkerTx = await db.pool.connect();
+  const bare = new Kysely<WorkerDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 1 }) }) });
   return {
-    bare: async (query) => (await searchChunks(client, userId, SEARCH_CONFIG, inputOf(query))).hits.length,
+    bare: async (query) => (await searchChunks(bare, userId, SEARCH_CONFIG, inputOf(query))).hits.length,
     asWorker: async (query) => (await db.asWorker((tx) => searchChunks(tx, userId, SEARCH_CONFIG, inputOf(query)), { readOnly: true })).hits.length,
     async close() {
-      client.release();
+      await bare.destroy();
       await db.close();
     },
   };

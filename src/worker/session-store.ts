@@ -3,6 +3,8 @@
  * still exist, whose they are and when they end. The one place the worker
  * touches the database for authentication.
  */
+import { sql } from "kysely";
+
 import type { WorkerDb } from "./db";
 
 /** What the session table says about one session. */
@@ -28,10 +30,11 @@ export function createSessionStore(db: WorkerDb): SessionStore {
         async (tx) => {
           const found = new Map<string, StoredSession>();
           for (let start = 0; start < ids.length; start += CHUNK) {
-            const { rows } = await tx.query<{ id: string; userId: string; expiresAt: Date }>(
-              'SELECT "id", "userId", "expiresAt" FROM "session" WHERE "id" = ANY($1::text[])',
-              [ids.slice(start, start + CHUNK)],
-            );
+            const rows = await tx
+              .selectFrom("session")
+              .select(["id", "userId", "expiresAt"])
+              .where((eb) => eb("id", "=", eb.fn.any(sql<string[]>`${ids.slice(start, start + CHUNK)}::text[]`)))
+              .execute();
             for (const row of rows) found.set(row.id, { userId: row.userId, expiresAt: row.expiresAt.getTime() });
           }
           return found;

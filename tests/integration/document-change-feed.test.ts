@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 import { createWorkerDb, type WorkerDb } from "~/worker/db";
@@ -91,15 +92,12 @@ describe("document change feed", () => {
       // Transaction 1 takes its changeSeq first but commits last: a reserved
       // value written later, with the "updatedAt" it would have had.
       const [{ seq: reserved }] = await writer.asWorker(
-        async (tx) => (await tx.query<{ seq: string }>(`SELECT nextval(pg_get_serial_sequence('document', 'changeSeq'))::text AS seq`)).rows as [{ seq: string }],
+        async (tx) => (await sql<{ seq: string }>`SELECT nextval(pg_get_serial_sequence('document', 'changeSeq'))::text AS seq`.execute(tx)).rows as [{ seq: string }],
       );
       const higher = await setProgress(writer, late.id, 50);
       await collect(subscription, (events) => events.some((e) => e.changeSeq === higher));
       await writer.asWorker((tx) =>
-        tx.query(`UPDATE "document" SET "progress" = 70, "changeSeq" = $2, "updatedAt" = clock_timestamp() - interval '1 second' WHERE "id" = $1`, [
-          early.id,
-          reserved,
-        ]),
+        sql`UPDATE "document" SET "progress" = 70, "changeSeq" = ${reserved}, "updatedAt" = clock_timestamp() - interval '1 second' WHERE "id" = ${early.id}`.execute(tx),
       );
       expect(BigInt(reserved)).toBeLessThan(BigInt(higher));
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 import { createWorkerDb, type WorkerDb } from "~/worker/db";
@@ -41,11 +42,8 @@ async function queuedDocument(text = TEXT): Promise<string> {
   const id = `doc-${randomUUID()}`;
   const bytes = Buffer.from(text, "utf8");
   await first.asWorker(async (tx) => {
-    await tx.query(
-      `INSERT INTO "document" ("id", "userId", "name", "kind", "mimeType", "sizeBytes", "sha256", "updatedAt")
-       VALUES ($1, $2, 'notes.txt', 'text', 'text/plain', $3, repeat('0', 64), clock_timestamp())`,
-      [id, userId, bytes.length],
-    );
+    await sql`INSERT INTO "document" ("id", "userId", "name", "kind", "mimeType", "sizeBytes", "sha256", "updatedAt")
+       VALUES (${id}, ${userId}, 'notes.txt', 'text', 'text/plain', ${bytes.length}, repeat('0', 64), clock_timestamp())`.execute(tx);
     await postgresOriginalStore.put(tx, id, (async function* () {
       yield bytes;
     })(), bytes.length);
@@ -128,13 +126,10 @@ describe("ingestion lands exactly once", () => {
     // some chunks stored, here one unlike what the text gives now (a
     // chunking that changed between the two runs) and one past the end.
     await first.asWorker(async (tx) => {
-      await tx.query(`UPDATE "document" SET "status" = 'indexing', "progress" = 60, "attempts" = 1 WHERE "id" = $1`, [id]);
-      await tx.query(
-        `INSERT INTO "document_chunk" ("documentId", "ordinal", "userId", "content", "search")
-         SELECT $1, t.ordinal, $2, t.content, to_tsvector('english', t.content)
-         FROM unnest($3::int[], $4::text[]) AS t(ordinal, content)`,
-        [id, userId, [0, 500], ["left by the interrupted run", "past the end"]],
-      );
+      await sql`UPDATE "document" SET "status" = 'indexing', "progress" = 60, "attempts" = 1 WHERE "id" = ${id}`.execute(tx);
+      await sql`INSERT INTO "document_chunk" ("documentId", "ordinal", "userId", "content", "search")
+         SELECT ${id}, t.ordinal, ${userId}, t.content, to_tsvector('english', t.content)
+         FROM unnest(${[0, 500]}::int[], ${["left by the interrupted run", "past the end"]}::text[]) AS t(ordinal, content)`.execute(tx);
     });
 
     await ingest(second, postgresOriginalStore, id);

@@ -11,11 +11,14 @@ import { connect } from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
+import { sql } from "kysely";
+
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { auth } from "~/server/auth";
 import type { WorkerDb } from "~/worker/db";
 import type { DocumentStatus, DocumentSummary } from "~/contract/document-summary";
+import { MARK_CHANGED } from "~/worker/documents/repository";
 import { PROJECT_ROOT } from "../../tooling/build-output";
 import { freePorts } from "../../tooling/child-service";
 import { serveAuth } from "./serve-auth";
@@ -35,17 +38,14 @@ export async function insertUser(databaseUrl: string): Promise<string> {
 /** A queued document of `userId`, written as the worker writes (asWorker); returns its id and changeSeq. */
 export async function insertDocument(db: WorkerDb, userId: string, name = "notes.md"): Promise<{ id: string; changeSeq: string }> {
   const id = `doc-${randomUUID()}`;
-  const rows = await db.asWorker(
-    async (tx) =>
-      (
-        await tx.query<{ changeSeq: string }>(
-          `INSERT INTO "document" ("id", "userId", "name", "kind", "mimeType", "sizeBytes", "sha256", "updatedAt")
-           VALUES ($1, $2, $3, 'markdown', 'text/markdown', 10, repeat('0', 64), clock_timestamp()) RETURNING "changeSeq"`,
-          [id, userId, name],
-        )
-      ).rows,
+  const { changeSeq } = await db.asWorker((tx) =>
+    tx
+      .insertInto("document")
+      .values({ id, userId, name, kind: "markdown", mimeType: "text/markdown", sizeBytes: 10, sha256: "0".repeat(64), updatedAt: sql<Date>`clock_timestamp()` })
+      .returning("changeSeq")
+      .executeTakeFirstOrThrow(),
   );
-  return { id, changeSeq: rows[0]!.changeSeq };
+  return { id, changeSeq };
 }
 
 /** The SET list the ingestion writes on every change: a new changeSeq and "updatedAt". */
@@ -53,12 +53,10 @@ export const TOUCH = `"changeSeq" = nextval(pg_get_serial_sequence('document', '
 
 /** Moves a document's progress, as ingestion does; returns the new changeSeq. */
 export async function setProgress(db: WorkerDb, id: string, progress: number): Promise<string> {
-  const rows = await db.asWorker(
-    async (tx) =>
-      (await tx.query<{ changeSeq: string }>(`UPDATE "document" SET "progress" = $2, ${TOUCH} WHERE "id" = $1 RETURNING "changeSeq"`, [id, progress]))
-        .rows,
+  const { changeSeq } = await db.asWorker((tx) =>
+    tx.updateTable("document").set({ progress, ...MARK_CHANGED }).where("id", "=", id).returning("changeSeq").executeTakeFirstOrThrow(),
   );
-  return rows[0]!.changeSeq;
+  return changeSeq;
 }
 
 // ---------------------------------------------------------------- workers, users and calls

@@ -22,10 +22,12 @@
  * falls `maxPending` documents behind is ended (its client reconnects and
  * re-reads from its last event id).
  */
+import { sql } from "kysely";
+
 import type { Logger } from "~/worker/logger";
 import type { WorkerDb } from "../db";
 import type { DocumentSummary } from "~/contract/document-summary";
-import { SUMMARY_COLUMNS, toSummary, type DocumentSummaryRow } from "./summary";
+import { SUMMARY_COLUMNS, toSummary } from "./summary";
 
 export interface ChangeFeedOptions {
   db: WorkerDb;
@@ -78,9 +80,6 @@ export interface ChangeFeed {
   stop(): void;
 }
 
-type FeedRow = DocumentSummaryRow & { userId: string };
-
-const SELECT = `SELECT ${SUMMARY_COLUMNS}, "userId" FROM "document"`;
 /** Remember a delivered (id, changeSeq) for this many lookbacks after the last poll that read it. */
 const REMEMBER_LOOKBACKS = 3;
 const ERROR_LOG_EVERY_MS = 60_000;
@@ -180,14 +179,16 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
     try {
       const { at, rows } = await db.asWorker(
         async (tx) => {
-          const clock = await tx.query<{ at: Date }>("SELECT statement_timestamp() AS at");
-          const at = clock.rows[0]!.at;
+          const { at } = await tx.selectNoFrom(sql<Date>`statement_timestamp()`.as("at")).executeTakeFirstOrThrow();
           const since = new Date((lastPollAt ?? at).getTime() - lookbackMs);
-          const result = await tx.query<FeedRow>(
-            `${SELECT} WHERE "updatedAt" > $1 AND "userId" = ANY($2::text[]) ORDER BY "changeSeq"`,
-            [since, users],
-          );
-          return { at, rows: result.rows };
+          const rows = await tx
+            .selectFrom("document")
+            .select([...SUMMARY_COLUMNS, "userId"])
+            .where("updatedAt", ">", since)
+            .where((eb) => eb("userId", "=", eb.fn.any(sql<string[]>`${users}::text[]`)))
+            .orderBy("changeSeq")
+            .execute();
+          return { at, rows };
         },
         { readOnly: true },
       );
@@ -247,14 +248,19 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
 
     async readSince(userId, afterSeq) {
       const rows = await db.asWorker(
-        async (tx) =>
-          (
-            await tx.query<DocumentSummaryRow>(
-              `SELECT ${SUMMARY_COLUMNS} FROM "document" WHERE "userId" = $1 AND ("changeSeq" > $2::bigint OR "updatedAt" > statement_timestamp() - make_interval(secs => $3))
-               ORDER BY "changeSeq"`,
-              [userId, afterSeq, lookbackMs / 1000],
+        (tx) =>
+          tx
+            .selectFrom("document")
+            .select(SUMMARY_COLUMNS)
+            .where("userId", "=", userId)
+            .where((eb) =>
+              eb.or([
+                eb("changeSeq", ">", sql<string>`${afterSeq}::bigint`),
+                eb("updatedAt", ">", sql<Date>`statement_timestamp() - make_interval(secs => ${lookbackMs / 1000})`),
+              ]),
             )
-          ).rows,
+            .orderBy("changeSeq")
+            .execute(),
         { readOnly: true },
       );
       return rows.map(toSummary);

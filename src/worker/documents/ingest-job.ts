@@ -3,6 +3,8 @@
  * transaction, with the document it is about. Its queue and retry policy are
  * in ../jobs/queues.ts; main.ts runs ingest.ts for each job.
  */
+import { CompiledQuery } from "kysely";
+
 import type { WorkerTx } from "../db";
 import type { JobQueue } from "../jobs/queue";
 import { DOCUMENT_INGEST_QUEUE } from "../jobs/queues";
@@ -13,5 +15,7 @@ export interface IngestJobData {
 
 /** Enqueues the document's ingestion in `tx`: the job exists if and only if the transaction commits. */
 export async function enqueueIngestion(queue: JobQueue, tx: WorkerTx, documentId: string): Promise<void> {
-  await queue.enqueue(tx, DOCUMENT_INGEST_QUEUE, { documentId } satisfies IngestJobData);
+  // pg-boss writes its own statement: sent as is, on the transaction's connection.
+  const connection = { query: (text: string, values?: unknown[]) => tx.executeQuery(CompiledQuery.raw(text, values)) };
+  await queue.enqueue(connection, DOCUMENT_INGEST_QUEUE, { documentId } satisfies IngestJobData);
 }

@@ -12,6 +12,8 @@
  * short statement of its own, so the live feed sees it and no transaction is
  * held open while the document is worked on.
  */
+import { sql } from "kysely";
+
 import type { Logger } from "~/worker/logger";
 import type { WorkerDb } from "../db";
 import { chunkUnits } from "./extract/chunk";
@@ -45,13 +47,16 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
   const log = deps.log.child({ documentId, attempt: attempt.number });
 
   const started = await db.asWorker(async (tx) => {
-    const { rows } = await tx.query<{ userId: string; kind: DocumentKind; sizeBytes: number }>(
-      `UPDATE "document" SET "status" = 'extracting', "progress" = 0, "failureReason" = NULL, "attempts" = "attempts" + 1, ${MARK_CHANGED}
-       WHERE "id" = $1 AND "status" <> 'ready' RETURNING "userId", "kind", "sizeBytes"`,
-      [documentId],
-    );
-    if (rows[0]) await tx.query(`DELETE FROM "document_chunk" WHERE "documentId" = $1`, [documentId]);
-    return rows[0];
+    const row = await tx
+      .updateTable("document")
+      .set((eb) => ({ status: "extracting", progress: 0, failureReason: null, attempts: eb("attempts", "+", 1), ...MARK_CHANGED }))
+      .where("id", "=", documentId)
+      .where("status", "<>", "ready")
+      .returning(["userId", "kind", "sizeBytes"])
+      .executeTakeFirst();
+    if (row) await tx.deleteFrom("document_chunk").where("documentId", "=", documentId).execute();
+    // kind is a text column that only the worker writes, from DOCUMENT_KINDS.
+    return row && { ...row, kind: row.kind as DocumentKind };
   });
   // Deleted since it was queued, or already ingested by an earlier run.
   if (!started) return log.info("nothing to ingest");
@@ -63,10 +68,11 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
     if (!force && now - lastWrite < progressEveryMs) return;
     lastWrite = now;
     await db.asWorker((tx) =>
-      tx.query(`UPDATE "document" SET "status" = $2, "progress" = $3, ${MARK_CHANGED} WHERE "id" = $1`, [documentId, status, Math.round(percent)]),
+      tx.updateTable("document").set({ status, progress: Math.round(percent), ...MARK_CHANGED }).where("id", "=", documentId).execute(),
     );
   };
 
+  const regconfig = sql`${searchConfig}::regconfig`;
   try {
     const bytes = await readOriginal(store, db, documentId, started.sizeBytes);
     if (!bytes) return log.info("deleted while being read");
@@ -77,34 +83,50 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
 
     for (let start = 0; start < chunks.length; start += CHUNK_BATCH) {
       const batch = chunks.slice(start, start + CHUNK_BATCH);
+      // One statement per batch: the chunks as arrays, unnested into rows.
+      const rows = sql<{ ordinal: number; page: number | null; section: string | null; content: string }>`unnest(
+        ${batch.map((chunk) => chunk.ordinal)}::int[], ${batch.map((chunk) => chunk.page ?? null)}::int[],
+        ${batch.map((chunk) => chunk.section ?? null)}::text[], ${batch.map((chunk) => chunk.content)}::text[])`.as<"t">(
+        sql`t(ordinal, page, section, content)`,
+      );
       await db.asWorker((tx) =>
-        tx.query(
-          `INSERT INTO "document_chunk" ("documentId", "ordinal", "userId", "page", "section", "content", "search")
-           SELECT $1, t.ordinal, $2, t.page, t.section, t.content,
-                  setweight(to_tsvector($3::regconfig, coalesce(t.section, '')), 'A') || setweight(to_tsvector($3::regconfig, t.content), 'B')
-           FROM unnest($4::int[], $5::int[], $6::text[], $7::text[]) AS t(ordinal, page, section, content)
-           ON CONFLICT ("documentId", "ordinal") DO NOTHING`,
-          [
-            documentId,
-            started.userId,
-            searchConfig,
-            batch.map((chunk) => chunk.ordinal),
-            batch.map((chunk) => chunk.page ?? null),
-            batch.map((chunk) => chunk.section ?? null),
-            batch.map((chunk) => chunk.content),
-          ],
-        ),
+        tx
+          .insertInto("document_chunk")
+          .columns(["documentId", "ordinal", "userId", "page", "section", "content", "search"])
+          .expression((eb) =>
+            eb
+              .selectFrom(rows)
+              .select((t) => [
+                t.val(documentId).as("documentId"),
+                "t.ordinal",
+                t.val(started.userId).as("userId"),
+                "t.page",
+                "t.section",
+                "t.content",
+                sql<string>`setweight(to_tsvector(${regconfig}, coalesce(${t.ref("t.section")}, '')), 'A') || setweight(to_tsvector(${regconfig}, ${t.ref("t.content")}), 'B')`.as(
+                  "search",
+                ),
+              ]),
+          )
+          .onConflict((conflict) => conflict.columns(["documentId", "ordinal"]).doNothing())
+          .execute(),
       );
       await progress("indexing", 50 + (50 * (start + batch.length)) / chunks.length);
     }
 
     await db.asWorker((tx) =>
-      tx.query(
-        `UPDATE "document" SET "status" = 'ready', "progress" = 100, "pages" = $2, "sections" = $3,
-           "chunkCount" = (SELECT count(*) FROM "document_chunk" WHERE "documentId" = $1), ${MARK_CHANGED}
-         WHERE "id" = $1`,
-        [documentId, extracted.pages ?? null, extracted.sections ?? null],
-      ),
+      tx
+        .updateTable("document")
+        .set((eb) => ({
+          status: "ready",
+          progress: 100,
+          pages: extracted.pages ?? null,
+          sections: extracted.sections ?? null,
+          chunkCount: eb.selectFrom("document_chunk").select(eb.fn.countAll<number>().as("count")).where("documentId", "=", documentId),
+          ...MARK_CHANGED,
+        }))
+        .where("id", "=", documentId)
+        .execute(),
     );
     log.info({ chunks: chunks.length, pages: extracted.pages, sections: extracted.sections }, "document ready");
   } catch (error) {
@@ -120,7 +142,7 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
     }
     log.warn({ err: error }, "ingestion failed, will retry");
     await db
-      .asWorker((tx) => tx.query(`UPDATE "document" SET "status" = 'queued', "progress" = 0, ${MARK_CHANGED} WHERE "id" = $1`, [documentId]))
+      .asWorker((tx) => tx.updateTable("document").set({ status: "queued", progress: 0, ...MARK_CHANGED }).where("id", "=", documentId).execute())
       .catch(() => undefined);
     throw error;
   }
@@ -128,11 +150,12 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
 
 async function markFailed(db: WorkerDb, documentId: string, reason: string): Promise<void> {
   await db.asWorker(async (tx) => {
-    await tx.query(`DELETE FROM "document_chunk" WHERE "documentId" = $1`, [documentId]);
-    await tx.query(
-      `UPDATE "document" SET "status" = 'failed', "progress" = 0, "failureReason" = $2, "chunkCount" = 0, ${MARK_CHANGED} WHERE "id" = $1`,
-      [documentId, reason],
-    );
+    await tx.deleteFrom("document_chunk").where("documentId", "=", documentId).execute();
+    await tx
+      .updateTable("document")
+      .set({ status: "failed", progress: 0, failureReason: reason, chunkCount: 0, ...MARK_CHANGED })
+      .where("id", "=", documentId)
+      .execute();
   });
 }
 

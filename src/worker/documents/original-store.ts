@@ -48,7 +48,7 @@ export const postgresOriginalStore: OriginalStore = {
     let total = 0;
     let index = 0;
     const flush = async (bytes: Buffer) => {
-      await tx.query(`INSERT INTO "document_part" ("documentId", "index", "bytes") VALUES ($1, $2, $3)`, [documentId, index++, bytes]);
+      await tx.insertInto("document_part").values({ documentId, index: index++, bytes }).execute();
     };
     for await (const chunk of body) {
       total += chunk.byteLength;
@@ -71,12 +71,7 @@ export const postgresOriginalStore: OriginalStore = {
     for (let index = 0; ; index++) {
       const part = await db.asWorker(
         async (tx) =>
-          (
-            await tx.query<{ bytes: Buffer }>(`SELECT "bytes" FROM "document_part" WHERE "documentId" = $1 AND "index" = $2`, [
-              documentId,
-              index,
-            ])
-          ).rows[0]?.bytes,
+          (await tx.selectFrom("document_part").select("bytes").where("documentId", "=", documentId).where("index", "=", index).executeTakeFirst())?.bytes,
         { readOnly: true },
       );
       if (!part) return;

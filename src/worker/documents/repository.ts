@@ -4,13 +4,17 @@
  * (NOT_FOUND: whether it exists is not told).
  */
 import { TRPCError } from "@trpc/server";
+import { sql } from "kysely";
 
 import type { WorkerTx } from "../db";
 import type { DocumentSummary } from "~/contract/document-summary";
-import { SUMMARY_COLUMNS, toSummary, type DocumentSummaryRow } from "./summary";
+import { SUMMARY_COLUMNS, toSummary } from "./summary";
 
-/** The SET list that records a change: the live feed (change-feed.ts) reads what moved. */
-export const MARK_CHANGED = `"changeSeq" = nextval(pg_get_serial_sequence('document', 'changeSeq')), "updatedAt" = clock_timestamp()`;
+/** The SET of a change, for an UPDATE "document": the live feed (change-feed.ts) reads what moved. */
+export const MARK_CHANGED = {
+  changeSeq: sql<string>`nextval(pg_get_serial_sequence('document', 'changeSeq'))`,
+  updatedAt: sql<Date>`clock_timestamp()`,
+};
 
 export function notFound(): TRPCError {
   return new TRPCError({ code: "NOT_FOUND", message: "No such document." });
@@ -18,26 +22,26 @@ export function notFound(): TRPCError {
 
 /** The user's documents, newest first. */
 export async function listDocuments(tx: WorkerTx, userId: string): Promise<DocumentSummary[]> {
-  const { rows } = await tx.query<DocumentSummaryRow>(
-    `SELECT ${SUMMARY_COLUMNS} FROM "document" WHERE "userId" = $1 ORDER BY "createdAt" DESC, "id"`,
-    [userId],
-  );
+  const rows = await tx
+    .selectFrom("document")
+    .select(SUMMARY_COLUMNS)
+    .where("userId", "=", userId)
+    .orderBy("createdAt", "desc")
+    .orderBy("id")
+    .execute();
   return rows.map(toSummary);
 }
 
 export async function getDocument(tx: WorkerTx, userId: string, id: string): Promise<DocumentSummary> {
-  const { rows } = await tx.query<DocumentSummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM "document" WHERE "id" = $1 AND "userId" = $2`, [
-    id,
-    userId,
-  ]);
-  if (!rows[0]) throw notFound();
-  return toSummary(rows[0]);
+  const row = await tx.selectFrom("document").select(SUMMARY_COLUMNS).where("id", "=", id).where("userId", "=", userId).executeTakeFirst();
+  if (!row) throw notFound();
+  return toSummary(row);
 }
 
 /** Deletes the document, its original and its chunks (ON DELETE CASCADE); a queued job then finds nothing and ends. */
 export async function deleteDocument(tx: WorkerTx, userId: string, id: string): Promise<void> {
-  const { rowCount } = await tx.query(`DELETE FROM "document" WHERE "id" = $1 AND "userId" = $2`, [id, userId]);
-  if (!rowCount) throw notFound();
+  const { numDeletedRows } = await tx.deleteFrom("document").where("id", "=", id).where("userId", "=", userId).executeTakeFirst();
+  if (!numDeletedRows) throw notFound();
 }
 
 /**
@@ -46,21 +50,25 @@ export async function deleteDocument(tx: WorkerTx, userId: string, id: string): 
  * still being worked on would run it twice.
  */
 export async function requeueFailedDocument(tx: WorkerTx, userId: string, id: string): Promise<DocumentSummary> {
-  const { rows } = await tx.query<DocumentSummaryRow>(
-    `UPDATE "document" SET "status" = 'queued', "progress" = 0, "failureReason" = NULL, ${MARK_CHANGED}
-     WHERE "id" = $1 AND "userId" = $2 AND "status" = 'failed' RETURNING ${SUMMARY_COLUMNS}`,
-    [id, userId],
-  );
-  if (rows[0]) return toSummary(rows[0]);
+  const row = await tx
+    .updateTable("document")
+    .set({ status: "queued", progress: 0, failureReason: null, ...MARK_CHANGED })
+    .where("id", "=", id)
+    .where("userId", "=", userId)
+    .where("status", "=", "failed")
+    .returning(SUMMARY_COLUMNS)
+    .executeTakeFirst();
+  if (row) return toSummary(row);
   const current = await getDocument(tx, userId, id);
   throw new TRPCError({ code: "CONFLICT", message: `Only a failed document can be retried: this one is ${current.status}.` });
 }
 
 /** What the user holds, for the quotas. */
 export async function usageOf(tx: WorkerTx, userId: string): Promise<{ documents: number; bytes: number }> {
-  const { rows } = await tx.query<{ documents: number; bytes: string | null }>(
-    `SELECT count(*)::int AS "documents", sum("sizeBytes")::bigint AS "bytes" FROM "document" WHERE "userId" = $1`,
-    [userId],
-  );
-  return { documents: rows[0]!.documents, bytes: Number(rows[0]!.bytes ?? 0) };
+  const usage = await tx
+    .selectFrom("document")
+    .select((eb) => [eb.cast<number>(eb.fn.countAll(), "integer").as("documents"), eb.cast<string | null>(eb.fn.sum("sizeBytes"), "bigint").as("bytes")])
+    .where("userId", "=", userId)
+    .executeTakeFirstOrThrow();
+  return { documents: usage.documents, bytes: Number(usage.bytes ?? 0) };
 }

@@ -4,9 +4,12 @@
  * snippet. The snippet comes back as plain-text segments, matched or not,
  * never as markup: a document's HTML can never reach the page as HTML.
  */
+import { sql } from "kysely";
+
 import type { WorkerDb, WorkerTx } from "../db";
 import type { searchInput } from "~/contract/document-inputs";
-import type { SearchHit, SearchResults, SnippetSegment } from "~/contract/search-results";
+import type { DocumentKind } from "~/contract/document-summary";
+import type { SearchResults, SnippetSegment } from "~/contract/search-results";
 import type { z } from "zod";
 
 /**
@@ -18,8 +21,6 @@ export const MATCH_END = "\uE001";
 
 const HEADLINE_OPTIONS = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
 
-/** A hit as the query returns it: the snippet still one marked string. */
-type HitRow = Omit<SearchHit, "snippet"> & { headline: string };
 
 /**
  * Ranks every match (that is what ranking means), then builds headlines for
@@ -34,26 +35,36 @@ export async function searchChunks(
   input: z.output<typeof searchInput>,
 ): Promise<SearchResults> {
   const { query, documentId, page, pageSize } = input;
-  const { rows } = await tx.query<HitRow>(
-    `WITH q AS (SELECT websearch_to_tsquery($2::regconfig, $3) AS q),
-     hits AS (
-       SELECT c."documentId", c."ordinal", c."page", c."section", c."content", d."name", d."kind",
-              ts_rank_cd(c."search", q.q) AS "rank"
-       FROM "document_chunk" c
-       JOIN "document" d ON d."id" = c."documentId" AND d."status" = 'ready'
-       CROSS JOIN q
-       WHERE c."userId" = $1 AND c."search" @@ q.q AND ($4::text IS NULL OR c."documentId" = $4)
-       ORDER BY "rank" DESC, c."documentId", c."ordinal"
-       LIMIT $5 OFFSET $6
-     )
-     SELECT h."documentId", h."name" AS "documentName", h."kind", h."ordinal", h."page", h."section", h."rank",
-            ts_headline($2::regconfig, h."content", q.q, '${HEADLINE_OPTIONS}') AS "headline"
-     FROM hits h CROSS JOIN q
-     ORDER BY h."rank" DESC, h."documentId", h."ordinal"`,
-    [userId, config, query, documentId ?? null, pageSize + 1, (page - 1) * pageSize],
-  );
+  const regconfig = sql`${config}::regconfig`;
+  const rows = await tx
+    .with("q", (db) => db.selectNoFrom(sql<string>`websearch_to_tsquery(${regconfig}, ${query})`.as("q")))
+    .with("hits", (db) =>
+      db
+        .selectFrom("document_chunk as c")
+        .innerJoin("document as d", (join) => join.onRef("d.id", "=", "c.documentId").on("d.status", "=", "ready"))
+        .crossJoin("q")
+        .select(["c.documentId", "c.ordinal", "c.page", "c.section", "c.content", "d.name", "d.kind"])
+        .select((eb) => eb.fn<number>("ts_rank_cd", [eb.ref("c.search"), eb.ref("q.q")]).as("rank"))
+        .where("c.userId", "=", userId)
+        .where((eb) => eb("c.search", "@@", eb.ref("q.q")))
+        .$if(documentId !== undefined, (qb) => qb.where("c.documentId", "=", documentId!))
+        .orderBy("rank", "desc")
+        .orderBy("c.documentId")
+        .orderBy("c.ordinal")
+        .limit(pageSize + 1)
+        .offset((page - 1) * pageSize),
+    )
+    .selectFrom("hits as h")
+    .crossJoin("q")
+    .select(["h.documentId", "h.name as documentName", "h.kind", "h.ordinal", "h.page", "h.section", "h.rank"])
+    .select((eb) => eb.fn<string>("ts_headline", [regconfig, eb.ref("h.content"), eb.ref("q.q"), sql.lit(HEADLINE_OPTIONS)]).as("headline"))
+    .orderBy("h.rank", "desc")
+    .orderBy("h.documentId")
+    .orderBy("h.ordinal")
+    .execute();
   return {
-    hits: rows.slice(0, pageSize).map(({ headline, ...hit }) => ({ ...hit, snippet: toSegments(headline) })),
+    // kind is a text column that only the worker writes, from DOCUMENT_KINDS.
+    hits: rows.slice(0, pageSize).map(({ headline, kind, ...hit }) => ({ ...hit, kind: kind as DocumentKind, snippet: toSegments(headline) })),
     page,
     pageSize,
     hasMore: rows.length > pageSize,
@@ -78,7 +89,8 @@ export function toSegments(headline: string): SnippetSegment[] {
 
 /** Rejects, saying which exist, when `config` is no text-search configuration of the database. */
 export async function checkSearchConfig(db: WorkerDb, config: string): Promise<void> {
-  const names = await db.asWorker(async (tx) => (await tx.query<{ cfgname: string }>("SELECT cfgname FROM pg_ts_config ORDER BY 1")).rows, {
+  // A system catalog: not one of the tables schema.prisma types.
+  const names = await db.asWorker(async (tx) => (await sql<{ cfgname: string }>`SELECT cfgname FROM pg_ts_config ORDER BY 1`.execute(tx)).rows, {
     readOnly: true,
   });
   if (!names.some((row) => row.cfgname === config)) {

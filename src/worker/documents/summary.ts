@@ -1,12 +1,37 @@
-import type { DocumentSummary } from "~/contract/document-summary";
+/**
+ * How a DocumentSummary is read: the one SELECT list of the list, the live
+ * feed and the upload's answer, checked against the generated table type, so
+ * a column renamed in schema.prisma is a compile error here.
+ */
+import type { Selectable } from "kysely";
+
+import type { WorkerDatabase } from "../db";
+import type { DocumentKind, DocumentStatus, DocumentSummary } from "~/contract/document-summary";
+
+type DocumentTable = WorkerDatabase["document"];
 
 /** The SELECT list of DocumentSummaryRow, for a FROM "document". */
-export const SUMMARY_COLUMNS =
-  '"id", "name", "kind", "mimeType", "sizeBytes", "status", "progress", "failureReason", "pages", "sections", "chunkCount", "createdAt", "changeSeq"';
+export const SUMMARY_COLUMNS = [
+  "id",
+  "name",
+  "kind",
+  "mimeType",
+  "sizeBytes",
+  "status",
+  "progress",
+  "failureReason",
+  "pages",
+  "sections",
+  "chunkCount",
+  "createdAt",
+  "changeSeq",
+] as const satisfies readonly (keyof DocumentTable & keyof DocumentSummary)[];
 
-/** A row as node-postgres returns it: timestamps as Dates (bigints come back as strings, as the summary keeps changeSeq). */
-export type DocumentSummaryRow = Omit<DocumentSummary, "createdAt"> & { createdAt: Date };
+/** A row as node-postgres returns it: timestamps as Dates, bigints as strings (as the summary keeps changeSeq). */
+export type DocumentSummaryRow = Pick<Selectable<DocumentTable>, (typeof SUMMARY_COLUMNS)[number]>;
 
 export function toSummary(row: DocumentSummaryRow): DocumentSummary {
-  return { ...row, createdAt: row.createdAt.getTime() };
+  // kind and status are text columns that only the worker writes, from
+  // DOCUMENT_KINDS and DOCUMENT_STATUSES.
+  return { ...row, kind: row.kind as DocumentKind, status: row.status as DocumentStatus, createdAt: row.createdAt.getTime() };
 }

@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 import { TRPCError } from "@trpc/server";
+import { sql } from "kysely";
 
 import type { Logger } from "~/worker/logger";
 import { authenticate, type AuthenticationContext } from "../authenticate";
@@ -29,7 +30,7 @@ import { MAX_UPLOADS_IN_FLIGHT } from "./upload-pool";
 import { OriginalTooLarge, type OriginalStore } from "./original-store";
 import { MARK_CHANGED, usageOf } from "./repository";
 import { FILE_NAME_HEADER, type UploadAnswer } from "~/contract/document-routes";
-import { SUMMARY_COLUMNS, toSummary, type DocumentSummaryRow } from "./summary";
+import { SUMMARY_COLUMNS, toSummary } from "./summary";
 
 
 export interface UploadDependencies {
@@ -105,23 +106,25 @@ export async function handleUpload(
 
     const id = randomUUID();
     const document = await db.asWorker(async (tx) => {
-      await tx.query(
-        `INSERT INTO "document" ("id", "userId", "name", "kind", "mimeType", "sizeBytes", "sha256") VALUES ($1, $2, $3, $4, $5, 0, '')`,
-        [id, caller.userId, name, detected.kind, detected.mimeType],
-      );
+      await tx
+        .insertInto("document")
+        .values({ id, userId: caller.userId, name, kind: detected.kind, mimeType: detected.mimeType, sizeBytes: 0, sha256: "" })
+        .execute();
       const stored = await store.put(tx, id, rest(head, body), limits.maxUploadBytes);
       // Checked again, now under the user's lock, with this file counted:
       // uploads running side by side cannot together pass a quota.
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('document-quota:' || $1, 0))`, [caller.userId]);
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended('document-quota:' || ${caller.userId}, 0))`.execute(tx);
       await checkQuotaIn(tx, caller.userId, limits, stored.sizeBytes);
-      const { rows } = await tx.query<DocumentSummaryRow>(
+      const row = await tx
+        .updateTable("document")
         // Marked changed now, at commit, not when the row was inserted before
         // the body arrived: the live feed's lookback counts from here.
-        `UPDATE "document" SET "sizeBytes" = $2, "sha256" = $3, ${MARK_CHANGED} WHERE "id" = $1 RETURNING ${SUMMARY_COLUMNS}`,
-        [id, stored.sizeBytes, stored.sha256],
-      );
+        .set({ sizeBytes: stored.sizeBytes, sha256: stored.sha256, ...MARK_CHANGED })
+        .where("id", "=", id)
+        .returning(SUMMARY_COLUMNS)
+        .executeTakeFirstOrThrow();
       await enqueueIngestion(queue, tx, id);
-      return toSummary(rows[0]!);
+      return toSummary(row);
     });
     log.info({ documentId: id, kind: document.kind, bytes: document.sizeBytes }, "document uploaded");
     sendJson(res, 201, { document } satisfies UploadAnswer);

@@ -3,7 +3,6 @@
  * live in the same PostgreSQL database as the rows the jobs are about, so a
  * job can be sent in the transaction that writes them.
  */
-import type pg from "pg";
 import { PgBoss, type JobResult, type JobWithMetadata } from "pg-boss";
 
 import type { Logger } from "~/worker/logger";
@@ -50,6 +49,11 @@ export interface EnqueueOptions {
   singletonKey?: string;
 }
 
+/** A connection between the caller's BEGIN and COMMIT, as enqueue needs it: a pg client has this shape. */
+export interface TransactionConnection {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
 export interface WorkOptions {
   /** Jobs of this queue this process runs at once. Default 1. */
   concurrency?: number;
@@ -78,7 +82,7 @@ export interface JobQueue {
    * BEGIN and COMMIT, so the job exists exactly when what it is about does.
    * Resolves to the job's id, or null when `singletonKey` suppressed it.
    */
-  enqueue(db: pg.ClientBase, queue: string, data: object, options?: EnqueueOptions): Promise<string | null>;
+  enqueue(db: TransactionConnection, queue: string, data: object, options?: EnqueueOptions): Promise<string | null>;
   /** Runs `handler` for the queue's jobs until stop(). */
   work<T>(queue: string, handler: JobHandler<T>, options?: WorkOptions): Promise<void>;
   /**
