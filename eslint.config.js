@@ -106,22 +106,34 @@ const config = [
   // no-restricted-imports and no-restricted-syntax with stricter ones (zod only; only a type from the worker).
   {
     files: ["src/worker/**"],
-    rules: boundaries([onlySrc(["./worker", "./contract"], `The worker imports only src/worker and src/contract. ${CONTRACT_ONLY}`)]),
+    rules: boundaries([
+      onlySrc(["./worker", "./contract"], `The worker imports only src/worker and src/contract. ${CONTRACT_ONLY}`),
+    ]),
   },
   {
     files: ["src/worker-client/**"],
-    rules: boundaries([onlySrc(["./worker-client", "./contract"], `The worker client imports only itself and src/contract. ${CONTRACT_ONLY}`)]),
+    rules: boundaries([
+      onlySrc(
+        ["./worker-client", "./contract"],
+        `The worker client imports only itself and src/contract. ${CONTRACT_ONLY}`,
+      ),
+    ]),
   },
   {
     files: ["src/**"],
     ignores: ["src/worker/**", "src/worker-client/**", "src/contract/**"],
-    rules: boundaries([{ target: "./src/**", from: "./src/worker", message: `The web tier never imports the worker. ${CONTRACT_ONLY}` }]),
+    rules: boundaries([
+      { target: "./src/**", from: "./src/worker", message: `The web tier never imports the worker. ${CONTRACT_ONLY}` },
+    ]),
   },
   {
     files: ["src/contract/**"],
     rules: {
       ...boundaries([onlySrc(["./contract"], "The contract imports only zod and itself.")]),
-      "no-restricted-imports": ["error", { patterns: [{ regex: "^(?!zod$|\\.|~/)", message: "The contract imports only zod and itself." }] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "^(?!zod$|\\.|~/)", message: "The contract imports only zod and itself." }] },
+      ],
     },
   },
   {
@@ -129,10 +141,19 @@ const config = [
     // of the worker the contract may make, as `export type` only.
     files: ["src/contract/worker-router.ts"],
     rules: {
-      ...boundaries([onlySrc(["./contract", "./worker/router.ts"], "The contract imports only zod and itself, and the worker router's type.")]),
+      ...boundaries([
+        onlySrc(
+          ["./contract", "./worker/router.ts"],
+          "The contract imports only zod and itself, and the worker router's type.",
+        ),
+      ]),
       "no-restricted-syntax": [
         "error",
-        { selector: "ImportDeclaration[importKind!='type'], ExportNamedDeclaration[exportKind!='type'], ExportAllDeclaration[exportKind!='type']", message: "Only a type may come from the worker." },
+        {
+          selector:
+            "ImportDeclaration[importKind!='type'], ExportNamedDeclaration[exportKind!='type'], ExportAllDeclaration[exportKind!='type']",
+          message: "Only a type may come from the worker.",
+        },
       ],
     },
   },

@@ -34,7 +34,14 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "scripts/**/*.test.ts", "tooling/**/*.test.ts", "prisma/**/*.test.ts", "load/**/*.test.ts", "tests/support/**/*.test.ts"],
+          include: [
+            "src/**/*.test.ts",
+            "scripts/**/*.test.ts",
+            "tooling/**/*.test.ts",
+            "prisma/**/*.test.ts",
+            "load/**/*.test.ts",
+            "tests/support/**/*.test.ts",
+          ],
           env: testEnv,
           testTimeout: 30_000,
         },

@@ -37,7 +37,10 @@ declare module "autocannon" {
   /** The running benchmark; it resolves to the results. */
   interface Instance extends PromiseLike<autocannon.Result> {
     /** Every response, with its latency in (fractional) milliseconds. */
-    on(event: "response", listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): this;
+    on(
+      event: "response",
+      listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void,
+    ): this;
     stop(): void;
   }
 

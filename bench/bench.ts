@@ -62,7 +62,9 @@ async function main(): Promise<void> {
     console.log("Documents corpus: printing PDFs with Chromium, converting with pandoc…");
     const begin = performance.now();
     corpus = await makeCorpus(workPath("corpus"));
-    console.log(`Documents corpus: ${corpus.files.length} files${corpus.large ? " and the large PDF" : ""} in ${((performance.now() - begin) / 1000).toFixed(1)} s`);
+    console.log(
+      `Documents corpus: ${corpus.files.length} files${corpus.large ? " and the large PDF" : ""} in ${((performance.now() - begin) / 1000).toFixed(1)} s`,
+    );
     for (const reason of corpus.skipped) console.log(`Documents corpus: skipped ${reason}`);
   }
   // The documents rows compare one worker with two; the second runs only then.
@@ -122,7 +124,10 @@ async function load(url: string, headers: Headers, server: ChildService): Promis
 }
 
 /** `measure`, with `server`'s CPU shares over its measured run: sampled when it calls `measuring`, and again once it is done. */
-async function withCpu(server: ChildService, measure: (measuring: () => CpuSample) => Promise<LoadResult & { before: CpuSample }>): Promise<Measured> {
+async function withCpu(
+  server: ChildService,
+  measure: (measuring: () => CpuSample) => Promise<LoadResult & { before: CpuSample }>,
+): Promise<Measured> {
   const { before, ...result } = await measure(() => sampleCpu(server.pid));
   return { ...result, cpu: cpuShares(before, sampleCpu(server.pid)) };
 }
@@ -253,7 +258,16 @@ CPU: % of one core (the machine has ${cpu.length * 100}%) used by the load gener
       ["(c) throughput a / b", ratio.toFixed(2), "", "", "", "", `≥ ${TARGET.ratio}`, verdict(ratio >= TARGET.ratio)],
       latencyRow("(d) web tier → worker whoami", viaWeb),
       latencyRow("    worker whoami direct", direct),
-      ["    overhead p50 (web − direct)", ms(overhead), "", "", "", "", `≤ ${TARGET.overheadMs} ms`, verdict(overhead <= TARGET.overheadMs)],
+      [
+        "    overhead p50 (web − direct)",
+        ms(overhead),
+        "",
+        "",
+        "",
+        "",
+        `≤ ${TARGET.overheadMs} ms`,
+        verdict(overhead <= TARGET.overheadMs),
+      ],
       [
         `(e) tokens minted, ${MINT_CHECK.calls.toLocaleString("en")} web calls`,
         String(mints.count),

@@ -32,7 +32,10 @@ export async function get(url: string, headers: Headers, agent: http.Agent, time
     // The server closed an idle keep-alive connection as this request went
     // out on it (both servers do after 5 s): the request never reached it,
     // so it is sent again on a new connection, as browsers do.
-    if ((error as { reusedSocket?: boolean; code?: string }).reusedSocket && (error as { code?: string }).code === "ECONNRESET") {
+    if (
+      (error as { reusedSocket?: boolean; code?: string }).reusedSocket &&
+      (error as { code?: string }).code === "ECONNRESET"
+    ) {
       return getOnce(url, headers, agent, timeoutMs);
     }
     throw error;
@@ -44,7 +47,9 @@ function getOnce(url: string, headers: Headers, agent: http.Agent, timeoutMs: nu
     const req = http.get(url, { headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.once("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.once("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
       res.once("error", reject);
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));

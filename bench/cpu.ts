@@ -19,7 +19,12 @@ export interface CpuSample {
 export type CpuShares = Omit<CpuSample, "at">;
 
 export function sampleCpu(serverPid: number | undefined): CpuSample {
-  return { at: performance.now(), generator: processCpuSeconds(process.pid), server: processCpuSeconds(serverPid), idle: idleCpuSeconds() };
+  return {
+    at: performance.now(),
+    generator: processCpuSeconds(process.pid),
+    server: processCpuSeconds(serverPid),
+    idle: idleCpuSeconds(),
+  };
 }
 
 export function cpuShares(before: CpuSample, after: CpuSample): CpuShares {

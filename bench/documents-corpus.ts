@@ -111,14 +111,23 @@ export function hasProgram(program: string, args: string[]): boolean {
 }
 
 async function described(file: string, kind: CorpusKind, pages?: number): Promise<CorpusFile> {
-  return { path: file, name: path.basename(file), kind, bytes: (await stat(file)).size, ...(pages === undefined ? {} : { pages }) };
+  return {
+    path: file,
+    name: path.basename(file),
+    kind,
+    bytes: (await stat(file)).size,
+    ...(pages === undefined ? {} : { pages }),
+  };
 }
 
 /** HTML with exactly `pages` printed pages: each page's prose fits on one, and each ends with a page break. */
 function pagedHtml(text: TextGenerator, pages: number, picture?: { side: number }): string {
   const body = Array.from({ length: pages }, (_, page) => {
     const heading = page === 0 ? `<h1>${text.title(5)}</h1>` : `<h2>${page + 1}. ${text.title()}</h2>`;
-    const prose = text.textOfLength(picture ? PAGE_CHARS.min / 2 : PAGE_CHARS.min, picture ? PAGE_CHARS.max / 2 : PAGE_CHARS.max);
+    const prose = text.textOfLength(
+      picture ? PAGE_CHARS.min / 2 : PAGE_CHARS.min,
+      picture ? PAGE_CHARS.max / 2 : PAGE_CHARS.max,
+    );
     const paragraphs = prose.split(/(?<=\.) (?=[A-Z])/u).reduce<string[]>((all, sentence, i) => {
       if (i % 4 === 0) all.push(sentence);
       else all.push(`${all.pop()!} ${sentence}`);
@@ -153,7 +162,9 @@ async function makeLargePdf(browser: Browser, text: TextGenerator, file: string)
   await printPdf(browser, pagedHtml(text, LARGE_PDF.pages, { side: LARGE_PDF.pictureSide }), file);
   const described_ = await described(file, "pdf", LARGE_PDF.pages);
   if (described_.bytes > UPLOAD_LIMIT_BYTES) {
-    throw new Error(`the large PDF came out at ${described_.bytes} bytes, over the ${UPLOAD_LIMIT_BYTES}-byte upload limit: lower LARGE_PDF.pages`);
+    throw new Error(
+      `the large PDF came out at ${described_.bytes} bytes, over the ${UPLOAD_LIMIT_BYTES}-byte upload limit: lower LARGE_PDF.pages`,
+    );
   }
   return described_;
 }
@@ -170,23 +181,38 @@ function markdownDocument(text: TextGenerator): MarkdownSource {
   for (let section = 0; section < text.between(4, 14); section++) {
     parts.push(`## ${text.title()}`);
     for (let paragraph = 0; paragraph < text.between(2, 6); paragraph++) parts.push(text.paragraph());
-    if (text.random() < 0.3) parts.push(Array.from({ length: text.between(3, 6) }, () => `- ${text.sentence()}`).join("\n"));
+    if (text.random() < 0.3)
+      parts.push(Array.from({ length: text.between(3, 6) }, () => `- ${text.sentence()}`).join("\n"));
     if (text.random() < 0.15) {
       const row = () => `| ${text.title(1)} | ${text.between(1, 9999)} | ${text.title(2)} |`;
-      parts.push(["| Item | Count | Note |", "| --- | --- | --- |", ...Array.from({ length: text.between(3, 8) }, row)].join("\n"));
+      parts.push(
+        ["| Item | Count | Note |", "| --- | --- | --- |", ...Array.from({ length: text.between(3, 8) }, row)].join(
+          "\n",
+        ),
+      );
     }
   }
   return { title, text: `${parts.join("\n\n")}\n` };
 }
 
 function pandoc(source: MarkdownSource, kind: "docx" | "html", file: string): Promise<void> {
-  const args = ["--from", "markdown", "--to", kind, "--output", file, ...(kind === "html" ? ["--standalone", "--metadata", `title=${source.title}`] : [])];
+  const args = [
+    "--from",
+    "markdown",
+    "--to",
+    kind,
+    "--output",
+    file,
+    ...(kind === "html" ? ["--standalone", "--metadata", `title=${source.title}`] : []),
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn("pandoc", args, { stdio: ["pipe", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
     child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`pandoc ${args.join(" ")} failed (${String(code)}): ${stderr}`))));
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`pandoc ${args.join(" ")} failed (${String(code)}): ${stderr}`)),
+    );
     child.stdin.end(source.text);
   });
 }

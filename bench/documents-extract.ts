@@ -75,7 +75,11 @@ function run(program: string, args: string[]): Promise<string> {
     const chunks: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
     child.once("error", reject);
-    child.once("close", (code) => (code === 0 || args[0] === "-v" ? resolve(Buffer.concat(chunks).toString("utf8")) : reject(new Error(`${program} exited ${String(code)}`))));
+    child.once("close", (code) =>
+      code === 0 || args[0] === "-v"
+        ? resolve(Buffer.concat(chunks).toString("utf8"))
+        : reject(new Error(`${program} exited ${String(code)}`)),
+    );
   });
 }
 

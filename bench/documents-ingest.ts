@@ -50,7 +50,11 @@ export async function uploadFile(workerUrl: string, token: string, file: CorpusF
     body,
   });
   const text = await res.text();
-  if (res.status !== 201) throw new UploadRefused(`upload of ${file.name} (${file.bytes} bytes): HTTP ${res.status} ${text.slice(0, 300)}`, res.status);
+  if (res.status !== 201)
+    throw new UploadRefused(
+      `upload of ${file.name} (${file.bytes} bytes): HTTP ${res.status} ${text.slice(0, 300)}`,
+      res.status,
+    );
   return (JSON.parse(text) as UploadAnswer).document;
 }
 
@@ -105,13 +109,18 @@ export async function waitUntilSettled(
   for (;;) {
     const res = await fetch(`${workerUrl}/trpc/documents.list`, { headers: { authorization: `Bearer ${token}` } });
     const text = await res.text();
-    if (res.ok) mine = (JSON.parse(text) as { result: { data: DocumentSummary[] } }).result.data.filter((document) => ids.has(document.id));
+    if (res.ok)
+      mine = (JSON.parse(text) as { result: { data: DocumentSummary[] } }).result.data.filter((document) =>
+        ids.has(document.id),
+      );
     else refusals.push(`documents.list: HTTP ${res.status} ${text.slice(0, 200)}`);
     const settled = mine.filter((document) => document.status === "ready" || document.status === "failed");
     for (const document of settled) if (!settledAt.has(document.id)) settledAt.set(document.id, performance.now());
     if (settled.length === ids.size) return { settled, refusals, settledAt };
     if (performance.now() > deadline) {
-      const pending = mine.filter((document) => !settled.includes(document)).map((document) => `${document.name} ${document.status} ${document.progress}%`);
+      const pending = mine
+        .filter((document) => !settled.includes(document))
+        .map((document) => `${document.name} ${document.status} ${document.progress}%`);
       throw new Error(
         `${ids.size - settled.length} documents not ingested after ${timeoutMs / 1000} s: ${pending.join(", ")}${refusals.length ? `; last refusal: ${refusals.at(-1)}` : ""}`,
       );
@@ -124,7 +133,13 @@ export async function waitUntilSettled(
  * Uploads `files` as the token's user, in turn to each of `workerUrls` (as
  * a load balancer would spread them), and waits until all are ingested.
  */
-export async function ingest(workerUrls: string[], token: string, databaseUrl: string, files: CorpusFile[], timeoutMs: number): Promise<IngestRun> {
+export async function ingest(
+  workerUrls: string[],
+  token: string,
+  databaseUrl: string,
+  files: CorpusFile[],
+  timeoutMs: number,
+): Promise<IngestRun> {
   const begin = performance.now();
   const uploadedAt = new Map<string, number>();
   const uploadRefusals: string[] = [];
@@ -135,14 +150,18 @@ export async function ingest(workerUrls: string[], token: string, databaseUrl: s
       try {
         return await uploadFile(workerUrl, token, file);
       } catch (error) {
-        if (!(error instanceof UploadRefused && error.status === 503) || performance.now() - begin > timeoutMs) throw error;
+        if (!(error instanceof UploadRefused && error.status === 503) || performance.now() - begin > timeoutMs)
+          throw error;
         uploadRefusals.push(error.message.replace(/^upload of .*?: /u, "upload: "));
         await sleep(POLL_MS);
       }
     }
   };
   await inParallel(
-    files.map((file, index) => async () => void uploadedAt.set((await upload(workerUrls[index % workerUrls.length]!, file)).id, performance.now())),
+    files.map(
+      (file, index) => async () =>
+        void uploadedAt.set((await upload(workerUrls[index % workerUrls.length]!, file)).id, performance.now()),
+    ),
     UPLOAD_CONCURRENCY,
   );
   const uploadSeconds = (performance.now() - begin) / 1000;
@@ -162,7 +181,9 @@ export async function ingest(workerUrls: string[], token: string, databaseUrl: s
     originalBytes: files.reduce((sum, file) => sum + file.bytes, 0),
     textChars: Number(stored?.chars ?? 0),
     chunks: stored?.chunks ?? 0,
-    failed: settled.filter((document) => document.status === "failed").map((document) => ({ name: document.name, reason: document.failureReason })),
+    failed: settled
+      .filter((document) => document.status === "failed")
+      .map((document) => ({ name: document.name, reason: document.failureReason })),
     readySeconds: percentiles([...ids].map((id) => (settledAt.get(id)! - uploadedAt.get(id)!) / 1000)),
     refusals: [...uploadRefusals, ...refusals],
   };

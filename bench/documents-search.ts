@@ -48,7 +48,11 @@ export interface SeededChunks {
 }
 
 /** Inserts `chunks` chunks (rounded up to whole documents) for `userId`, an existing user, in documents already 'ready'. */
-export async function seedChunks(databaseUrl: string, userId: string, chunks = SEARCH_SIZE.chunks): Promise<SeededChunks> {
+export async function seedChunks(
+  databaseUrl: string,
+  userId: string,
+  chunks = SEARCH_SIZE.chunks,
+): Promise<SeededChunks> {
   const begin = performance.now();
   const text = new TextGenerator(100_000);
   const documents = Math.ceil(chunks / SEARCH_SIZE.chunksPerDocument);
@@ -75,7 +79,12 @@ export async function seedChunks(databaseUrl: string, userId: string, chunks = S
     const pending: Promise<unknown>[] = [];
     for (let d = 0; d < documents; d++) {
       const id = randomUUID();
-      const rows = { ordinal: [] as number[], page: [] as (number | null)[], section: [] as (string | null)[], content: [] as string[] };
+      const rows = {
+        ordinal: [] as number[],
+        page: [] as (number | null)[],
+        section: [] as (string | null)[],
+        content: [] as string[],
+      };
       let section: string | null = null;
       for (let ordinal = 0; ordinal < SEARCH_SIZE.chunksPerDocument; ordinal++) {
         if (ordinal % SEARCH_SIZE.chunksPerSection === 0) section = text.title();
@@ -105,7 +114,14 @@ export async function seedChunks(databaseUrl: string, userId: string, chunks = S
           await client.query(
             `INSERT INTO "document" ("id", "userId", "name", "kind", "mimeType", "sizeBytes", "sha256", "status", "progress", "chunkCount")
              VALUES ($1, $2, $3, $4, 'application/octet-stream', $5, '', 'ready', 100, $6)`,
-            [id, userId, name, kind, rows.content.reduce((sum, content) => sum + content.length, 0), rows.content.length],
+            [
+              id,
+              userId,
+              name,
+              kind,
+              rows.content.reduce((sum, content) => sum + content.length, 0),
+              rows.content.length,
+            ],
           );
           // The tsvector as ingestion (ingest.ts) builds it: the section's words weigh A, the chunk's B.
           await client.query(
@@ -141,7 +157,10 @@ function pickQueries(documentFrequency: Map<string, number>, chunks: number, ran
     const share = (documentFrequency.get(word) ?? 0) / chunks;
     return share >= QUERY_WORD_SHARE.min && share <= QUERY_WORD_SHARE.max;
   });
-  if (mid.length < 2) throw new Error(`only ${mid.length} words are in ${QUERY_WORD_SHARE.min * 100}–${QUERY_WORD_SHARE.max * 100} % of the chunks`);
+  if (mid.length < 2)
+    throw new Error(
+      `only ${mid.length} words are in ${QUERY_WORD_SHARE.min * 100}–${QUERY_WORD_SHARE.max * 100} % of the chunks`,
+    );
   return Array.from({ length: SEARCH_RUN.queries }, () => {
     const first = mid[random.between(0, mid.length - 1)]!;
     let second = first;
@@ -190,7 +209,10 @@ interface OpenRoute {
  * meanwhile falls on all of them alike, so their differences stay fair on
  * a busy machine. SEARCH_RUN.warmup turns, then SEARCH_RUN.calls measured.
  */
-export async function measureRoutes<Name extends string>(routes: Partial<Record<Name, Route>>, queries: string[]): Promise<Partial<Record<Name, Latency>>> {
+export async function measureRoutes<Name extends string>(
+  routes: Partial<Record<Name, Route>>,
+  queries: string[],
+): Promise<Partial<Record<Name, Latency>>> {
   const names = (Object.keys(routes) as Name[]).filter((name) => routes[name] !== undefined);
   const latencies = new Map<Name, number[]>(names.map((name) => [name, []]));
   const failed = new Map<Name, number>(names.map((name) => [name, 0]));
@@ -207,7 +229,10 @@ export async function measureRoutes<Name extends string>(routes: Partial<Record<
     }
   }
   return Object.fromEntries(
-    names.map((name) => [name, { ...percentiles(latencies.get(name)!), failed: failed.get(name)!, hits: hits.get(name)! }]),
+    names.map((name) => [
+      name,
+      { ...percentiles(latencies.get(name)!), failed: failed.get(name)!, hits: hits.get(name)! },
+    ]),
   ) as Partial<Record<Name, Latency>>;
 }
 
@@ -216,13 +241,20 @@ export async function measureRoutes<Name extends string>(routes: Partial<Record<
  * as the database owner; `asWorker`, as the worker runs it (db.ts's
  * asWorker: BEGIN READ ONLY, SET LOCAL ROLE app_worker, the query, COMMIT).
  */
-export async function rawSqlRoutes(databaseUrl: string, userId: string): Promise<{ bare: Route; asWorker: Route; close(): Promise<void> }> {
+export async function rawSqlRoutes(
+  databaseUrl: string,
+  userId: string,
+): Promise<{ bare: Route; asWorker: Route; close(): Promise<void> }> {
   const db = createWorkerDb(databaseUrl, { max: 2 });
   const inputOf = (query: string) => searchInput.parse({ query });
-  const bare = new Kysely<WorkerDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 1 }) }) });
+  const bare = new Kysely<WorkerDatabase>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 1 }) }),
+  });
   return {
     bare: async (query) => (await searchChunks(bare, userId, SEARCH_CONFIG, inputOf(query))).hits.length,
-    asWorker: async (query) => (await db.asWorker((tx) => searchChunks(tx, userId, SEARCH_CONFIG, inputOf(query)), { readOnly: true })).hits.length,
+    asWorker: async (query) =>
+      (await db.asWorker((tx) => searchChunks(tx, userId, SEARCH_CONFIG, inputOf(query)), { readOnly: true })).hits
+        .length,
     async close() {
       await bare.destroy();
       await db.close();
@@ -242,7 +274,8 @@ export async function httpSearchRoute(
   { superjson = false }: { superjson?: boolean } = {},
 ): Promise<OpenRoute | undefined> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const callUrl = (query: string) => `${url}?input=${encodeURIComponent(JSON.stringify(superjson ? { json: { query } } : { query }))}`;
+  const callUrl = (query: string) =>
+    `${url}?input=${encodeURIComponent(JSON.stringify(superjson ? { json: { query } } : { query }))}`;
   const probe = await get(callUrl(probeQuery), headers, agent);
   if (probe.status !== 200) {
     agent.destroy();

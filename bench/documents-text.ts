@@ -153,7 +153,9 @@ export class TextGenerator {
 
   /** Function words make up about 45 % of running English. */
   word(): string {
-    return this.random() < 0.45 ? FUNCTION_VOCABULARY[Math.floor(this.random() * FUNCTION_VOCABULARY.length)]! : this.contentWord();
+    return this.random() < 0.45
+      ? FUNCTION_VOCABULARY[Math.floor(this.random() * FUNCTION_VOCABULARY.length)]!
+      : this.contentWord();
   }
 
   sentence(): string {

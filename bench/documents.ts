@@ -11,7 +11,16 @@ import { signUp, workerToken } from "../tooling/app-client";
 import type { Corpus, CorpusFile } from "./documents-corpus";
 import { compareExtraction, type ExtractionComparison } from "./documents-extract";
 import { ingest, warmUp, type IngestRun } from "./documents-ingest";
-import { hopRoute, httpSearchRoute, measureRoutes, rawSqlRoutes, SEARCH_RUN, seedChunks, type Latency, type SeededChunks } from "./documents-search";
+import {
+  hopRoute,
+  httpSearchRoute,
+  measureRoutes,
+  rawSqlRoutes,
+  SEARCH_RUN,
+  seedChunks,
+  type Latency,
+  type SeededChunks,
+} from "./documents-search";
 import { rssOf } from "../load/memory";
 import { peakOf, peakRssDuring, type PeakRss } from "./peak-rss";
 import type { Stack } from "./stack";
@@ -46,7 +55,11 @@ export interface DocumentsOptions {
   searchChunks?: number;
 }
 
-export async function measureDocuments({ databaseUrl, webUrl, workers }: Stack, corpus: Corpus, options: DocumentsOptions = {}): Promise<DocumentsReport> {
+export async function measureDocuments(
+  { databaseUrl, webUrl, workers }: Stack,
+  corpus: Corpus,
+  options: DocumentsOptions = {},
+): Promise<DocumentsReport> {
   const [first, second] = workers;
   if (!first || !second) throw new Error("the documents rows need a stack with two workers");
   const userToken = async (label: string) => {
@@ -69,14 +82,22 @@ export async function measureDocuments({ databaseUrl, webUrl, workers }: Stack, 
   await warmUp(first.url, probeToken, probe);
 
   console.log(`(h) ingesting ${corpus.files.length} documents with 1 worker…`);
-  const oneWorker = await ingest([first.url], (await userToken("ingest-1")).token, databaseUrl, corpus.files, INGEST_TIMEOUT_MS);
+  const oneWorker = await ingest(
+    [first.url],
+    (await userToken("ingest-1")).token,
+    databaseUrl,
+    corpus.files,
+    INGEST_TIMEOUT_MS,
+  );
 
   let large: DocumentsReport["large"];
   if (corpus.large) {
     console.log(`(j) ingesting the ${mb(corpus.large.bytes)} PDF, watching the worker's memory…`);
     const { token } = await userToken("large");
     const file: CorpusFile = corpus.large;
-    const { result, rss } = await peakRssDuring(first.service.pid, () => ingest([first.url], token, databaseUrl, [file], INGEST_TIMEOUT_MS));
+    const { result, rss } = await peakRssDuring(first.service.pid, () =>
+      ingest([first.url], token, databaseUrl, [file], INGEST_TIMEOUT_MS),
+    );
     large = { run: result, rss };
   }
 
@@ -85,7 +106,13 @@ export async function measureDocuments({ databaseUrl, webUrl, workers }: Stack, 
   let twoWorkers: IngestRun;
   try {
     await warmUp(second.url, probeToken, probe);
-    twoWorkers = await ingest([first.url, second.url], (await userToken("ingest-2")).token, databaseUrl, corpus.files, INGEST_TIMEOUT_MS);
+    twoWorkers = await ingest(
+      [first.url, second.url],
+      (await userToken("ingest-2")).token,
+      databaseUrl,
+      corpus.files,
+      INGEST_TIMEOUT_MS,
+    );
   } finally {
     // The search rows measure one worker, with nothing else running.
     await second.service.stop();
@@ -94,8 +121,17 @@ export async function measureDocuments({ databaseUrl, webUrl, workers }: Stack, 
   console.log(`(i) writing the search table's chunks…`);
   const { user, token } = await userToken("search");
   const seeded = await seedChunks(databaseUrl, user.userId, options.searchChunks);
-  const web = await httpSearchRoute(`${webUrl}/api/trpc/documents.search`, { cookie: user.cookie }, seeded.queries[0]!, { superjson: true });
-  const worker = await httpSearchRoute(`${first.url}/trpc/documents.search`, { authorization: `Bearer ${token}` }, seeded.queries[0]!);
+  const web = await httpSearchRoute(
+    `${webUrl}/api/trpc/documents.search`,
+    { cookie: user.cookie },
+    seeded.queries[0]!,
+    { superjson: true },
+  );
+  const worker = await httpSearchRoute(
+    `${first.url}/trpc/documents.search`,
+    { authorization: `Bearer ${token}` },
+    seeded.queries[0]!,
+  );
   if (!worker) throw new Error("the worker has no documents.search");
   const sql = await rawSqlRoutes(databaseUrl, user.userId);
   const hop = hopRoute(first.url);
@@ -104,16 +140,36 @@ export async function measureDocuments({ databaseUrl, webUrl, workers }: Stack, 
   let workerRss;
   try {
     const routes = { bare: sql.bare, asWorker: sql.asWorker, worker: worker.call, hop: hop.call, web: web?.call };
-    ({ result: latencies, rss: workerRss } = await peakRssDuring(first.service.pid, () => measureRoutes(routes, seeded.queries)));
+    ({ result: latencies, rss: workerRss } = await peakRssDuring(first.service.pid, () =>
+      measureRoutes(routes, seeded.queries),
+    ));
   } finally {
     await Promise.all([sql.close(), worker.close(), hop.close(), web?.close()]);
   }
 
   const { bare, asWorker, worker: viaWorker, hop: alone, web: viaWeb } = latencies;
-  return { corpus, extraction, oneWorker, twoWorkers, large, idleRss, seeded, search: { bare: bare!, asWorker: asWorker!, worker: viaWorker!, web: viaWeb, hop: alone!, workerRss } };
+  return {
+    corpus,
+    extraction,
+    oneWorker,
+    twoWorkers,
+    large,
+    idleRss,
+    seeded,
+    search: { bare: bare!, asWorker: asWorker!, worker: viaWorker!, web: viaWeb, hop: alone!, workerRss },
+  };
 }
 
-export function printDocumentsReport({ corpus, extraction, oneWorker, twoWorkers, large, idleRss, seeded, search }: DocumentsReport): void {
+export function printDocumentsReport({
+  corpus,
+  extraction,
+  oneWorker,
+  twoWorkers,
+  large,
+  idleRss,
+  seeded,
+  search,
+}: DocumentsReport): void {
   const kinds = new Map<string, number>();
   for (const file of corpus.files) kinds.set(file.kind, (kinds.get(file.kind) ?? 0) + 1);
   const pdfPages = corpus.files.reduce((sum, file) => sum + (file.pages ?? 0), 0);
@@ -127,7 +183,9 @@ export function printDocumentsReport({ corpus, extraction, oneWorker, twoWorkers
     `${seconds(run.seconds * 1000)} for ${run.documents} (uploads ${seconds(run.uploadSeconds * 1000)}), ${run.chunks} chunks, ${(run.textChars / 1e6).toFixed(1)} MB text, ${run.failed.length} failed, ${run.refusals.length} refused (503) and sent again`,
   ];
   const latencyRow = (label: string, run: Latency | undefined, note = "") =>
-    run ? [label, "", ms(run.p50), ms(run.p99), `${run.failed} failed${note}`] : [label, "not available (no such procedure)"];
+    run
+      ? [label, "", ms(run.p50), ms(run.p99), `${run.failed} failed${note}`]
+      : [label, "not available (no such procedure)"];
   const { bare, asWorker, worker, web, hop, workerRss } = search;
   const allowed = TARGET.searchOverRawPlusHop * (asWorker.p50 + hop.p50);
   const rssText = (rss: PeakRss) => `${mbOr(peakOf(rss))} (${mbOr(rss.before)} before)`;
@@ -152,9 +210,16 @@ Memory (j): the worker's resident memory, sampled every 50 ms, with Linux's high
 
   const rows: string[][] = [["Measurement", "Value", "p50", "p99", "Notes", "Target", "Result"]];
   if (extraction) {
-    const perPage = (total: number | undefined) => (total === undefined ? "n/a" : `${(total / extraction.pages).toFixed(2)} ms/page`);
+    const perPage = (total: number | undefined) =>
+      total === undefined ? "n/a" : `${(total / extraction.pages).toFixed(2)} ms/page`;
     rows.push(
-      [`(g) PDF text, ours (pdf.js), ${extraction.pages} pages`, perPage(extraction.oursMs), "", "", `${extraction.oursChars.toLocaleString("en")} characters`],
+      [
+        `(g) PDF text, ours (pdf.js), ${extraction.pages} pages`,
+        perPage(extraction.oursMs),
+        "",
+        "",
+        `${extraction.oursChars.toLocaleString("en")} characters`,
+      ],
       [
         "    pdftotext (poppler)",
         extraction.skipped ?? perPage(extraction.pdftotextMs),
@@ -164,7 +229,10 @@ Memory (j): the worker's resident memory, sampled every 50 ms, with Linux's high
           ? ""
           : `${extraction.pdftotextChars.toLocaleString("en")} characters; start-up ${ms(extraction.pdftotextStartupMs ?? Number.NaN)} of each file's time`,
       ],
-      ["    ours / pdftotext", extraction.pdftotextMs === undefined ? "n/a" : (extraction.oursMs / extraction.pdftotextMs).toFixed(2)],
+      [
+        "    ours / pdftotext",
+        extraction.pdftotextMs === undefined ? "n/a" : (extraction.oursMs / extraction.pdftotextMs).toFixed(2),
+      ],
     );
   }
   rows.push(
@@ -172,7 +240,11 @@ Memory (j): the worker's resident memory, sampled every 50 ms, with Linux's high
     ingestRow("    ingestion, 2 workers", twoWorkers),
     ["    2 workers / 1 worker (docs/min)", (perMinute(twoWorkers) / perMinute(oneWorker)).toFixed(2)],
     latencyRow("(i) search SQL direct, bare", bare),
-    latencyRow("    SQL as the worker runs it", asWorker, "; BEGIN READ ONLY, SET LOCAL ROLE app_worker, query, COMMIT"),
+    latencyRow(
+      "    SQL as the worker runs it",
+      asWorker,
+      "; BEGIN READ ONLY, SET LOCAL ROLE app_worker, query, COMMIT",
+    ),
     latencyRow("    worker documents.search (HTTP)", worker),
     latencyRow("    web tier documents.search", web),
     latencyRow("    HTTP hop: worker /healthz", hop),
@@ -187,7 +259,13 @@ Memory (j): the worker's resident memory, sampled every 50 ms, with Linux's high
     ],
     ["(j) worker RSS, idle (before any document)", mbOr(idleRss)],
     large
-      ? ["    peak, ingesting the large PDF", rssText(large.rss), "", "", `${mb(large.run.originalBytes)}, ready in ${seconds(large.run.seconds * 1000)}, ${large.run.failed.length} failed`]
+      ? [
+          "    peak, ingesting the large PDF",
+          rssText(large.rss),
+          "",
+          "",
+          `${mb(large.run.originalBytes)}, ready in ${seconds(large.run.seconds * 1000)}, ${large.run.failed.length} failed`,
+        ]
       : ["    peak, ingesting the large PDF", "not measured (no large PDF)"],
     ["    peak, during the search run", rssText(workerRss), "", "", `${workerRss.samples} samples`],
   );

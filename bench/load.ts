@@ -41,9 +41,13 @@ export async function measureLoad<T = undefined>(
     if (status >= 200 && status < 300) latencies.push(responseTimeMs);
   });
   const result = await run;
-  return { reqPerSec: result.requests.average, ...percentiles(latencies), failed: result.non2xx + result.errors, before };
+  return {
+    reqPerSec: result.requests.average,
+    ...percentiles(latencies),
+    failed: result.non2xx + result.errors,
+    before,
+  };
 }
-
 
 /**
  * `url` at a steady `rate` (requests per second) for LOAD.seconds after a

@@ -57,7 +57,10 @@ export class PeakRssWatch {
 }
 
 /** Watches `pid` while `work` runs. */
-export async function peakRssDuring<T>(pid: number | undefined, work: () => Promise<T>): Promise<{ result: T; rss: PeakRss }> {
+export async function peakRssDuring<T>(
+  pid: number | undefined,
+  work: () => Promise<T>,
+): Promise<{ result: T; rss: PeakRss }> {
   if (pid === undefined) return { result: await work(), rss: { samples: 0 } };
   const watch = new PeakRssWatch(pid);
   try {

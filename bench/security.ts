@@ -107,7 +107,9 @@ function printReport({ revocation, oneIp, rotatingIp, batch, rotation, session }
   console.log(`
 Stack: the production build; web tier with ${Object.entries(WEB_ENV)
     .map(([name, value]) => `${name}=${value}`)
-    .join(" ")}; ${WORKERS} workers with WORKER_DATABASE_URL and their defaults. This process plays the proxy: each client it simulates has its own X-Forwarded-For.
+    .join(
+      " ",
+    )}; ${WORKERS} workers with WORKER_DATABASE_URL and their defaults. This process plays the proxy: each client it simulates has its own X-Forwarded-For.
 (1) ${REVOCATION.trials} trials: a new user's worker token called on both workers in a tight loop (one keep-alive connection each) while the user signs out over HTTP;
     time from sign-out's answer to each worker's first 401 "revoked" (answer received).
 (2) wrong-password sign-ins on one account each for ${GUESSING.durationMs / 1000} s, ${GUESSING.lanes} in flight: (a) one X-Forwarded-For, (b) a new one per attempt; "checked" = any answer but 429.
@@ -139,7 +141,9 @@ Stack: the production build; web tier with ${Object.entries(WEB_ENV)
       guessRow("(2b) passwords checked, rotating IP", rotatingIp),
       [
         "     per-account limit seen in (b)",
-        rotatingIp.checkedBeforeRefusal === undefined ? "no 429" : `${rotatingIp.checkedBeforeRefusal} checks, then 429`,
+        rotatingIp.checkedBeforeRefusal === undefined
+          ? "no 429"
+          : `${rotatingIp.checkedBeforeRefusal} checks, then 429`,
         waitHeaders.length > 0 ? waitHeaders.join(", ") + " (s)" : "the 429 names no wait",
         "429 says how long to wait",
         verdict(waitHeaders.length > 0),
@@ -163,7 +167,9 @@ Stack: the production build; web tier with ${Object.entries(WEB_ENV)
       [
         "(4) key rotation under load, failed calls",
         `${rotation.failed} of ${totalCalls.toLocaleString("en")}`,
-        rotation.failed === 0 ? counts(rotation.calls, (kind) => kind) : `failed: ${counts(rotation.failures, (what) => `${what} ×`)}`,
+        rotation.failed === 0
+          ? counts(rotation.calls, (kind) => kind)
+          : `failed: ${counts(rotation.failures, (what) => `${what} ×`)}`,
         `${TARGET.rotationFailures} failed`,
         verdict(rotation.failed === TARGET.rotationFailures),
       ],
@@ -205,13 +211,20 @@ function counts(map: Map<string, number>, label: (key: string) => string): strin
 }
 
 /** What went wrong, in the words of the servers' own logs: their warnings and errors. */
-async function printProblems(stack: Stack, { revocation, batch, rotation }: Pick<Report, "revocation" | "batch" | "rotation">): Promise<void> {
+async function printProblems(
+  stack: Stack,
+  { revocation, batch, rotation }: Pick<Report, "revocation" | "batch" | "rotation">,
+): Promise<void> {
   const suspects: ChildService[] = [];
-  if (revocation.failures.size > 0 || rotation.failed > 0) suspects.push(stack.web, ...stack.workers.map((worker) => worker.service));
+  if (revocation.failures.size > 0 || rotation.failed > 0)
+    suspects.push(stack.web, ...stack.workers.map((worker) => worker.service));
   else if (batch.underAttack.failed > 0) suspects.push(stack.workers.at(-1)!.service);
   for (const service of suspects) {
     const lines = await problemLines(service);
-    if (lines.length > 0) console.log(`\n${service.spec.name}: last ${lines.length} warnings and errors (${service.spec.logFile}):\n${lines.join("\n")}`);
+    if (lines.length > 0)
+      console.log(
+        `\n${service.spec.name}: last ${lines.length} warnings and errors (${service.spec.logFile}):\n${lines.join("\n")}`,
+      );
   }
   if (suspects.length > 0) console.log(`\nEvery server's whole log is kept in ${keepLogs()}`);
 }

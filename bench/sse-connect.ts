@@ -46,7 +46,13 @@ const worker = createWorkerServer({
 });
 await new Promise<void>((resolve) => worker.server.listen(0, "127.0.0.1", resolve));
 const base = `http://127.0.0.1:${(worker.server.address() as AddressInfo).port}`;
-const token = await signer.mint({ sub: "bench-user", sid: "bench-session", email: "bench@example.test", name: "Bench", jti: randomUUID() });
+const token = await signer.mint({
+  sub: "bench-user",
+  sid: "bench-session",
+  email: "bench@example.test",
+  name: "Bench",
+  jti: randomUUID(),
+});
 const headers = { authorization: `Bearer ${token}` };
 
 async function query(): Promise<number> {
@@ -59,7 +65,10 @@ async function query(): Promise<number> {
 async function connect(hold?: AbortController): Promise<number> {
   const started = performance.now();
   const abort = hold ?? new AbortController();
-  const response = await fetch(`${base}/trpc/documents.events?input=%7B%7D`, { headers: { ...headers, accept: "text/event-stream" }, signal: abort.signal });
+  const response = await fetch(`${base}/trpc/documents.events?input=%7B%7D`, {
+    headers: { ...headers, accept: "text/event-stream" },
+    signal: abort.signal,
+  });
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let text = "";

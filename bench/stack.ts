@@ -59,7 +59,9 @@ export async function runBench(main: () => Promise<number | void>): Promise<neve
     if (!interrupted) {
       console.error(`\nbench could not run: ${errorMessage(error)}`);
       for (const service of started) {
-        console.error(`\n--- last lines of ${service.spec.name}'s log (${service.spec.logFile}) ---\n${await tailOf(service.spec.logFile, 15)}`);
+        console.error(
+          `\n--- last lines of ${service.spec.name}'s log (${service.spec.logFile}) ---\n${await tailOf(service.spec.logFile, 15)}`,
+        );
       }
       console.error(`\nLogs kept in ${keepLogs()}`);
     }
@@ -142,9 +144,13 @@ export async function start(service: ChildService): Promise<ChildService> {
   started.push(service);
   const begin = performance.now();
   await service.start().catch((error: unknown) => {
-    throw new Error(`${service.spec.name} did not start (${service.spec.readyUrl}): ${errorMessage(error)}`, { cause: error });
+    throw new Error(`${service.spec.name} did not start (${service.spec.readyUrl}): ${errorMessage(error)}`, {
+      cause: error,
+    });
   });
-  console.log(`Started ${service.spec.name} (pid ${String(service.pid)}), ready at ${service.spec.readyUrl} in ${seconds(performance.now() - begin)}`);
+  console.log(
+    `Started ${service.spec.name} (pid ${String(service.pid)}), ready at ${service.spec.readyUrl} in ${seconds(performance.now() - begin)}`,
+  );
   return service;
 }
 
@@ -172,13 +178,23 @@ export interface StackOptions {
  * and the workers, configured as deployed: logging a line per request at
  * info, into files so no pipe ever fills.
  */
-export async function startStack({ web: webEnv = {}, workers: workerEnvs = [{}], inspect = false, databaseServer }: StackOptions = {}): Promise<Stack> {
+export async function startStack({
+  web: webEnv = {},
+  workers: workerEnvs = [{}],
+  inspect = false,
+  databaseServer,
+}: StackOptions = {}): Promise<Stack> {
   const databaseUrl = await database(databaseServer);
   process.stdout.write(await migrateDeploy(databaseUrl));
   await build();
 
   // All in one call, so that no two of them are the same.
-  const [[webPort], workerPorts, [webInspectPort], workerInspectPorts] = await freePortGroups(1, workerEnvs.length, inspect ? 1 : 0, inspect ? workerEnvs.length : 0);
+  const [[webPort], workerPorts, [webInspectPort], workerInspectPorts] = await freePortGroups(
+    1,
+    workerEnvs.length,
+    inspect ? 1 : 0,
+    inspect ? workerEnvs.length : 0,
+  );
   const webUrl = `http://127.0.0.1:${webPort!}`;
   const workerUrls = workerPorts.map((port) => `http://127.0.0.1:${port}`);
 

@@ -40,6 +40,9 @@ export function verdict(ok: boolean): string {
 /** The line that says what the numbers were measured on, and how busy it was at the end (other work skews them). */
 export function machine(): string {
   const cpu = os.cpus();
-  const load = os.loadavg().map((average) => average.toFixed(2)).join(" ");
+  const load = os
+    .loadavg()
+    .map((average) => average.toFixed(2))
+    .join(" ");
   return `Machine: ${cpu.length} CPUs, ${cpu[0]?.model.trim() ?? "unknown model"}, ${os.type()} ${os.release()}, Node ${process.version}, load average ${load}`;
 }

@@ -50,7 +50,8 @@ function serve(kind: Exclude<Kind, "bare">): void {
   const jwks = JSON.parse(process.env.BENCH_JWKS!) as JSONWebKeySet;
   const verifier = createTokenVerifier({ issuer: ISSUER, jwks });
   const log = createLogger("silent");
-  const context = (req: IncomingMessage) => createWorkerContext(req, { requestId: randomUUID(), logger: log, verifier, revocation: noRevocations() });
+  const context = (req: IncomingMessage) =>
+    createWorkerContext(req, { requestId: randomUUID(), logger: log, verifier, revocation: noRevocations() });
 
   let listener: RequestListener;
   if (kind === "ours") {
@@ -61,9 +62,16 @@ function serve(kind: Exclude<Kind, "bare">): void {
       void trpc(req, res, decodeURIComponent(url.pathname.slice(TRPC_PREFIX.length)), url.searchParams, context(req));
     };
   } else {
-    listener = createHTTPHandler({ router: workerRouter, basePath: TRPC_PREFIX, createContext: ({ req }) => context(req) });
+    listener = createHTTPHandler({
+      router: workerRouter,
+      basePath: TRPC_PREFIX,
+      createContext: ({ req }) => context(req),
+    });
   }
-  createServer((req, res) => (req.url === "/ready" ? res.end() : listener(req, res))).listen(Number(process.env.BENCH_PORT), "127.0.0.1");
+  createServer((req, res) => (req.url === "/ready" ? res.end() : listener(req, res))).listen(
+    Number(process.env.BENCH_PORT),
+    "127.0.0.1",
+  );
   process.on("SIGTERM", () => process.exit(0));
 }
 
@@ -89,7 +97,11 @@ async function main(): Promise<void> {
     const url = `http://127.0.0.1:${port}`;
     const service = new ChildService({
       name: kind,
-      args: ["--import", "tsx", ...(kind === "bare" ? ["bench/bare-server.ts"] : [fileURLToPath(import.meta.url), "serve", kind])],
+      args: [
+        "--import",
+        "tsx",
+        ...(kind === "bare" ? ["bench/bare-server.ts"] : [fileURLToPath(import.meta.url), "serve", kind]),
+      ],
       env: { NODE_ENV: "production", BENCH_PORT: String(port), ...env },
       readyUrl: kind === "bare" ? url : `${url}/ready`,
       logFile: path.join(logDir, `${kind}.log`),
@@ -102,7 +114,13 @@ async function main(): Promise<void> {
   try {
     const signer = await createTestSigner({ issuer: ISSUER, kid: KID });
     const jwks = JSON.stringify(signer.jwks);
-    const token = await signer.mint({ sub: "user_bench", sid: "session_bench", email: "bench@example.com", name: "Bench", jti: randomUUID() });
+    const token = await signer.mint({
+      sub: "user_bench",
+      sid: "session_bench",
+      email: "bench@example.com",
+      name: "Bench",
+      jti: randomUUID(),
+    });
     const headers = { authorization: `Bearer ${token}` };
 
     const ours = await start("ours", { BENCH_JWKS: jwks });
@@ -113,7 +131,8 @@ async function main(): Promise<void> {
     for (const kind of SERVERS) {
       const answer = await fetch(urls[kind], { headers });
       const text = await answer.text();
-      if (answer.status !== 200 || text !== body) throw new Error(`${kind} answered ${answer.status} ${text}, not ${body}`);
+      if (answer.status !== 200 || text !== body)
+        throw new Error(`${kind} answered ${answer.status} ${text}, not ${body}`);
     }
 
     const runs: Run[] = [];
@@ -143,7 +162,9 @@ function report(runs: Run[]): void {
     `\nGET /trpc/whoami, valid token; autocannon ${LOAD.connections} connections, ${LOAD.warmupSeconds} s warm-up + ${LOAD.seconds} s, ` +
       `${ROUNDS} interleaved rounds (mean shown); p50/p99 over every 200.`,
   );
-  console.log(`${"server".padEnd(32)}${"req/s".padStart(9)}${"p50".padStart(10)}${"p99".padStart(10)}${"failed".padStart(8)}${"÷ bare".padStart(8)}`);
+  console.log(
+    `${"server".padEnd(32)}${"req/s".padStart(9)}${"p50".padStart(10)}${"p99".padStart(10)}${"failed".padStart(8)}${"÷ bare".padStart(8)}`,
+  );
   for (const kind of SERVERS) {
     const failed = runs.filter((run) => run.kind === kind).reduce((sum, run) => sum + run.failed, 0);
     console.log(
@@ -157,5 +178,7 @@ function report(runs: Run[]): void {
   }
   const ratio = mean("standalone", "reqPerSec") / mean("ours", "reqPerSec");
   console.log(`standalone ÷ ours: ${ratio.toFixed(2)}`);
-  console.log(`Machine: ${cpu.length} CPUs, ${cpu[0]?.model.trim() ?? "unknown"}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(2)}`);
+  console.log(
+    `Machine: ${cpu.length} CPUs, ${cpu[0]?.model.trim() ?? "unknown"}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(2)}`,
+  );
 }

@@ -19,7 +19,11 @@ export function isExpected(endpoint: string, outcome: Outcome, faults: Fault[]):
   if (faults.includes("kill-worker")) {
     if (endpoint === ENDPOINT.viaWeb && outcome === 503) return true;
     // Straight to a worker that is down: nothing listens; once it listens again, 503 until it holds the keys.
-    if (direct && (outcome === 503 || (typeof outcome === "string" && /ECONNREFUSED|ECONNRESET|socket hang up/.test(outcome)))) return true;
+    if (
+      direct &&
+      (outcome === 503 || (typeof outcome === "string" && /ECONNREFUSED|ECONNRESET|socket hang up/.test(outcome)))
+    )
+      return true;
   }
   return false;
 }

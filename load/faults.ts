@@ -63,7 +63,9 @@ export class FaultInjector {
 
   private async every(fault: () => Promise<void>): Promise<void> {
     while (!this.stopping) {
-      await sleep(this.options.faultEverySeconds * 1000, undefined, { signal: this.wake.signal }).catch(() => undefined);
+      await sleep(this.options.faultEverySeconds * 1000, undefined, { signal: this.wake.signal }).catch(
+        () => undefined,
+      );
       if (this.stopping) return;
       await fault();
     }
@@ -75,7 +77,11 @@ export class FaultInjector {
     await service.kill();
     await sleep(RESTART_DELAY_MS);
     await service.start();
-    this.note("kill-worker", at, `${service.spec.name} SIGKILLed, answering again ${((performance.now() - at) / 1000).toFixed(1)} s later (pid ${service.pid})`);
+    this.note(
+      "kill-worker",
+      at,
+      `${service.spec.name} SIGKILLed, answering again ${((performance.now() - at) / 1000).toFixed(1)} s later (pid ${service.pid})`,
+    );
   }
 
   private async signOutSome(): Promise<void> {

@@ -43,6 +43,9 @@ await runBench(async () => {
   });
   const { growth, unexpected } = await runAndReport(stack, options);
   const soakFailed = options.soak && growth.some((row) => !row.pass);
-  if (options.soak) console.log(`\nFlat memory (heap after GC grows ≤ ${options.maxGrowthPercent} % after the warm-up): ${soakFailed ? "FAIL" : "PASS"}`);
+  if (options.soak)
+    console.log(
+      `\nFlat memory (heap after GC grows ≤ ${options.maxGrowthPercent} % after the warm-up): ${soakFailed ? "FAIL" : "PASS"}`,
+    );
   return soakFailed || unexpected.length > 0 ? 1 : 0;
 });

@@ -28,7 +28,14 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "memory-probe-"));
   const [port, inspectPort] = await freePorts(2);
   url = `http://127.0.0.1:${port}`;
-  service = new ChildService({ name: "target", args: ["-e", TARGET], env: { PORT: String(port) }, readyUrl: url, logFile: path.join(dir, "target.log"), inspectPort });
+  service = new ChildService({
+    name: "target",
+    args: ["-e", TARGET],
+    env: { PORT: String(port) },
+    readyUrl: url,
+    logFile: path.join(dir, "target.log"),
+    inspectPort,
+  });
   await service.start();
 });
 

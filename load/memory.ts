@@ -57,7 +57,8 @@ export class MemoryProbe {
 
   constructor(private readonly services: ChildService[]) {
     for (const service of services) {
-      if (service.spec.inspectPort === undefined) throw new Error(`${service.spec.name} was started without an inspector port: its heap cannot be read`);
+      if (service.spec.inspectPort === undefined)
+        throw new Error(`${service.spec.name} was started without an inspector port: its heap cannot be read`);
     }
   }
 

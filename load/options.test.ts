@@ -4,16 +4,40 @@ import { parseLoadArgs, UsageError } from "./options";
 
 describe("parseLoadArgs", () => {
   test("defaults: 200 users as fast as they can, 10 s warm-up, 60 s measured, no faults", () => {
-    expect(parseLoadArgs([])).toMatchObject({ users: 200, seconds: 60, warmupSeconds: 10, rate: undefined, workers: 1, faults: [], churnEverySeconds: 300, soak: false, sampleEverySeconds: 4, postgres: undefined });
+    expect(parseLoadArgs([])).toMatchObject({
+      users: 200,
+      seconds: 60,
+      warmupSeconds: 10,
+      rate: undefined,
+      workers: 1,
+      faults: [],
+      churnEverySeconds: 300,
+      soak: false,
+      sampleEverySeconds: 4,
+      postgres: undefined,
+    });
   });
 
   test("--soak: 10 minutes at a steady 50 requests/s after a minute's warm-up, unless told otherwise", () => {
-    expect(parseLoadArgs(["--soak"])).toMatchObject({ soak: true, seconds: 600, warmupSeconds: 60, rate: 50, maxGrowthPercent: 10, sampleEverySeconds: 33 });
-    expect(parseLoadArgs(["--soak", "--rate", "20", "--seconds", "120", "--max-growth", "5"])).toMatchObject({ rate: 20, seconds: 120, maxGrowthPercent: 5 });
+    expect(parseLoadArgs(["--soak"])).toMatchObject({
+      soak: true,
+      seconds: 600,
+      warmupSeconds: 60,
+      rate: 50,
+      maxGrowthPercent: 10,
+      sampleEverySeconds: 33,
+    });
+    expect(parseLoadArgs(["--soak", "--rate", "20", "--seconds", "120", "--max-growth", "5"])).toMatchObject({
+      rate: 20,
+      seconds: 120,
+      maxGrowthPercent: 5,
+    });
   });
 
   test("faults as a comma-separated list, each once; --no-build is accepted for the build step", () => {
-    expect(parseLoadArgs(["--faults", "sign-out, kill-worker,sign-out", "--no-build"])).toMatchObject({ faults: ["sign-out", "kill-worker"] });
+    expect(parseLoadArgs(["--faults", "sign-out, kill-worker,sign-out", "--no-build"])).toMatchObject({
+      faults: ["sign-out", "kill-worker"],
+    });
   });
 
   test("refuses what it cannot do", () => {

@@ -89,10 +89,14 @@ export function parseLoadArgs(argv: string[]): LoadOptions | "help" {
     .map((fault) => fault.trim())
     .filter(Boolean);
   for (const fault of faults) {
-    if (!(FAULTS as readonly string[]).includes(fault)) throw new UsageError(`--faults: unknown fault "${fault}" (known: ${FAULTS.join(", ")})`);
+    if (!(FAULTS as readonly string[]).includes(fault))
+      throw new UsageError(`--faults: unknown fault "${fault}" (known: ${FAULTS.join(", ")})`);
   }
   // A restarted process starts its heap again: its growth would say nothing.
-  if (soak && faults.includes("kill-worker")) throw new UsageError("--soak compares each process's heap over the run: it cannot be combined with --faults kill-worker");
+  if (soak && faults.includes("kill-worker"))
+    throw new UsageError(
+      "--soak compares each process's heap over the run: it cannot be combined with --faults kill-worker",
+    );
   const rate = parsed.rate === undefined ? (soak ? 50 : undefined) : number("rate", parsed.rate, 0);
   const warmupSeconds = number("warmup", parsed.warmup, soak ? 60 : 10, 0);
   return {
@@ -104,7 +108,11 @@ export function parseLoadArgs(argv: string[]): LoadOptions | "help" {
     faults: [...new Set(faults as Fault[])],
     faultEverySeconds: number("fault-every", parsed["fault-every"], 20),
     churnEverySeconds: number("churn-every", parsed["churn-every"], 300),
-    sampleEverySeconds: number("sample-every", parsed["sample-every"], Math.max(2, Math.round((warmupSeconds + seconds) / 20))),
+    sampleEverySeconds: number(
+      "sample-every",
+      parsed["sample-every"],
+      Math.max(2, Math.round((warmupSeconds + seconds) / 20)),
+    ),
     soak,
     maxGrowthPercent: number("max-growth", parsed["max-growth"], 10),
     postgres: parsed.postgres,
@@ -115,6 +123,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | "help" {
 function number(name: string, value: string | undefined, fallback: number, min = Number.MIN_VALUE): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < min) throw new UsageError(`--${name}: "${value}" is not a ${min === 0 ? "number ≥ 0" : "positive number"}`);
+  if (!Number.isFinite(parsed) || parsed < min)
+    throw new UsageError(`--${name}: "${value}" is not a ${min === 0 ? "number ≥ 0" : "positive number"}`);
   return parsed;
 }

@@ -15,8 +15,12 @@ const STEADY_SHARE = 0.9;
 
 export function printReport(run: LoadRun, growth: Growth[], unexpected: string[]): void {
   const { options, measured, measuredMs } = run;
-  console.log(`\nMeasured ${seconds(measuredMs)} after a ${options.warmupSeconds} s warm-up (${run.warmup.requests.toLocaleString("en")} requests); sign-up of ${options.users} users took ${seconds(run.signUpMs)}.`);
-  console.log(`Latencies are of 2xx answers; every memory sample pauses each process for one full garbage collection.\n`);
+  console.log(
+    `\nMeasured ${seconds(measuredMs)} after a ${options.warmupSeconds} s warm-up (${run.warmup.requests.toLocaleString("en")} requests); sign-up of ${options.users} users took ${seconds(run.signUpMs)}.`,
+  );
+  console.log(
+    `Latencies are of 2xx answers; every memory sample pauses each process for one full garbage collection.\n`,
+  );
   console.log(endpointTable(measured, measuredMs));
   const served = measured.requests / (measuredMs / 1000);
   if (options.rate !== undefined && served < STEADY_SHARE * options.rate) {
@@ -27,15 +31,20 @@ export function printReport(run: LoadRun, growth: Growth[], unexpected: string[]
   }
 
   if (options.faults.length > 0) {
-    console.log(`\nFaults (${options.faults.join(", ")}, every ${options.faultEverySeconds} s): ${run.faults.length} injected`);
+    console.log(
+      `\nFaults (${options.faults.join(", ")}, every ${options.faultEverySeconds} s): ${run.faults.length} injected`,
+    );
     for (const event of run.faults) console.log(`  ${seconds(event.at).padStart(7)}  ${event.what}`);
-    if (options.faults.includes("rotate-keys")) console.log(`  signing keys seen in the users' tokens: ${run.keys.size}`);
+    if (options.faults.includes("rotate-keys"))
+      console.log(`  signing keys seen in the users' tokens: ${run.keys.size}`);
   }
 
   console.log(`\nMemory: heap after a full GC / RSS, per process (time since the load began)\n`);
   console.log(memoryTable(run));
 
-  console.log(`\nHeap growth over the measured time: median of the last third of the samples against the first third${options.soak ? ` (limit ${options.maxGrowthPercent} %)` : ""}\n`);
+  console.log(
+    `\nHeap growth over the measured time: median of the last third of the samples against the first third${options.soak ? ` (limit ${options.maxGrowthPercent} %)` : ""}\n`,
+  );
   console.log(
     table([
       ["Process", "Samples", "Start", "End", "Growth", ...(options.soak ? ["Result"] : [])],
@@ -50,7 +59,11 @@ export function printReport(run: LoadRun, growth: Growth[], unexpected: string[]
     ]),
   );
 
-  console.log(unexpected.length === 0 ? `\nNo answer that the faults do not explain.` : `\nAnswers no fault explains (warm-up included; a timeout is the tool's 10 s limit):\n  ${unexpected.join("\n  ")}`);
+  console.log(
+    unexpected.length === 0
+      ? `\nNo answer that the faults do not explain.`
+      : `\nAnswers no fault explains (warm-up included; a timeout is the tool's 10 s limit):\n  ${unexpected.join("\n  ")}`,
+  );
   console.log(`\nRun on ${new Date().toISOString()}.`);
   console.log(machine());
 }
@@ -63,9 +76,20 @@ function endpointTable(tally: Tally, measuredMs: number): string {
       .map(([outcome, n]) => `${outcome} × ${n.toLocaleString("en")}`)
       .join(", ");
     const latency = (value: number) => (Number.isNaN(value) ? "-" : ms(value));
-    return [endpoint, endpointTally.requests.toLocaleString("en"), (endpointTally.requests / (measuredMs / 1000)).toFixed(1), latency(p50), latency(p99), answers];
+    return [
+      endpoint,
+      endpointTally.requests.toLocaleString("en"),
+      (endpointTally.requests / (measuredMs / 1000)).toFixed(1),
+      latency(p50),
+      latency(p99),
+      answers,
+    ];
   });
-  return table([["Endpoint", "Requests", "Per s", "p50", "p99", "Answers"], ...rows, ["all", tally.requests.toLocaleString("en"), (tally.requests / (measuredMs / 1000)).toFixed(1)]]);
+  return table([
+    ["Endpoint", "Requests", "Per s", "p50", "p99", "Answers"],
+    ...rows,
+    ["all", tally.requests.toLocaleString("en"), (tally.requests / (measuredMs / 1000)).toFixed(1)],
+  ]);
 }
 
 function memoryTable(run: LoadRun): string {

@@ -42,7 +42,10 @@ interface LoadState {
 }
 
 /** runLoad, then its heap growth and the answers no fault explains, printed as printReport does. */
-export async function runAndReport(target: Target, options: LoadOptions): Promise<{ run: LoadRun; growth: Growth[]; unexpected: string[] }> {
+export async function runAndReport(
+  target: Target,
+  options: LoadOptions,
+): Promise<{ run: LoadRun; growth: Growth[]; unexpected: string[] }> {
   const run = await runLoad(target, options);
   const growth = heapGrowth(run.samples, options.maxGrowthPercent);
   const unexpected = unexpectedOutcomes([run.warmup, run.measured], options.faults);
@@ -60,13 +63,16 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
     console.log(`Signed up in ${(signUpMs / 1000).toFixed(1)} s`);
 
     const keys = new Set<string>();
-    const users = accounts.map((account, index) => new SimulatedUser(account, target, index, options.churnEverySeconds * 1000, keys));
+    const users = accounts.map(
+      (account, index) => new SimulatedUser(account, target, index, options.churnEverySeconds * 1000, keys),
+    );
     const warmup = new Tally();
     const measured = new Tally();
     const began = performance.now();
     const measuredFrom = began + options.warmupSeconds * 1000;
     const endAt = measuredFrom + options.seconds * 1000;
-    const record: Recorder = (endpoint, outcome, ms) => (performance.now() < measuredFrom ? warmup : measured).record(endpoint, outcome, ms);
+    const record: Recorder = (endpoint, outcome, ms) =>
+      (performance.now() < measuredFrom ? warmup : measured).record(endpoint, outcome, ms);
     const faults = new FaultInjector(target, users, options, record, began);
 
     console.log(
@@ -75,19 +81,35 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
     );
     const samples: MemorySample[] = [];
     const load: LoadState = { inFlight: 0, tallies: [warmup, measured] };
-    const sampling = sampleMemory(probe, samples, load, { began, measuredFrom, endAt, everyMs: options.sampleEverySeconds * 1000 });
+    const sampling = sampleMemory(probe, samples, load, {
+      began,
+      measuredFrom,
+      endAt,
+      everyMs: options.sampleEverySeconds * 1000,
+    });
     faults.start();
     // Users join one after another over the first half of the warm-up: 200 users at once on a
     // cold web tier (code still loading, nothing compiled) keep it from answering for seconds.
     const rampMs = (options.warmupSeconds * 1000) / 2;
-    await Promise.all(users.map((user, index) => drive(user, record, load, options, began + (rampMs * index) / users.length, endAt)));
+    await Promise.all(
+      users.map((user, index) => drive(user, record, load, options, began + (rampMs * index) / users.length, endAt)),
+    );
     await faults.stop();
     await sampling;
     for (const user of users) user.close();
     // What stays once nothing is in flight: set against the measured samples, it tells requests in progress from memory kept.
     await sleep(IDLE_SETTLE_MS);
     samples.push(await sample(probe, load, performance.now() - began, "idle after"));
-    return { options, signUpMs, warmup, measured, measuredMs: endAt - measuredFrom, samples, faults: faults.events, keys };
+    return {
+      options,
+      signUpMs,
+      warmup,
+      measured,
+      measuredMs: endAt - measuredFrom,
+      samples,
+      faults: faults.events,
+      keys,
+    };
   } finally {
     await probe.close();
   }
@@ -107,7 +129,14 @@ async function signUpAll(webUrl: string, count: number): Promise<User[]> {
 }
 
 /** One user's requests from `startAt` until `endAt`: at its share of the rate, or back to back. */
-async function drive(user: SimulatedUser, record: Recorder, load: LoadState, options: LoadOptions, startAt: number, endAt: number): Promise<void> {
+async function drive(
+  user: SimulatedUser,
+  record: Recorder,
+  load: LoadState,
+  options: LoadOptions,
+  startAt: number,
+  endAt: number,
+): Promise<void> {
   const wait = startAt - performance.now();
   if (wait > 0) await sleep(wait);
   const next = async () => {
@@ -152,11 +181,18 @@ async function sampleMemory(
 }
 
 /** One sample, printed as a progress line. */
-async function sample(probe: MemoryProbe, load: LoadState, at: number, phase: MemorySample["phase"]): Promise<MemorySample> {
+async function sample(
+  probe: MemoryProbe,
+  load: LoadState,
+  at: number,
+  phase: MemorySample["phase"],
+): Promise<MemorySample> {
   const inFlight = load.inFlight;
   const readings = await probe.read();
   const requests = load.tallies.reduce((sum, tally) => sum + tally.requests, 0);
-  console.log(`  [${(at / 1000).toFixed(0).padStart(4)} s] ${requests.toLocaleString("en")} requests, ${inFlight} in flight  ${readings.map(describe).join("  ·  ")}`);
+  console.log(
+    `  [${(at / 1000).toFixed(0).padStart(4)} s] ${requests.toLocaleString("en")} requests, ${inFlight} in flight  ${readings.map(describe).join("  ·  ")}`,
+  );
   return { at, phase, inFlight, readings };
 }
 

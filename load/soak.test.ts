@@ -6,7 +6,10 @@ import { heapGrowth, median } from "./soak";
 const MB = 1024 * 1024;
 
 /** One sample a second; `heaps` in MB per process, undefined for a failed reading. */
-function series(heaps: Record<string, (number | undefined)[]>, { warmup = 0, pid = () => 1 }: { warmup?: number; pid?: (index: number) => number } = {}): MemorySample[] {
+function series(
+  heaps: Record<string, (number | undefined)[]>,
+  { warmup = 0, pid = () => 1 }: { warmup?: number; pid?: (index: number) => number } = {},
+): MemorySample[] {
   const length = Math.max(...Object.values(heaps).map((values) => values.length));
   return Array.from({ length }, (_, index) => ({
     at: index * 1000,
@@ -41,22 +44,39 @@ describe("heapGrowth", () => {
   });
 
   test("gives no pass when readings failed, the process restarted, or there are too few readings", () => {
-    expect(heapGrowth(series({ worker: [10, undefined, 10, 10] }), 10)[0]).toMatchObject({ pass: false, problem: "1 of 4 readings failed" });
-    expect(heapGrowth(series({ worker: [10, 10, 10, 10] }, { pid: (index) => (index < 2 ? 1 : 2) }), 10)[0]).toMatchObject({
+    expect(heapGrowth(series({ worker: [10, undefined, 10, 10] }), 10)[0]).toMatchObject({
+      pass: false,
+      problem: "1 of 4 readings failed",
+    });
+    expect(
+      heapGrowth(series({ worker: [10, 10, 10, 10] }, { pid: (index) => (index < 2 ? 1 : 2) }), 10)[0],
+    ).toMatchObject({
       pass: false,
       problem: "restarted during the measured time",
     });
-    expect(heapGrowth(series({ worker: [10, 10, 10] }, { warmup: 1 }), 10)[0]).toMatchObject({ pass: false, problem: "2 readings after the warm-up, 3 needed" });
+    expect(heapGrowth(series({ worker: [10, 10, 10] }, { warmup: 1 }), 10)[0]).toMatchObject({
+      pass: false,
+      problem: "2 readings after the warm-up, 3 needed",
+    });
   });
 
   test("the warm-up and the idle reading after the load are not compared", () => {
     const samples = series({ web: [10, 40, 40, 40, 40] }, { warmup: 1 });
-    samples.push({ at: 5000, phase: "idle after", inFlight: 0, readings: [{ process: "web", pid: 1, heapAfterGc: 90 * MB }] });
+    samples.push({
+      at: 5000,
+      phase: "idle after",
+      inFlight: 0,
+      readings: [{ process: "web", pid: 1, heapAfterGc: 90 * MB }],
+    });
     expect(heapGrowth(samples, 10)[0]).toMatchObject({ samples: 4, start: 40 * MB, end: 40 * MB, pass: true });
   });
 
   test("shrinking passes", () => {
-    expect(heapGrowth(series({ web: [50, 50, 45, 45, 40, 40] }), 10)[0]).toMatchObject({ pass: true, start: 50 * MB, end: 40 * MB });
+    expect(heapGrowth(series({ web: [50, 50, 45, 45, 40, 40] }), 10)[0]).toMatchObject({
+      pass: true,
+      start: 50 * MB,
+      end: 40 * MB,
+    });
   });
 });
 

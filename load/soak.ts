@@ -31,10 +31,19 @@ export function heapGrowth(samples: MemorySample[], maxGrowthPercent: number): G
     const readings = measured.map((sample) => sample.readings.find((reading) => reading.process === process));
     const heaps = readings.map((reading) => reading?.heapAfterGc).filter((heap) => heap !== undefined);
     const pids = new Set(readings.map((reading) => reading?.pid));
-    const failed: Growth = { process, samples: heaps.length, start: Number.NaN, end: Number.NaN, percent: Number.NaN, pass: false };
+    const failed: Growth = {
+      process,
+      samples: heaps.length,
+      start: Number.NaN,
+      end: Number.NaN,
+      percent: Number.NaN,
+      pass: false,
+    };
     if (pids.size > 1) return { ...failed, problem: "restarted during the measured time" };
-    if (heaps.length < readings.length) return { ...failed, problem: `${readings.length - heaps.length} of ${readings.length} readings failed` };
-    if (heaps.length < MIN_SAMPLES) return { ...failed, problem: `${heaps.length} readings after the warm-up, ${MIN_SAMPLES} needed` };
+    if (heaps.length < readings.length)
+      return { ...failed, problem: `${readings.length - heaps.length} of ${readings.length} readings failed` };
+    if (heaps.length < MIN_SAMPLES)
+      return { ...failed, problem: `${heaps.length} readings after the warm-up, ${MIN_SAMPLES} needed` };
     const third = Math.max(1, Math.floor(heaps.length / 3));
     const start = median(heaps.slice(0, third));
     const end = median(heaps.slice(-third));

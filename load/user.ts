@@ -110,24 +110,37 @@ export class SimulatedUser {
   }
 
   private async callViaWeb(record: Recorder): Promise<boolean> {
-    const outcome = await this.timedGet(record, ENDPOINT.viaWeb, `${this.target.webUrl}/api/trpc/worker.whoami`, this.headers());
+    const outcome = await this.timedGet(
+      record,
+      ENDPOINT.viaWeb,
+      `${this.target.webUrl}/api/trpc/worker.whoami`,
+      this.headers(),
+    );
     if (outcome === 401) this.signedIn = false;
     return healthy(outcome);
   }
 
   private async callDirect(record: Recorder): Promise<boolean> {
     if (!this.token) {
-      const { outcome, answer } = await this.timed(record, ENDPOINT.exchange, () => exchange(this.target.webUrl, this.cookie));
+      const { outcome, answer } = await this.timed(record, ENDPOINT.exchange, () =>
+        exchange(this.target.webUrl, this.cookie),
+      );
       if (outcome === 401) this.signedIn = false;
       if (!answer?.token) return healthy(outcome);
       this.token = answer.token;
       this.keys.add(kidOf(answer.token));
     }
     const headers = { authorization: `Bearer ${this.token}`, "x-request-id": `load-${this.account.userId}` };
-    const outcome = await this.timedGet(record, ENDPOINT.direct(this.worker.service.spec.name), `${this.worker.url}/trpc/whoami`, headers, (body) => {
-      // Revoked: the session is gone, so is any token of it.
-      if (refusalOf(body) === "revoked") this.signedIn = false;
-    });
+    const outcome = await this.timedGet(
+      record,
+      ENDPOINT.direct(this.worker.service.spec.name),
+      `${this.worker.url}/trpc/whoami`,
+      headers,
+      (body) => {
+        // Revoked: the session is gone, so is any token of it.
+        if (refusalOf(body) === "revoked") this.signedIn = false;
+      },
+    );
     if (outcome === 401) this.token = undefined;
     return healthy(outcome);
   }
@@ -161,7 +174,13 @@ export class SimulatedUser {
     return healthy(outcome);
   }
 
-  private async timedGet(record: Recorder, endpoint: string, url: string, headers: Headers, inspect?: (body: Buffer) => void): Promise<Outcome> {
+  private async timedGet(
+    record: Recorder,
+    endpoint: string,
+    url: string,
+    headers: Headers,
+    inspect?: (body: Buffer) => void,
+  ): Promise<Outcome> {
     const { outcome } = await this.timed(record, endpoint, async () => {
       const answer = await get(url, headers, this.agent);
       inspect?.(answer.body);
@@ -171,7 +190,11 @@ export class SimulatedUser {
   }
 
   /** Times `send` and records its status, or why there was no answer (whatever it threw); hands back both. */
-  private async timed<T extends { status: number }>(record: Recorder, endpoint: string, send: () => Promise<T>): Promise<{ outcome: Outcome; answer?: T }> {
+  private async timed<T extends { status: number }>(
+    record: Recorder,
+    endpoint: string,
+    send: () => Promise<T>,
+  ): Promise<{ outcome: Outcome; answer?: T }> {
     const begin = performance.now();
     let outcome: Outcome;
     let answer: T | undefined;

@@ -51,7 +51,11 @@ if (!databaseUrl) {
 process.on("SIGINT", () => undefined);
 let code = 1;
 try {
-  ({ code } = await runPrisma(args, { databaseUrl, shadowDatabaseUrl: process.env.SHADOW_DATABASE_URL, interactive: true }));
+  ({ code } = await runPrisma(args, {
+    databaseUrl,
+    shadowDatabaseUrl: process.env.SHADOW_DATABASE_URL,
+    interactive: true,
+  }));
 } finally {
   await embedded?.stop();
 }

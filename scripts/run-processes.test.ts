@@ -42,6 +42,10 @@ it("restarts a process that fails, and stops the other once one exits cleanly, w
 
 it("passes each process its environment and arguments with spaces intact", async () => {
   const script = `process.exit(process.env.GREETING === "hello world" && process.argv[1] === "an argument" ? 0 : 5)`;
-  expect(await runProcesses("test", [{ name: "checker", args: ["-e", script, "an argument"], env: { GREETING: "hello world" } }])).toBe(0);
+  expect(
+    await runProcesses("test", [
+      { name: "checker", args: ["-e", script, "an argument"], env: { GREETING: "hello world" } },
+    ]),
+  ).toBe(0);
   expect(logged).toEqual(["test: checker exited with code 0; stopping the others"]);
 });

@@ -65,7 +65,8 @@ function stopAsOne(launcher: string): FlowController {
     handle(commands) {
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
-        if (!stopping) console.error(`${launcher}: ${signal}, stopping ${commands.map((command) => command.name).join(" and ")}`);
+        if (!stopping)
+          console.error(`${launcher}: ${signal}, stopping ${commands.map((command) => command.name).join(" and ")}`);
         stopping = true;
         for (const command of commands) if (Command.canKill(command)) command.kill(signal);
       };
@@ -75,7 +76,11 @@ function stopAsOne(launcher: string): FlowController {
         const close = command.close.pipe(
           map((event) => {
             const how = typeof event.exitCode === "number" ? `with code ${event.exitCode}` : `on ${event.exitCode}`;
-            const next = stopping ? "" : event.exitCode === 0 ? "; stopping the others" : `; starting it again in ${RESTART_DELAY_MS / 1000} s`;
+            const next = stopping
+              ? ""
+              : event.exitCode === 0
+                ? "; stopping the others"
+                : `; starting it again in ${RESTART_DELAY_MS / 1000} s`;
             console.error(`${launcher}: ${command.name} exited ${how}${next}`);
             if (event.exitCode === 0) stopping = true;
             return stopping ? { ...event, exitCode: 0 } : event;
@@ -83,7 +88,9 @@ function stopAsOne(launcher: string): FlowController {
           // One mapping (and one log line) per exit, however many controllers listen.
           share(),
         );
-        return new Proxy(command, { get: (target, property) => (property === "close" ? close : (Reflect.get(target, property) as unknown)) });
+        return new Proxy(command, {
+          get: (target, property) => (property === "close" ? close : (Reflect.get(target, property) as unknown)),
+        });
       });
       return {
         commands: proxies,

@@ -35,8 +35,12 @@ describe("environment validation", () => {
 
   it("reads TRUSTED_PROXY_HOPS as a whole number of proxies", () => {
     expect(parseEnv({ ...valid, TRUSTED_PROXY_HOPS: "2" }).TRUSTED_PROXY_HOPS).toBe(2);
-    expect(messageFor({ ...valid, TRUSTED_PROXY_HOPS: "yes" })).toContain("TRUSTED_PROXY_HOPS must be a number of proxies");
-    expect(messageFor({ ...valid, TRUSTED_PROXY_HOPS: "-1" })).toContain("TRUSTED_PROXY_HOPS must be 0 (no proxy) or more");
+    expect(messageFor({ ...valid, TRUSTED_PROXY_HOPS: "yes" })).toContain(
+      "TRUSTED_PROXY_HOPS must be a number of proxies",
+    );
+    expect(messageFor({ ...valid, TRUSTED_PROXY_HOPS: "-1" })).toContain(
+      "TRUSTED_PROXY_HOPS must be 0 (no proxy) or more",
+    );
   });
 
   it("names a missing secret and says how to make one", () => {
@@ -81,8 +85,21 @@ describe("environment validation", () => {
   it("stops the process with exactly one line on stderr", () => {
     const run = spawnSync(
       process.execPath,
-      ["--import", "tsx", "--eval", "const { loadEnvOrExit } = await import('./src/env.ts'); loadEnvOrExit(); console.log('started');"],
-      { env: { PATH: process.env.PATH, NODE_ENV: "production", DATABASE_URL: valid.DATABASE_URL, BETTER_AUTH_SECRET: "short" }, encoding: "utf8" },
+      [
+        "--import",
+        "tsx",
+        "--eval",
+        "const { loadEnvOrExit } = await import('./src/env.ts'); loadEnvOrExit(); console.log('started');",
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: "production",
+          DATABASE_URL: valid.DATABASE_URL,
+          BETTER_AUTH_SECRET: "short",
+        },
+        encoding: "utf8",
+      },
     );
     expect(run.status).toBe(1);
     expect(run.stdout).not.toContain("started");

@@ -13,15 +13,18 @@ const SECRET_HINT = "make one with `openssl rand -base64 32`";
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   DATABASE_URL: z
-    .string({ error: "is missing: set it to a postgresql:// URL, or leave it unset under `npm run dev` to use the embedded database" })
+    .string({
+      error:
+        "is missing: set it to a postgresql:// URL, or leave it unset under `npm run dev` to use the embedded database",
+    })
     .regex(/^postgres(ql)?:\/\//, { error: "must be a postgresql:// URL" }),
-  BETTER_AUTH_SECRET: z
-    .string({ error: `is missing: set it in .env (${SECRET_HINT})` })
-    .min(32, {
-      error: (issue) =>
-        `is too short (${String((issue.input as string).length)} characters, at least 32 needed): ${SECRET_HINT}`,
-    }),
-  BETTER_AUTH_URL: z.url({ error: "must be the absolute URL the app is served at, e.g. http://localhost:3000" }).default("http://localhost:3000"),
+  BETTER_AUTH_SECRET: z.string({ error: `is missing: set it in .env (${SECRET_HINT})` }).min(32, {
+    error: (issue) =>
+      `is too short (${String((issue.input as string).length)} characters, at least 32 needed): ${SECRET_HINT}`,
+  }),
+  BETTER_AUTH_URL: z
+    .url({ error: "must be the absolute URL the app is served at, e.g. http://localhost:3000" })
+    .default("http://localhost:3000"),
   LOG_LEVEL: logLevel,
   // How many reverse proxies stand in front of the web tier, each appending
   // the address it saw to X-Forwarded-For. The client is the entry that many
@@ -36,7 +39,9 @@ const schema = z.object({
     .default(0),
   // Server-to-server: where this process reaches the worker (a compose
   // service name in containers). The browser's URL is separate, below.
-  WORKER_URL: z.url({ error: "must be the worker's absolute URL, e.g. http://localhost:4000" }).default("http://localhost:4000"),
+  WORKER_URL: z
+    .url({ error: "must be the worker's absolute URL, e.g. http://localhost:4000" })
+    .default("http://localhost:4000"),
   // Read on the server at request time and handed to the dashboard, so one
   // build serves any deployment. Unset: the same as WORKER_URL.
   NEXT_PUBLIC_WORKER_URL: z.url({ error: "must be the worker's URL as the browser reaches it" }).optional(),

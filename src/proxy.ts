@@ -27,7 +27,8 @@ export function proxy(request: NextRequest) {
   forwarded.set("x-nonce", nonce);
   const response = NextResponse.next({ request: { headers: forwarded } });
   response.headers.set("content-security-policy", policy);
-  for (const [name, value] of Object.entries(transportSecurityHeaders(request, BETTER_AUTH_URL))) response.headers.set(name, value);
+  for (const [name, value] of Object.entries(transportSecurityHeaders(request, BETTER_AUTH_URL)))
+    response.headers.set(name, value);
   return response;
 }
 

@@ -83,7 +83,10 @@ export function cookieOf(res: Response): string {
 }
 
 /** The exchange, auth.workerToken, over tRPC's HTTP protocol with superjson; `token` is undefined unless it succeeded. */
-export async function exchange(webUrl: WebTarget, cookie: string): Promise<{ status: number; token?: string; body: unknown }> {
+export async function exchange(
+  webUrl: WebTarget,
+  cookie: string,
+): Promise<{ status: number; token?: string; body: unknown }> {
   const res = await postFromPage(webUrl, "/api/trpc/auth.workerToken", { json: null }, { cookie });
   const body = (await jsonOf(res)) as { result?: { data?: { json?: { token?: string } } } } | undefined;
   const token = res.ok ? body?.result?.data?.json?.token : undefined;

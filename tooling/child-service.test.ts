@@ -42,7 +42,8 @@ async function logging(label: string, port: number, logFile = path.join(dir, "ch
     logFile,
   });
   services.push(service);
-  const get = async (what: "line" | "half" | "rest") => void (await fetch(`http://127.0.0.1:${port}/${what}`)).arrayBuffer();
+  const get = async (what: "line" | "half" | "rest") =>
+    void (await fetch(`http://127.0.0.1:${port}/${what}`)).arrayBuffer();
   return { service, get };
 }
 

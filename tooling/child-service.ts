@@ -117,7 +117,9 @@ export class ChildService {
       const status = await statusOf(readyUrl);
       if (status === 200) return;
       if (performance.now() > deadline) {
-        throw new Error(`${name} not ready at ${readyUrl} after ${timeoutMs / 1000} s (last: ${status || "no answer"}):\n${lastLines(await this.logs())}`);
+        throw new Error(
+          `${name} not ready at ${readyUrl} after ${timeoutMs / 1000} s (last: ${status || "no answer"}):\n${lastLines(await this.logs())}`,
+        );
       }
       await sleep(100);
     }
@@ -157,7 +159,7 @@ const readAt = promisify(read);
 /** All of an open file, read by position: the offset it shares with the child (its writes) is left alone. */
 async function readAll(fd: number): Promise<string> {
   const chunks: Buffer[] = [];
-  for (let position = 0; ; ) {
+  for (let position = 0; ;) {
     const { bytesRead, buffer } = await readAt(fd, Buffer.alloc(64 * 1024), 0, 64 * 1024, position);
     if (bytesRead === 0) return Buffer.concat(chunks).toString("utf8");
     chunks.push(buffer.subarray(0, bytesRead));
@@ -198,7 +200,9 @@ export async function freePorts(count: number): Promise<number[]> {
  * freePorts for several groups of ports in one call, so that no two are the
  * same: one array per count, in order (`freePortGroups(1, 2)` → `[[a], [b, c]]`).
  */
-export async function freePortGroups<Counts extends number[]>(...counts: Counts): Promise<{ [K in keyof Counts]: number[] }> {
+export async function freePortGroups<Counts extends number[]>(
+  ...counts: Counts
+): Promise<{ [K in keyof Counts]: number[] }> {
   const ports = await freePorts(counts.reduce((sum, count) => sum + count, 0));
   return counts.map((count) => ports.splice(0, count)) as { [K in keyof Counts]: number[] };
 }

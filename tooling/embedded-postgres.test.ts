@@ -78,7 +78,9 @@ describe("startEmbeddedPostgres", () => {
     await query(first.url, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)");
     expect(await runningEmbeddedPostgresUrl(dataDir)).toBe(first.url);
     await expect(startEmbeddedPostgres({ dataDir })).rejects.toThrow(
-      new RegExp(`^PostgreSQL is already running in ${dataDir} \\(process \\d+, port ${new URL(first.url).port}\\): stop that process first\\.$`),
+      new RegExp(
+        `^PostgreSQL is already running in ${dataDir} \\(process \\d+, port ${new URL(first.url).port}\\): stop that process first\\.$`,
+      ),
     );
     await first.stop();
     expect(await runningEmbeddedPostgresUrl(dataDir)).toBeUndefined();

@@ -47,7 +47,10 @@ export interface EmbeddedPostgres {
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const throwaway = options.dataDir === undefined;
-  const dataDir = options.dataDir === undefined ? await mkdtemp(path.join(tmpdir(), "embedded-postgres-")) : path.resolve(options.dataDir);
+  const dataDir =
+    options.dataDir === undefined
+      ? await mkdtemp(path.join(tmpdir(), "embedded-postgres-"))
+      : path.resolve(options.dataDir);
   try {
     const running = await runningServer(dataDir);
     if (running) {
@@ -137,7 +140,13 @@ async function initialise(dataDir: string, throwaway: boolean): Promise<void> {
     createPostgresUser: asRoot,
     // UTF-8 with Unicode case rules whatever the machine's locales are; a
     // throwaway cluster need not survive a power cut.
-    initdbFlags: ["--encoding=UTF8", "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8", ...(throwaway ? ["--no-sync"] : [])],
+    initdbFlags: [
+      "--encoding=UTF8",
+      "--locale=C",
+      "--locale-provider=builtin",
+      "--builtin-locale=C.UTF-8",
+      ...(throwaway ? ["--no-sync"] : []),
+    ],
     // initdb's chatter; its errors are in what initialise() throws.
     onLog: () => undefined,
   });
@@ -187,7 +196,13 @@ async function startServer(dataDir: string, port: number, throwaway: boolean): P
   };
   const server = spawn(
     await postgresBinary(),
-    ["-D", dataDir, "-p", String(port), ...Object.entries(settings).flatMap(([name, value]) => ["-c", `${name}=${value}`])],
+    [
+      "-D",
+      dataDir,
+      "-p",
+      String(port),
+      ...Object.entries(settings).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
+    ],
     { detached: true, stdio: ["ignore", "ignore", "pipe"], uid: owner?.uid, gid: owner?.gid },
   );
   const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
@@ -209,8 +224,15 @@ async function startServer(dataDir: string, port: number, throwaway: boolean): P
     };
     const onExit = () => {
       process.off("exit", stopOnExit);
-      const problems = output.join("").split("\n").filter((line) => /\b(FATAL|PANIC|ERROR|HINT):/.test(line));
-      reject(new Error(`PostgreSQL did not start in ${dataDir}:\n${(problems.length > 0 ? problems : output).join("\n").trim()}`));
+      const problems = output
+        .join("")
+        .split("\n")
+        .filter((line) => /\b(FATAL|PANIC|ERROR|HINT):/.test(line));
+      reject(
+        new Error(
+          `PostgreSQL did not start in ${dataDir}:\n${(problems.length > 0 ? problems : output).join("\n").trim()}`,
+        ),
+      );
     };
     server.stderr.on("data", onData);
     server.once("exit", onExit);

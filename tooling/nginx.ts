@@ -59,7 +59,9 @@ export async function nginxBalancer(options: {
   // Left from an earlier run, its access log would hold requests accessLog() must not return.
   await rm(dir, { recursive: true, force: true });
   if (!existsSync(NGINX)) {
-    throw new Error(`${NGINX} is missing: install Debian's nginx (\`apt-get install -y nginx-light\`) or set NGINX_PATH`);
+    throw new Error(
+      `${NGINX} is missing: install Debian's nginx (\`apt-get install -y nginx-light\`) or set NGINX_PATH`,
+    );
   }
   await mkdir(path.join(dir, "temp"), { recursive: true });
   // Run as root, nginx's own processes become "nobody", who must reach the temp directories.
@@ -140,7 +142,10 @@ function parseAccessLog(text: string): AccessLogEntry[] {
     .split("\n")
     .filter(Boolean)
     .map((line) => {
-      const { upstream, upstreamStatus, ...rest } = JSON.parse(line) as Omit<AccessLogEntry, "upstreams" | "upstreamStatuses"> & {
+      const { upstream, upstreamStatus, ...rest } = JSON.parse(line) as Omit<
+        AccessLogEntry,
+        "upstreams" | "upstreamStatuses"
+      > & {
         upstream: string;
         upstreamStatus: string;
       };

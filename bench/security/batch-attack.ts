@@ -82,10 +82,19 @@ export async function measureBatchAttack(stack: Stack): Promise<BatchAttackResul
     }
   };
   const attackers = Array.from({ length: BATCH_ATTACK.attackers }, attack);
-  const underAttack = await callFor(`${url}/trpc/whoami`, victim, BATCH_ATTACK.victimMs).finally(() => (attacking = false));
+  const underAttack = await callFor(`${url}/trpc/whoami`, victim, BATCH_ATTACK.victimMs).finally(
+    () => (attacking = false),
+  );
   await Promise.all(attackers);
 
-  return { worker: service.spec.name, huge, maxAllowed, overLimit, alone, underAttack: { ...underAttack, attackRequests } };
+  return {
+    worker: service.spec.name,
+    huge,
+    maxAllowed,
+    overLimit,
+    alone,
+    underAttack: { ...underAttack, attackRequests },
+  };
 }
 
 /** A token the worker must refuse on its signature: one character of the signature changed. */
@@ -98,7 +107,13 @@ function forge(token: string): string {
 }
 
 /** The same GET, one at a time, `repeats` times (or for `maxMs`): the worker's CPU and log lines per request. */
-async function costOf(url: string, headers: Headers, calls: number, worker: ChildService, repeats = BATCH_ATTACK.repeats): Promise<RequestCost> {
+async function costOf(
+  url: string,
+  headers: Headers,
+  calls: number,
+  worker: ChildService,
+  repeats = BATCH_ATTACK.repeats,
+): Promise<RequestCost> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     // Warm: the first requests pay for code paths being compiled.
@@ -122,7 +137,8 @@ async function costOf(url: string, headers: Headers, calls: number, worker: Chil
       status: last.status,
       reason: refusalOf(last.body),
       bytes: last.body.length,
-      cpuMsPerRequest: cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : ((cpuAfter - cpuBefore) * 1000) / requests,
+      cpuMsPerRequest:
+        cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : ((cpuAfter - cpuBefore) * 1000) / requests,
       logLinesPerRequest: lines / requests,
     };
   } finally {

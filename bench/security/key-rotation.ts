@@ -39,7 +39,9 @@ export async function measureKeyRotation(stack: Stack): Promise<RotationResult> 
   const direct: number[] = [];
   const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 
-  const users = await Promise.all(Array.from({ length: ROTATION.clients }, (_, n) => signUp(stack.webUrl, `rotation-${n + 1}`, newClientIp())));
+  const users = await Promise.all(
+    Array.from({ length: ROTATION.clients }, (_, n) => signUp(stack.webUrl, `rotation-${n + 1}`, newClientIp())),
+  );
   const deadline = performance.now() + ROTATION.durationMs;
 
   const client = async (cookie: string) => {
@@ -62,9 +64,16 @@ export async function measureKeyRotation(stack: Stack): Promise<RotationResult> 
     try {
       while (performance.now() < deadline) {
         count(calls, "mint");
-        const minted = await exchange(stack.webUrl, cookie).catch((error: unknown) => ({ status: 0, token: undefined, body: errorMessage(error) }));
+        const minted = await exchange(stack.webUrl, cookie).catch((error: unknown) => ({
+          status: 0,
+          token: undefined,
+          body: errorMessage(error),
+        }));
         if (!minted.token) {
-          count(failures, `mint: ${minted.status} ${refusalOf(minted.body) ?? JSON.stringify(minted.body).slice(0, 80)}`);
+          count(
+            failures,
+            `mint: ${minted.status} ${refusalOf(minted.body) ?? JSON.stringify(minted.body).slice(0, 80)}`,
+          );
           await new Promise((resolve) => setTimeout(resolve, 100));
           continue;
         }
@@ -81,5 +90,13 @@ export async function measureKeyRotation(stack: Stack): Promise<RotationResult> 
 
   const failed = [...failures.values()].reduce((sum, n) => sum + n, 0);
   const jwks = JSON.parse(await fetchOk(`${stack.webUrl}${JWKS_PATH}`, {})) as { keys: unknown[] };
-  return { clients: users.length, calls, failures, failed, keys: kids.size, published: jwks.keys.length, direct: { ...percentiles(direct), max: Math.max(...direct) } };
+  return {
+    clients: users.length,
+    calls,
+    failures,
+    failed,
+    keys: kids.size,
+    published: jwks.keys.length,
+    direct: { ...percentiles(direct), max: Math.max(...direct) },
+  };
 }

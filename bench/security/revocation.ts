@@ -99,7 +99,8 @@ async function trial(stack: Stack, index: number): Promise<Watched[]> {
           return { latency: answeredAt === undefined ? 0 : Math.max(0, at - answeredAt), calls };
         }
         if (status !== 200) return { failure: `${status} ${reason ?? ""}`.trim(), calls };
-        if (at > signOutState.giveUpAt) return { failure: `still 200 ${REVOCATION.giveUpMs / 1000} s after sign-out`, calls };
+        if (at > signOutState.giveUpAt)
+          return { failure: `still 200 ${REVOCATION.giveUpMs / 1000} s after sign-out`, calls };
       }
     } finally {
       agent.destroy();

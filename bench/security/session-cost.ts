@@ -44,7 +44,11 @@ export async function measureSessionCost(stack: Stack): Promise<SessionCostResul
       new Request(`${options.baseURL}/api/auth/sign-up/email`, {
         method: "POST",
         headers: { "content-type": "application/json", origin: options.baseURL },
-        body: JSON.stringify({ name: "Session Cost", email: `cost-${randomBytes(6).toString("hex")}@example.com`, password: randomBytes(18).toString("base64url") }),
+        body: JSON.stringify({
+          name: "Session Cost",
+          email: `cost-${randomBytes(6).toString("hex")}@example.com`,
+          password: randomBytes(18).toString("base64url"),
+        }),
       }),
     );
     if (signUpAnswer.status !== 200) throw new Error(`sign-up for (5) failed: HTTP ${signUpAnswer.status}`);

@@ -33,7 +33,13 @@ export function migratePackageJson(packageJson, engineSource) {
     if (!version) throw new Error(`${name} is imported by the schema engine but is not in package.json's dependencies`);
     dependencies[name] = version;
   }
-  return { name: `${packageJson.name}-migrate`, version: packageJson.version, private: true, type: packageJson.type, dependencies };
+  return {
+    name: `${packageJson.name}-migrate`,
+    version: packageJson.version,
+    private: true,
+    type: packageJson.type,
+    dependencies,
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

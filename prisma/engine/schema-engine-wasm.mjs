@@ -100,7 +100,10 @@ function connectionError(error, url) {
   const [database, user] = [databaseOf(url), decodeURIComponent(new URL(url).username)];
   switch (error.code) {
     case "3D000":
-      return new UserFacingError("P1003", `Database \`${database}\` does not exist on the database server at \`${host}:${port}\`.`);
+      return new UserFacingError(
+        "P1003",
+        `Database \`${database}\` does not exist on the database server at \`${host}:${port}\`.`,
+      );
     case "28P01":
     case "28000":
       return new UserFacingError(
@@ -157,18 +160,25 @@ async function createDatabase(url) {
   const databaseName = databaseOf(url);
   const server = new URL(url);
   server.pathname = "/postgres";
-  await withClient(server.href, (client) => client.query(`CREATE DATABASE ${quoteIdent(databaseName)}`)).catch((error) => {
-    if (error.code !== "42P04") throw error;
-    const { host, port } = serverOf(url);
-    throw new UserFacingError("P1009", `Database \`${databaseName}\` already exists on the database server at \`${host}:${port}\``);
-  });
+  await withClient(server.href, (client) => client.query(`CREATE DATABASE ${quoteIdent(databaseName)}`)).catch(
+    (error) => {
+      if (error.code !== "42P04") throw error;
+      const { host, port } = serverOf(url);
+      throw new UserFacingError(
+        "P1009",
+        `Database \`${databaseName}\` already exists on the database server at \`${host}:${port}\``,
+      );
+    },
+  );
   return { databaseName };
 }
 
 const shadowDatabases = new Set(); // created here and not dropped yet
 
 async function dropShadowDatabase(name) {
-  await withClient(datasource.url, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+  await withClient(datasource.url, (client) =>
+    client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`),
+  );
   shadowDatabases.delete(name);
 }
 
@@ -226,7 +236,9 @@ function adapterFactory({ url, shadowDatabaseUrl }) {
     if (shadowDatabaseUrl) {
       const where = (u) => JSON.stringify([serverOf(u), databaseOf(u)]);
       if (where(shadowDatabaseUrl) === where(url)) {
-        throw new Error("The shadow database you configured appears to be the same as the main database. Please specify another shadow database.");
+        throw new Error(
+          "The shadow database you configured appears to be the same as the main database. Please specify another shadow database.",
+        );
       }
       const adapter = await connect(shadowDatabaseUrl);
       const schema = quoteIdent(new URL(shadowDatabaseUrl).searchParams.get("schema") ?? "public");
@@ -282,7 +294,9 @@ function onEngineLog(line) {
 }
 
 const ENGINE_METHODS = new Set(
-  "applyMigrations createMigration dbExecute debugPanic devDiagnostic diagnoseMigrationHistory ensureConnectionValidity evaluateDataLoss introspect introspectSql markMigrationApplied markMigrationRolledBack reset schemaPush".split(" "),
+  "applyMigrations createMigration dbExecute debugPanic devDiagnostic diagnoseMigrationHistory ensureConnectionValidity evaluateDataLoss introspect introspectSql markMigrationApplied markMigrationRolledBack reset schemaPush".split(
+    " ",
+  ),
 );
 
 async function handle(method, params) {
@@ -321,7 +335,8 @@ async function handle(method, params) {
       }
     }
     default:
-      if (!ENGINE_METHODS.has(method)) throw Object.assign(new Error(`Method not found: ${method}`), { rpcCode: -32601 });
+      if (!ENGINE_METHODS.has(method))
+        throw Object.assign(new Error(`Method not found: ${method}`), { rpcCode: -32601 });
       return (await getEngine())[method](params);
   }
 }
@@ -411,7 +426,9 @@ async function runCliCommand(command) {
 if (args.version) {
   // As the native `schema-engine-cli <hash>`, plus the npm package the engine comes from.
   const { version } = JSON.parse(readFileSync(fileURLToPath(new URL("package.json", wasmFile)), "utf8"));
-  process.stdout.write(`schema-engine-wasm ${wasm.version()} (WebAssembly fallback, @prisma/schema-engine-wasm@${version})\n`);
+  process.stdout.write(
+    `schema-engine-wasm ${wasm.version()} (WebAssembly fallback, @prisma/schema-engine-wasm@${version})\n`,
+  );
 } else if (positionals[0] === "cli") {
   await runCliCommand(positionals[1]);
 } else {

@@ -56,28 +56,41 @@ describe("schema engine selection", () => {
   it("uses the native engine @prisma/engines' postinstall installed", () => {
     const enginesDir = enginesDirWith(["schema-engine-debian-openssl-3.0.x"]);
     expect(installedNativeEngines(enginesDir)).toEqual(["schema-engine-debian-openssl-3.0.x"]);
-    expect(schemaEngineFallback({ XDG_CACHE_HOME: tempDir("prisma-cache-") }, { enginesDir, enginesVersion })).toBeUndefined();
+    expect(
+      schemaEngineFallback({ XDG_CACHE_HOME: tempDir("prisma-cache-") }, { enginesDir, enginesVersion }),
+    ).toBeUndefined();
   });
 
   it("falls back to the wasm engine when no native one was downloaded", () => {
     // A failed download leaves no binary; a checksum or an archive alone is not an engine.
-    const enginesDir = enginesDirWith(["schema-engine-debian-openssl-3.0.x.sha256", "schema-engine-debian-openssl-3.0.x.gz"]);
+    const enginesDir = enginesDirWith([
+      "schema-engine-debian-openssl-3.0.x.sha256",
+      "schema-engine-debian-openssl-3.0.x.gz",
+    ]);
     expect(installedNativeEngines(enginesDir)).toEqual([]);
     // A cache entry without its checksum is one the CLI would not use.
     const cacheHome = cacheHomeWith(["schema-engine"]);
     expect(cachedNativeEngines(engineCacheDir(enginesVersion, { XDG_CACHE_HOME: cacheHome }))).toEqual([]);
-    expect(schemaEngineFallback({ XDG_CACHE_HOME: cacheHome }, { enginesDir, enginesVersion })).toBe(WASM_SCHEMA_ENGINE);
+    expect(schemaEngineFallback({ XDG_CACHE_HOME: cacheHome }, { enginesDir, enginesVersion })).toBe(
+      WASM_SCHEMA_ENGINE,
+    );
     // The cache of another engines version is not this CLI's either.
     const otherVersion = tempDir("prisma-cache-");
     mkdirSync(path.join(otherVersion, "prisma", "master", "0000000", "debian-openssl-3.0.x"), { recursive: true });
-    expect(schemaEngineFallback({ XDG_CACHE_HOME: otherVersion }, { enginesDir, enginesVersion })).toBe(WASM_SCHEMA_ENGINE);
+    expect(schemaEngineFallback({ XDG_CACHE_HOME: otherVersion }, { enginesDir, enginesVersion })).toBe(
+      WASM_SCHEMA_ENGINE,
+    );
   });
 
   it("looks in the cache the CLI downloads to", () => {
     expect(cliEnginesVersion()).toBe(enginesVersion);
-    expect(engineCacheDir(enginesVersion, { XDG_CACHE_HOME: "/x" })).toBe(path.join("/x", "prisma", "master", enginesVersion));
+    expect(engineCacheDir(enginesVersion, { XDG_CACHE_HOME: "/x" })).toBe(
+      path.join("/x", "prisma", "master", enginesVersion),
+    );
     // An empty XDG_CACHE_HOME is unset, as for the CLI.
-    expect(engineCacheDir(enginesVersion, { XDG_CACHE_HOME: "" })).toMatch(new RegExp(`\\.cache.prisma.master.${enginesVersion}$`));
+    expect(engineCacheDir(enginesVersion, { XDG_CACHE_HOME: "" })).toMatch(
+      new RegExp(`\\.cache.prisma.master.${enginesVersion}$`),
+    );
   });
 
   it("sets PRISMA_SCHEMA_ENGINE_BINARY only when it falls back", () => {
@@ -94,10 +107,14 @@ describe("schema engine selection", () => {
   it("runs the engine prisma.config.ts chose", async () => {
     const { output } = await runPrisma(["--version"], { databaseUrl: "" });
     const fallback = schemaEngineFallback({ ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: "" });
-    expect(output).toMatch(fallback ? /Schema Engine\s*:\s*schema-engine-wasm/ : /Schema Engine\s*:\s*schema-engine-cli/);
+    expect(output).toMatch(
+      fallback ? /Schema Engine\s*:\s*schema-engine-wasm/ : /Schema Engine\s*:\s*schema-engine-cli/,
+    );
     // With the wasm engine, `prisma --version` names it and the npm package it comes from.
     if (fallback) {
-      const { version } = JSON.parse(readFileSync(path.resolve("node_modules/@prisma/schema-engine-wasm/package.json"), "utf8")) as {
+      const { version } = JSON.parse(
+        readFileSync(path.resolve("node_modules/@prisma/schema-engine-wasm/package.json"), "utf8"),
+      ) as {
         version: string;
       };
       expect(output).toContain(`WebAssembly fallback, @prisma/schema-engine-wasm@${version}`);

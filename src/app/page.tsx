@@ -10,8 +10,8 @@ export default async function HomePage() {
       <div className="card">
         <h1>Typed Worker Stack</h1>
         <p>
-          A Next.js web tier with Better Auth sessions and an end-to-end typed tRPC API, on PostgreSQL
-          managed by Prisma migrations.
+          A Next.js web tier with Better Auth sessions and an end-to-end typed tRPC API, on PostgreSQL managed by Prisma
+          migrations.
         </p>
         <div className="actions">
           {session ? (

@@ -22,7 +22,12 @@ export const searchInput = z.object({
     .max(200, { error: "A search is at most 200 characters." }),
   /** Only this document's chunks. */
   documentId: documentId.nullish(),
-  page: z.number().int().min(1).max(MAX_SEARCH_PAGE, { error: `Results stop at page ${MAX_SEARCH_PAGE}: make the search narrower.` }).default(1),
+  page: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_SEARCH_PAGE, { error: `Results stop at page ${MAX_SEARCH_PAGE}: make the search narrower.` })
+    .default(1),
   pageSize: z.number().int().min(1).max(50).default(SEARCH_PAGE_SIZE),
 });
 export type SearchInput = z.input<typeof searchInput>;

@@ -5,12 +5,21 @@ import { z } from "zod";
 import { publicErrorShape } from "./public-error-shape";
 
 const shapeOf = (error: TRPCError) =>
-  publicErrorShape({ shape: { message: error.message, code: -32603, data: { code: error.code, httpStatus: 500 } }, error });
+  publicErrorShape({
+    shape: { message: error.message, code: -32603, data: { code: error.code, httpStatus: 500 } },
+    error,
+  });
 
 describe("publicErrorShape", () => {
   it("hides an unexpected error's own message", () => {
-    const error = new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "connect ECONNREFUSED db.internal:5432 at /app/server.js:1:2" });
-    expect(shapeOf(error)).toMatchObject({ message: "Internal server error", data: { code: "INTERNAL_SERVER_ERROR", zodError: null } });
+    const error = new TRPCError({
+      code: "INTERNAL_SERVER_ERROR",
+      message: "connect ECONNREFUSED db.internal:5432 at /app/server.js:1:2",
+    });
+    expect(shapeOf(error)).toMatchObject({
+      message: "Internal server error",
+      data: { code: "INTERNAL_SERVER_ERROR", zodError: null },
+    });
     expect(JSON.stringify(shapeOf(error))).not.toContain("db.internal");
   });
 

@@ -7,7 +7,13 @@ import { ZodError, z } from "zod";
  * message. Validation errors keep their field-by-field detail (zodError).
  * With `isDev: false` in both tiers' initTRPC, no stack trace is added.
  */
-export function publicErrorShape<Shape extends { message: string; data: object }>({ shape, error }: { shape: Shape; error: CallError }) {
+export function publicErrorShape<Shape extends { message: string; data: object }>({
+  shape,
+  error,
+}: {
+  shape: Shape;
+  error: CallError;
+}) {
   return {
     ...shape,
     message: error.code === "INTERNAL_SERVER_ERROR" ? "Internal server error" : shape.message,

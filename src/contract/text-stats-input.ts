@@ -12,6 +12,8 @@ export const textStatsInput = z.object({
   text: z
     .string()
     .min(1, { error: "Paste some text to analyse." })
-    .max(MAX_DOCUMENT_CHARACTERS, { error: `Documents are limited to ${MAX_DOCUMENT_CHARACTERS.toLocaleString("en")} characters.` }),
+    .max(MAX_DOCUMENT_CHARACTERS, {
+      error: `Documents are limited to ${MAX_DOCUMENT_CHARACTERS.toLocaleString("en")} characters.`,
+    }),
   topTerms: z.number().int().min(1).max(50).default(10),
 });

@@ -23,7 +23,11 @@ describe("betterAuthLogger", () => {
     betterAuthLogger(logger).log?.("error", `Invalid callbackURL: ${forged}`);
 
     expect(lines()).toHaveLength(1);
-    expect(JSON.parse(lines()[0]!)).toMatchObject({ level: 50, component: "better-auth", msg: `Invalid callbackURL: ${forged}` });
+    expect(JSON.parse(lines()[0]!)).toMatchObject({
+      level: 50,
+      component: "better-auth",
+      msg: `Invalid callbackURL: ${forged}`,
+    });
   });
 
   it("keeps an error as pino's err and other arguments as details, at Better Auth's level", () => {

@@ -66,7 +66,9 @@ export function createAuth({
       // session's replayed cookies still rendered the dashboard (name, email)
       // and passed update-user for its maxAge. Every session read asks the
       // database instead; what that costs is in docs/decisions/0008.
-      cookieCache: sessionCookieCacheSeconds ? { enabled: true, maxAge: sessionCookieCacheSeconds } : { enabled: false },
+      cookieCache: sessionCookieCacheSeconds
+        ? { enabled: true, maxAge: sessionCookieCacheSeconds }
+        : { enabled: false },
     },
     // Replaced by the auth-rate-limit plugin below (per account as well as
     // per IP, counts in the database, the IP from TRUSTED_PROXY_HOPS); it
@@ -114,7 +116,9 @@ export function createAuth({
     },
     plugins: [
       authRateLimit({
-        store: createRateLimitStore(db, { onPruneError: (err) => logger.warn({ err }, "rate limit: pruning expired rows failed") }),
+        store: createRateLimitStore(db, {
+          onPruneError: (err) => logger.warn({ err }, "rate limit: pruning expired rows failed"),
+        }),
         trustedProxyHops,
       }),
       hideSessionTokens(),

@@ -29,7 +29,13 @@ export function capUndeclaredBody(request: Request, maxBytes: number, tooLarge: 
     }),
   );
   // duplex: "half" is what Node's fetch requires for a streamed body; the DOM typings do not know it yet.
-  return new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal, duplex: "half" } as RequestInit);
+  return new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body,
+    signal: request.signal,
+    duplex: "half",
+  } as RequestInit);
 }
 
 /**

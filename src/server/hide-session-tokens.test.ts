@@ -7,8 +7,19 @@ describe("withoutSessionTokens", () => {
 
   it.each([
     ["sign-in / sign-up", { redirect: false, token: "t1", url: null, user }, { redirect: false, url: null, user }],
-    ["get-session", { session: { id: "s1", token: "t1", userId: "u1" }, user }, { session: { id: "s1", userId: "u1" }, user }],
-    ["list-sessions", [{ id: "s1", token: "t1" }, { id: "s2", token: "t2" }], [{ id: "s1" }, { id: "s2" }]],
+    [
+      "get-session",
+      { session: { id: "s1", token: "t1", userId: "u1" }, user },
+      { session: { id: "s1", userId: "u1" }, user },
+    ],
+    [
+      "list-sessions",
+      [
+        { id: "s1", token: "t1" },
+        { id: "s2", token: "t2" },
+      ],
+      [{ id: "s1" }, { id: "s2" }],
+    ],
     ["change-password (a new session)", { token: "t3", user }, { user }],
   ])("strips the token from %s", (_, body, expected) => {
     expect(withoutSessionTokens(body)).toEqual(expected);

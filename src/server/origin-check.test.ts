@@ -6,7 +6,8 @@ const evil = "https://evil.example";
 
 describe("rejectCrossSite (the tRPC endpoint's origin check)", () => {
   const allowed = ["http://localhost:3000/"];
-  const request = (headers: Record<string, string>) => new Request("http://localhost:3000/api/trpc/session.me", { headers });
+  const request = (headers: Record<string, string>) =>
+    new Request("http://localhost:3000/api/trpc/session.me", { headers });
 
   it.each<[string, Record<string, string>]>([
     ["no Origin and no Sec-Fetch-Site (curl, server to server)", {}],

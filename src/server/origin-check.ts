@@ -30,12 +30,15 @@ export function rejectCrossSite(request: Request, allowedOrigins: readonly strin
     // "null" is the opaque origin of sandboxed frames, data: URLs and some
     // redirects: it names no page we could trust.
     if (origin === "null") {
-      return refuse("null_origin", "This API does not accept requests from an opaque (\"null\") origin.");
+      return refuse("null_origin", 'This API does not accept requests from an opaque ("null") origin.');
     }
     // Browsers send the serialized origin (what URL#origin gives): compared
     // as is, so a value with a path or different case is not waved through.
     if (!allowed.has(origin)) {
-      return refuse("cross_origin", `This API only accepts requests from ${[...allowed].join(", ")}, not from ${origin}.`);
+      return refuse(
+        "cross_origin",
+        `This API only accepts requests from ${[...allowed].join(", ")}, not from ${origin}.`,
+      );
     }
     return null;
   }

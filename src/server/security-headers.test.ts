@@ -2,9 +2,19 @@ import { describe, expect, it } from "vitest";
 
 import { getScriptNonceFromHeader } from "next/dist/server/app-render/get-script-nonce-from-header";
 
-import { contentSecurityPolicy, newNonce, STRICT_TRANSPORT_SECURITY, transportSecurityHeaders } from "./security-headers";
+import {
+  contentSecurityPolicy,
+  newNonce,
+  STRICT_TRANSPORT_SECURITY,
+  transportSecurityHeaders,
+} from "./security-headers";
 
-const base = { nonce: "bm9uY2Utbm9uY2Utbm9uY2U=", workerUrl: "https://worker.example.com:8443/some/path", https: false, dev: false };
+const base = {
+  nonce: "bm9uY2Utbm9uY2Utbm9uY2U=",
+  workerUrl: "https://worker.example.com:8443/some/path",
+  https: false,
+  dev: false,
+};
 
 describe("contentSecurityPolicy", () => {
   it("allows scripts by nonce only, the worker's origin for connections, and no framing, plugins or foreign <base>/forms", () => {
@@ -53,8 +63,18 @@ describe("transportSecurityHeaders", () => {
 
   it("is sent when the request came over https, directly or through a TLS-terminating proxy", () => {
     expect(transportSecurityHeaders(request("https://app.example.com/"), "http://localhost:3000")).toEqual(hsts);
-    expect(transportSecurityHeaders(request("http://10.0.0.5:3000/", { "x-forwarded-proto": "https" }), "http://localhost:3000")).toEqual(hsts);
-    expect(transportSecurityHeaders(request("http://10.0.0.5:3000/", { "x-forwarded-proto": "https, http" }), "http://localhost:3000")).toEqual(hsts);
+    expect(
+      transportSecurityHeaders(
+        request("http://10.0.0.5:3000/", { "x-forwarded-proto": "https" }),
+        "http://localhost:3000",
+      ),
+    ).toEqual(hsts);
+    expect(
+      transportSecurityHeaders(
+        request("http://10.0.0.5:3000/", { "x-forwarded-proto": "https, http" }),
+        "http://localhost:3000",
+      ),
+    ).toEqual(hsts);
   });
 
   it("is sent when the app's URL is https, whatever the hop to this process was", () => {
@@ -63,6 +83,11 @@ describe("transportSecurityHeaders", () => {
 
   it("is not sent on plain http", () => {
     expect(transportSecurityHeaders(request("http://localhost:3000/"), "http://localhost:3000")).toEqual({});
-    expect(transportSecurityHeaders(request("http://localhost:3000/", { "x-forwarded-proto": "http" }), "http://localhost:3000")).toEqual({});
+    expect(
+      transportSecurityHeaders(
+        request("http://localhost:3000/", { "x-forwarded-proto": "http" }),
+        "http://localhost:3000",
+      ),
+    ).toEqual({});
   });
 });

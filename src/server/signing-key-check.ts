@@ -52,7 +52,10 @@ export async function checkSigningKeysOrExit(): Promise<void> {
   try {
     problem = await within(START_CHECK_TIMEOUT_MS, signingKeyProblem(auth, db));
   } catch (error) {
-    logger.warn({ err: errorMessage(error) }, "signing keys not checked at start (the database did not answer); starting anyway");
+    logger.warn(
+      { err: errorMessage(error) },
+      "signing keys not checked at start (the database did not answer); starting anyway",
+    );
     return;
   }
   if (problem === undefined) return;

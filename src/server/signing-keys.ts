@@ -46,7 +46,8 @@ export function createSigningKeyOnce(db: PrismaClient): CreateJwk {
         const live = await newestLiveKey(tx, key.alg, now);
         if (live) return live;
         const id = ctx.context.generateId({ model: "jwks" });
-        if (typeof id !== "string") throw new Error("jwks ids are made by the app (advanced.database.generateId must not be false)");
+        if (typeof id !== "string")
+          throw new Error("jwks ids are made by the app (advanced.database.generateId must not be false)");
         // The plugin dated the pair when it generated it, possibly a while
         // before the lock was free: its lifetime starts now.
         const lifetime = key.expiresAt ? key.expiresAt.getTime() - key.createdAt.getTime() : undefined;

@@ -21,7 +21,10 @@ export function assertUserFieldLimits(user: UserFields): void {
   for (const { field, max, label, code } of LIMITS) {
     const value = user[field];
     if (typeof value === "string" && value.length > max) {
-      throw APIError.from("BAD_REQUEST", { code, message: `${label} too long: use at most ${String(max)} characters.` });
+      throw APIError.from("BAD_REQUEST", {
+        code,
+        message: `${label} too long: use at most ${String(max)} characters.`,
+      });
     }
   }
 }

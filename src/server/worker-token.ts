@@ -32,7 +32,13 @@ export async function mintWorkerToken(session: Session, requestId: string): Prom
     notAfter: sessionEnds,
   }).catch((error: unknown) => signingFailed(error, requestId));
   logger.info(
-    { requestId, userId: session.user.id, sessionId: session.session.id, jti, expiresAt: new Date(expiresAt).toISOString() },
+    {
+      requestId,
+      userId: session.user.id,
+      sessionId: session.session.id,
+      jti,
+      expiresAt: new Date(expiresAt).toISOString(),
+    },
     "worker token minted",
   );
   return { token, expiresAt };
@@ -48,7 +54,11 @@ async function signingFailed(error: unknown, requestId: string): Promise<never> 
   const problem = await signingKeyProblem(auth, db).catch(() => undefined);
   if (problem) logger.error({ requestId }, problem);
   else logger.error({ requestId, err: error }, "worker token signing failed");
-  throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "Worker tokens cannot be issued right now. Try again later.", cause: error });
+  throw new TRPCError({
+    code: "SERVICE_UNAVAILABLE",
+    message: "Worker tokens cannot be issued right now. Try again later.",
+    cause: error,
+  });
 }
 
 /** Who a token is for: the parts of a Better Auth session it carries. */

@@ -40,5 +40,8 @@ export function useWorkerHttp(workerUrl: string, sessionId: string): WorkerHttpO
  */
 export function useWorkerClient(workerUrl: string, sessionId: string) {
   const http = useWorkerHttp(workerUrl, sessionId);
-  return useMemo(() => createWorkerClient({ url: http.workerUrl, tokens: http.tokens, sessionId: http.sessionId, mint: http.mint }), [http]);
+  return useMemo(
+    () => createWorkerClient({ url: http.workerUrl, tokens: http.tokens, sessionId: http.sessionId, mint: http.mint }),
+    [http],
+  );
 }

@@ -5,7 +5,14 @@
  * a blob and handed to the browser's download through an object URL.
  */
 import { downloadPath } from "~/contract/document-routes";
-import { refusalError, unreachable, withWorkerToken, workerRoute, WorkerHttpError, type WorkerHttpOptions } from "./worker-http";
+import {
+  refusalError,
+  unreachable,
+  withWorkerToken,
+  workerRoute,
+  WorkerHttpError,
+  type WorkerHttpOptions,
+} from "./worker-http";
 
 export interface DownloadDocumentOptions extends WorkerHttpOptions {
   documentId: string;
@@ -35,7 +42,11 @@ export async function downloadDocument(options: DownloadDocumentOptions): Promis
   } catch {
     // The worker cuts a download off rather than end it short (the document
     // was deleted meanwhile, or the worker stopped).
-    throw new WorkerHttpError({ code: "BAD_GATEWAY", message: "The download broke off before the end: try again." }, null, response.status);
+    throw new WorkerHttpError(
+      { code: "BAD_GATEWAY", message: "The download broke off before the end: try again." },
+      null,
+      response.status,
+    );
   }
   saveBlob(blob, fileName);
 }

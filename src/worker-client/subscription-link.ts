@@ -96,7 +96,8 @@ export function workerSubscriptionLink(options: WorkerSubscriptionLinkOptions): 
             next(envelope) {
               const result = envelope.result;
               if (result.type === "started") failures = 0;
-              if ((!result.type || result.type === "data") && "id" in result && typeof result.id === "string") lastEventId = result.id;
+              if ((!result.type || result.type === "data") && "id" in result && typeof result.id === "string")
+                lastEventId = result.id;
               observer.next(envelope);
             },
             error(error) {

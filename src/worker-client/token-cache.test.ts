@@ -9,7 +9,9 @@ function setup() {
   let now = 1_000_000;
   const cache = createTokenCache({ now: () => now });
   let minted = 0;
-  const mint = (ttl = 15 * MINUTE) => async (): Promise<WorkerToken> => ({ token: `t${++minted}`, expiresAt: now + ttl });
+  const mint =
+    (ttl = 15 * MINUTE) =>
+    async (): Promise<WorkerToken> => ({ token: `t${++minted}`, expiresAt: now + ttl });
   return { cache, mint, advance: (ms: number) => (now += ms), minted: () => minted };
 }
 
@@ -53,7 +55,9 @@ describe("token cache", () => {
 
   it("a failed mint is not cached: the next call tries again", async () => {
     const { cache, mint } = setup();
-    await expect(cache.get("s1", () => Promise.reject(new Error("exchange failed")))).rejects.toThrow("exchange failed");
+    await expect(cache.get("s1", () => Promise.reject(new Error("exchange failed")))).rejects.toThrow(
+      "exchange failed",
+    );
     expect(cache.has("s1")).toBe(false);
     expect((await cache.get("s1", mint())).token).toBe("t1");
   });

@@ -61,7 +61,9 @@ describe("sendWithToken", () => {
     const { creds } = credentials();
     let cancelled = false;
     const refused = new Response(new ReadableStream({ cancel: () => void (cancelled = true) }), { status: 401 });
-    await sendWithToken(creds, "r-1", async (headers) => (headers.authorization === "Bearer t1" ? refused : new Response("ok")));
+    await sendWithToken(creds, "r-1", async (headers) =>
+      headers.authorization === "Bearer t1" ? refused : new Response("ok"),
+    );
     expect(cancelled).toBe(true);
   });
 
@@ -70,7 +72,9 @@ describe("sendWithToken", () => {
     const { creds } = credentials(() => Promise.reject(ended));
     const { send, sent } = answering();
     await expect(sendWithToken(creds, "r-1", send)).rejects.toBe(ended);
-    expect(await sendWithToken(creds, "r-1", send, { whenNoToken: (error) => ({ status: error === ended ? 499 : 0 }) })).toEqual({ status: 499 });
+    expect(
+      await sendWithToken(creds, "r-1", send, { whenNoToken: (error) => ({ status: error === ended ? 499 : 0 }) }),
+    ).toEqual({ status: 499 });
     expect(sent).toEqual([]);
   });
 });

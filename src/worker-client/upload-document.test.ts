@@ -46,8 +46,16 @@ class FakeXhr {
     if (answer === "no-answer") return;
     setTimeout(() => {
       if (this.aborted) return;
-      this.upload.dispatchEvent(Object.assign(new Event("progress"), { loaded: Math.floor(body.size / 2), total: body.size, lengthComputable: true }));
-      this.upload.dispatchEvent(Object.assign(new Event("progress"), { loaded: body.size, total: body.size, lengthComputable: true }));
+      this.upload.dispatchEvent(
+        Object.assign(new Event("progress"), {
+          loaded: Math.floor(body.size / 2),
+          total: body.size,
+          lengthComputable: true,
+        }),
+      );
+      this.upload.dispatchEvent(
+        Object.assign(new Event("progress"), { loaded: body.size, total: body.size, lengthComputable: true }),
+      );
       if (answer === "network-error") return void this.events.dispatchEvent(new Event("error"));
       this.status = answer.status;
       this.responseText = answer.body;
@@ -87,7 +95,9 @@ describe("uploadDocument", () => {
     FakeXhr.answers = [{ status: 201, body: JSON.stringify({ document: DOCUMENT }) }];
     const progress: number[] = [];
     const upload = options();
-    await expect(uploadDocument({ ...upload, onProgress: ({ loaded }) => progress.push(loaded) })).resolves.toEqual(DOCUMENT);
+    await expect(uploadDocument({ ...upload, onProgress: ({ loaded }) => progress.push(loaded) })).resolves.toEqual(
+      DOCUMENT,
+    );
 
     const [request] = FakeXhr.sent;
     expect(request?.method).toBe("POST");
@@ -103,7 +113,10 @@ describe("uploadDocument", () => {
   });
 
   it("on a 401 drops the token and sends once more with a fresh one", async () => {
-    FakeXhr.answers = [refusal(401, "UNAUTHORIZED", "The token has expired.", "expired"), { status: 201, body: JSON.stringify({ document: DOCUMENT }) }];
+    FakeXhr.answers = [
+      refusal(401, "UNAUTHORIZED", "The token has expired.", "expired"),
+      { status: 201, body: JSON.stringify({ document: DOCUMENT }) },
+    ];
     const upload = options();
     await expect(uploadDocument(upload)).resolves.toEqual(DOCUMENT);
     expect(FakeXhr.sent.map((request) => request.headers.authorization)).toEqual(["Bearer token-1", "Bearer token-2"]);
@@ -113,7 +126,12 @@ describe("uploadDocument", () => {
   it("a busy worker's 503 is waited out and the file sent again; any other 503 is final", async () => {
     vi.useFakeTimers();
     try {
-      const busy = refusal(503, "SERVICE_UNAVAILABLE", "The worker is receiving as many uploads as it can: try again in a moment.", "busy");
+      const busy = refusal(
+        503,
+        "SERVICE_UNAVAILABLE",
+        "The worker is receiving as many uploads as it can: try again in a moment.",
+        "busy",
+      );
       FakeXhr.answers = [busy, busy, { status: 201, body: JSON.stringify({ document: DOCUMENT }) }];
       const uploaded = uploadDocument(options());
       await vi.runAllTimersAsync();
@@ -121,7 +139,9 @@ describe("uploadDocument", () => {
       expect(FakeXhr.sent).toHaveLength(3);
 
       FakeXhr.sent = [];
-      FakeXhr.answers = [refusal(503, "SERVICE_UNAVAILABLE", "The job queue is not connected yet: try again in a few seconds.")];
+      FakeXhr.answers = [
+        refusal(503, "SERVICE_UNAVAILABLE", "The job queue is not connected yet: try again in a few seconds."),
+      ];
       const refused = uploadDocument(options()).catch((caught: unknown) => caught);
       await vi.runAllTimersAsync();
       expect(await refused).toMatchObject({ status: 503 });
@@ -140,7 +160,12 @@ describe("uploadDocument", () => {
   it.each([
     [413, "PAYLOAD_TOO_LARGE", "The file is larger than 25 MB, the most one upload may be.", "too_large"],
     [415, "UNSUPPORTED_MEDIA_TYPE", "This looks like a ZIP archive, not a document this app can read.", "unsupported"],
-    [403, "FORBIDDEN", "This file would take your documents past 1000 MB (999 MB used): delete some to make room.", "quota_storage"],
+    [
+      403,
+      "FORBIDDEN",
+      "This file would take your documents past 1000 MB (999 MB used): delete some to make room.",
+      "quota_storage",
+    ],
     [400, "BAD_REQUEST", "The file name is longer than 255 characters: rename it.", "bad_name"],
   ])("a %i refusal says why in the worker's words", async (status, code, message, reason) => {
     FakeXhr.answers = [refusal(status, code, message, reason)];
@@ -151,7 +176,9 @@ describe("uploadDocument", () => {
 
   it("nothing answering is the worker being unavailable, naming the URL the browser tried", async () => {
     FakeXhr.answers = ["network-error"];
-    await expect(uploadDocument(options())).rejects.toThrow(`The worker is unavailable: nothing answered at ${WORKER_URL}. Is it running?`);
+    await expect(uploadDocument(options())).rejects.toThrow(
+      `The worker is unavailable: nothing answered at ${WORKER_URL}. Is it running?`,
+    );
   });
 
   it("a proxy's page instead of the worker's answer is not shown as if it were the worker's words", async () => {
@@ -179,8 +206,12 @@ describe("uploadDocument", () => {
 
 describe("oversizeMessage", () => {
   it("refuses a file over the limit before sending, in the worker's words", () => {
-    expect(oversizeMessage({ size: 25_000_001 }, { maxUploadBytes: 25_000_000 })).toBe("The file is larger than 25 MB, the most one upload may be.");
-    expect(oversizeMessage({ size: 1_600_000 }, { maxUploadBytes: 1_500_000 })).toBe("The file is larger than 1.5 MB, the most one upload may be.");
+    expect(oversizeMessage({ size: 25_000_001 }, { maxUploadBytes: 25_000_000 })).toBe(
+      "The file is larger than 25 MB, the most one upload may be.",
+    );
+    expect(oversizeMessage({ size: 1_600_000 }, { maxUploadBytes: 1_500_000 })).toBe(
+      "The file is larger than 1.5 MB, the most one upload may be.",
+    );
   });
 
   it("lets a file at the limit go, and any file while the limits are not known", () => {

@@ -7,7 +7,14 @@
 import { BUSY_RETRY_AFTER_SECONDS, tooLargeMessage, type DocumentLimits } from "~/contract/document-limits";
 import { FILE_NAME_HEADER, UPLOAD_PATH, type UploadAnswer } from "~/contract/document-routes";
 import type { DocumentSummary } from "~/contract/document-summary";
-import { refusalError, unreachable, withWorkerToken, workerRoute, WorkerHttpError, type WorkerHttpOptions } from "./worker-http";
+import {
+  refusalError,
+  unreachable,
+  withWorkerToken,
+  workerRoute,
+  WorkerHttpError,
+  type WorkerHttpOptions,
+} from "./worker-http";
 
 export interface UploadProgress {
   loaded: number;
@@ -34,7 +41,7 @@ export async function uploadDocument(options: UploadDocumentOptions): Promise<Do
   // The worker takes a few uploads at a time (each holds a database
   // connection while its body arrives) and answers the next one "busy": it
   // is sent again, as many times as a minute's worth of waits allows.
-  for (let waited = 0; isBusy(answer) && waited < BUSY_PATIENCE_MS; ) {
+  for (let waited = 0; isBusy(answer) && waited < BUSY_PATIENCE_MS;) {
     const wait = BUSY_RETRY_AFTER_SECONDS * 1000 * (0.5 + Math.random());
     await sleep(wait, options.signal);
     waited += wait;
@@ -46,14 +53,21 @@ export async function uploadDocument(options: UploadDocumentOptions): Promise<Do
     if (body) return body.document;
   }
   if (answer.status >= 400) throw refusalError(answer.status, answer.body);
-  throw new WorkerHttpError({ code: "BAD_GATEWAY", message: "The worker's answer to the upload could not be read." }, null, answer.status);
+  throw new WorkerHttpError(
+    { code: "BAD_GATEWAY", message: "The worker's answer to the upload could not be read." },
+    null,
+    answer.status,
+  );
 }
 
 /**
  * Refused before a byte is sent, in the worker's words (upload.ts), when the
  * file is over the upload limit; null when it may go.
  */
-export function oversizeMessage(file: { size: number }, limits: Pick<DocumentLimits, "maxUploadBytes"> | undefined): string | null {
+export function oversizeMessage(
+  file: { size: number },
+  limits: Pick<DocumentLimits, "maxUploadBytes"> | undefined,
+): string | null {
   if (!limits || file.size <= limits.maxUploadBytes) return null;
   return tooLargeMessage(limits.maxUploadBytes);
 }
@@ -83,7 +97,10 @@ interface RawAnswer {
   body: string;
 }
 
-function send({ workerUrl, file, onProgress, signal }: UploadDocumentOptions, headers: Record<string, string>): Promise<RawAnswer> {
+function send(
+  { workerUrl, file, onProgress, signal }: UploadDocumentOptions,
+  headers: Record<string, string>,
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     signal?.throwIfAborted();
     const xhr = new XMLHttpRequest();

@@ -48,7 +48,11 @@ export function createWorkerClient(options: WorkerClientOptions) {
               const timeout = AbortSignal.timeout(timeoutMs);
               const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
               try {
-                return await fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string> | undefined), ...headers }, signal });
+                return await fetch(input, {
+                  ...init,
+                  headers: { ...(init?.headers as Record<string, string> | undefined), ...headers },
+                  signal,
+                });
               } catch (cause) {
                 throw new WorkerUnreachable(cause);
               }
@@ -99,10 +103,18 @@ export function explainWorkerFailure(error: unknown, publicUrl?: string): Worker
     // JSON.stringify refused the input (a cycle, a BigInt, too deep): it
     // never left this process, and it is the caller's to fix.
     if (cause instanceof TypeError || cause instanceof RangeError) {
-      return { code: "BAD_REQUEST", message: `This input cannot be sent to the worker (${cause.message.split("\n", 1)[0]}).` };
+      return {
+        code: "BAD_REQUEST",
+        message: `This input cannot be sent to the worker (${cause.message.split("\n", 1)[0]}).`,
+      };
     }
   }
-  return explainWorkerAnswer({ code: data?.code, message: error.message, reason: data?.reason, zodError: data?.zodError });
+  return explainWorkerAnswer({
+    code: data?.code,
+    message: error.message,
+    reason: data?.reason,
+    zodError: data?.zodError,
+  });
 }
 
 /** What a failed call says to a person: a worker failure explained, anything else (a failed mint, say) in its own words. */
@@ -113,7 +125,10 @@ export function workerErrorMessage(error: unknown, publicUrl?: string): string {
 /** Nothing answered at the worker's URL (or not in time); `publicUrl` as in explainWorkerFailure. */
 export function workerUnavailable(publicUrl?: string): WorkerFailure {
   const where = publicUrl ? ` at ${publicUrl}` : "";
-  return { code: "SERVICE_UNAVAILABLE", message: `The worker is unavailable: nothing answered${where}. Is it running?` };
+  return {
+    code: "SERVICE_UNAVAILABLE",
+    message: `The worker is unavailable: nothing answered${where}. Is it running?`,
+  };
 }
 
 /**
@@ -133,7 +148,10 @@ export function explainWorkerAnswer({ code, message, reason, zodError }: WorkerR
     case "PAYLOAD_TOO_LARGE":
       // A refusal with a reason (an upload's) names the limit; tRPC's own
       // message is its bare code name: say it for a person.
-      return { code, message: reason ? message : "This is more than the worker accepts in one request: send less at once." };
+      return {
+        code,
+        message: reason ? message : "This is more than the worker accepts in one request: send less at once.",
+      };
     case "BAD_REQUEST":
       // The caller's input: the worker's words are meant for them.
       return { code, message: (zodError && firstIssue(zodError)) ?? message };
@@ -174,5 +192,8 @@ export function firstIssue({ formErrors, fieldErrors }: FlattenedIssues): string
 
 function isNetworkFailure(cause: unknown): boolean {
   // An abort raised before fetch was called (the caller gave up) counts too.
-  return cause instanceof WorkerUnreachable || (cause instanceof Error && (cause.name === "AbortError" || cause.name === "TimeoutError"));
+  return (
+    cause instanceof WorkerUnreachable ||
+    (cause instanceof Error && (cause.name === "AbortError" || cause.name === "TimeoutError"))
+  );
 }

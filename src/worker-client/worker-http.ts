@@ -52,8 +52,13 @@ export function refusalError(status: number, body: string): WorkerHttpError {
   const refusal = errorBodyOf(body);
   if (refusal) return new WorkerHttpError(explainWorkerAnswer(refusal), refusal.reason, status);
   // No answer of the worker's own: a proxy in front of it refused or failed.
-  if (status === 413) return new WorkerHttpError(explainWorkerAnswer({ code: "PAYLOAD_TOO_LARGE", message: "" }), null, status);
-  return new WorkerHttpError({ code: "BAD_GATEWAY", message: `The worker's answer could not be read (HTTP ${status}).` }, null, status);
+  if (status === 413)
+    return new WorkerHttpError(explainWorkerAnswer({ code: "PAYLOAD_TOO_LARGE", message: "" }), null, status);
+  return new WorkerHttpError(
+    { code: "BAD_GATEWAY", message: `The worker's answer could not be read (HTTP ${status}).` },
+    null,
+    status,
+  );
 }
 
 /** Nothing answered at `workerUrl` (refused, reset, or a CORS failure, which browsers do not tell apart). */

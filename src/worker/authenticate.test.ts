@@ -21,7 +21,13 @@ import { noRevocations } from "../../tests/support/worker/no-revocations";
 
 const ISSUER = "http://localhost:3000";
 const signer = await createTestSigner({ issuer: ISSUER });
-const token = await signer.mint({ sub: "user_ada", sid: "session_ada", email: "ada@example.com", name: "Ada Lovelace", jti: "token-1" });
+const token = await signer.mint({
+  sub: "user_ada",
+  sid: "session_ada",
+  email: "ada@example.com",
+  name: "Ada Lovelace",
+  jti: "token-1",
+});
 // Six signature characters changed, away from the last one (whose unused bits would make it malformed instead).
 const forged = `${token.slice(0, -12)}${token.slice(-12, -6) === "AAAAAA" ? "BBBBBB" : "AAAAAA"}${token.slice(-6)}`;
 
@@ -101,7 +107,11 @@ describe("authentication over HTTP", () => {
 });
 
 describe("authenticate()", () => {
-  function contextFor(authorization: string, verifier: TokenVerifier, revocation = noRevocations()): AuthenticationContext {
+  function contextFor(
+    authorization: string,
+    verifier: TokenVerifier,
+    revocation = noRevocations(),
+  ): AuthenticationContext {
     return { log: createTestLog().logger, authorization, verifier, revocation, authentication: {} };
   }
 
@@ -119,7 +129,9 @@ describe("authenticate()", () => {
   it("fails every call of the request with the same UNAUTHORIZED error", async () => {
     const verifier = countingVerifier();
     const ctx = contextFor(`Bearer ${forged}`, verifier);
-    const errors = await Promise.all([authenticate(ctx), authenticate({ ...ctx })].map((attempt) => attempt.catch((error: unknown) => error)));
+    const errors = await Promise.all(
+      [authenticate(ctx), authenticate({ ...ctx })].map((attempt) => attempt.catch((error: unknown) => error)),
+    );
     expect(verifier.calls).toBe(1);
     for (const error of errors) expect(error).toBeInstanceOf(TRPCError);
     expect(errors[0]).toMatchObject({ code: "UNAUTHORIZED" });
@@ -129,11 +141,18 @@ describe("authenticate()", () => {
   it("refuses a valid token whose session has ended: UNAUTHORIZED, reason revoked", async () => {
     // The session table as after a sign-out: session_ada is gone, another session of Ada's is not.
     const store: SessionStore = {
-      find: async (ids) => new Map(ids.filter((id) => id === "session_other").map((id) => [id, { userId: "user_ada", expiresAt: Date.now() + 3_600_000 }])),
+      find: async (ids) =>
+        new Map(
+          ids
+            .filter((id) => id === "session_other")
+            .map((id) => [id, { userId: "user_ada", expiresAt: Date.now() + 3_600_000 }]),
+        ),
     };
     const revocation = createRevocationCheck({ store });
     const verifier = countingVerifier();
-    const error = await authenticate(contextFor(`Bearer ${token}`, verifier, revocation)).catch((rejected: unknown) => rejected);
+    const error = await authenticate(contextFor(`Bearer ${token}`, verifier, revocation)).catch(
+      (rejected: unknown) => rejected,
+    );
     expect(verifier.calls).toBe(1);
     expect(error).toBeInstanceOf(TRPCError);
     expect(error).toMatchObject({ code: "UNAUTHORIZED", cause: { reason: "revoked" } });

@@ -46,11 +46,19 @@ async function verifyCaller({ log, authorization, verifier, revocation }: Authen
     }
     if (error instanceof KeysUnavailable) {
       log.error({ err: error.message }, "signing keys unavailable");
-      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The worker cannot load its signing keys.", cause: error });
+      throw new TRPCError({
+        code: "SERVICE_UNAVAILABLE",
+        message: "The worker cannot load its signing keys.",
+        cause: error,
+      });
     }
     if (error instanceof SessionsUnavailable) {
       log.error({ err: error.message }, "sessions unavailable");
-      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The worker cannot check sessions right now.", cause: error });
+      throw new TRPCError({
+        code: "SERVICE_UNAVAILABLE",
+        message: "The worker cannot check sessions right now.",
+        cause: error,
+      });
     }
     throw error;
   }

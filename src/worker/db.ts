@@ -50,7 +50,12 @@ export interface WorkerDb {
 export function createWorkerDb(databaseUrl: string, { max }: { max: number }): WorkerDb {
   // Errors on idle connections (the database restarting) must not crash the
   // worker: the next query reconnects.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 2_000 });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 2_000,
+  });
   pool.on("error", () => undefined);
   const kysely = new Kysely<WorkerDatabase>({ dialect: new PostgresDialect({ pool }) });
 
@@ -60,16 +65,18 @@ export function createWorkerDb(databaseUrl: string, { max }: { max: number }): W
       let begun = false;
       let failed: { error: unknown } | undefined;
       try {
-        return await (readOnly ? kysely.transaction().setAccessMode("read only") : kysely.transaction()).execute(async (tx) => {
-          begun = true;
-          try {
-            await sql`SET LOCAL ROLE ${sql.id(WORKER_DB_ROLE)}`.execute(tx);
-            return await work(tx);
-          } catch (error) {
-            failed = { error };
-            throw error;
-          }
-        });
+        return await (readOnly ? kysely.transaction().setAccessMode("read only") : kysely.transaction()).execute(
+          async (tx) => {
+            begun = true;
+            try {
+              await sql`SET LOCAL ROLE ${sql.id(WORKER_DB_ROLE)}`.execute(tx);
+              return await work(tx);
+            } catch (error) {
+              failed = { error };
+              throw error;
+            }
+          },
+        );
       } catch (error) {
         // The rollback may fail too (the connection is gone): the first
         // error is the one to report. Kysely then has the pool discard that
@@ -79,7 +86,11 @@ export function createWorkerDb(databaseUrl: string, { max }: { max: number }): W
         // down), or it broke before BEGIN answered: the caller's to retry,
         // never a 500.
         if (!begun) {
-          throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The database is busy or not answering: try again in a moment.", cause: error });
+          throw new TRPCError({
+            code: "SERVICE_UNAVAILABLE",
+            message: "The database is busy or not answering: try again in a moment.",
+            cause: error,
+          });
         }
         throw error;
       }

@@ -10,11 +10,17 @@ const DB = { DATABASE_URL: "postgresql://localhost/app" };
 
 describe("worker environment", () => {
   it("defaults: the token TTL both tiers default to, a 1 s JWKS cooldown, MAX_BATCH_CALLS", () => {
-    expect(parseWorkerEnv(DB)).toMatchObject({ tokenTtlSec: DEFAULT_WORKER_TOKEN_TTL, jwksCooldownMs: 1_000, maxBatchCalls: MAX_BATCH_CALLS });
+    expect(parseWorkerEnv(DB)).toMatchObject({
+      tokenTtlSec: DEFAULT_WORKER_TOKEN_TTL,
+      jwksCooldownMs: 1_000,
+      maxBatchCalls: MAX_BATCH_CALLS,
+    });
   });
 
   it("reads WORKER_TOKEN_TTL, WORKER_JWKS_COOLDOWN and WORKER_MAX_BATCH_CALLS", () => {
-    expect(parseWorkerEnv({ ...DB, WORKER_TOKEN_TTL: "3600", WORKER_JWKS_COOLDOWN: "0.5", WORKER_MAX_BATCH_CALLS: "50" })).toMatchObject({
+    expect(
+      parseWorkerEnv({ ...DB, WORKER_TOKEN_TTL: "3600", WORKER_JWKS_COOLDOWN: "0.5", WORKER_MAX_BATCH_CALLS: "50" }),
+    ).toMatchObject({
       tokenTtlSec: 3600,
       jwksCooldownMs: 500,
       maxBatchCalls: 50,
@@ -36,7 +42,9 @@ describe("worker environment", () => {
     const own = "postgresql://app_worker:pw@db/app";
     expect(parseWorkerEnv({ ...DB, WORKER_DATABASE_URL: own }).databaseUrl).toBe(own);
     expect(() => parseWorkerEnv({})).toThrow(/WORKER_DATABASE_URL is missing/);
-    expect(() => parseWorkerEnv({ WORKER_DATABASE_URL: "mysql://db/app" })).toThrow(/WORKER_DATABASE_URL must be a postgresql:\/\/ URL/);
+    expect(() => parseWorkerEnv({ WORKER_DATABASE_URL: "mysql://db/app" })).toThrow(
+      /WORKER_DATABASE_URL must be a postgresql:\/\/ URL/,
+    );
   });
 
   it("polls sessions every 250 ms unless told otherwise, never slower than once a second", () => {

@@ -14,7 +14,9 @@ const schema = z
     WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
     WORKER_HOST: z.string().default("0.0.0.0"),
     // The web tier's base URL: the `iss` every token must carry.
-    BETTER_AUTH_URL: z.url({ error: "must be the web tier's absolute URL (the tokens' issuer)" }).default("http://localhost:3000"),
+    BETTER_AUTH_URL: z
+      .url({ error: "must be the web tier's absolute URL (the tokens' issuer)" })
+      .default("http://localhost:3000"),
     // Where to fetch the public keys; defaults to the web tier's JWKS route.
     WORKER_JWKS_URL: z.url().optional(),
     // A static JWKS (JSON) for deployments where the worker cannot reach the

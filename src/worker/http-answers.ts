@@ -17,10 +17,16 @@ import { TokenRejected } from "./verify";
  * Sends `error` as JSON with its HTTP status. `close`: the request's body was
  * not read to its end, so the connection cannot carry another request.
  */
-export function sendError(res: ServerResponse, error: TRPCError, { close = false, reason }: { close?: boolean; reason?: string } = {}): void {
+export function sendError(
+  res: ServerResponse,
+  error: TRPCError,
+  { close = false, reason }: { close?: boolean; reason?: string } = {},
+): void {
   if (close) res.setHeader("connection", "close");
   const tokenReason = error.cause instanceof TokenRejected ? error.cause.reason : null;
-  const body: HttpErrorBody<TRPC_ERROR_CODE_KEY> = { error: { code: error.code, message: error.message, reason: reason ?? tokenReason } };
+  const body: HttpErrorBody<TRPC_ERROR_CODE_KEY> = {
+    error: { code: error.code, message: error.message, reason: reason ?? tokenReason },
+  };
   sendJson(res, getHTTPStatusCodeFromError(error), body);
 }
 

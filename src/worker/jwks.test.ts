@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 
-import { errors, exportJWK, generateKeyPair, type CompactJWSHeaderParameters, type FlattenedJWSInput, type JWK } from "jose";
+import {
+  errors,
+  exportJWK,
+  generateKeyPair,
+  type CompactJWSHeaderParameters,
+  type FlattenedJWSInput,
+  type JWK,
+} from "jose";
 import { describe, expect, it } from "vitest";
 
 import { WORKER_TOKEN_ALG } from "~/contract/worker-token";
@@ -16,7 +23,12 @@ const headerFor = (kid: string): CompactJWSHeaderParameters => ({ alg: WORKER_TO
 const lookupOutcome = (attempt: unknown) =>
   Promise.resolve(attempt).then(
     () => "found",
-    (error: unknown) => (error instanceof errors.JWKSNoMatchingKey ? "no_matching_key" : error instanceof KeysUnavailable ? "unavailable" : error),
+    (error: unknown) =>
+      error instanceof errors.JWKSNoMatchingKey
+        ? "no_matching_key"
+        : error instanceof KeysUnavailable
+          ? "unavailable"
+          : error,
   );
 // jwtVerify passes the token too; the lookup only reads its header.
 const TOKEN = {} as FlattenedJWSInput;
@@ -26,7 +38,9 @@ describe("remoteKeySource", () => {
     const jwks = await serveJwks([await publicJwk("k1")]);
     try {
       const keys = remoteKeySource(jwks.url, { cooldownMs: 1_000 });
-      const outcomes = await Promise.all(Array.from({ length: 50 }, () => lookupOutcome(keys.lookup(headerFor("k1"), TOKEN))));
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, () => lookupOutcome(keys.lookup(headerFor("k1"), TOKEN))),
+      );
       expect(outcomes).toEqual(Array(50).fill("found"));
       expect(jwks.fetches).toBe(1);
     } finally {

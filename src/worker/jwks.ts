@@ -48,7 +48,10 @@ export function staticKeySource(jwks: JSONWebKeySet): KeySource {
   return { lookup, ready: async () => true };
 }
 
-export function remoteKeySource(url: URL, { cooldownMs, maxAgeMs = 10 * 60_000, timeoutMs = 3_000 }: RemoteKeySourceOptions): KeySource {
+export function remoteKeySource(
+  url: URL,
+  { cooldownMs, maxAgeMs = 10 * 60_000, timeoutMs = 3_000 }: RemoteKeySourceOptions,
+): KeySource {
   let keys: JWTVerifyGetKey | undefined;
   // When the fetch that gave `keys` started: keys published before then are in it.
   let keysAsOf = -Infinity;

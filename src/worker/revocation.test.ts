@@ -60,10 +60,17 @@ describe("revocation check", () => {
   });
 
   it("refuses a session that does not exist, belongs to someone else, or has expired", async () => {
-    const db = memoryStore({ mine: { userId: "u1", expiresAt: inOneHour() }, old: { userId: "u1", expiresAt: Date.now() - 1 } });
+    const db = memoryStore({
+      mine: { userId: "u1", expiresAt: inOneHour() },
+      old: { userId: "u1", expiresAt: Date.now() - 1 },
+    });
     check = createRevocationCheck({ store: db.store });
     check.start();
-    for (const [sid, uid] of [["gone", "u1"], ["mine", "u2"], ["old", "u1"]] as const) {
+    for (const [sid, uid] of [
+      ["gone", "u1"],
+      ["mine", "u2"],
+      ["old", "u1"],
+    ] as const) {
       const error = await rejection(check.check(sid, uid));
       expect(error).toBeInstanceOf(TokenRejected);
       expect((error as TokenRejected).reason).toBe("revoked");
@@ -118,7 +125,10 @@ describe("revocation check", () => {
   });
 
   it("a late poll (the event loop was busy, say) is no 503: a stale session is read again, and a revoked one refused", async () => {
-    const db = memoryStore({ s1: { userId: "u1", expiresAt: inOneHour() }, s2: { userId: "u1", expiresAt: inOneHour() } });
+    const db = memoryStore({
+      s1: { userId: "u1", expiresAt: inOneHour() },
+      s2: { userId: "u1", expiresAt: inOneHour() },
+    });
     // A clock the test moves: the poll never runs (10 s), so the
     // confirmation goes stale as if the process had stalled.
     let clock = Date.now();
@@ -135,7 +145,10 @@ describe("revocation check", () => {
   });
 
   it("the database down: a first sight is a 503, and so is a live session once its confirmation is stale", async () => {
-    const db = memoryStore({ s1: { userId: "u1", expiresAt: inOneHour() }, s2: { userId: "u1", expiresAt: inOneHour() } });
+    const db = memoryStore({
+      s1: { userId: "u1", expiresAt: inOneHour() },
+      s2: { userId: "u1", expiresAt: inOneHour() },
+    });
     check = createRevocationCheck({ store: db.store, pollMs: 20, maxStaleMs: 100 });
     check.start();
     await check.check("s1", "u1");
@@ -154,7 +167,9 @@ describe("revocation check", () => {
   });
 
   it("holds at most maxEntries sessions, and forgets idle ones", async () => {
-    const rows = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`s${i}`, { userId: "u", expiresAt: inOneHour() }]));
+    const rows = Object.fromEntries(
+      Array.from({ length: 30 }, (_, i) => [`s${i}`, { userId: "u", expiresAt: inOneHour() }]),
+    );
     const db = memoryStore(rows);
     check = createRevocationCheck({ store: db.store, pollMs: 20, maxEntries: 10, idleMs: 50 });
     check.start();

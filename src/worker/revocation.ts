@@ -63,7 +63,15 @@ interface Live {
 const REVOKED = new TokenRejected("revoked", "This session has been signed out or revoked.");
 
 export function createRevocationCheck(options: RevocationCheckOptions): RevocationCheck {
-  const { store, pollMs = 250, maxStaleMs = 1_000, idleMs = 60_000, maxEntries = 50_000, onPollError, now = Date.now } = options;
+  const {
+    store,
+    pollMs = 250,
+    maxStaleMs = 1_000,
+    idleMs = 60_000,
+    maxEntries = 50_000,
+    onPollError,
+    now = Date.now,
+  } = options;
 
   const live = new Map<string, Live>();
   // Session ids are never reused: once gone, gone for good. Remembering them
@@ -155,7 +163,9 @@ export function createRevocationCheck(options: RevocationCheckOptions): Revocati
       try {
         found = await lookUp(sessionId);
       } catch (error) {
-        throw new SessionsUnavailable("The worker cannot check sessions right now: the database is not answering.", { cause: error });
+        throw new SessionsUnavailable("The worker cannot check sessions right now: the database is not answering.", {
+          cause: error,
+        });
       }
       const stored = found.get(sessionId);
       if (stored?.userId !== userId || stored.expiresAt <= now()) {

@@ -27,7 +27,13 @@ const token = await mintToken(claims);
 const authHeaders = { authorization: `Bearer ${token}` };
 
 async function startWorker(workerVerifier: TokenVerifier = verifier, options: Partial<WorkerServerOptions> = {}) {
-  const worker = createWorkerServer({ verifier: workerVerifier, revocation: noRevocations(), logger: createLogger("silent"), corsOrigin: WEB_ORIGIN, ...options });
+  const worker = createWorkerServer({
+    verifier: workerVerifier,
+    revocation: noRevocations(),
+    logger: createLogger("silent"),
+    corsOrigin: WEB_ORIGIN,
+    ...options,
+  });
   worker.server.listen(0, "127.0.0.1");
   await once(worker.server, "listening");
   const { port } = worker.server.address() as AddressInfo;
@@ -60,8 +66,16 @@ describe("worker HTTP adapter", () => {
     fetches++;
     return fetch(input, init);
   };
-  const clientWith = (link: (options: { url: string; headers: () => Record<string, string>; fetch: typeof fetch }) => TRPCLink<WorkerRouter>) =>
-    createTRPCClient<WorkerRouter>({ links: [link({ url: `${worker.url}/trpc`, headers: () => authHeaders, fetch: countingFetch })] });
+  const clientWith = (
+    link: (options: {
+      url: string;
+      headers: () => Record<string, string>;
+      fetch: typeof fetch;
+    }) => TRPCLink<WorkerRouter>,
+  ) =>
+    createTRPCClient<WorkerRouter>({
+      links: [link({ url: `${worker.url}/trpc`, headers: () => authHeaders, fetch: countingFetch })],
+    });
   let batched: ReturnType<typeof clientWith>;
   let single: ReturnType<typeof clientWith>;
 
@@ -79,7 +93,13 @@ describe("worker HTTP adapter", () => {
     it("whoami returns the token's claims, times in epoch ms", async () => {
       const before = Date.now();
       const me = await client().whoami.query();
-      expect(me).toMatchObject({ userId: claims.sub, sessionId: claims.sid, email: claims.email, name: claims.name, tokenId: claims.jti });
+      expect(me).toMatchObject({
+        userId: claims.sub,
+        sessionId: claims.sid,
+        email: claims.email,
+        name: claims.name,
+        tokenId: claims.jti,
+      });
       expect(me.tokenExpiresAt - me.tokenIssuedAt).toBe(15 * 60 * 1000);
       expect(Math.abs(me.tokenIssuedAt - before)).toBeLessThan(60_000);
     });
@@ -114,7 +134,10 @@ describe("worker HTTP adapter", () => {
 
   it("answers each call of a mixed batch on its own", async () => {
     fetches = 0;
-    const [good, bad] = await Promise.allSettled([batched.textStats.mutate({ text: "fine" }), batched.textStats.mutate({ text: "" })]);
+    const [good, bad] = await Promise.allSettled([
+      batched.textStats.mutate({ text: "fine" }),
+      batched.textStats.mutate({ text: "" }),
+    ]);
     expect(fetches).toBe(1);
     expect(good).toMatchObject({ status: "fulfilled", value: { words: 1 } });
     expect(bad.status).toBe("rejected");
@@ -128,9 +151,27 @@ describe("worker HTTP adapter", () => {
   });
 
   it.each([
-    { name: "an unknown procedure", path: "/trpc/nope", init: { headers: authHeaders }, status: 404, code: "NOT_FOUND" },
-    { name: "a PUT", path: "/trpc/whoami", init: { method: "PUT", headers: authHeaders }, status: 405, code: "METHOD_NOT_SUPPORTED" },
-    { name: "invalid JSON in ?input=", path: "/trpc/whoami?input=%7Bnot-json", init: { headers: authHeaders }, status: 400, code: "PARSE_ERROR" },
+    {
+      name: "an unknown procedure",
+      path: "/trpc/nope",
+      init: { headers: authHeaders },
+      status: 404,
+      code: "NOT_FOUND",
+    },
+    {
+      name: "a PUT",
+      path: "/trpc/whoami",
+      init: { method: "PUT", headers: authHeaders },
+      status: 405,
+      code: "METHOD_NOT_SUPPORTED",
+    },
+    {
+      name: "invalid JSON in ?input=",
+      path: "/trpc/whoami?input=%7Bnot-json",
+      init: { headers: authHeaders },
+      status: 400,
+      code: "PARSE_ERROR",
+    },
     {
       name: "a batch input that is not an object",
       path: "/trpc/whoami,whoami?batch=1&input=%5B1%5D",
@@ -148,7 +189,11 @@ describe("worker HTTP adapter", () => {
     {
       name: "a declared body over 1 MiB",
       path: "/trpc/textStats",
-      init: { method: "POST", headers: { ...authHeaders, "content-type": "application/json" }, body: JSON.stringify({ text: "x".repeat(ONE_MIB) }) },
+      init: {
+        method: "POST",
+        headers: { ...authHeaders, "content-type": "application/json" },
+        body: JSON.stringify({ text: "x".repeat(ONE_MIB) }),
+      },
       status: 413,
       code: "PAYLOAD_TOO_LARGE",
     },
@@ -159,7 +204,10 @@ describe("worker HTTP adapter", () => {
   });
 
   it("answers a chunked body over 1 MiB with 413 while it is still arriving", async () => {
-    const req = httpRequest(`${worker.url}/trpc/textStats`, { method: "POST", headers: { ...authHeaders, "content-type": "application/json" } });
+    const req = httpRequest(`${worker.url}/trpc/textStats`, {
+      method: "POST",
+      headers: { ...authHeaders, "content-type": "application/json" },
+    });
     const answered = once(req, "response") as Promise<[IncomingMessage]>;
     // No content-length: the limit must be enforced on the bytes read.
     for (let sent = 0; sent <= ONE_MIB; sent += 64 * 1024) req.write("x".repeat(64 * 1024));
@@ -181,7 +229,9 @@ describe("worker HTTP adapter", () => {
   });
 
   it("gives a request without x-request-id a fresh one", async () => {
-    const ids = await Promise.all([1, 2].map(async () => (await fetch(`${worker.url}/healthz`)).headers.get("x-request-id")));
+    const ids = await Promise.all(
+      [1, 2].map(async () => (await fetch(`${worker.url}/healthz`)).headers.get("x-request-id")),
+    );
     expect(ids[0]).toMatch(UUID);
     expect(ids[0]).not.toBe(ids[1]);
   });
@@ -190,7 +240,11 @@ describe("worker HTTP adapter", () => {
     const preflight = (origin: string) =>
       fetch(`${worker.url}/trpc/whoami`, {
         method: "OPTIONS",
-        headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization, x-request-id" },
+        headers: {
+          origin,
+          "access-control-request-method": "GET",
+          "access-control-request-headers": "authorization, x-request-id",
+        },
       });
 
     it("allows a preflight from the web origin", async () => {
@@ -198,7 +252,9 @@ describe("worker HTTP adapter", () => {
       expect(response.status).toBe(204);
       expect(response.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
       const allowed = response.headers.get("access-control-allow-headers")?.split(/,\s*/) ?? [];
-      expect(allowed).toEqual(expect.arrayContaining(["authorization", "x-request-id", "x-file-name", "last-event-id"]));
+      expect(allowed).toEqual(
+        expect.arrayContaining(["authorization", "x-request-id", "x-file-name", "last-event-id"]),
+      );
       expect(response.headers.get("vary")).toBe("Origin");
     });
 
@@ -250,11 +306,14 @@ describe("request limits", () => {
   it("takes the batch limit from maxBatchCalls (WORKER_MAX_BATCH_CALLS)", async () => {
     const worker = await startWorker(verifier, { maxBatchCalls: 3 });
     try {
-      const batch = (count: number) => fetch(`${worker.url}/trpc/${Array<string>(count).fill("whoami").join(",")}?batch=1`, { headers: authHeaders });
+      const batch = (count: number) =>
+        fetch(`${worker.url}/trpc/${Array<string>(count).fill("whoami").join(",")}?batch=1`, { headers: authHeaders });
       expect((await batch(3)).status).toBe(200);
       const over = await batch(4);
       expect(over.status).toBe(400);
-      expect(await over.json()).toMatchObject({ error: { message: "Batch call exceeds maximum size", data: { code: "BAD_REQUEST" } } });
+      expect(await over.json()).toMatchObject({
+        error: { message: "Batch call exceeds maximum size", data: { code: "BAD_REQUEST" } },
+      });
     } finally {
       await worker.close(1_000);
     }
@@ -264,10 +323,13 @@ describe("request limits", () => {
     const worker = await startWorker(verifier, { maxHeadersCount: 30 });
     try {
       // Node adds host and connection: 28 + 2 = 30 headers.
-      const padding = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-pad-${i}`, "1"]));
+      const padding = (count: number) =>
+        Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-pad-${i}`, "1"]));
       const send = (count: number) =>
         new Promise<IncomingMessage>((resolve, reject) =>
-          httpRequest(`${worker.url}/trpc/whoami`, { headers: { ...authHeaders, ...padding(count) } }, resolve).on("error", reject).end(),
+          httpRequest(`${worker.url}/trpc/whoami`, { headers: { ...authHeaders, ...padding(count) } }, resolve)
+            .on("error", reject)
+            .end(),
         );
       const refused = await send(27);
       refused.resume();
@@ -332,7 +394,9 @@ describe("slow clients", () => {
 
       const closes = await Promise.race([
         Promise.all(slow.map((s) => s.closed)),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("slow sockets still open after 4 s")), 4_000)),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error("slow sockets still open after 4 s")), 4_000),
+        ),
       ]);
       const [slowloris, slowBodies] = [closes.filter((_, i) => i % 2 === 0), closes.filter((_, i) => i % 2 === 1)];
       for (const close of slowloris) {
@@ -366,10 +430,18 @@ describe("slow clients", () => {
   });
 
   it("closes a socket whose request has made no progress for idleSocketMs", async () => {
-    const stalled = await startWorker({ verify: () => new Promise(() => undefined), ready: async () => true }, { timeouts: TIMEOUTS });
+    const stalled = await startWorker(
+      { verify: () => new Promise(() => undefined), ready: async () => true },
+      { timeouts: TIMEOUTS },
+    );
     const started = performance.now();
     try {
-      const socket = slowSocket(stalled.port, started, `GET /trpc/whoami HTTP/1.1\r\nHost: worker\r\nAuthorization: Bearer ${token}\r\n\r\n`, "");
+      const socket = slowSocket(
+        stalled.port,
+        started,
+        `GET /trpc/whoami HTTP/1.1\r\nHost: worker\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+        "",
+      );
       const { afterMs } = await socket.closed;
       expect(afterMs).toBeGreaterThanOrEqual(TIMEOUTS.idleSocketMs - 100);
       expect(afterMs).toBeLessThan(TIMEOUTS.idleSocketMs + 1_000);
@@ -430,7 +502,13 @@ describe("graceful shutdown", () => {
     const body: unknown = await response.json();
     const answered = performance.now();
     await closing;
-    return { response, body, acceptedWhileClosing, closedBeforeAnswer, closeMsAfterAnswer: performance.now() - answered };
+    return {
+      response,
+      body,
+      acceptedWhileClosing,
+      closedBeforeAnswer,
+      closeMsAfterAnswer: performance.now() - answered,
+    };
   }
 
   it("lets an in-flight request finish, then closes", async () => {

@@ -89,7 +89,16 @@ const CORS_HEADERS = {
 };
 
 export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
-  const { verifier, revocation, changeFeed, documents, logger, corsOrigin, maxBatchCalls, maxHeadersCount = 100 } = options;
+  const {
+    verifier,
+    revocation,
+    changeFeed,
+    documents,
+    logger,
+    corsOrigin,
+    maxBatchCalls,
+    maxHeadersCount = 100,
+  } = options;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const onError = ({ error, path, ctx }: { error: TRPCError; path: string; ctx: WorkerContext }) => {
     if (error.code === "INTERNAL_SERVER_ERROR") ctx.log.error({ err: error.cause ?? error, path }, "procedure failed");
@@ -136,12 +145,18 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
       return;
     }
     if (pathname === UPLOAD_PATH || DOWNLOAD_PATH.test(pathname)) {
-      if (!documents) return sendJson(res, 503, { error: { code: "SERVICE_UNAVAILABLE", message: "This worker has no document store configured." } });
+      if (!documents)
+        return sendJson(res, 503, {
+          error: { code: "SERVICE_UNAVAILABLE", message: "This worker has no document store configured." },
+        });
       if (pathname === UPLOAD_PATH && req.method === "POST") return handleUpload(req, res, context(), documents);
       const download = DOWNLOAD_PATH.exec(pathname);
-      if (download && (req.method === "GET" || req.method === "HEAD")) return handleDownload(req, res, context(), download[1]!, documents);
+      if (download && (req.method === "GET" || req.method === "HEAD"))
+        return handleDownload(req, res, context(), download[1]!, documents);
       res.setHeader("connection", "close");
-      return sendJson(res, 405, { error: { code: "METHOD_NOT_SUPPORTED", message: `${req.method ?? ""} is not allowed here.` } });
+      return sendJson(res, 405, {
+        error: { code: "METHOD_NOT_SUPPORTED", message: `${req.method ?? ""} is not allowed here.` },
+      });
     }
     if (pathname === "/healthz" && req.method === "GET") {
       sendJson(res, 200, { status: "ok" });
@@ -151,7 +166,8 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
       const [keys, sessions] = await Promise.all([verifier.ready(), revocation.ready()]);
       if (!keys) sendJson(res, 503, { status: "not_ready", reason: "The signing keys (JWKS) could not be loaded." });
       else if (!sessions) sendJson(res, 503, { status: "not_ready", reason: "The session table could not be read." });
-      else if (documents && !documents.queue.isConnected()) sendJson(res, 503, { status: "not_ready", reason: "The job queue is not connected yet." });
+      else if (documents && !documents.queue.isConnected())
+        sendJson(res, 503, { status: "not_ready", reason: "The job queue is not connected yet." });
       else sendJson(res, 200, { status: "ready" });
       return;
     }

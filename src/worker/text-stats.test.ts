@@ -18,11 +18,23 @@ describe("analyzeText", () => {
   });
 
   it('counts "Hello world"', () => {
-    expect(analyzeText("Hello world")).toMatchObject({ characters: 11, nonWhitespaceCharacters: 10, words: 2, lines: 1, sentences: 1 });
+    expect(analyzeText("Hello world")).toMatchObject({
+      characters: 11,
+      nonWhitespaceCharacters: 10,
+      words: 2,
+      lines: 1,
+      sentences: 1,
+    });
   });
 
   it("counts whitespace-only text as characters and lines, not words", () => {
-    expect(analyzeText("   \n  ")).toMatchObject({ characters: 6, nonWhitespaceCharacters: 0, words: 0, lines: 2, sentences: 0 });
+    expect(analyzeText("   \n  ")).toMatchObject({
+      characters: 6,
+      nonWhitespaceCharacters: 0,
+      words: 0,
+      lines: 2,
+      sentences: 0,
+    });
   });
 
   it.each([

@@ -30,7 +30,13 @@ const MAX_BODY = MAX_BODY_BYTES;
 
 const signer = await createTestSigner({ issuer: ISSUER, kid: KID });
 const verifier = createTokenVerifier({ issuer: ISSUER, jwks: signer.jwks });
-const token = await signer.mint({ sub: "user_ada", sid: "session_ada", email: "ada@example.com", name: "Ada Lovelace", jti: "token-1" });
+const token = await signer.mint({
+  sub: "user_ada",
+  sid: "session_ada",
+  email: "ada@example.com",
+  name: "Ada Lovelace",
+  jti: "token-1",
+});
 // The same claims, six of the signature's characters changed (not the last,
 // whose unused bits would make it non-canonical: malformed, not forged).
 const forged = `${token.slice(0, -12)}${token.slice(-12, -6) === "AAAAAA" ? "BBBBBB" : "AAAAAA"}${token.slice(-6)}`;
@@ -60,7 +66,11 @@ interface Answer {
 async function answer(base: string, path: string, init: RequestInit = {}): Promise<Answer> {
   const response = await fetch(`${base}${path}`, init);
   const text = await response.text();
-  return { status: response.status, contentType: response.headers.get("content-type"), body: JSON.parse(text) as unknown };
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    body: JSON.parse(text) as unknown,
+  };
 }
 
 /** A body sent in 64 KiB chunks with no content-length, `size` bytes in all. */
@@ -78,7 +88,9 @@ function chunkedPost(base: string, path: string, size: number): Promise<Answer> 
       );
     });
     // Either server may stop reading and close once it has answered.
-    req.on("error", (error: NodeJS.ErrnoException) => (error.code === "EPIPE" || error.code === "ECONNRESET" ? undefined : reject(error)));
+    req.on("error", (error: NodeJS.ErrnoException) =>
+      error.code === "EPIPE" || error.code === "ECONNRESET" ? undefined : reject(error),
+    );
     for (let sent = 0; sent < size; sent += 64 * 1024) req.write("x".repeat(Math.min(64 * 1024, size - sent)));
     req.end();
   });
@@ -97,7 +109,12 @@ async function listen(server: Server): Promise<string> {
 }
 
 beforeAll(async () => {
-  ours = createWorkerServer({ verifier, revocation: noRevocations(), logger: log, corsOrigin: "http://localhost:3000" });
+  ours = createWorkerServer({
+    verifier,
+    revocation: noRevocations(),
+    logger: log,
+    corsOrigin: "http://localhost:3000",
+  });
   theirs = createServer(
     createHTTPHandler({
       router: workerRouter,
@@ -105,7 +122,8 @@ beforeAll(async () => {
       maxBodySize: MAX_BODY,
       maxBatchSize: MAX_BATCH_CALLS,
       // What server.ts builds for each request.
-      createContext: ({ req }) => createWorkerContext(req, { requestId: randomUUID(), logger: log, verifier, revocation: noRevocations() }),
+      createContext: ({ req }) =>
+        createWorkerContext(req, { requestId: randomUUID(), logger: log, verifier, revocation: noRevocations() }),
     }),
   );
   [oursUrl, theirsUrl] = await Promise.all([listen(ours.server), listen(theirs)]);
@@ -116,13 +134,24 @@ afterAll(async () => {
   await Promise.all([ours.close(1_000), new Promise((resolve) => theirs.close(resolve))]);
 });
 
-const both = (path: string, init?: RequestInit) => Promise.all([answer(oursUrl, path, init), answer(theirsUrl, path, init)]);
+const both = (path: string, init?: RequestInit) =>
+  Promise.all([answer(oursUrl, path, init), answer(theirsUrl, path, init)]);
 
 describe("the same answers as tRPC's createHTTPHandler", () => {
   it.each<{ name: string; path: string; init?: RequestInit; status: number }>([
     { name: "a query (GET) with a valid token", path: "/trpc/whoami", init: { headers: auth }, status: 200 },
-    { name: "a mutation (POST)", path: "/trpc/textStats", init: post({ text: "Hello world. Hello again!", topTerms: 2 }), status: 200 },
-    { name: "a batched GET of 3 queries", path: "/trpc/whoami,whoami,whoami?batch=1", init: { headers: auth }, status: 200 },
+    {
+      name: "a mutation (POST)",
+      path: "/trpc/textStats",
+      init: post({ text: "Hello world. Hello again!", topTerms: 2 }),
+      status: 200,
+    },
+    {
+      name: "a batched GET of 3 queries",
+      path: "/trpc/whoami,whoami,whoami?batch=1",
+      init: { headers: auth },
+      status: 200,
+    },
     {
       name: "a batched GET with ?input= for each call",
       path: `/trpc/whoami,whoami?batch=1&input=${input({ 0: null, 1: { any: 1 } })}`,
@@ -141,15 +170,45 @@ describe("the same answers as tRPC's createHTTPHandler", () => {
       init: post({ 0: { text: "fine" }, 1: { text: "" } }),
       status: 207,
     },
-    { name: "a batch with an unknown procedure", path: "/trpc/whoami,nope?batch=1", init: { headers: auth }, status: 207 },
+    {
+      name: "a batch with an unknown procedure",
+      path: "/trpc/whoami,nope?batch=1",
+      init: { headers: auth },
+      status: 207,
+    },
     { name: "a missing token", path: "/trpc/whoami", status: 401 },
     { name: "a missing token, batched", path: "/trpc/whoami,whoami?batch=1", status: 401 },
-    { name: "a missing token on a mutation", path: "/trpc/textStats", init: post({ text: "x" }, { "content-type": "application/json" }), status: 401 },
-    { name: "a forged token", path: "/trpc/whoami", init: { headers: { authorization: `Bearer ${forged}` } }, status: 401 },
-    { name: "a token that is not a JWS", path: "/trpc/whoami", init: { headers: { authorization: "Bearer not.a.jwt" } }, status: 401 },
-    { name: "a non-Bearer Authorization", path: "/trpc/whoami", init: { headers: { authorization: `Basic ${token}` } }, status: 401 },
+    {
+      name: "a missing token on a mutation",
+      path: "/trpc/textStats",
+      init: post({ text: "x" }, { "content-type": "application/json" }),
+      status: 401,
+    },
+    {
+      name: "a forged token",
+      path: "/trpc/whoami",
+      init: { headers: { authorization: `Bearer ${forged}` } },
+      status: 401,
+    },
+    {
+      name: "a token that is not a JWS",
+      path: "/trpc/whoami",
+      init: { headers: { authorization: "Bearer not.a.jwt" } },
+      status: 401,
+    },
+    {
+      name: "a non-Bearer Authorization",
+      path: "/trpc/whoami",
+      init: { headers: { authorization: `Basic ${token}` } },
+      status: 401,
+    },
     { name: "bad input: empty text (zod)", path: "/trpc/textStats", init: post({ text: "" }), status: 400 },
-    { name: "bad input: topTerms out of range (zod)", path: "/trpc/textStats", init: post({ text: "x", topTerms: 0 }), status: 400 },
+    {
+      name: "bad input: topTerms out of range (zod)",
+      path: "/trpc/textStats",
+      init: post({ text: "x", topTerms: 0 }),
+      status: 400,
+    },
     { name: "bad input: wrong type (zod)", path: "/trpc/textStats", init: post({ text: 42 }), status: 400 },
     { name: "bad input: JSON null", path: "/trpc/textStats", init: post("null"), status: 400 },
     {
@@ -162,10 +221,30 @@ describe("the same answers as tRPC's createHTTPHandler", () => {
     { name: "an unknown nested procedure", path: "/trpc/whoami.nope", init: { headers: auth }, status: 404 },
     { name: "an unknown procedure by POST", path: "/trpc/nope", init: post({}), status: 404 },
     { name: "a query sent as POST", path: "/trpc/whoami", init: post({}), status: 405 },
-    { name: "a mutation sent as GET", path: `/trpc/textStats?input=${input({ text: "x" })}`, init: { headers: auth }, status: 405 },
-    { name: "a batch of mutations sent as GET", path: "/trpc/textStats,textStats?batch=1", init: { headers: auth }, status: 405 },
-    { name: "a PUT (JSON body)", path: "/trpc/whoami", init: { method: "PUT", headers: json, body: "{}" }, status: 405 },
-    { name: "a DELETE (JSON body)", path: "/trpc/textStats", init: { method: "DELETE", headers: json, body: "{}" }, status: 405 },
+    {
+      name: "a mutation sent as GET",
+      path: `/trpc/textStats?input=${input({ text: "x" })}`,
+      init: { headers: auth },
+      status: 405,
+    },
+    {
+      name: "a batch of mutations sent as GET",
+      path: "/trpc/textStats,textStats?batch=1",
+      init: { headers: auth },
+      status: 405,
+    },
+    {
+      name: "a PUT (JSON body)",
+      path: "/trpc/whoami",
+      init: { method: "PUT", headers: json, body: "{}" },
+      status: 405,
+    },
+    {
+      name: "a DELETE (JSON body)",
+      path: "/trpc/textStats",
+      init: { method: "DELETE", headers: json, body: "{}" },
+      status: 405,
+    },
     { name: "a body over the limit", path: "/trpc/textStats", init: post({ text: "x".repeat(MAX_BODY) }), status: 413 },
     {
       name: "a batched body over the limit",
@@ -173,8 +252,18 @@ describe("the same answers as tRPC's createHTTPHandler", () => {
       init: post({ 0: { text: "x".repeat(MAX_BODY) }, 1: { text: "y" } }),
       status: 413,
     },
-    { name: "a batch of MAX_BATCH_CALLS queries", path: batchOf("whoami", MAX_BATCH_CALLS), init: { headers: auth }, status: 200 },
-    { name: "a body exactly at the limit", path: "/trpc/textStats", init: post(`{"text":"${"x".repeat(MAX_BODY - 11)}"}`), status: 400 },
+    {
+      name: "a batch of MAX_BATCH_CALLS queries",
+      path: batchOf("whoami", MAX_BATCH_CALLS),
+      init: { headers: auth },
+      status: 200,
+    },
+    {
+      name: "a body exactly at the limit",
+      path: "/trpc/textStats",
+      init: post(`{"text":"${"x".repeat(MAX_BODY - 11)}"}`),
+      status: 400,
+    },
   ])("$name ($status)", async ({ path, init, status }) => {
     const [mine, tRPCs] = await both(path, init);
     expect(mine).toEqual(tRPCs);
@@ -182,7 +271,9 @@ describe("the same answers as tRPC's createHTTPHandler", () => {
   });
 
   it("a chunked body over the limit, no content-length (413)", async () => {
-    const [mine, tRPCs] = await Promise.all([oursUrl, theirsUrl].map((base) => chunkedPost(base, "/trpc/textStats", MAX_BODY + 1)));
+    const [mine, tRPCs] = await Promise.all(
+      [oursUrl, theirsUrl].map((base) => chunkedPost(base, "/trpc/textStats", MAX_BODY + 1)),
+    );
     expect(mine).toEqual(tRPCs);
     expect(mine!.status).toBe(413);
   });
@@ -190,7 +281,11 @@ describe("the same answers as tRPC's createHTTPHandler", () => {
 
 describe("where the worker deliberately answers otherwise", () => {
   it.each<{ name: string; path: string; init: RequestInit }>([
-    { name: "one query more than MAX_BATCH_CALLS", path: batchOf("whoami", MAX_BATCH_CALLS + 1), init: { headers: auth } },
+    {
+      name: "one query more than MAX_BATCH_CALLS",
+      path: batchOf("whoami", MAX_BATCH_CALLS + 1),
+      init: { headers: auth },
+    },
     {
       name: "a batch over MAX_BATCH_CALLS with a forged token",
       path: batchOf("whoami", MAX_BATCH_CALLS + 1),
@@ -201,17 +296,24 @@ describe("where the worker deliberately answers otherwise", () => {
       path: batchOf("textStats", MAX_BATCH_CALLS + 1),
       init: post(Object.fromEntries(Array.from({ length: MAX_BATCH_CALLS + 1 }, (_, i) => [i, { text: "x" }]))),
     },
-  ])("refuses $name as tRPC's maxBatchSize does (one 400 error), but as application/json where tRPC says text/plain", async ({ path, init }) => {
-    const [mine, tRPCs] = await both(path, init);
-    expect({ ...mine, contentType: tRPCs.contentType }).toEqual(tRPCs);
-    expect(tRPCs.contentType).toBe("text/plain;charset=UTF-8");
-    expect(mine.contentType).toBe("application/json");
-    // One error for the request, not one per call, and no procedure path.
-    expect(mine.body).toEqual({
-      error: { message: "Batch call exceeds maximum size", code: -32600, data: { code: "BAD_REQUEST", httpStatus: 400, reason: null, zodError: null } },
-    });
-    expect(mine.status).toBe(400);
-  });
+  ])(
+    "refuses $name as tRPC's maxBatchSize does (one 400 error), but as application/json where tRPC says text/plain",
+    async ({ path, init }) => {
+      const [mine, tRPCs] = await both(path, init);
+      expect({ ...mine, contentType: tRPCs.contentType }).toEqual(tRPCs);
+      expect(tRPCs.contentType).toBe("text/plain;charset=UTF-8");
+      expect(mine.contentType).toBe("application/json");
+      // One error for the request, not one per call, and no procedure path.
+      expect(mine.body).toEqual({
+        error: {
+          message: "Batch call exceeds maximum size",
+          code: -32600,
+          data: { code: "BAD_REQUEST", httpStatus: 400, reason: null, zodError: null },
+        },
+      });
+      expect(mine.status).toBe(400);
+    },
+  );
 
   it("refuses streaming (jsonl) batches, which tRPC streams", async () => {
     const init = { headers: { ...auth, "trpc-accept": "application/jsonl" } };
@@ -230,7 +332,10 @@ describe("where the worker deliberately answers otherwise", () => {
     // so whoami (no input) ignores it; the worker refuses the request.
     const path = "/trpc/whoami?input=%7Bnot-json";
     const [mine, tRPCs] = await both(path, { headers: auth });
-    expect(mine).toMatchObject({ status: 400, body: { error: { code: -32700, data: { code: "PARSE_ERROR", path: "whoami" } } } });
+    expect(mine).toMatchObject({
+      status: 400,
+      body: { error: { code: -32700, data: { code: "PARSE_ERROR", path: "whoami" } } },
+    });
     expect(tRPCs).toMatchObject({ status: 200, body: { result: { data: { userId: "user_ada" } } } });
 
     const batch = "/trpc/whoami,whoami?batch=1&input=%5B1%5D";
@@ -240,23 +345,41 @@ describe("where the worker deliberately answers otherwise", () => {
   });
 
   it("reads the body before the token is checked: an oversized body without a token is 413, not 401", async () => {
-    const [mine, tRPCs] = await both("/trpc/textStats", post({ text: "x".repeat(MAX_BODY) }, { "content-type": "application/json" }));
+    const [mine, tRPCs] = await both(
+      "/trpc/textStats",
+      post({ text: "x".repeat(MAX_BODY) }, { "content-type": "application/json" }),
+    );
     expect(mine).toMatchObject({ status: 413, body: { error: { data: { code: "PAYLOAD_TOO_LARGE" } } } });
-    expect(tRPCs).toMatchObject({ status: 401, body: { error: { data: { code: "UNAUTHORIZED", reason: "missing" } } } });
+    expect(tRPCs).toMatchObject({
+      status: 401,
+      body: { error: { data: { code: "UNAUTHORIZED", reason: "missing" } } },
+    });
   });
 
   it("answers malformed JSON with PARSE_ERROR where tRPC says BAD_REQUEST (both 400)", async () => {
     const [mine, tRPCs] = await both("/trpc/textStats", post("{not-json"));
     expect(mine).toMatchObject({
       status: 400,
-      body: { error: { message: "The input is not valid JSON.", code: -32700, data: { code: "PARSE_ERROR", httpStatus: 400, path: "textStats" } } },
+      body: {
+        error: {
+          message: "The input is not valid JSON.",
+          code: -32700,
+          data: { code: "PARSE_ERROR", httpStatus: 400, path: "textStats" },
+        },
+      },
     });
-    expect(tRPCs).toMatchObject({ status: 400, body: { error: { code: -32600, data: { code: "BAD_REQUEST", httpStatus: 400, path: "textStats" } } } });
+    expect(tRPCs).toMatchObject({
+      status: 400,
+      body: { error: { code: -32600, data: { code: "BAD_REQUEST", httpStatus: 400, path: "textStats" } } },
+    });
   });
 
   it("takes an empty POST body as no input, where tRPC fails to parse it (both 400)", async () => {
     const [mine, tRPCs] = await both("/trpc/textStats", post(""));
-    expect(mine).toMatchObject({ status: 400, body: { error: { data: { code: "BAD_REQUEST", zodError: { formErrors: [expect.any(String)] } } } } });
+    expect(mine).toMatchObject({
+      status: 400,
+      body: { error: { data: { code: "BAD_REQUEST", zodError: { formErrors: [expect.any(String)] } } } },
+    });
     expect(tRPCs).toMatchObject({
       status: 400,
       body: { error: { message: "Unexpected end of JSON input", data: { code: "BAD_REQUEST", zodError: null } } },
@@ -264,13 +387,19 @@ describe("where the worker deliberately answers otherwise", () => {
   });
 
   it("does not look at the content type, where tRPC wants application/json (else 415)", async () => {
-    const [mine, tRPCs] = await both("/trpc/textStats", post({ text: "plain" }, { ...auth, "content-type": "text/plain" }));
+    const [mine, tRPCs] = await both(
+      "/trpc/textStats",
+      post({ text: "plain" }, { ...auth, "content-type": "text/plain" }),
+    );
     expect(mine).toMatchObject({ status: 200, body: { result: { data: { words: 1 } } } });
     expect(tRPCs).toMatchObject({ status: 415, body: { error: { data: { code: "UNSUPPORTED_MEDIA_TYPE" } } } });
 
     // A PUT without a body: the worker says 405 as for any PUT, tRPC 415 first.
     const [myPut, tRPCsPut] = await both("/trpc/whoami", { method: "PUT", headers: auth });
-    expect(myPut).toMatchObject({ status: 405, body: { error: { data: { code: "METHOD_NOT_SUPPORTED", path: "whoami" } } } });
+    expect(myPut).toMatchObject({
+      status: 405,
+      body: { error: { data: { code: "METHOD_NOT_SUPPORTED", path: "whoami" } } },
+    });
     expect(tRPCsPut).toMatchObject({ status: 415, body: { error: { data: { code: "UNSUPPORTED_MEDIA_TYPE" } } } });
   });
 
@@ -279,8 +408,14 @@ describe("where the worker deliberately answers otherwise", () => {
     const [mine, tRPCs] = await both("/trpc/whoami,textStats?batch=1", { headers: auth });
     expect(mine).toMatchObject({
       status: 207,
-      body: [{ result: { data: { userId: "user_ada" } } }, { error: { data: { code: "METHOD_NOT_SUPPORTED", path: "textStats" } } }],
+      body: [
+        { result: { data: { userId: "user_ada" } } },
+        { error: { data: { code: "METHOD_NOT_SUPPORTED", path: "textStats" } } },
+      ],
     });
-    expect(tRPCs).toMatchObject({ status: 400, body: { error: { message: "Cannot mix procedure types in call: query, mutation" } } });
+    expect(tRPCs).toMatchObject({
+      status: 400,
+      body: { error: { message: "Cannot mix procedure types in call: query, mutation" } },
+    });
   });
 });

@@ -71,7 +71,10 @@ export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TR
     };
     const answer = (results: CallResult[] | CallResult) => {
       // A router's config is typed RootConfig<any>.
-      const transformed = transformTRPCResponse(config as Parameters<typeof transformTRPCResponse>[0], results as never) as CallResult[] | CallResult;
+      const transformed = transformTRPCResponse(
+        config as Parameters<typeof transformTRPCResponse>[0],
+        results as never,
+      ) as CallResult[] | CallResult;
       sendJson(res, getHTTPStatusCode(transformed as never), transformed);
     };
 
@@ -86,7 +89,10 @@ export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TR
     let results: CallResult[];
     try {
       if (req.headers["trpc-accept"] === "application/jsonl") {
-        throw new TRPCError({ code: "BAD_REQUEST", message: "Streaming responses are not supported: use httpBatchLink or httpLink." });
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: "Streaming responses are not supported: use httpBatchLink or httpLink.",
+        });
       }
       // Another method's body is not read: each of its calls fails with 405 below.
       const inputs = type ? await readInputs(req, search, type, batch, maxBodyBytes) : undefined;
@@ -110,7 +116,8 @@ export function createTRPCNodeHandler<TRouter extends AnyTRPCRouter>(options: TR
               ctx,
               batchIndex: index,
               signal: undefined,
-              getRawInput: async (): Promise<unknown> => (raw === undefined ? undefined : config.transformer.input.deserialize(raw)),
+              getRawInput: async (): Promise<unknown> =>
+                raw === undefined ? undefined : config.transformer.input.deserialize(raw),
             });
             return { result: { data } };
           } catch (cause) {

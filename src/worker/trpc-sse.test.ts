@@ -18,7 +18,13 @@ import { createTokenVerifier } from "./verify";
 
 const WEB_ORIGIN = "http://localhost:3000";
 const signer = await createTestSigner({ issuer: WEB_ORIGIN });
-const token = await signer.mint({ sub: "user_ada", sid: "session_ada", email: "ada@example.com", name: "Ada", jti: "token-1" });
+const token = await signer.mint({
+  sub: "user_ada",
+  sid: "session_ada",
+  email: "ada@example.com",
+  name: "Ada",
+  jti: "token-1",
+});
 const EVENTS = "/trpc/documents.events?input=%7B%7D";
 
 /** A feed whose subscribers get what `push` hands them. */
@@ -110,7 +116,9 @@ async function readStream(response: Response, until: (text: string) => boolean, 
   while (!until(text)) {
     const next = await Promise.race([
       reader.read(),
-      new Promise<never>((_, reject) => deadline.addEventListener("abort", () => reject(new Error(`no match in: ${text}`)), { once: true })),
+      new Promise<never>((_, reject) =>
+        deadline.addEventListener("abort", () => reject(new Error(`no match in: ${text}`)), { once: true }),
+      ),
     ]);
     if (next.done) break;
     text += decoder.decode(next.value, { stream: true });
@@ -120,14 +128,28 @@ async function readStream(response: Response, until: (text: string) => boolean, 
 
 describe("documents.events over SSE", () => {
   it("refuses a missing token with the same 401 JSON a query gets, before any stream opens", async () => {
-    const [stream, query] = await Promise.all([fetch(`${base}${EVENTS}`, { headers: { origin: WEB_ORIGIN } }), fetch(`${base}/trpc/whoami`)]);
+    const [stream, query] = await Promise.all([
+      fetch(`${base}${EVENTS}`, { headers: { origin: WEB_ORIGIN } }),
+      fetch(`${base}/trpc/whoami`),
+    ]);
     expect(stream.status).toBe(401);
     expect(stream.headers.get("content-type")).toBe("application/json");
     expect(stream.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
     expect(stream.headers.get("x-request-id")).toBeTruthy();
-    const [streamBody, queryBody] = (await Promise.all([stream.json(), query.json()])) as [{ error: { data: Record<string, unknown> } }, { error: { data: Record<string, unknown> } }];
-    expect(streamBody.error.data).toMatchObject({ code: "UNAUTHORIZED", httpStatus: 401, reason: "missing", path: "documents.events" });
-    expect({ ...streamBody.error, data: { ...streamBody.error.data, path: null } }).toEqual({ ...queryBody.error, data: { ...queryBody.error.data, path: null } });
+    const [streamBody, queryBody] = (await Promise.all([stream.json(), query.json()])) as [
+      { error: { data: Record<string, unknown> } },
+      { error: { data: Record<string, unknown> } },
+    ];
+    expect(streamBody.error.data).toMatchObject({
+      code: "UNAUTHORIZED",
+      httpStatus: 401,
+      reason: "missing",
+      path: "documents.events",
+    });
+    expect({ ...streamBody.error, data: { ...streamBody.error.data, path: null } }).toEqual({
+      ...queryBody.error,
+      data: { ...queryBody.error.data, path: null },
+    });
   });
 
   it("streams tracked events with the worker's headers, and outlives the request deadline", async () => {
@@ -143,7 +165,9 @@ describe("documents.events over SSE", () => {
       expect(response.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
       expect(response.headers.get("x-request-id")).toBe("req-sse-1");
       const { text, reader } = await readStream(response, (t) => t.includes("\n\n"));
-      expect(text).toContain(`event: connected\ndata: {"reconnectAfterInactivityMs":${SSE_CLIENT_RECONNECT_AFTER_INACTIVITY_MS}}`);
+      expect(text).toContain(
+        `event: connected\ndata: {"reconnectAfterInactivityMs":${SSE_CLIENT_RECONNECT_AFTER_INACTIVITY_MS}}`,
+      );
 
       await new Promise((resolve) => setTimeout(resolve, REQUEST_MS * 2));
       push("user_ada", summary("41"));
@@ -162,7 +186,10 @@ describe("documents.events over SSE", () => {
     expect(SSE_PING_MS * 2).toBeLessThanOrEqual(DEFAULT_TIMEOUTS.idleSocketMs);
     expect(SSE_PING_MS).toBeLessThan(SSE_CLIENT_RECONNECT_AFTER_INACTIVITY_MS);
     const controller = new AbortController();
-    const response = await fetch(`${base}${EVENTS}`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+    const response = await fetch(`${base}${EVENTS}`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: controller.signal,
+    });
     try {
       // Two pings: the first could be a coincidence of timing, the second is the interval.
       const { text } = await readStream(response, (t) => t.split("event: ping").length > 2, PING_MS * 2 + 3_000);
@@ -175,16 +202,23 @@ describe("documents.events over SSE", () => {
   it("lets a browser send Last-Event-ID from the web origin (preflight)", async () => {
     const response = await fetch(`${base}${EVENTS}`, {
       method: "OPTIONS",
-      headers: { origin: WEB_ORIGIN, "access-control-request-method": "GET", "access-control-request-headers": "authorization,last-event-id" },
+      headers: {
+        origin: WEB_ORIGIN,
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "authorization,last-event-id",
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-headers")).toMatch(/(^|, )last-event-id(,|$)/);
   });
 
   it("validates lastEventId", async () => {
-    const response = await fetch(`${base}/trpc/documents.events?input=${encodeURIComponent('{"lastEventId":"1 OR 1=1"}')}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const response = await fetch(
+      `${base}/trpc/documents.events?input=${encodeURIComponent('{"lastEventId":"1 OR 1=1"}')}`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
     const { text } = await readStream(response, (t) => t.includes("serialized-error"));
     expect(text).toContain('"code":-32600');
     expect(feed.size).toBe(0);

@@ -15,7 +15,13 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-import { getTRPCErrorFromUnknown, getTRPCErrorShape, transformTRPCResponse, type AnyTRPCProcedure, type TRPCError } from "@trpc/server";
+import {
+  getTRPCErrorFromUnknown,
+  getTRPCErrorShape,
+  transformTRPCResponse,
+  type AnyTRPCProcedure,
+  type TRPCError,
+} from "@trpc/server";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { getHTTPStatusCode } from "@trpc/server/http";
 
@@ -41,7 +47,11 @@ function withPingInterval(router: WorkerRouter, pingMs: number): WorkerRouter {
   return { ...router, _def: { ...router._def, _config: { ...config, sse } } };
 }
 
-export function createTRPCSubscriptionHandler({ router: routerOption, pingMs, onError }: TRPCSubscriptionHandlerOptions) {
+export function createTRPCSubscriptionHandler({
+  router: routerOption,
+  pingMs,
+  onError,
+}: TRPCSubscriptionHandlerOptions) {
   const router = pingMs === undefined ? routerOption : withPingInterval(routerOption, pingMs);
   const config = router._def._config;
   const procedureAt = router._def.procedures as unknown as Record<string, AnyTRPCProcedure | undefined>;

@@ -15,7 +15,13 @@ import { noRevocations } from "../../tests/support/worker/no-revocations";
 
 const ISSUER = "http://localhost:3000";
 const signer = await createTestSigner({ issuer: ISSUER });
-const token = await signer.mint({ sub: "user_ada", sid: "session_ada", email: "ada@example.com", name: "Ada Lovelace", jti: "token-1" });
+const token = await signer.mint({
+  sub: "user_ada",
+  sid: "session_ada",
+  email: "ada@example.com",
+  name: "Ada Lovelace",
+  jti: "token-1",
+});
 // What an unexpected failure's message may hold.
 const INTERNAL_DETAIL = `ENOENT: no such file or directory, open '${process.cwd()}/secret/keys.json'`;
 
@@ -23,13 +29,18 @@ const INTERNAL_DETAIL = `ENOENT: no such file or directory, open '${process.cwd(
 function stacksIn(value: unknown): unknown[] {
   if (Array.isArray(value)) return value.flatMap(stacksIn);
   if (value === null || typeof value !== "object") return [];
-  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => (key === "stack" ? [inner] : stacksIn(inner)));
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) =>
+    key === "stack" ? [inner] : stacksIn(inner),
+  );
 }
 
 async function startFreshWorker() {
   vi.resetModules();
   // The verifier from the same fresh modules, so TokenRejected is the class authenticate() checks for.
-  const [{ createWorkerServer }, { createTokenVerifier }] = await Promise.all([import("~/worker/server"), import("~/worker/verify")]);
+  const [{ createWorkerServer }, { createTokenVerifier }] = await Promise.all([
+    import("~/worker/server"),
+    import("~/worker/verify"),
+  ]);
   const real = createTokenVerifier({ issuer: ISSUER, jwks: signer.jwks });
   const worker = createWorkerServer({
     revocation: noRevocations(),
@@ -52,13 +63,44 @@ async function startFreshWorker() {
 const auth = { authorization: `Bearer ${token}` };
 const REQUESTS: { name: string; path: string; init?: RequestInit; status: number }[] = [
   { name: "a missing token", path: "/trpc/whoami", status: 401 },
-  { name: "a forged token, batched", path: "/trpc/whoami,whoami?batch=1", init: { headers: { authorization: `Bearer ${token}x` } }, status: 401 },
-  { name: "a zod error", path: "/trpc/textStats", init: { method: "POST", headers: auth, body: JSON.stringify({ text: "" }) }, status: 400 },
-  { name: "invalid JSON", path: "/trpc/textStats", init: { method: "POST", headers: auth, body: "{oops" }, status: 400 },
+  {
+    name: "a forged token, batched",
+    path: "/trpc/whoami,whoami?batch=1",
+    init: { headers: { authorization: `Bearer ${token}x` } },
+    status: 401,
+  },
+  {
+    name: "a zod error",
+    path: "/trpc/textStats",
+    init: { method: "POST", headers: auth, body: JSON.stringify({ text: "" }) },
+    status: 400,
+  },
+  {
+    name: "invalid JSON",
+    path: "/trpc/textStats",
+    init: { method: "POST", headers: auth, body: "{oops" },
+    status: 400,
+  },
   { name: "an unknown procedure", path: "/trpc/nope", init: { headers: auth }, status: 404 },
-  { name: "a query sent as POST", path: "/trpc/whoami", init: { method: "POST", headers: auth, body: "{}" }, status: 405 },
-  { name: "a batch over the limit", path: `/trpc/${Array<string>(MAX_BATCH_CALLS + 1).fill("whoami").join(",")}?batch=1`, status: 400 },
-  { name: "an unexpected error", path: "/trpc/whoami", init: { headers: { authorization: "Bearer crash" } }, status: 500 },
+  {
+    name: "a query sent as POST",
+    path: "/trpc/whoami",
+    init: { method: "POST", headers: auth, body: "{}" },
+    status: 405,
+  },
+  {
+    name: "a batch over the limit",
+    path: `/trpc/${Array<string>(MAX_BATCH_CALLS + 1)
+      .fill("whoami")
+      .join(",")}?batch=1`,
+    status: 400,
+  },
+  {
+    name: "an unexpected error",
+    path: "/trpc/whoami",
+    init: { headers: { authorization: "Bearer crash" } },
+    status: 500,
+  },
 ];
 
 describe.each(["development", undefined, "production"])("error answers with NODE_ENV=%s", (nodeEnv) => {
@@ -78,8 +120,12 @@ describe.each(["development", undefined, "production"])("error answers with NODE
         expect(text, name).not.toContain(process.cwd());
         expect(text, name).not.toMatch(/\.(ts|js|mjs):\d+/);
       }
-      const internal = await (await fetch(`${worker.url}/trpc/whoami`, { headers: { authorization: "Bearer crash" } })).json();
-      expect(internal).toMatchObject({ error: { message: "Internal server error", data: { code: "INTERNAL_SERVER_ERROR", httpStatus: 500 } } });
+      const internal = await (
+        await fetch(`${worker.url}/trpc/whoami`, { headers: { authorization: "Bearer crash" } })
+      ).json();
+      expect(internal).toMatchObject({
+        error: { message: "Internal server error", data: { code: "INTERNAL_SERVER_ERROR", httpStatus: 500 } },
+      });
     } finally {
       await worker.close();
     }

@@ -75,11 +75,16 @@ const t = initTRPC.context<WorkerContext>().create({
     const shape = publicErrorShape(options);
     const { cause } = options.error;
     // Why a call was refused (UNAUTHORIZED only): one of REJECT_REASONS.
-    return { ...shape, data: { ...shape.data, reason: cause instanceof TokenRejected ? cause.reason : (null as RejectReason | null) } };
+    return {
+      ...shape,
+      data: { ...shape.data, reason: cause instanceof TokenRejected ? cause.reason : (null as RejectReason | null) },
+    };
   },
 });
 
 export const createWorkerRouter = t.router;
 
 /** Verifies the caller's token, once per request (authenticate.ts); the resolver gets `ctx.caller`. */
-export const authedProcedure = t.procedure.use(async ({ ctx, next }) => next({ ctx: { caller: await authenticate(ctx) } }));
+export const authedProcedure = t.procedure.use(async ({ ctx, next }) =>
+  next({ ctx: { caller: await authenticate(ctx) } }),
+);

@@ -67,7 +67,9 @@ function mint(claimOverrides: Record<string, unknown> = {}, headerOverrides: obj
 
 /** The standard claims signed with another algorithm, under the real kid. */
 function signedWithAlg(alg: string, key: CryptoKey | Uint8Array) {
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims()))).setProtectedHeader({ alg, kid: realKey.kid }).sign(key);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims())))
+    .setProtectedHeader({ alg, kid: realKey.kid })
+    .sign(key);
 }
 
 function withSegment(token: string, index: number, replace: (segment: string) => string): string {
@@ -99,7 +101,12 @@ async function listen(server: Server): Promise<string> {
 }
 
 async function startWorker(verifier: TokenVerifier) {
-  const worker = createWorkerServer({ verifier, revocation: noRevocations(), logger: createLogger("silent"), corsOrigin: ISSUER });
+  const worker = createWorkerServer({
+    verifier,
+    revocation: noRevocations(),
+    logger: createLogger("silent"),
+    corsOrigin: ISSUER,
+  });
   return { url: await listen(worker.server), close: () => worker.close(1_000) };
 }
 
@@ -108,12 +115,17 @@ interface TRPCErrorBody {
 }
 
 /** whoami through node:http, whose header arrays go out as repeated header lines (fetch would join them). */
-function rawWhoami(baseUrl: string, headers: Record<string, string | string[]>): Promise<{ status: number; body: unknown }> {
+function rawWhoami(
+  baseUrl: string,
+  headers: Record<string, string | string[]>,
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     httpRequest(`${baseUrl}/trpc/whoami`, { headers }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) }),
+      );
     })
       .on("error", reject)
       .end();
@@ -121,9 +133,16 @@ function rawWhoami(baseUrl: string, headers: Record<string, string | string[]>):
 }
 
 async function callWhoami(baseUrl: string, authorization?: string) {
-  const response = await fetch(`${baseUrl}/trpc/whoami`, { headers: authorization === undefined ? {} : { authorization } });
+  const response = await fetch(`${baseUrl}/trpc/whoami`, {
+    headers: authorization === undefined ? {} : { authorization },
+  });
   const text = await response.text();
-  return { status: response.status, text, headers: [...response.headers].join("\n"), body: JSON.parse(text) as unknown };
+  return {
+    status: response.status,
+    text,
+    headers: [...response.headers].join("\n"),
+    body: JSON.parse(text) as unknown,
+  };
 }
 
 const realKey = await newSigningKey("web-key-1");
@@ -150,7 +169,11 @@ const corpus: CorpusCase[] = [
   { name: "Basic scheme", authorization: "Basic x", reason: "malformed" },
   { name: "valid token under another scheme", authorization: `Token ${valid}`, reason: "malformed" },
   { name: "two credentials", authorization: `Bearer ${valid} ${valid}`, reason: "malformed" },
-  { name: "non-ASCII garbage", authorization: Buffer.from("Bearer ☃.日本語.🔑", "utf8").toString("latin1"), reason: "malformed" },
+  {
+    name: "non-ASCII garbage",
+    authorization: Buffer.from("Bearer ☃.日本語.🔑", "utf8").toString("latin1"),
+    reason: "malformed",
+  },
   {
     name: "64 KB header segment",
     authorization: `Bearer ${await mint({}, { pad: "x".repeat(64 * 1024) })}`,
@@ -159,21 +182,53 @@ const corpus: CorpusCase[] = [
 
   // Compact serialisation
   { name: "truncated to half", authorization: `Bearer ${valid.slice(0, valid.length / 2)}`, reason: "malformed" },
-  { name: "signature removed (two segments)", authorization: `Bearer ${valid.split(".").slice(0, 2).join(".")}`, reason: "malformed" },
-  { name: "empty signature segment", authorization: `Bearer ${withSegment(valid, 2, () => "")}`, reason: "bad_signature" },
-  { name: "signature cut short", authorization: `Bearer ${withSegment(valid, 2, (s) => s.slice(0, 40))}`, reason: "bad_signature" },
+  {
+    name: "signature removed (two segments)",
+    authorization: `Bearer ${valid.split(".").slice(0, 2).join(".")}`,
+    reason: "malformed",
+  },
+  {
+    name: "empty signature segment",
+    authorization: `Bearer ${withSegment(valid, 2, () => "")}`,
+    reason: "bad_signature",
+  },
+  {
+    name: "signature cut short",
+    authorization: `Bearer ${withSegment(valid, 2, (s) => s.slice(0, 40))}`,
+    reason: "bad_signature",
+  },
   { name: "extra segment", authorization: `Bearer ${valid}.${b64url("more")}`, reason: "malformed" },
   { name: "five segments (JWE shape)", authorization: `Bearer ${valid}.a.b`, reason: "malformed" },
-  { name: "bad base64 in header", authorization: `Bearer ${withSegment(valid, 0, (s) => `%${s.slice(1)}`)}`, reason: "malformed" },
-  { name: "header is not JSON", authorization: `Bearer ${withSegment(valid, 0, () => b64url("{alg: EdDSA"))}`, reason: "malformed" },
-  { name: "header is a JSON array", authorization: `Bearer ${withSegment(valid, 0, () => b64url("[1,2]"))}`, reason: "malformed" },
-  { name: "header is JSON null", authorization: `Bearer ${withSegment(valid, 0, () => b64url("null"))}`, reason: "malformed" },
+  {
+    name: "bad base64 in header",
+    authorization: `Bearer ${withSegment(valid, 0, (s) => `%${s.slice(1)}`)}`,
+    reason: "malformed",
+  },
+  {
+    name: "header is not JSON",
+    authorization: `Bearer ${withSegment(valid, 0, () => b64url("{alg: EdDSA"))}`,
+    reason: "malformed",
+  },
+  {
+    name: "header is a JSON array",
+    authorization: `Bearer ${withSegment(valid, 0, () => b64url("[1,2]"))}`,
+    reason: "malformed",
+  },
+  {
+    name: "header is JSON null",
+    authorization: `Bearer ${withSegment(valid, 0, () => b64url("null"))}`,
+    reason: "malformed",
+  },
   {
     name: "header is not UTF-8",
     authorization: `Bearer ${withSegment(valid, 0, () => b64url(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])))}`,
     reason: "malformed",
   },
-  { name: "payload is a JSON array", authorization: `Bearer ${await jws({ alg: "EdDSA", kid: realKey.kid }, [1, 2], realKey.privateKey)}`, reason: "malformed" },
+  {
+    name: "payload is a JSON array",
+    authorization: `Bearer ${await jws({ alg: "EdDSA", kid: realKey.kid }, [1, 2], realKey.privateKey)}`,
+    reason: "malformed",
+  },
   {
     name: "payload is a JSON string",
     authorization: `Bearer ${await jws({ alg: "EdDSA", kid: realKey.kid }, JSON.stringify("str"), realKey.privateKey)}`,
@@ -184,16 +239,36 @@ const corpus: CorpusCase[] = [
     authorization: `Bearer ${await jws({ alg: "EdDSA", kid: realKey.kid }, "sub=admin", realKey.privateKey)}`,
     reason: "malformed",
   },
-  { name: "unknown critical header extension", authorization: `Bearer ${await mint({}, { crit: ["x-policy"], "x-policy": 1 })}`, reason: "malformed" },
+  {
+    name: "unknown critical header extension",
+    authorization: `Bearer ${await mint({}, { crit: ["x-policy"], "x-policy": 1 })}`,
+    reason: "malformed",
+  },
 
   // Canonical base64url only: each of these decodes to the valid token's
   // bytes (or near them), and the first three verified before.
   { name: "padding appended to the signature", authorization: `Bearer ${valid}==`, reason: "malformed" },
   { name: "one padding character appended to the signature", authorization: `Bearer ${valid}=`, reason: "malformed" },
-  { name: "unused bits set in the signature's last character", authorization: `Bearer ${withSegment(valid, 2, withUnusedBitSet)}`, reason: "malformed" },
-  { name: "padding appended to the payload", authorization: `Bearer ${withSegment(valid, 1, (s) => `${s}=`)}`, reason: "malformed" },
-  { name: "a '+' (standard base64) in the signature", authorization: `Bearer ${withSegment(valid, 2, (s) => `${s.slice(0, 10)}+${s.slice(11)}`)}`, reason: "malformed" },
-  { name: "a signature of impossible length (4n+1 characters)", authorization: `Bearer ${withSegment(valid, 2, (s) => s.slice(0, 85))}`, reason: "malformed" },
+  {
+    name: "unused bits set in the signature's last character",
+    authorization: `Bearer ${withSegment(valid, 2, withUnusedBitSet)}`,
+    reason: "malformed",
+  },
+  {
+    name: "padding appended to the payload",
+    authorization: `Bearer ${withSegment(valid, 1, (s) => `${s}=`)}`,
+    reason: "malformed",
+  },
+  {
+    name: "a '+' (standard base64) in the signature",
+    authorization: `Bearer ${withSegment(valid, 2, (s) => `${s.slice(0, 10)}+${s.slice(11)}`)}`,
+    reason: "malformed",
+  },
+  {
+    name: "a signature of impossible length (4n+1 characters)",
+    authorization: `Bearer ${withSegment(valid, 2, (s) => s.slice(0, 85))}`,
+    reason: "malformed",
+  },
 
   // Algorithm
   {
@@ -202,7 +277,11 @@ const corpus: CorpusCase[] = [
     reason: "bad_signature",
   },
   { name: "alg missing", authorization: `Bearer ${await mint({}, { alg: undefined })}`, reason: "bad_signature" },
-  { name: 'fully-specified alg "Ed25519"', authorization: `Bearer ${await mint({}, { alg: "Ed25519" })}`, reason: "bad_signature" },
+  {
+    name: 'fully-specified alg "Ed25519"',
+    authorization: `Bearer ${await mint({}, { alg: "Ed25519" })}`,
+    reason: "bad_signature",
+  },
   {
     name: "HS256 with the public key's PEM as HMAC secret",
     authorization: `Bearer ${await signedWithAlg("HS256", new TextEncoder().encode(await exportSPKI(realKey.publicKey)))}`,
@@ -213,16 +292,32 @@ const corpus: CorpusCase[] = [
     authorization: `Bearer ${await signedWithAlg("HS256", Buffer.from(realKey.jwk.x!, "base64url"))}`,
     reason: "bad_signature",
   },
-  { name: "RS256 from an RSA key", authorization: `Bearer ${await signedWithAlg("RS256", rsaKey.privateKey)}`, reason: "bad_signature" },
-  { name: "ES256 from a P-256 key", authorization: `Bearer ${await signedWithAlg("ES256", ecKey.privateKey)}`, reason: "bad_signature" },
+  {
+    name: "RS256 from an RSA key",
+    authorization: `Bearer ${await signedWithAlg("RS256", rsaKey.privateKey)}`,
+    reason: "bad_signature",
+  },
+  {
+    name: "ES256 from a P-256 key",
+    authorization: `Bearer ${await signedWithAlg("ES256", ecKey.privateKey)}`,
+    reason: "bad_signature",
+  },
 
   // Key
   { name: "unknown kid", authorization: `Bearer ${await mint({}, { kid: "no-such-key" })}`, reason: "unknown_key" },
   { name: "no kid", authorization: `Bearer ${await mint({}, { kid: undefined })}`, reason: "malformed" },
   { name: "empty kid", authorization: `Bearer ${await mint({}, { kid: "" })}`, reason: "malformed" },
   { name: "numeric kid", authorization: `Bearer ${await mint({}, { kid: 1 })}`, reason: "malformed" },
-  { name: "another Ed25519 key under the real kid", authorization: `Bearer ${await mint({}, {}, impostorKey)}`, reason: "bad_signature" },
-  { name: "another key set's key and kid", authorization: `Bearer ${await mint({}, {}, otherSetKey)}`, reason: "unknown_key" },
+  {
+    name: "another Ed25519 key under the real kid",
+    authorization: `Bearer ${await mint({}, {}, impostorKey)}`,
+    reason: "bad_signature",
+  },
+  {
+    name: "another key set's key and kid",
+    authorization: `Bearer ${await mint({}, {}, otherSetKey)}`,
+    reason: "unknown_key",
+  },
   {
     name: "attacker's key embedded in the header (jwk)",
     authorization: `Bearer ${await mint({}, { jwk: { ...impostorKey.jwk, kid: undefined } }, impostorKey)}`,
@@ -235,7 +330,11 @@ const corpus: CorpusCase[] = [
     authorization: `Bearer ${withSegment(valid, 1, (s) => b64url(JSON.stringify({ ...JSON.parse(fromB64url(s)), sub: "user_admin" })))}`,
     reason: "bad_signature",
   },
-  { name: "tampered signature", authorization: `Bearer ${withSegment(valid, 2, (s) => flipCharAt(s, 10))}`, reason: "bad_signature" },
+  {
+    name: "tampered signature",
+    authorization: `Bearer ${withSegment(valid, 2, (s) => flipCharAt(s, 10))}`,
+    reason: "bad_signature",
+  },
   {
     name: "tampered header (field added)",
     authorization: `Bearer ${withSegment(valid, 0, (s) => b64url(JSON.stringify({ ...JSON.parse(fromB64url(s)), typ: "JWT" })))}`,
@@ -243,11 +342,23 @@ const corpus: CorpusCase[] = [
   },
 
   // Time
-  { name: "expired", authorization: `Bearer ${await mint({ iat: now - 20 * 60, exp: now - 5 * 60 })}`, reason: "expired" },
+  {
+    name: "expired",
+    authorization: `Bearer ${await mint({ iat: now - 20 * 60, exp: now - 5 * 60 })}`,
+    reason: "expired",
+  },
   { name: "nbf in the future", authorization: `Bearer ${await mint({ nbf: now + 10 * 60 })}`, reason: "not_yet_valid" },
-  { name: "iat far in the future", authorization: `Bearer ${await mint({ iat: now + 60 * 60, exp: now + 75 * 60 })}`, reason: "not_yet_valid" },
+  {
+    name: "iat far in the future",
+    authorization: `Bearer ${await mint({ iat: now + 60 * 60, exp: now + 75 * 60 })}`,
+    reason: "not_yet_valid",
+  },
   // The web tier's TTL is 15 minutes: a longer-lived token is not one it minted.
-  { name: "a lifetime of a day", authorization: `Bearer ${await mint({ exp: now + 24 * 3600 })}`, reason: "bad_claims" },
+  {
+    name: "a lifetime of a day",
+    authorization: `Bearer ${await mint({ exp: now + 24 * 3600 })}`,
+    reason: "bad_claims",
+  },
   {
     name: "exp of 1e999 (Infinity once parsed)",
     authorization: `Bearer ${await jws({ alg: "EdDSA", kid: realKey.kid }, JSON.stringify(claims()).replace(/"exp":\d+/, '"exp":1e999'), realKey.privateKey)}`,
@@ -257,10 +368,18 @@ const corpus: CorpusCase[] = [
   // Audience and issuer
   { name: "wrong aud", authorization: `Bearer ${await mint({ aud: "web" })}`, reason: "wrong_audience" },
   { name: "aud missing", authorization: `Bearer ${await mint({ aud: undefined })}`, reason: "wrong_audience" },
-  { name: "aud list without the worker", authorization: `Bearer ${await mint({ aud: ["web", "billing"] })}`, reason: "wrong_audience" },
+  {
+    name: "aud list without the worker",
+    authorization: `Bearer ${await mint({ aud: ["web", "billing"] })}`,
+    reason: "wrong_audience",
+  },
   { name: "wrong iss", authorization: `Bearer ${await mint({ iss: "https://evil.example" })}`, reason: "wrong_issuer" },
   { name: "iss missing", authorization: `Bearer ${await mint({ iss: undefined })}`, reason: "wrong_issuer" },
-  { name: "iss with a trailing slash", authorization: `Bearer ${await mint({ iss: `${ISSUER}/` })}`, reason: "wrong_issuer" },
+  {
+    name: "iss with a trailing slash",
+    authorization: `Bearer ${await mint({ iss: `${ISSUER}/` })}`,
+    reason: "wrong_issuer",
+  },
 
   // Claims the worker relies on
   { name: "sub missing", authorization: `Bearer ${await mint({ sub: undefined })}`, reason: "bad_claims" },
@@ -270,7 +389,11 @@ const corpus: CorpusCase[] = [
   { name: "jti empty", authorization: `Bearer ${await mint({ jti: "" })}`, reason: "bad_claims" },
   { name: "email missing", authorization: `Bearer ${await mint({ email: undefined })}`, reason: "bad_claims" },
   { name: "email empty", authorization: `Bearer ${await mint({ email: "" })}`, reason: "bad_claims" },
-  { name: "name not a string", authorization: `Bearer ${await mint({ name: { first: "Ada" } })}`, reason: "bad_claims" },
+  {
+    name: "name not a string",
+    authorization: `Bearer ${await mint({ name: { first: "Ada" } })}`,
+    reason: "bad_claims",
+  },
   { name: "exp missing", authorization: `Bearer ${await mint({ exp: undefined })}`, reason: "bad_claims" },
   { name: "exp not a number", authorization: `Bearer ${await mint({ exp: "tomorrow" })}`, reason: "bad_claims" },
   { name: "iat missing", authorization: `Bearer ${await mint({ iat: undefined })}`, reason: "bad_claims" },
@@ -294,7 +417,9 @@ describe("worker token corpus", () => {
   it("answers a freshly minted token with its claims", async () => {
     const { status, body } = await callWhoami(worker.url, `Bearer ${valid}`);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ result: { data: { userId: "user_ada", sessionId: "session_ada", email: "ada@example.com" } } });
+    expect(body).toMatchObject({
+      result: { data: { userId: "user_ada", sessionId: "session_ada", email: "ada@example.com" } },
+    });
   });
 
   async function expectRefused({ authorization, reason }: CorpusCase) {
@@ -350,16 +475,30 @@ describe("worker token corpus", () => {
 describe("token lifetime against the TTL", () => {
   const TTL = 600;
   const TOLERANCE = 5;
-  const verifier = () => createTokenVerifier({ issuer: ISSUER, jwks: { keys: [realKey.jwk] }, tokenTtlSec: TTL, clockToleranceSec: TOLERANCE });
+  const verifier = () =>
+    createTokenVerifier({
+      issuer: ISSUER,
+      jwks: { keys: [realKey.jwk] },
+      tokenTtlSec: TTL,
+      clockToleranceSec: TOLERANCE,
+    });
   const at = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
-  const reasonOf = (attempt: Promise<unknown>) => attempt.then(() => "accepted", (error: unknown) => (error as { reason?: string }).reason);
+  const reasonOf = (attempt: Promise<unknown>) =>
+    attempt.then(
+      () => "accepted",
+      (error: unknown) => (error as { reason?: string }).reason,
+    );
 
   afterEach(() => vi.useRealTimers());
 
   it("accepts a lifetime of up to the TTL plus the clock tolerance, refuses a longer one (bad_claims)", async () => {
     const issuedAt = at(0);
-    expect(await reasonOf(verifier().verify(`Bearer ${await mint({ iat: issuedAt, exp: issuedAt + TTL + TOLERANCE })}`))).toBe("accepted");
-    expect(await reasonOf(verifier().verify(`Bearer ${await mint({ iat: issuedAt, exp: issuedAt + TTL + TOLERANCE + 1 })}`))).toBe("bad_claims");
+    expect(
+      await reasonOf(verifier().verify(`Bearer ${await mint({ iat: issuedAt, exp: issuedAt + TTL + TOLERANCE })}`)),
+    ).toBe("accepted");
+    expect(
+      await reasonOf(verifier().verify(`Bearer ${await mint({ iat: issuedAt, exp: issuedAt + TTL + TOLERANCE + 1 })}`)),
+    ).toBe("bad_claims");
   });
 
   it("refuses a token issued longer ago than the TTL whose exp has not passed (expired)", async () => {
@@ -433,7 +572,9 @@ describe("keys from a JWKS URL", () => {
     const COOLDOWN_MS = 500;
     const rotated = await newSigningKey("web-key-3");
     const jwks = await serveJwks([realKey.jwk]);
-    const worker = await startWorker(createTokenVerifier({ issuer: ISSUER, jwks: jwks.url, jwksCooldownMs: COOLDOWN_MS }));
+    const worker = await startWorker(
+      createTokenVerifier({ issuer: ISSUER, jwks: jwks.url, jwksCooldownMs: COOLDOWN_MS }),
+    );
     try {
       expect((await callWhoami(worker.url, `Bearer ${await mint()}`)).status).toBe(200);
       expect(jwks.fetches).toBe(1);
@@ -442,7 +583,9 @@ describe("keys from a JWKS URL", () => {
       jwks.keys = [realKey.jwk, rotated.jwk];
       const started = performance.now();
       const answers = await Promise.all(
-        Array.from({ length: 20 }, async (_, i) => callWhoami(worker.url, `Bearer ${await mint({ sub: `user_${i}` }, {}, rotated)}`)),
+        Array.from({ length: 20 }, async (_, i) =>
+          callWhoami(worker.url, `Bearer ${await mint({ sub: `user_${i}` }, {}, rotated)}`),
+        ),
       );
       const waitedMs = performance.now() - started;
 
@@ -463,9 +606,18 @@ describe("keys from a JWKS URL", () => {
     const verifier = createTokenVerifier({ issuer: ISSUER, jwks: jwks.url, jwksCooldownMs: COOLDOWN_MS });
     try {
       expect(await verifier.ready()).toBe(true);
-      const forgedKids = await Promise.all(Array.from({ length: 100 }, () => mint({}, { kid: randomUUID() }, impostorKey)));
+      const forgedKids = await Promise.all(
+        Array.from({ length: 100 }, () => mint({}, { kid: randomUUID() }, impostorKey)),
+      );
       const started = performance.now();
-      const reasons = await Promise.all(forgedKids.map((token) => verifier.verify(`Bearer ${token}`).then(() => "accepted", (error: unknown) => (error as { reason?: string }).reason)));
+      const reasons = await Promise.all(
+        forgedKids.map((token) =>
+          verifier.verify(`Bearer ${token}`).then(
+            () => "accepted",
+            (error: unknown) => (error as { reason?: string }).reason,
+          ),
+        ),
+      );
       expect(reasons).toEqual(Array(100).fill("unknown_key"));
       expect(jwks.fetches).toBe(2);
       expect(performance.now() - started).toBeLessThan(COOLDOWN_MS + 1_000);
@@ -484,7 +636,9 @@ describe("keys from a JWKS URL", () => {
       const calls: Promise<unknown>[] = [];
       const started = performance.now();
       while (performance.now() - started < RUN_MS) {
-        calls.push(verifier.verify(`Bearer ${await mint({}, { kid: randomUUID() }, impostorKey)}`).catch(() => undefined));
+        calls.push(
+          verifier.verify(`Bearer ${await mint({}, { kid: randomUUID() }, impostorKey)}`).catch(() => undefined),
+        );
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       const fetchesDuringRun = jwks.fetches;
@@ -499,12 +653,19 @@ describe("keys from a JWKS URL", () => {
   });
 
   it("answers 503, not 401 or 500, when the JWKS endpoint is unreachable", async () => {
-    const verifier = createTokenVerifier({ issuer: ISSUER, jwks: new URL(`http://127.0.0.1:${await closedPort()}/jwks`) });
+    const verifier = createTokenVerifier({
+      issuer: ISSUER,
+      jwks: new URL(`http://127.0.0.1:${await closedPort()}/jwks`),
+    });
     const worker = await startWorker(verifier);
     try {
       const { status, body } = await callWhoami(worker.url, `Bearer ${await mint()}`);
       expect(status).toBe(503);
-      expect((body as TRPCErrorBody).error.data).toMatchObject({ code: "SERVICE_UNAVAILABLE", httpStatus: 503, reason: null });
+      expect((body as TRPCErrorBody).error.data).toMatchObject({
+        code: "SERVICE_UNAVAILABLE",
+        httpStatus: 503,
+        reason: null,
+      });
 
       expect((await fetch(`${worker.url}/readyz`)).status).toBe(503);
       expect((await fetch(`${worker.url}/healthz`)).status).toBe(200);

@@ -100,7 +100,10 @@ function isCanonicalCompact(token: string): boolean {
   return (
     segments.length === 3 &&
     segments.every(
-      (segment) => BASE64URL.test(segment) && segment.length % 4 !== 1 && Buffer.from(segment, "base64url").toString("base64url") === segment,
+      (segment) =>
+        BASE64URL.test(segment) &&
+        segment.length % 4 !== 1 &&
+        Buffer.from(segment, "base64url").toString("base64url") === segment,
     )
   );
 }
@@ -122,13 +125,19 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     cacheMaxEntries = 10_000,
   } = options;
 
-  const keys = options.jwks instanceof URL ? remoteKeySource(options.jwks, { cooldownMs: jwksCooldownMs }) : staticKeySource(options.jwks);
+  const keys =
+    options.jwks instanceof URL
+      ? remoteKeySource(options.jwks, { cooldownMs: jwksCooldownMs })
+      : staticKeySource(options.jwks);
 
   const verified = new Map<string, Verified>();
 
   async function verifyToken(token: string): Promise<Verified> {
     if (!isCanonicalCompact(token)) {
-      throw new TokenRejected("malformed", "The token is not three canonical base64url segments (no padding, no stray bits).");
+      throw new TokenRejected(
+        "malformed",
+        "The token is not three canonical base64url segments (no padding, no stray bits).",
+      );
     }
     let header;
     try {
@@ -137,7 +146,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       throw new TokenRejected("malformed", "The token is not a JWS in compact form.");
     }
     if (header.alg !== WORKER_TOKEN_ALG) {
-      throw new TokenRejected("bad_signature", `Tokens must be signed with ${WORKER_TOKEN_ALG}, not ${String(header.alg)}.`);
+      throw new TokenRejected(
+        "bad_signature",
+        `Tokens must be signed with ${WORKER_TOKEN_ALG}, not ${String(header.alg)}.`,
+      );
     }
     if (typeof header.kid !== "string" || header.kid === "") {
       throw new TokenRejected("malformed", "The token header has no key id (kid).");
@@ -165,7 +177,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     // jwtVerify has checked both are numbers (exp always, iat for maxTokenAge).
     const [issuedAt, expiresAt] = [iat as number, exp as number];
     if (expiresAt - issuedAt > tokenTtlSec + clockToleranceSec) {
-      throw new TokenRejected("bad_claims", `The token's lifetime (exp − iat) is longer than the ${tokenTtlSec} s this worker accepts.`);
+      throw new TokenRejected(
+        "bad_claims",
+        `The token's lifetime (exp − iat) is longer than the ${tokenTtlSec} s this worker accepts.`,
+      );
     }
     return {
       caller: {
@@ -226,7 +241,8 @@ function translate(error: unknown): Error {
       case "nbf":
         // jose's "check_failed": a valid nbf still in the future; a
         // non-numeric nbf is a bad claim, not an early token.
-        if (error.reason === "check_failed") return new TokenRejected("not_yet_valid", "The token is not valid yet (nbf).");
+        if (error.reason === "check_failed")
+          return new TokenRejected("not_yet_valid", "The token is not valid yet (nbf).");
         return new TokenRejected("bad_claims", 'The token\'s "nbf" claim is invalid.');
       case "aud":
         return new TokenRejected("wrong_audience", `The token is not meant for the ${WORKER_AUDIENCE} (aud).`);
@@ -234,10 +250,14 @@ function translate(error: unknown): Error {
         return new TokenRejected("wrong_issuer", "The token was not issued by this app's web tier (iss).");
       case "iat":
         // maxTokenAge's "check_failed": an iat in the future.
-        if (error.reason === "check_failed") return new TokenRejected("not_yet_valid", "The token was issued in the future.");
+        if (error.reason === "check_failed")
+          return new TokenRejected("not_yet_valid", "The token was issued in the future.");
       // falls through: a missing or non-numeric iat is a bad claim
       default:
-        return new TokenRejected("bad_claims", `The token's "${error.claim}" claim is ${error.reason === "missing" ? "missing" : "invalid"}.`);
+        return new TokenRejected(
+          "bad_claims",
+          `The token's "${error.claim}" claim is ${error.reason === "missing" ? "missing" : "invalid"}.`,
+        );
     }
   }
   if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JOSEAlgNotAllowed) {

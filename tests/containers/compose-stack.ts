@@ -29,7 +29,9 @@ const ENGINE_HINT = [
 function composeCommand(): string[] {
   if (spawnSync("docker", ["compose", "version"], { stdio: "ignore" }).status === 0) return ["docker", "compose"];
   if (spawnSync("docker-compose", ["version", "--short"], { stdio: "ignore" }).status === 0) return ["docker-compose"];
-  throw new Error("Neither `docker compose` nor `docker-compose` runs here (apt-get install -y docker-compose, or Docker's compose plugin)");
+  throw new Error(
+    "Neither `docker compose` nor `docker-compose` runs here (apt-get install -y docker-compose, or Docker's compose plugin)",
+  );
 }
 
 /** The engine DOCKER_HOST names (dockerode reads it as the compose CLI does), or an error saying how to start one. */
@@ -39,7 +41,9 @@ export async function reachEngine(): Promise<Docker> {
     await docker.ping();
   } catch (error) {
     const where = process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock (DOCKER_HOST is unset)";
-    throw new Error(`No container engine answers at ${where}: ${errorMessage(error)}\n${ENGINE_HINT}`, { cause: error });
+    throw new Error(`No container engine answers at ${where}: ${errorMessage(error)}\n${ENGINE_HINT}`, {
+      cause: error,
+    });
   }
   return docker;
 }
@@ -100,26 +104,54 @@ export class ComposeStack {
       WEB_PUBLISHED_PORT: String(webPort),
       WORKER_PUBLISHED_PORT: String(workerPort),
     };
-    writeFileSync(this.envFile, Object.entries(env).map(([key, value]) => `${key}=${value}\n`).join(""), { mode: 0o600 });
+    writeFileSync(
+      this.envFile,
+      Object.entries(env)
+        .map(([key, value]) => `${key}=${value}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
   }
 
   static async create(docker: Docker): Promise<ComposeStack> {
     const [webPort, workerPort] = await freePorts(2);
-    return new ComposeStack(docker, `http://localhost:${webPort}`, `http://localhost:${workerPort}`, webPort!, workerPort!);
+    return new ComposeStack(
+      docker,
+      `http://localhost:${webPort}`,
+      `http://localhost:${workerPort}`,
+      webPort!,
+      workerPort!,
+    );
   }
 
   /** `compose -p <project> --env-file <its env> <args>`; its output, or an error carrying it. */
   async compose(args: string[], timeoutMs = 600_000): Promise<string> {
     const [bin, ...pre] = this.command;
-    const argv = [...pre, "-p", this.project, "-f", path.join(PROJECT_ROOT, "docker-compose.yml"), "--env-file", this.envFile, ...args];
+    const argv = [
+      ...pre,
+      "-p",
+      this.project,
+      "-f",
+      path.join(PROJECT_ROOT, "docker-compose.yml"),
+      "--env-file",
+      this.envFile,
+      ...args,
+    ];
     try {
-      const { stdout, stderr } = await run(bin!, argv, { cwd: PROJECT_ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+      const { stdout, stderr } = await run(bin!, argv, {
+        cwd: PROJECT_ROOT,
+        timeout: timeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
+      });
       return stdout + stderr;
     } catch (error) {
       const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
-      throw new Error(`${this.command.join(" ")} ${args.join(" ")} failed: ${errorMessage(error)}\n${(stdout + stderr).slice(-4000)}`, {
-        cause: error,
-      });
+      throw new Error(
+        `${this.command.join(" ")} ${args.join(" ")} failed: ${errorMessage(error)}\n${(stdout + stderr).slice(-4000)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -129,7 +161,8 @@ export class ComposeStack {
       all: true,
       filters: { label: [`com.docker.compose.project=${this.project}`, `com.docker.compose.service=${service}`] },
     });
-    if (found.length !== 1) throw new Error(`expected one ${service} container in ${this.project}, found ${found.length}`);
+    if (found.length !== 1)
+      throw new Error(`expected one ${service} container in ${this.project}, found ${found.length}`);
     return this.docker.getContainer(found[0]!.Id).inspect();
   }
 
@@ -155,7 +188,9 @@ export class ComposeStack {
   }
 
   async logs(service?: string): Promise<string> {
-    return this.compose(["logs", "--no-color", ...(service ? [service] : [])]).catch((error: unknown) => errorMessage(error));
+    return this.compose(["logs", "--no-color", ...(service ? [service] : [])]).catch((error: unknown) =>
+      errorMessage(error),
+    );
   }
 
   /**

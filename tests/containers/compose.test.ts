@@ -68,15 +68,24 @@ test("web and worker run as the unprivileged `node` user: every process in them"
     expect((await stack!.container(service)).Config.User, service).toBe("node");
     const processes = await stack!.processes(service);
     // The init (init: true), the server, and the exec listing them.
-    expect(processes.map((process) => process.cmdline), service).toContainEqual(expect.stringMatching(SERVERS[service]));
-    expect(processes.filter((process) => process.uids.some((uid) => uid !== NODE_UID)), service).toEqual([]);
+    expect(
+      processes.map((process) => process.cmdline),
+      service,
+    ).toContainEqual(expect.stringMatching(SERVERS[service]));
+    expect(
+      processes.filter((process) => process.uids.some((uid) => uid !== NODE_UID)),
+      service,
+    ).toEqual([]);
   }
 });
 
 test("the worker holds no secret: not in its configuration, not in any process's environment", async () => {
   const { BETTER_AUTH_SECRET, POSTGRES_PASSWORD, WORKER_DB_PASSWORD } = stack!.secrets;
   const worker = await stack!.container("worker");
-  const workerEnv = [...worker.Config.Env, ...(await stack!.processes("worker")).map((process) => process.environ)].join("\n");
+  const workerEnv = [
+    ...worker.Config.Env,
+    ...(await stack!.processes("worker")).map((process) => process.environ),
+  ].join("\n");
   expect(workerEnv).not.toMatch(/\b(BETTER_AUTH_SECRET|POSTGRES_PASSWORD|DATABASE_URL)=/);
   for (const secret of [BETTER_AUTH_SECRET, POSTGRES_PASSWORD]) {
     expect(workerEnv).not.toContain(secret);
@@ -92,7 +101,11 @@ test("the worker holds no secret: not in its configuration, not in any process's
 test("in a browser: sign up, both worker panels, the worker container restarted mid-flow, the dashboard recovers, a document ingested", async () => {
   const steps = new Steps(page, "containers-dashboard");
   const { webUrl, workerUrl } = stack!;
-  const user = { name: "Ada Container", email: `ada-${randomBytes(4).toString("hex")}@example.com`, password: "correct horse battery" };
+  const user = {
+    name: "Ada Container",
+    email: `ada-${randomBytes(4).toString("hex")}@example.com`,
+    password: "correct horse battery",
+  };
   const card = (id: string) => page.getByTestId(id);
   let navigations = () => 0;
 
@@ -121,17 +134,25 @@ test("in a browser: sign up, both worker panels, the worker container restarted 
     expect(navigations()).toBe(0);
   });
 
-  await steps.run("a PDF uploaded in the browser is ingested by the worker's image (bundled pdf.js, app_worker's grants) and found", async () => {
-    const name = "container-notes.pdf";
-    // A context of its own: the page's is the browser's default, which opens no second page.
-    const printing = await browser!.newContext();
-    const buffer = await printPdf(printing, "<h1>Harbour notes</h1><p>The marmalade lighthouse stands by the quay.</p>").finally(() => printing.close());
-    await page.getByTestId("upload-input").setInputFiles([{ name, mimeType: "application/pdf", buffer }]);
-    await expect.poll(() => documentRow(page, name).getAttribute("data-status"), { timeout: 90_000 }).toBe("ready");
-    await page.getByTestId("search-input").fill("marmalade lighthouse");
-    await expect.poll(() => page.getByTestId("search-results").locator("mark").allTextContents()).toEqual(expect.arrayContaining(["marmalade", "lighthouse"]));
-    expect(navigations()).toBe(0);
-  });
+  await steps.run(
+    "a PDF uploaded in the browser is ingested by the worker's image (bundled pdf.js, app_worker's grants) and found",
+    async () => {
+      const name = "container-notes.pdf";
+      // A context of its own: the page's is the browser's default, which opens no second page.
+      const printing = await browser!.newContext();
+      const buffer = await printPdf(
+        printing,
+        "<h1>Harbour notes</h1><p>The marmalade lighthouse stands by the quay.</p>",
+      ).finally(() => printing.close());
+      await page.getByTestId("upload-input").setInputFiles([{ name, mimeType: "application/pdf", buffer }]);
+      await expect.poll(() => documentRow(page, name).getAttribute("data-status"), { timeout: 90_000 }).toBe("ready");
+      await page.getByTestId("search-input").fill("marmalade lighthouse");
+      await expect
+        .poll(() => page.getByTestId("search-results").locator("mark").allTextContents())
+        .toEqual(expect.arrayContaining(["marmalade", "lighthouse"]));
+      expect(navigations()).toBe(0);
+    },
+  );
 
   await steps.run("sign out", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();

@@ -15,7 +15,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (\`apt-get install -y chromium\`) or set CHROMIUM_PATH`);
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's Chromium (\`apt-get install -y chromium\`) or set CHROMIUM_PATH`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -76,9 +78,13 @@ export class Steps {
       return result;
     } catch (error) {
       this.failed = true;
-      await this.page.screenshot({ path: path.join(this.dir, `${file}-FAILED.png`), fullPage: true }).catch(() => undefined);
+      await this.page
+        .screenshot({ path: path.join(this.dir, `${file}-FAILED.png`), fullPage: true })
+        .catch(() => undefined);
       const message = errorMessage(error);
-      throw new Error(`step "${name}" failed (screenshots in ${path.relative(process.cwd(), this.dir)}): ${message}`, { cause: error });
+      throw new Error(`step "${name}" failed (screenshots in ${path.relative(process.cwd(), this.dir)}): ${message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -89,7 +95,11 @@ export class Steps {
 }
 
 /** Signs up on the app's sign-up form and waits for the dashboard; returns the form page's response. */
-export async function signUpInBrowser(page: Page, webUrl: string, user: { name: string; email: string; password: string }): Promise<Response | null> {
+export async function signUpInBrowser(
+  page: Page,
+  webUrl: string,
+  user: { name: string; email: string; password: string },
+): Promise<Response | null> {
   const response = await page.goto(`${webUrl}/sign-up`);
   await page.fill('input[name="name"]', user.name);
   await page.fill('input[name="email"]', user.email);
@@ -120,8 +130,12 @@ export async function callWorkerPanelsAgain(page: Page): Promise<void> {
 /** Waits until both worker panels say the worker is unavailable (expect.poll's default timeout unless given). */
 export async function expectWorkerPanelsUnavailable(page: Page, timeout?: number): Promise<void> {
   const options = timeout === undefined ? undefined : { timeout };
-  await expect.poll(() => page.getByTestId("via-web-error").textContent(), options).toContain("The worker is unavailable");
-  await expect.poll(() => page.getByTestId("direct-error").textContent(), options).toContain("The worker is unavailable");
+  await expect
+    .poll(() => page.getByTestId("via-web-error").textContent(), options)
+    .toContain("The worker is unavailable");
+  await expect
+    .poll(() => page.getByTestId("direct-error").textContent(), options)
+    .toContain("The worker is unavailable");
 }
 
 /** Waits until both worker panels show the worker's answer for `email` (expect.poll's default timeout unless given). */

@@ -50,10 +50,20 @@ test("the scan finds a planted secret and private keys", async () => {
   try {
     await writeFile(path.join(dir, "leak.js"), 'const s = "planted-secret-value";');
     await writeFile(path.join(dir, "pem.js"), '"-----BEGIN PRIVATE KEY-----\\nMC4CAQAwBQYDK2VwBCIEI..."');
-    await writeFile(path.join(dir, "jwk.js"), '{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"}');
-    await writeFile(path.join(dir, "clean.js"), 'const publicKey = {"kty":"OKP","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"};');
+    await writeFile(
+      path.join(dir, "jwk.js"),
+      '{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"}',
+    );
+    await writeFile(
+      path.join(dir, "clean.js"),
+      'const publicKey = {"kty":"OKP","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"};',
+    );
     const findings = await scan([dir], ["planted-secret-value"]);
-    expect(findings.map((finding) => path.basename(finding.split(":")[0]!)).sort()).toEqual(["jwk.js", "leak.js", "pem.js"]);
+    expect(findings.map((finding) => path.basename(finding.split(":")[0]!)).sort()).toEqual([
+      "jwk.js",
+      "leak.js",
+      "pem.js",
+    ]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

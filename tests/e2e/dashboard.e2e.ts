@@ -42,7 +42,11 @@ afterAll(async () => {
 
 test("sign up → both worker paths → worker down and back → sign out", async () => {
   const steps = new Steps(page, "dashboard");
-  const user = { name: "Ada Browser", email: `ada-${randomBytes(4).toString("hex")}@example.com`, password: "correct horse battery" };
+  const user = {
+    name: "Ada Browser",
+    email: `ada-${randomBytes(4).toString("hex")}@example.com`,
+    password: "correct horse battery",
+  };
   const card = (id: string) => page.getByTestId(id);
 
   // Every worker token the browser sends straight to the worker.
@@ -56,7 +60,8 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
   // Every answer of the web tier's tRPC API is one user's: never cached.
   const trpcCacheControl = new Set<string>();
   page.on("response", (response) => {
-    if (new URL(response.url()).pathname.startsWith("/api/trpc/")) trpcCacheControl.add(response.headers()["cache-control"] ?? "(none)");
+    if (new URL(response.url()).pathname.startsWith("/api/trpc/"))
+      trpcCacheControl.add(response.headers()["cache-control"] ?? "(none)");
   });
 
   await steps.run("sign up", async () => {
@@ -94,22 +99,29 @@ test("sign up → both worker paths → worker down and back → sign out", asyn
     expect(await form.getByRole("alert").count()).toBe(0);
   });
 
-  await steps.run("every document carries the same headers, with a nonce of its own on each of its scripts", async () => {
-    const documents = [];
-    for (const [path, status] of [["/dashboard", 200], ["/dashboard", 200], ["/no-such-page", 404]] as const) {
-      const response = await page.request.get(`${stack.webUrl}${path}`, { maxRedirects: 0 });
-      expect(response.status(), path).toBe(status);
-      expect(response.headers()["x-frame-options"]).toBe("DENY");
-      const nonce = /'nonce-([^']+)'/.exec(response.headers()["content-security-policy"] ?? "")?.[1];
-      expect(nonce, `${path}: a nonce`).toBeDefined();
-      // Next.js put the nonce on every script it rendered (the not-found page too: no page is prerendered without one).
-      const scripts = (await response.text()).match(/<script\b[^>]*>/g) ?? [];
-      expect(scripts.length).toBeGreaterThan(0);
-      expect(scripts.filter((tag) => !tag.includes(`nonce="${nonce}"`))).toEqual([]);
-      documents.push(nonce);
-    }
-    expect(new Set(documents).size).toBe(3);
-  });
+  await steps.run(
+    "every document carries the same headers, with a nonce of its own on each of its scripts",
+    async () => {
+      const documents = [];
+      for (const [path, status] of [
+        ["/dashboard", 200],
+        ["/dashboard", 200],
+        ["/no-such-page", 404],
+      ] as const) {
+        const response = await page.request.get(`${stack.webUrl}${path}`, { maxRedirects: 0 });
+        expect(response.status(), path).toBe(status);
+        expect(response.headers()["x-frame-options"]).toBe("DENY");
+        const nonce = /'nonce-([^']+)'/.exec(response.headers()["content-security-policy"] ?? "")?.[1];
+        expect(nonce, `${path}: a nonce`).toBeDefined();
+        // Next.js put the nonce on every script it rendered (the not-found page too: no page is prerendered without one).
+        const scripts = (await response.text()).match(/<script\b[^>]*>/g) ?? [];
+        expect(scripts.length).toBeGreaterThan(0);
+        expect(scripts.filter((tag) => !tag.includes(`nonce="${nonce}"`))).toEqual([]);
+        documents.push(nonce);
+      }
+      expect(new Set(documents).size).toBe(3);
+    },
+  );
 
   const navigations = countNavigations(page);
 
@@ -172,7 +184,10 @@ test("the production API answers hostile input with a 4xx, no stack, and holds i
   const steps = new Steps(page, "api-limits");
   // A session of its own, outside the browser: the browser's tests go on signed out.
   const { cookie } = await signUp(stack.webUrl, "limits");
-  const call = async (procedures: string, init: Omit<RequestInit, "headers"> & { duplex?: "half"; headers?: Record<string, string> } = {}) => {
+  const call = async (
+    procedures: string,
+    init: Omit<RequestInit, "headers"> & { duplex?: "half"; headers?: Record<string, string> } = {},
+  ) => {
     const started = performance.now();
     const response = await fetch(`${stack.webUrl}/api/trpc/${procedures}`, {
       ...init,
@@ -191,7 +206,10 @@ test("the production API answers hostile input with a 4xx, no stack, and holds i
   });
 
   await steps.run("malformed superjson meta: 400, and nothing at error level in the log", async () => {
-    const answer = await call("worker.textStats", { method: "POST", body: JSON.stringify({ json: { text: "hi" }, meta: { values: { text: ["bigint"] } } }) });
+    const answer = await call("worker.textStats", {
+      method: "POST",
+      body: JSON.stringify({ json: { text: "hi" }, meta: { values: { text: ["bigint"] } } }),
+    });
     expect(answer.status).toBe(400);
     expect(answer.text).not.toContain('"stack"');
     const errorLines = (await stack.web.logs()).split("\n").filter((line) => line.includes('"level":50'));

@@ -99,7 +99,9 @@ test("upload by picker and by drop → ready without a reload → search → dow
   await steps.run("sign up: the documents section is empty, the limits are known", async () => {
     await signUpInBrowser(page, stack.webUrl, user);
     await page.getByTestId("documents-empty").waitFor();
-    await expect.poll(() => page.getByTestId("upload-drop-zone").textContent()).toContain(`up to ${MAX_UPLOAD_MB} MB each`);
+    await expect
+      .poll(() => page.getByTestId("upload-drop-zone").textContent())
+      .toContain(`up to ${MAX_UPLOAD_MB} MB each`);
     await expect.poll(() => page.getByTestId("documents-live").textContent()).toBe("Live");
     await recordDocuments(page);
   });
@@ -121,7 +123,9 @@ test("upload by picker and by drop → ready without a reload → search → dow
 
   await steps.run("ingestion reaches ready on its own, its progress shown on the way, without a reload", async () => {
     for (const file of [pdf, html, markdown, dropped]) {
-      await expect.poll(() => documentRow(page, file.name).getAttribute("data-status"), { timeout: READY_TIMEOUT_MS }).toBe("ready");
+      await expect
+        .poll(() => documentRow(page, file.name).getAttribute("data-status"), { timeout: READY_TIMEOUT_MS })
+        .toBe("ready");
     }
     const seen = await seenInPage(page);
     for (const file of [pdf, html, markdown, dropped]) {
@@ -139,7 +143,9 @@ test("upload by picker and by drop → ready without a reload → search → dow
     expect(await documentRow(page, dropped.name).getByTestId("document-kind").textContent()).toBe("Text");
     expect(await documentRow(page, pdf.name).textContent()).toContain("1 page");
     for (const file of [pdf, html, markdown, dropped]) {
-      expect(Number(await documentRow(page, file.name).getByTestId("document-chunks").textContent())).toBeGreaterThan(0);
+      expect(Number(await documentRow(page, file.name).getByTestId("document-chunks").textContent())).toBeGreaterThan(
+        0,
+      );
     }
     // The name with markup is text: no <b> element anywhere in the list.
     expect(await documentRow(page, html.name).getByTestId("document-name").textContent()).toBe(html.name);
@@ -151,7 +157,9 @@ test("upload by picker and by drop → ready without a reload → search → dow
     expect(hit(pdf.name)).toMatchObject({ place: "page 1", marks: expect.arrayContaining(["periwinkle"]) });
 
     // A quoted phrase.
-    expect((await searchFor(page, '"saffron harbour"'))(html.name)?.marks).toEqual(expect.arrayContaining(["saffron", "harbour"]));
+    expect((await searchFor(page, '"saffron harbour"'))(html.name)?.marks).toEqual(
+      expect.arrayContaining(["saffron", "harbour"]),
+    );
     // A word left out: the HTML file has "saffron", the Markdown file does not.
     const excluded = await searchFor(page, "quartz -saffron");
     expect(excluded(markdown.name)?.marks).toEqual(expect.arrayContaining(["quartz"]));
@@ -178,7 +186,9 @@ test("upload by picker and by drop → ready without a reload → search → dow
   await steps.run("download the original", async () => {
     const [download] = await Promise.all([
       page.waitForEvent("download"),
-      documentRow(page, pdf.name).getByRole("button", { name: `Download original of ${pdf.name}` }).click(),
+      documentRow(page, pdf.name)
+        .getByRole("button", { name: `Download original of ${pdf.name}` })
+        .click(),
     ]);
     expect(download.suggestedFilename()).toBe(pdf.name);
     const saved = await download.path();
@@ -196,42 +206,64 @@ test("upload by picker and by drop → ready without a reload → search → dow
     expect(await hitNames(page, "periwinkle")).toEqual(new Set([pdf.name]));
   });
 
-  await steps.run("a file over the limit is refused before it is sent; a file of no readable type by the worker", async () => {
-    const sentBefore = uploadsSent.length;
-    const big: Payload = { name: "too-big.txt", mimeType: "text/plain", buffer: Buffer.alloc(MAX_UPLOAD_MB * 1_000_000 + 1, "a") };
-    await page.getByTestId("upload-input").setInputFiles([big]);
-    const refused = page.getByTestId("upload-item").filter({ hasText: big.name });
-    expect(await refused.getByTestId("upload-error").textContent()).toBe(`The file is larger than ${MAX_UPLOAD_MB} MB, the most one upload may be.`);
-    expect(uploadsSent.length).toBe(sentBefore);
+  await steps.run(
+    "a file over the limit is refused before it is sent; a file of no readable type by the worker",
+    async () => {
+      const sentBefore = uploadsSent.length;
+      const big: Payload = {
+        name: "too-big.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.alloc(MAX_UPLOAD_MB * 1_000_000 + 1, "a"),
+      };
+      await page.getByTestId("upload-input").setInputFiles([big]);
+      const refused = page.getByTestId("upload-item").filter({ hasText: big.name });
+      expect(await refused.getByTestId("upload-error").textContent()).toBe(
+        `The file is larger than ${MAX_UPLOAD_MB} MB, the most one upload may be.`,
+      );
+      expect(uploadsSent.length).toBe(sentBefore);
 
-    const png: Payload = { name: "photo.png", mimeType: "image/png", buffer: Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), randomBytes(512)]) };
-    await page.getByTestId("upload-input").setInputFiles([png]);
-    const unsupported = page.getByTestId("upload-item").filter({ hasText: png.name });
-    const reason = (await unsupported.getByTestId("upload-error").textContent()) ?? "";
-    // The worker's own sentence, not a transport failure put into words.
-    expect(reason).not.toMatch(/^(The worker is unavailable|The worker failed|The worker's answer)/);
-    expect(reason.length).toBeGreaterThan(10);
-    expect(uploadsSent.at(-1)).toBe(png.name);
-    expect(await documentRow(page, png.name).count()).toBe(0);
+      const png: Payload = {
+        name: "photo.png",
+        mimeType: "image/png",
+        buffer: Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), randomBytes(512)]),
+      };
+      await page.getByTestId("upload-input").setInputFiles([png]);
+      const unsupported = page.getByTestId("upload-item").filter({ hasText: png.name });
+      const reason = (await unsupported.getByTestId("upload-error").textContent()) ?? "";
+      // The worker's own sentence, not a transport failure put into words.
+      expect(reason).not.toMatch(/^(The worker is unavailable|The worker failed|The worker's answer)/);
+      expect(reason.length).toBeGreaterThan(10);
+      expect(uploadsSent.at(-1)).toBe(png.name);
+      expect(await documentRow(page, png.name).count()).toBe(0);
 
-    for (const name of [big.name, png.name]) {
-      await page.getByRole("button", { name: `Dismiss ${name}` }).click();
-    }
-    expect(await page.getByTestId("upload-item").count()).toBe(0);
-  });
+      for (const name of [big.name, png.name]) {
+        await page.getByRole("button", { name: `Dismiss ${name}` }).click();
+      }
+      expect(await page.getByTestId("upload-item").count()).toBe(0);
+    },
+  );
 
   await steps.run("a corrupt PDF fails with its reason; Retry runs it again", async () => {
     await page.getByTestId("upload-input").setInputFiles([broken]);
-    await expect.poll(() => documentRow(page, broken.name).getAttribute("data-status"), { timeout: READY_TIMEOUT_MS }).toBe("failed");
+    await expect
+      .poll(() => documentRow(page, broken.name).getAttribute("data-status"), { timeout: READY_TIMEOUT_MS })
+      .toBe("failed");
     const reason = (await documentRow(page, broken.name).getByTestId("document-failure-reason").textContent()) ?? "";
     expect(reason.length).toBeGreaterThan(10);
     expect(reason).not.toBe("The worker gave no reason.");
     // Said to screen readers too.
-    await expect.poll(() => page.getByTestId("documents-announcement").textContent()).toBe(`${broken.name} failed: ${reason}`);
-
-    await documentRow(page, broken.name).getByRole("button", { name: `Retry ${broken.name}` }).click();
     await expect
-      .poll(async () => (await seenInPage(page))[broken.name]?.statuses.filter((status) => status === "failed").length, { timeout: READY_TIMEOUT_MS })
+      .poll(() => page.getByTestId("documents-announcement").textContent())
+      .toBe(`${broken.name} failed: ${reason}`);
+
+    await documentRow(page, broken.name)
+      .getByRole("button", { name: `Retry ${broken.name}` })
+      .click();
+    await expect
+      .poll(
+        async () => (await seenInPage(page))[broken.name]?.statuses.filter((status) => status === "failed").length,
+        { timeout: READY_TIMEOUT_MS },
+      )
       .toBe(2);
     expect(await documentRow(page, broken.name).getByTestId("document-failure-reason").textContent()).toBe(reason);
   });
@@ -252,7 +284,11 @@ test("upload by picker and by drop → ready without a reload → search → dow
     try {
       const other = await otherContext.newPage();
       other.setDefaultTimeout(15_000);
-      await signUpInBrowser(other, stack.webUrl, { name: "Otto Other", email: `otto-${suffix}@example.com`, password: "correct horse battery" });
+      await signUpInBrowser(other, stack.webUrl, {
+        name: "Otto Other",
+        email: `otto-${suffix}@example.com`,
+        password: "correct horse battery",
+      });
       await other.getByTestId("documents-empty").waitFor();
       await expect.poll(() => other.getByTestId("documents-live").textContent()).toBe("Live");
       await other.getByTestId("search-input").fill("periwinkle");
@@ -263,21 +299,26 @@ test("upload by picker and by drop → ready without a reload → search → dow
     }
   });
 
-  await steps.run("worker stopped: the page still renders and says so; restarted, the section recovers without a reload", async () => {
-    expect(await stack.worker.stop()).toBe(0);
-    const dashboard = await page.request.get(`${stack.webUrl}/dashboard`, { maxRedirects: 0 });
-    expect(dashboard.status()).toBe(200);
-    expect(await dashboard.text()).toContain("The worker is unavailable");
-    await expect.poll(() => page.getByTestId("documents-live").textContent()).toMatch(/^(Connecting…|Live updates paused)/);
-    // What was on screen stays there.
-    expect(await documentRow(page, pdf.name).getAttribute("data-status")).toBe("ready");
+  await steps.run(
+    "worker stopped: the page still renders and says so; restarted, the section recovers without a reload",
+    async () => {
+      expect(await stack.worker.stop()).toBe(0);
+      const dashboard = await page.request.get(`${stack.webUrl}/dashboard`, { maxRedirects: 0 });
+      expect(dashboard.status()).toBe(200);
+      expect(await dashboard.text()).toContain("The worker is unavailable");
+      await expect
+        .poll(() => page.getByTestId("documents-live").textContent())
+        .toMatch(/^(Connecting…|Live updates paused)/);
+      // What was on screen stays there.
+      expect(await documentRow(page, pdf.name).getAttribute("data-status")).toBe("ready");
 
-    await stack.worker.start();
-    await expect.poll(() => page.getByTestId("documents-live").textContent(), { timeout: 20_000 }).toBe("Live");
-    expect(await page.getByTestId("documents-error").count()).toBe(0);
-    expect(await hitNames(page, "tangerine")).toEqual(new Set([dropped.name]));
-    expect(navigations()).toBe(0);
-  });
+      await stack.worker.start();
+      await expect.poll(() => page.getByTestId("documents-live").textContent(), { timeout: 20_000 }).toBe("Live");
+      expect(await page.getByTestId("documents-error").count()).toBe(0);
+      expect(await hitNames(page, "tangerine")).toEqual(new Set([dropped.name]));
+      expect(navigations()).toBe(0);
+    },
+  );
 
   await steps.run("sign out; no page broke its Content-Security-Policy", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -293,7 +334,10 @@ async function dropFiles(page: Page, files: Payload[]): Promise<void> {
   const transfer = await page.evaluateHandle(
     (list) => {
       const data = new DataTransfer();
-      for (const file of list) data.items.add(new File([Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0))], file.name, { type: file.mimeType }));
+      for (const file of list)
+        data.items.add(
+          new File([Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0))], file.name, { type: file.mimeType }),
+        );
       return data;
     },
     files.map((file) => ({ name: file.name, mimeType: file.mimeType, base64: file.buffer.toString("base64") })),
@@ -321,7 +365,12 @@ async function recordDocuments(page: Page): Promise<void> {
         if (element.querySelector('[data-testid="document-progress"]')) seenRow.rowProgress = true;
       }
     };
-    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
+    new MutationObserver(record).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ["data-status"],
+    });
     record();
   });
 }
@@ -357,5 +406,9 @@ async function searchFor(page: Page, query: string): Promise<(documentName: stri
 /** The names of the documents whose hits a search for `query` shows. */
 async function hitNames(page: Page, query: string): Promise<Set<string>> {
   await searchFor(page, query);
-  return new Set(await page.getByTestId("search-hit").evaluateAll((elements) => elements.map((element) => element.getAttribute("data-document-name") ?? "")));
+  return new Set(
+    await page
+      .getByTestId("search-hit")
+      .evaluateAll((elements) => elements.map((element) => element.getAttribute("data-document-name") ?? "")),
+  );
 }

@@ -43,11 +43,19 @@ export default async function setup(project: TestProject) {
     const buildId = path.join(PROJECT_ROOT, ".next/BUILD_ID");
     const last = existsSync(record) ? (JSON.parse(readFileSync(record, "utf8")) as BuildRecord) : undefined;
     let canaries: BuildCanaries;
-    if (process.env.E2E_REUSE_BUILD === "1" && last && existsSync(buildId) && readFileSync(buildId, "utf8") === last.buildId) {
+    if (
+      process.env.E2E_REUSE_BUILD === "1" &&
+      last &&
+      existsSync(buildId) &&
+      readFileSync(buildId, "utf8") === last.buildId
+    ) {
       canaries = last.canaries;
       console.log(`e2e: reusing this suite's last build, ${last.buildId} (E2E_REUSE_BUILD=1)`);
     } else {
-      canaries = { secret: `canary-secret-${randomBytes(16).toString("hex")}`, databasePassword: `canary-pw-${randomBytes(12).toString("hex")}` };
+      canaries = {
+        secret: `canary-secret-${randomBytes(16).toString("hex")}`,
+        databasePassword: `canary-pw-${randomBytes(12).toString("hex")}`,
+      };
       console.log("e2e: npm run build…");
       const started = performance.now();
       await buildProduction(

@@ -9,7 +9,21 @@ import { startStack, type Stack } from "./stack";
 // The 10-minute soak is `npm run load -- --soak`; this one catches a leak
 // that shows within minutes at a steady load, such as a cache that keeps
 // every session or request it sees.
-const SHORT_SOAK = ["--soak", "--users", "50", "--rate", "25", "--churn-every", "60", "--warmup", "30", "--seconds", "120", "--sample-every", "10"];
+const SHORT_SOAK = [
+  "--soak",
+  "--users",
+  "50",
+  "--rate",
+  "25",
+  "--churn-every",
+  "60",
+  "--warmup",
+  "30",
+  "--seconds",
+  "120",
+  "--sample-every",
+  "10",
+];
 
 let stack: Stack;
 
@@ -22,13 +36,18 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-test("at a steady load, neither process's heap after GC grows more than 10 % after the warm-up, and every answer is a 2xx", { timeout: 300_000 }, async () => {
-  const options = parseLoadArgs(SHORT_SOAK);
-  if (options === "help") throw new Error("unreachable: no --help given");
-  const { run, growth, unexpected } = await runAndReport(stack, options);
+test(
+  "at a steady load, neither process's heap after GC grows more than 10 % after the warm-up, and every answer is a 2xx",
+  { timeout: 300_000 },
+  async () => {
+    const options = parseLoadArgs(SHORT_SOAK);
+    if (options === "help") throw new Error("unreachable: no --help given");
+    const { run, growth, unexpected } = await runAndReport(stack, options);
 
-  expect(unexpected).toEqual([]);
-  expect(run.measured.requests).toBeGreaterThan(0);
-  expect(growth.map(({ process }) => process)).toEqual(["web", "worker"]);
-  for (const row of growth) expect(row, `${row.process}: ${row.problem ?? `${row.percent.toFixed(1)} %`}`).toMatchObject({ pass: true });
-});
+    expect(unexpected).toEqual([]);
+    expect(run.measured.requests).toBeGreaterThan(0);
+    expect(growth.map(({ process }) => process)).toEqual(["web", "worker"]);
+    for (const row of growth)
+      expect(row, `${row.process}: ${row.problem ?? `${row.percent.toFixed(1)} %`}`).toMatchObject({ pass: true });
+  },
+);

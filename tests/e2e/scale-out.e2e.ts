@@ -3,7 +3,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { afterAll, beforeAll, expect, test } from "vitest";
 
-import { cookieOf, exchange, jsonOf, newClientIp, signIn, signOut, signUp, workerToken, type WebTarget } from "../../tooling/app-client";
+import {
+  cookieOf,
+  exchange,
+  jsonOf,
+  newClientIp,
+  signIn,
+  signOut,
+  signUp,
+  workerToken,
+  type WebTarget,
+} from "../../tooling/app-client";
 import type { AccessLogEntry } from "../../tooling/nginx";
 import { kidOf } from "../../bench/client";
 import { queryOnce } from "../support/test-database";
@@ -24,7 +34,12 @@ let web2: WebTarget;
 
 beforeAll(async () => {
   const began = performance.now();
-  stack = await startStack("scale-out", { webs: 2, workers: 2, balancer: true, webEnv: { JWT_ROTATION_INTERVAL: String(ROTATION_SECONDS) } });
+  stack = await startStack("scale-out", {
+    webs: 2,
+    workers: 2,
+    balancer: true,
+    webEnv: { JWT_ROTATION_INTERVAL: String(ROTATION_SECONDS) },
+  });
   console.log(`e2e: 2 web processes, 2 workers and nginx up in ${((performance.now() - began) / 1000).toFixed(1)} s`);
   // A process addressed directly still gets the Origin its pages have: the balancer's.
   [web1, web2] = stack.webs.map((web) => ({ url: web.url, origin: stack.webUrl })) as [WebTarget, WebTarget];
@@ -33,7 +48,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
 
 function me(url: string, cookie: string): Promise<Response> {
   return fetch(`${url}/api/trpc/session.me`, { headers: { cookie } });
@@ -89,7 +103,11 @@ test("tokens minted by either web process verify on both workers, directly and t
 test("behind nginx the client's address is the one nginx saw, and redirects name the balancer", async () => {
   // A client that claims an address of its own: TRUSTED_PROXY_HOPS=1 believes only nginx's entry.
   const user = await signUp(stack.webUrl, "forwarded", "203.0.113.9");
-  const sessions = await queryOnce<{ ipAddress: string | null }>(stack.database.url, 'SELECT "ipAddress" FROM "session" WHERE "userId" = $1', [user.userId]);
+  const sessions = await queryOnce<{ ipAddress: string | null }>(
+    stack.database.url,
+    'SELECT "ipAddress" FROM "session" WHERE "userId" = $1',
+    [user.userId],
+  );
   expect(sessions).toEqual([{ ipAddress: "127.0.0.1" }]);
 
   // Relative, or absolute on the address the browser used: never a process's own, nor nginx's name for the upstream.
@@ -111,7 +129,8 @@ test("the per-account limit holds across web processes: the 6th wrong password i
   // 5 password checks per account per minute (src/server/auth-rate-limit/rules.ts), counted in the database.
   expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
   // The right password waits too, on either process and through the balancer.
-  for (const web of [web1, web2, stack.webUrl]) expect((await signIn(web, user.email, user.password, ip)).status).toBe(429);
+  for (const web of [web1, web2, stack.webUrl])
+    expect((await signIn(web, user.email, user.password, ip)).status).toBe(429);
 });
 
 test("a signed-out session's token is refused by both workers within a second", async () => {
@@ -146,7 +165,8 @@ test("a key rotation makes one new key, though both web processes mint across it
     createdAt: Date;
     expiresAt: Date | null;
   }
-  const keys = () => queryOnce<Key>(stack.database.url, 'SELECT id, "createdAt", "expiresAt" FROM jwks ORDER BY "createdAt"');
+  const keys = () =>
+    queryOnce<Key>(stack.database.url, 'SELECT id, "createdAt", "expiresAt" FROM jwks ORDER BY "createdAt"');
   const user = await signUp(web1, "rotation", newClientIp());
   const before = await keys();
   const current = before.at(-1)!;
@@ -164,17 +184,34 @@ test("a key rotation makes one new key, though both web processes mint across it
   });
   const after = await keys();
   const created = after.filter((key) => key.createdAt > current.createdAt);
-  console.log(`e2e: ${tokens.length} concurrent mints on 2 web processes across a rotation made ${created.length} key(s); ${after.length} in all`);
+  console.log(
+    `e2e: ${tokens.length} concurrent mints on 2 web processes across a rotation made ${created.length} key(s); ${after.length} in all`,
+  );
   // Soft: a second key is the bug this test exists for, and the tokens must still work either way.
-  expect.soft(created.map((key) => key.id), "keys created by one rotation").toHaveLength(1);
+  expect
+    .soft(
+      created.map((key) => key.id),
+      "keys created by one rotation",
+    )
+    .toHaveLength(1);
   expect.soft(new Set(tokens.map(kidOf)).size, "keys the burst's tokens were signed with").toBe(1);
   // From the workers' first key-set fetch (both at once, at start-up) on: never two keys within one interval.
-  const tooClose = after.slice(1).filter((key, index) => key.createdAt.getTime() - after[index]!.createdAt.getTime() < (ROTATION_SECONDS - 1) * 1000);
-  expect.soft(tooClose.map((key) => key.id), "keys created less than an interval after the one before").toEqual([]);
+  const tooClose = after
+    .slice(1)
+    .filter(
+      (key, index) => key.createdAt.getTime() - after[index]!.createdAt.getTime() < (ROTATION_SECONDS - 1) * 1000,
+    );
+  expect
+    .soft(
+      tooClose.map((key) => key.id),
+      "keys created less than an interval after the one before",
+    )
+    .toEqual([]);
 
   // Whichever key signed them, every worker takes every token (a new kid: one key-set refetch).
   for (const token of [tokens[0]!, tokens.at(-1)!]) {
-    for (const worker of stack.workers) expect(await userIdOn(worker.url, token), worker.service.spec.name).toBe(user.userId);
+    for (const worker of stack.workers)
+      expect(await userIdOn(worker.url, token), worker.service.spec.name).toBe(user.userId);
   }
 });
 
@@ -208,12 +245,20 @@ test("one worker killed: the other carries the load with no failed call, and it 
     }
   };
   const servedBy = (entries: AccessLogEntry[], worker: Process, since: number) =>
-    entries.filter((entry) => entry.port === workerPort && entry.time >= since && entry.upstreams.at(-1) === address(worker) && entry.status === 200);
+    entries.filter(
+      (entry) =>
+        entry.port === workerPort &&
+        entry.time >= since &&
+        entry.upstreams.at(-1) === address(worker) &&
+        entry.status === 200,
+    );
 
   const began = Date.now() / 1000;
   const load = Promise.all(Array.from({ length: 4 }, client));
   try {
-    await expect.poll(async () => servedBy(await balancer.accessLog(), victim, began).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => servedBy(await balancer.accessLog(), victim, began).length, { timeout: 10_000 })
+      .toBeGreaterThan(0);
     await sleep(500);
     const killedAt = Date.now() / 1000;
     await victim.service.kill();
@@ -221,7 +266,12 @@ test("one worker killed: the other carries the load with no failed call, and it 
     const restartedAt = Date.now() / 1000;
     await victim.service.start();
     // nginx tries a failed process again after fail_timeout (10 s by default).
-    await expect.poll(async () => servedBy(await balancer.accessLog(), victim, restartedAt).length, { timeout: 20_000, interval: 250 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => servedBy(await balancer.accessLog(), victim, restartedAt).length, {
+        timeout: 20_000,
+        interval: 250,
+      })
+      .toBeGreaterThan(0);
     running = false;
     await load;
 
@@ -235,7 +285,11 @@ test("one worker killed: the other carries the load with no failed call, and it 
     expect([...answers.keys()].sort()).toEqual(calls.map(([kind]) => `${kind}: 200`).sort());
     // The dead process was tried and passed over, not simply never chosen.
     expect(failedOver.length).toBeGreaterThan(0);
-    expect(failedOver.every((entry) => entry.upstreams[0] === address(victim) && entry.upstreams.at(-1) === address(survivor))).toBe(true);
+    expect(
+      failedOver.every(
+        (entry) => entry.upstreams[0] === address(victim) && entry.upstreams.at(-1) === address(survivor),
+      ),
+    ).toBe(true);
     expect(whileDown.every((entry) => entry.status === 200)).toBe(true);
     expect(servedBy(log, survivor, killedAt).length).toBeGreaterThan(0);
   } finally {
@@ -250,7 +304,11 @@ test("in a browser through the balancer: sign up, and both worker panels answer"
     const page = await browser.newPage();
     page.setDefaultTimeout(15_000);
     const steps = new Steps(page, "scale-out");
-    const user = { name: "Bal Ancer", email: `balanced-${randomBytes(4).toString("hex")}@example.com`, password: "correct horse battery" };
+    const user = {
+      name: "Bal Ancer",
+      email: `balanced-${randomBytes(4).toString("hex")}@example.com`,
+      password: "correct horse battery",
+    };
     await steps.run("sign up through nginx", () => signUpInBrowser(page, stack.webUrl, user));
     await steps.run("the worker through the web tier and straight from the browser, both via nginx", async () => {
       await expect.poll(() => page.getByTestId("via-web-email").textContent()).toBe(user.email);

@@ -13,7 +13,9 @@ export async function watchCspViolations(context: BrowserContext): Promise<strin
   await context.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (event) => {
       const report = (window as unknown as { __reportCspViolation: (text: string) => void }).__reportCspViolation;
-      report(`${event.violatedDirective} refused ${event.blockedURI || "inline"} in ${event.sourceFile}:${event.lineNumber}`);
+      report(
+        `${event.violatedDirective} refused ${event.blockedURI || "inline"} in ${event.sourceFile}:${event.lineNumber}`,
+      );
     });
   });
   context.on("console", (message) => {

@@ -64,7 +64,14 @@ export function createE2eDatabase(): Promise<TestDatabase> {
  * test-results/e2e/<name>-*.log.
  */
 export async function startStack(name: string, options: StackOptions = {}): Promise<Stack> {
-  const { webs: webCount = 1, workers: workerCount = 1, balancer: balanced = false, webEnv = {}, workerEnv = {}, inspect = false } = options;
+  const {
+    webs: webCount = 1,
+    workers: workerCount = 1,
+    balancer: balanced = false,
+    webEnv = {},
+    workerEnv = {},
+    inspect = false,
+  } = options;
   mkdirSync(E2E_OUTPUT, { recursive: true });
   const database = await createE2eDatabase();
   const services: ChildService[] = [];
@@ -137,7 +144,18 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     services.push(...workers.map((worker) => worker.service));
     // Together, as an orchestrator starts replicas: both fetch the key set at once.
     await Promise.all(workers.map((worker) => worker.service.start()));
-    return { webUrl, workerUrl, browserWorkerUrl, web: webs[0]!.service, worker: workers[0]!.service, webs, workers, balancer, database, stop };
+    return {
+      webUrl,
+      workerUrl,
+      browserWorkerUrl,
+      web: webs[0]!.service,
+      worker: workers[0]!.service,
+      webs,
+      workers,
+      balancer,
+      database,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

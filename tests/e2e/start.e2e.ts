@@ -78,7 +78,10 @@ test("npm start serves both processes, migrates nothing, restarts either one tha
  * (The web tier's reads "next-server": Next.js renames its process.)
  */
 function childPid(parent: number, marker: string): number {
-  const pids = execFileSync("pgrep", ["-P", String(parent)], { encoding: "utf8" }).trim().split("\n").map(Number);
+  const pids = execFileSync("pgrep", ["-P", String(parent)], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map(Number);
   const match = pids.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker));
   expect(match, `children of ${parent} whose command line has ${marker}`).toHaveLength(1);
   return match[0]!;
@@ -89,6 +92,9 @@ async function answers(url: string): Promise<boolean> {
 }
 
 async function tablesOf(databaseUrl: string): Promise<string[]> {
-  const rows = await queryOnce<{ name: string }>(databaseUrl, "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'");
+  const rows = await queryOnce<{ name: string }>(
+    databaseUrl,
+    "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'",
+  );
   return rows.map((row) => row.name);
 }

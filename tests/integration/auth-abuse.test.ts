@@ -76,7 +76,9 @@ describe("sign-in: 5 password checks per account per minute, from any number of 
 
   it("a parallel burst of 20 gets 5 password checks, not more", async () => {
     const { email } = await new TestBrowser().signUp();
-    const statuses = await Promise.all(Array.from({ length: 20 }, () => signIn(new TestBrowser(), email).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () => signIn(new TestBrowser(), email).then((r) => r.status)),
+    );
     expect(statuses.filter((status) => status === 401)).toHaveLength(5);
     expect(statuses.filter((status) => status === 429)).toHaveLength(15);
   });
@@ -129,7 +131,8 @@ describe("client IP: TRUSTED_PROXY_HOPS", () => {
       const { email } = await new TestBrowser({ auth: noProxy }).signUp();
       const client = new TestBrowser({ auth: noProxy });
       const statuses = [];
-      for (let n = 1; n <= 6; n++) statuses.push((await signIn(client, email, wrong, { "x-forwarded-for": `198.51.100.${n}` })).status);
+      for (let n = 1; n <= 6; n++)
+        statuses.push((await signIn(client, email, wrong, { "x-forwarded-for": `198.51.100.${n}` })).status);
       expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
     });
 
@@ -147,7 +150,8 @@ describe("client IP: TRUSTED_PROXY_HOPS", () => {
     it("distinct client IPs get distinct budgets, while the per-account limit still holds", async () => {
       // 10 password checks per IP per minute; here 11 accounts from one IP, then from another.
       const [first, second] = [new TestBrowser(), new TestBrowser()];
-      for (let n = 1; n <= 10; n++) expect((await signIn(first, uniqueEmail("spray"))).status, `attempt ${n}`).toBe(401);
+      for (let n = 1; n <= 10; n++)
+        expect((await signIn(first, uniqueEmail("spray"))).status, `attempt ${n}`).toBe(401);
       expectTooManyAttempts(await signIn(first, uniqueEmail("spray")), 60);
       expect((await signIn(second, uniqueEmail("spray"))).status).toBe(401);
     });
@@ -155,7 +159,8 @@ describe("client IP: TRUSTED_PROXY_HOPS", () => {
     it("whatever the client writes left of the proxy's entry earns it nothing", async () => {
       const client = new TestBrowser();
       const spoofed = (n: number) => ({ "x-forwarded-for": `203.0.113.${n}, ${client.ip}` });
-      for (let n = 1; n <= 10; n++) expect((await signIn(client, uniqueEmail("spray"), wrong, spoofed(n))).status).toBe(401);
+      for (let n = 1; n <= 10; n++)
+        expect((await signIn(client, uniqueEmail("spray"), wrong, spoofed(n))).status).toBe(401);
       expect((await signIn(client, uniqueEmail("spray"), wrong, spoofed(11))).status).toBe(429);
     });
 
@@ -171,7 +176,11 @@ describe("client IP: TRUSTED_PROXY_HOPS", () => {
     it("sessions record that address, not what the client wrote", async () => {
       const browser = new TestBrowser();
       const email = uniqueEmail("ip");
-      const result = await browser.post("/sign-up/email", { name: "Ip", email, password }, { headers: { "x-forwarded-for": `6.6.6.6, ${browser.ip}` } });
+      const result = await browser.post(
+        "/sign-up/email",
+        { name: "Ip", email, password },
+        { headers: { "x-forwarded-for": `6.6.6.6, ${browser.ip}` } },
+      );
       expect(result.status).toBe(200);
       const session = await db.session.findFirstOrThrow({ where: { user: { email } } });
       expect(session.ipAddress).toBe(browser.ip);
@@ -195,7 +204,11 @@ describe("password checks behind a session", () => {
     for (let attempt = 1; attempt <= 3; attempt++) expect((await signIn(new TestBrowser(), email)).status).toBe(401);
     const guesses = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const result = await thief.post("/change-password", { currentPassword: `guess ${attempt}`, newPassword: "a new password 123" }, { headers: stolen });
+      const result = await thief.post(
+        "/change-password",
+        { currentPassword: `guess ${attempt}`, newPassword: "a new password 123" },
+        { headers: stolen },
+      );
       guesses.push(result.status);
     }
     expect(guesses).toEqual([400, 400, 429]);
@@ -220,16 +233,34 @@ describe("enumeration", () => {
       statuses.push((await prober.post("/sign-up/email", { name: "Probe", email, password })).status);
     }
     expect(statuses).toEqual([422, 200, 422, 200, 422]);
-    expectTooManyAttempts(await prober.post("/sign-up/email", { name: "Probe", email: uniqueEmail("probe"), password }), 60);
+    expectTooManyAttempts(
+      await prober.post("/sign-up/email", { name: "Probe", email: uniqueEmail("probe"), password }),
+      60,
+    );
   });
 });
 
 describe("user field limits, on every path that writes them", () => {
   it.each([
-    ["a name over 100 characters", { name: "n".repeat(MAX_NAME_LENGTH + 1) }, "NAME_TOO_LONG", /name too long: use at most 100 characters/i],
+    [
+      "a name over 100 characters",
+      { name: "n".repeat(MAX_NAME_LENGTH + 1) },
+      "NAME_TOO_LONG",
+      /name too long: use at most 100 characters/i,
+    ],
     ["a 5 MB name", { name: "n".repeat(5 * 1024 * 1024) }, "NAME_TOO_LONG", /name too long/i],
-    ["an email over 254 characters", { email: `${"e".repeat(MAX_EMAIL_LENGTH)}@example.test` }, "EMAIL_TOO_LONG", /email too long: use at most 254 characters/i],
-    ["an image URL over 2048 characters", { image: `https://example.test/${"i".repeat(2048)}` }, "IMAGE_URL_TOO_LONG", /image url too long/i],
+    [
+      "an email over 254 characters",
+      { email: `${"e".repeat(MAX_EMAIL_LENGTH)}@example.test` },
+      "EMAIL_TOO_LONG",
+      /email too long: use at most 254 characters/i,
+    ],
+    [
+      "an image URL over 2048 characters",
+      { image: `https://example.test/${"i".repeat(2048)}` },
+      "IMAGE_URL_TOO_LONG",
+      /image url too long/i,
+    ],
   ])("sign-up refuses %s with 400 and creates nothing", async (_, fields, code, message) => {
     const body = { name: "Ada", email: uniqueEmail("long"), password, ...fields };
     const result = await new TestBrowser().post("/sign-up/email", body);
@@ -266,7 +297,9 @@ describe("Better Auth's log lines", () => {
         done();
       },
     });
-    const console_ = (["log", "info", "warn", "error", "debug"] as const).map((method) => vi.spyOn(console, method).mockImplementation(() => undefined));
+    const console_ = (["log", "info", "warn", "error", "debug"] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation(() => undefined),
+    );
     const logged = authWith({ trustedProxyHops: 1, logger: pino({ level: "debug" }, sink) });
     const { email } = await new TestBrowser({ auth: logged }).signUp();
 
@@ -321,7 +354,11 @@ describe("Cache-Control: no-store on every /api/auth answer", () => {
   const route = (method: "GET" | "POST", path: string, browser: TestBrowser, body?: unknown) => {
     const headers = browser.headers();
     if (body !== undefined) headers.set("content-type", "application/json");
-    const request = new Request(`${appOrigin}/api/auth${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const request = new Request(`${appOrigin}/api/auth${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return (method === "GET" ? GET : POST)(request);
   };
 
@@ -329,7 +366,8 @@ describe("Cache-Control: no-store on every /api/auth answer", () => {
     const browser = new TestBrowser();
     const email = uniqueEmail("cache");
     const answers = [await route("POST", "/sign-up/email", browser, { name: "Cache", email, password })];
-    for (let attempt = 1; attempt <= 5; attempt++) answers.push(await route("POST", "/sign-in/email", new TestBrowser(), { email, password: wrong }));
+    for (let attempt = 1; attempt <= 5; attempt++)
+      answers.push(await route("POST", "/sign-in/email", new TestBrowser(), { email, password: wrong }));
     answers.push(
       await route("POST", "/sign-in/email", new TestBrowser(), { email, password }),
       await route("GET", "/get-session", browser),
@@ -337,12 +375,14 @@ describe("Cache-Control: no-store on every /api/auth answer", () => {
       await route("GET", "/jwks", browser),
     );
     expect(answers.map((answer) => answer.status)).toEqual([200, 401, 401, 401, 401, 401, 429, 200, 404, 200]);
-    for (const answer of answers) expect(answer.headers.get("cache-control"), `${answer.url} ${String(answer.status)}`).toBe("no-store");
+    for (const answer of answers)
+      expect(answer.headers.get("cache-control"), `${answer.url} ${String(answer.status)}`).toBe("no-store");
   });
 });
 
 describe("/api/auth body limit", () => {
-  const fiveMegabytes = () => JSON.stringify({ name: "n".repeat(5 * 1024 * 1024), email: uniqueEmail("big"), password });
+  const fiveMegabytes = () =>
+    JSON.stringify({ name: "n".repeat(5 * 1024 * 1024), email: uniqueEmail("big"), password });
 
   it("refuses a 5 MB sign-up with 413 before Better Auth reads it, declared or chunked, and creates nothing", async () => {
     const browser = new TestBrowser();

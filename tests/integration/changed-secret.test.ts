@@ -27,7 +27,10 @@ const CURRENT_SECRET = "current-secret-current-secret-0123456789ab";
 let databaseUrl: string;
 let dropDatabase: () => Promise<void>;
 let previousDb: ReturnType<typeof createPrismaClient> | undefined;
-const environmentBefore = { DATABASE_URL: process.env.DATABASE_URL, BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET };
+const environmentBefore = {
+  DATABASE_URL: process.env.DATABASE_URL,
+  BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET,
+};
 
 beforeAll(async () => {
   const database = await createTestDatabase(inject("testServerUrl"));
@@ -49,15 +52,26 @@ afterAll(async () => {
 /** The web tier before the change: makes the signing key with the previous secret. */
 async function makeKeyWithPreviousSecret(): Promise<string> {
   previousDb ??= createPrismaClient(databaseUrl);
-  const before = createAuth({ db: previousDb, secret: PREVIOUS_SECRET, baseURL: process.env.BETTER_AUTH_URL!, workerTokenTtl: 900, keyGracePeriod: 60 });
-  await signWorkerToken(before, { user: { id: "u-old", email: "old@example.test", name: "Old" }, session: { id: "s-old" } }, { ttlSeconds: 900 });
+  const before = createAuth({
+    db: previousDb,
+    secret: PREVIOUS_SECRET,
+    baseURL: process.env.BETTER_AUTH_URL!,
+    workerTokenTtl: 900,
+    keyGracePeriod: 60,
+  });
+  await signWorkerToken(
+    before,
+    { user: { id: "u-old", email: "old@example.test", name: "Old" }, session: { id: "s-old" } },
+    { ttlSeconds: 900 },
+  );
   const [row] = await queryOnce<{ id: string }>(databaseUrl, "SELECT id FROM jwks");
   return row!.id;
 }
 
 /** The web tier's start-up (src/instrumentation.ts's register) in a process of its own. */
 function startWebTier(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const script = "const { register } = await import('./src/instrumentation.ts'); await register(); console.log('started'); process.exit(0);";
+  const script =
+    "const { register } = await import('./src/instrumentation.ts'); await register(); console.log('started'); process.exit(0);";
   const child = spawn(process.execPath, ["--import", "tsx", "--eval", script], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH, NODE_ENV: "production", NEXT_RUNTIME: "nodejs", LOG_LEVEL: "info", ...env },
@@ -89,7 +103,9 @@ describe("a changed BETTER_AUTH_SECRET", () => {
     expect(changed.stdout).not.toContain("started");
     const lines = changed.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^Signing key ${keyId} in the jwks table was encrypted with a different BETTER_AUTH_SECRET`));
+    expect(lines[0]).toMatch(
+      new RegExp(`^Signing key ${keyId} in the jwks table was encrypted with a different BETTER_AUTH_SECRET`),
+    );
     expect(lines[0]).toContain("Restore the secret it was made with, or delete the jwks rows (DELETE FROM jwks)");
     expect(lines[0]).toContain("tokens already issued then fail");
 
@@ -106,12 +122,17 @@ describe("a changed BETTER_AUTH_SECRET", () => {
     try {
       const runs = await Promise.all(
         [closedPort!, silentPort].map((port) =>
-          startWebTier({ DATABASE_URL: `postgresql://postgres@127.0.0.1:${port}/postgres`, BETTER_AUTH_SECRET: CURRENT_SECRET }),
+          startWebTier({
+            DATABASE_URL: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+            BETTER_AUTH_SECRET: CURRENT_SECRET,
+          }),
         ),
       );
       for (const run of runs) {
         expect(run).toMatchObject({ code: 0, stderr: "" });
-        expect(run.stdout).toContain("signing keys not checked at start (the database did not answer); starting anyway");
+        expect(run.stdout).toContain(
+          "signing keys not checked at start (the database did not answer); starting anyway",
+        );
         expect(run.stdout).toContain("started");
       }
       expect(runs[1]!.stdout).toContain(`no answer within ${START_CHECK_TIMEOUT_MS / 1000} s`);
@@ -130,17 +151,29 @@ describe("a changed BETTER_AUTH_SECRET", () => {
     const exchange = async () => {
       const headers = browser.headers();
       headers.set("content-type", "application/json");
-      const response = await POST(new Request(`${browser.origin}/api/trpc/auth.workerToken`, { method: "POST", headers, body: '{"json":null}' }));
+      const response = await POST(
+        new Request(`${browser.origin}/api/trpc/auth.workerToken`, { method: "POST", headers, body: '{"json":null}' }),
+      );
       return { status: response.status, text: await response.text() };
     };
 
     const refused = await exchange();
     expect(refused.status).toBe(503);
     expect(JSON.parse(refused.text)).toMatchObject({
-      error: { json: { message: "Worker tokens cannot be issued right now. Try again later.", data: { code: "SERVICE_UNAVAILABLE", httpStatus: 503 } } },
+      error: {
+        json: {
+          message: "Worker tokens cannot be issued right now. Try again later.",
+          data: { code: "SERVICE_UNAVAILABLE", httpStatus: 503 },
+        },
+      },
     });
     expect(refused.text).not.toMatch(/decrypt|private key|secret|jwks/i);
-    expect(logged).toHaveBeenCalledWith(expect.anything(), expect.stringMatching(new RegExp(`^Signing key ${keyId} in the jwks table was encrypted with a different BETTER_AUTH_SECRET`)));
+    expect(logged).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.stringMatching(
+        new RegExp(`^Signing key ${keyId} in the jwks table was encrypted with a different BETTER_AUTH_SECRET`),
+      ),
+    );
 
     // What the line says to do: without the old keys, the next mint makes one with this secret.
     await queryOnce(databaseUrl, "DELETE FROM jwks");

@@ -72,7 +72,11 @@ function compose(envFile: Record<string, string> | string, args: string[]) {
   const file = path.join(workDir, `env-${String(Math.random()).slice(2)}`);
   writeFileSync(
     file,
-    typeof envFile === "string" ? envFile : Object.entries(envFile).map(([key, value]) => `${key}=${value}\n`).join(""),
+    typeof envFile === "string"
+      ? envFile
+      : Object.entries(envFile)
+          .map(([key, value]) => `${key}=${value}\n`)
+          .join(""),
   );
   // Not this run's environment: its BETTER_AUTH_SECRET or DATABASE_URL would
   // fill in for what the env file leaves out. (docker-compose.yml reads no NODE_ENV.)
@@ -99,10 +103,14 @@ function resolvedConfig(envFile: Record<string, string> | string): ComposeConfig
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);
   if (major >= 2) return JSON.parse(run.stdout) as ComposeConfig;
-  const parsed = spawnSync(yamlPython(), ["-c", "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"], {
-    input: run.stdout,
-    encoding: "utf8",
-  });
+  const parsed = spawnSync(
+    yamlPython(),
+    ["-c", "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"],
+    {
+      input: run.stdout,
+      encoding: "utf8",
+    },
+  );
   expect(parsed.stderr).toBe("");
   return JSON.parse(parsed.stdout) as ComposeConfig;
 }
@@ -171,8 +179,14 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
 
   it("starts in order: postgres healthy → migrate done → web healthy → worker", () => {
     expect(conditions(services().migrate)).toEqual({ postgres: "service_healthy" });
-    expect(conditions(services().web)).toEqual({ postgres: "service_healthy", migrate: "service_completed_successfully" });
-    expect(conditions(services().worker)).toEqual({ migrate: "service_completed_successfully", web: "service_healthy" });
+    expect(conditions(services().web)).toEqual({
+      postgres: "service_healthy",
+      migrate: "service_completed_successfully",
+    });
+    expect(conditions(services().worker)).toEqual({
+      migrate: "service_completed_successfully",
+      web: "service_healthy",
+    });
     for (const name of ["postgres", "web", "worker"]) expect(services()[name]?.healthcheck?.test, name).toBeDefined();
     expect(JSON.stringify(services().postgres?.healthcheck?.test)).toContain("pg_isready");
   });
@@ -184,11 +198,18 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
     for (const name of ["postgres", "web", "worker"]) {
       const test = services()[name]?.healthcheck?.test as string[];
       expect(["CMD", "CMD-SHELL"], name).toContain(test[0]);
-      if (test[0] === "CMD") expect(test.filter((arg) => /\s/.test(arg)), name).toEqual([]);
+      if (test[0] === "CMD")
+        expect(
+          test.filter((arg) => /\s/.test(arg)),
+          name,
+        ).toEqual([]);
     }
     // Over TCP: the image's init-time server listens on the socket only.
     // (`config` prints the container's `$` escaped as `$$`.)
-    expect(services().postgres?.healthcheck?.test).toEqual(["CMD-SHELL", expect.stringMatching(/^pg_isready -h 127\.0\.0\.1 -U "\$+POSTGRES_USER" -d "\$+POSTGRES_DB"$/)]);
+    expect(services().postgres?.healthcheck?.test).toEqual([
+      "CMD-SHELL",
+      expect.stringMatching(/^pg_isready -h 127\.0\.0\.1 -U "\$+POSTGRES_USER" -d "\$+POSTGRES_DB"$/),
+    ]);
   });
 
   it("gives the web tier a valid environment whose worker URLs are the right ones", () => {
@@ -205,12 +226,16 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
     expect(web.NEXT_PUBLIC_WORKER_URL).not.toBe(web.WORKER_URL);
     const database = new URL(web.DATABASE_URL!);
     expect([database.hostname, decodeURIComponent(database.password)]).toEqual(["postgres", PASSWORD]);
-    expect(environmentOf(services().migrate)).toEqual({ DATABASE_URL: web.DATABASE_URL, WORKER_DB_PASSWORD: WORKER_PASSWORD });
+    expect(environmentOf(services().migrate)).toEqual({
+      DATABASE_URL: web.DATABASE_URL,
+      WORKER_DB_PASSWORD: WORKER_PASSWORD,
+    });
   });
 
   it("gives the worker no secret and only its own database login, plus the web tier's public keys", () => {
     const worker = environmentOf(services().worker);
-    for (const name of ["BETTER_AUTH_SECRET", "DATABASE_URL", "POSTGRES_PASSWORD"]) expect(worker).not.toHaveProperty(name);
+    for (const name of ["BETTER_AUTH_SECRET", "DATABASE_URL", "POSTGRES_PASSWORD"])
+      expect(worker).not.toHaveProperty(name);
     const everything = JSON.stringify(services().worker);
     expect(everything).not.toContain(SECRET);
     expect(everything).not.toContain(PASSWORD);
@@ -253,8 +278,14 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
     ["BETTER_AUTH_SECRET", "set BETTER_AUTH_SECRET in .env, at least 32 characters"],
     ["POSTGRES_PASSWORD", "set POSTGRES_PASSWORD in .env"],
   ])("refuses to start without %s, saying what to do", (name, message) => {
-    for (const env of [{ ...SAMPLE_ENV, [name]: undefined }, { ...SAMPLE_ENV, [name]: "" }]) {
-      const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) as Record<string, string>;
+    for (const env of [
+      { ...SAMPLE_ENV, [name]: undefined },
+      { ...SAMPLE_ENV, [name]: "" },
+    ]) {
+      const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) as Record<
+        string,
+        string
+      >;
       const run = compose(defined, ["config", "-q"]);
       expect(run.status).not.toBe(0);
       expect(run.stderr).toContain(message);

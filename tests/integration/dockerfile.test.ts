@@ -8,12 +8,20 @@ import { describe, expect, it } from "vitest";
 
 import { BUILD_OUTPUT } from "../../tooling/build-output";
 import { migratePackageJson } from "../../prisma/engine/migrate-package.mjs";
-import { dockerignoreMatcher, lintDockerfile, originOf, parseDockerfile, repoLintContext } from "../support/dockerfile-lint";
+import {
+  dockerignoreMatcher,
+  lintDockerfile,
+  originOf,
+  parseDockerfile,
+  repoLintContext,
+} from "../support/dockerfile-lint";
 
 const root = path.resolve(".");
 const dockerfileText = readFileSync(path.join(root, "Dockerfile"), "utf8");
 const engineSource = readFileSync(path.join(root, "prisma/engine/schema-engine-wasm.mjs"), "utf8");
-const packageJson = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+const packageJson = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+  dependencies: Record<string, string>;
+};
 const repoContext = repoLintContext(root);
 const { ignored } = repoContext;
 
@@ -52,7 +60,13 @@ describe("Dockerfile", () => {
 
   it("gives the migrate image the Prisma CLI and the wasm engine's imports only, at the pinned versions", () => {
     const { dependencies } = migratePackageJson(packageJson, engineSource);
-    expect(Object.keys(dependencies)).toEqual(["@prisma/adapter-pg", "@prisma/driver-adapter-utils", "@prisma/schema-engine-wasm", "pg", "prisma"]);
+    expect(Object.keys(dependencies)).toEqual([
+      "@prisma/adapter-pg",
+      "@prisma/driver-adapter-utils",
+      "@prisma/schema-engine-wasm",
+      "pg",
+      "prisma",
+    ]);
     for (const [name, version] of Object.entries(dependencies)) expect(version).toBe(packageJson.dependencies[name]);
     // An import the project does not pin is an error, not a silent "latest".
     expect(() => migratePackageJson({ ...packageJson, dependencies: { prisma: "7.10.1" } }, engineSource)).toThrow(
@@ -62,15 +76,25 @@ describe("Dockerfile", () => {
 
   it("leaves the schema engine to prisma.config.ts: native where the build could download it, else wasm", () => {
     // No stage forces an engine: prisma/engine/select-engine.ts chooses at every CLI start.
-    for (const stage of dockerfile.stages) expect(stage.env, String(stage.name)).not.toHaveProperty("PRISMA_SCHEMA_ENGINE_BINARY");
-    const migrateDeps = stageNamed("migrate-deps")!.runs.map((run) => run.command).join("\n");
+    for (const stage of dockerfile.stages)
+      expect(stage.env, String(stage.name)).not.toHaveProperty("PRISMA_SCHEMA_ENGINE_BINARY");
+    const migrateDeps = stageNamed("migrate-deps")!
+      .runs.map((run) => run.command)
+      .join("\n");
     // The download is attempted (npm's --ignore-scripts skips it), and what was chosen is shown.
-    expect(migrateDeps).toMatch(/--ignore-scripts[\s\S]*&&\s+node node_modules\/@prisma\/engines\/scripts\/postinstall\.js/);
+    expect(migrateDeps).toMatch(
+      /--ignore-scripts[\s\S]*&&\s+node node_modules\/@prisma\/engines\/scripts\/postinstall\.js/,
+    );
     expect(migrateDeps).toMatch(/node_modules\/prisma\/build\/index\.js --version/);
     // The native engine links against libssl3, which a slim image may lack: where it is downloaded
     // (so that Prisma picks the openssl-3.0.x build) and where it runs.
     for (const name of ["install", "migrate"]) {
-      expect(stageNamed(name)!.runs.map((run) => run.command).join("\n"), name).toMatch(/apt-get install -y --no-install-recommends libssl3\b/);
+      expect(
+        stageNamed(name)!
+          .runs.map((run) => run.command)
+          .join("\n"),
+        name,
+      ).toMatch(/apt-get install -y --no-install-recommends libssl3\b/);
     }
     // buildah 1.28 (podman) refuses `COPY --link`; plain COPY builds the same images.
     expect(dockerfile.stages.flatMap((stage) => stage.copies).filter((copy) => copy.link)).toEqual([]);
@@ -79,7 +103,11 @@ describe("Dockerfile", () => {
   it("runs the images as `node`, listening on all interfaces", () => {
     for (const name of ["web", "worker", "migrate"]) expect(stageNamed(name)?.user).toBe("node");
     expect(stageNamed("web")?.env).toMatchObject({ NODE_ENV: "production", HOSTNAME: "0.0.0.0", PORT: "3000" });
-    expect(stageNamed("worker")?.env).toMatchObject({ NODE_ENV: "production", WORKER_HOST: "0.0.0.0", WORKER_PORT: "4000" });
+    expect(stageNamed("worker")?.env).toMatchObject({
+      NODE_ENV: "production",
+      WORKER_HOST: "0.0.0.0",
+      WORKER_PORT: "4000",
+    });
     expect(stageNamed("worker")?.cmd).toEqual(["node", "--enable-source-maps", "worker.mjs"]);
   });
 
@@ -119,7 +147,9 @@ describe("Dockerfile", () => {
 
   it("traces a started file to a real build output, not just to any COPY", () => {
     // The worker bundle renamed in the Dockerfile only: dist/worker.js is no build output.
-    const renamed = dockerfileText.replace(/dist\/worker\.mjs(?=[\s\]])/g, "dist/worker.js").replace('"worker.mjs"', '"worker.js"');
+    const renamed = dockerfileText
+      .replace(/dist\/worker\.mjs(?=[\s\]])/g, "dist/worker.js")
+      .replace('"worker.mjs"', '"worker.js"');
     expect(renamed).not.toBe(dockerfileText);
     expect(lintDockerfile(renamed, repoContext)).toEqual([
       expect.stringContaining('stage "worker": its command starts /app/worker.js'),
@@ -127,13 +157,18 @@ describe("Dockerfile", () => {
     // The worker bundle renamed in tooling/build-output.ts only.
     const renamedOutput = {
       ...repoContext,
-      buildOutputs: repoContext.buildOutputs.map((output) => (output === BUILD_OUTPUT.worker ? "dist/worker.js" : output)),
+      buildOutputs: repoContext.buildOutputs.map((output) =>
+        output === BUILD_OUTPUT.worker ? "dist/worker.js" : output,
+      ),
     };
     expect(lintDockerfile(dockerfileText, renamedOutput)).toEqual([
       expect.stringContaining('stage "worker": its command starts /app/worker.mjs'),
     ]);
     // A script run from a package the production install leaves out.
-    const devOnly = dockerfileText.replace('CMD ["node", "prisma/deploy.mjs"]', 'CMD ["node", "node_modules/vitest/vitest.mjs"]');
+    const devOnly = dockerfileText.replace(
+      'CMD ["node", "prisma/deploy.mjs"]',
+      'CMD ["node", "node_modules/vitest/vitest.mjs"]',
+    );
     expect(devOnly).not.toBe(dockerfileText);
     expect(lintDockerfile(devOnly, repoContext)).toEqual([
       expect.stringContaining('stage "migrate": its command starts /app/node_modules/vitest/vitest.mjs'),
@@ -146,17 +181,39 @@ describe("Dockerfile", () => {
 
 describe(".dockerignore", () => {
   it("keeps secrets, local state and host builds out of the build context", () => {
-    for (const file of [".env", ".env.local", ".env.production.local", ".data/postgres/PG_VERSION", "node_modules/next/package.json",
-      ".next/standalone/server.js", "dist/worker.mjs", "src/server/db/generated/client.ts", ".git/HEAD", "coverage/index.html",
-      "tests/e2e/dashboard.e2e.ts", "bench/bench.ts", "docs/decisions/0001-eddsa-tokens-verified-against-jwks.md"]) {
+    for (const file of [
+      ".env",
+      ".env.local",
+      ".env.production.local",
+      ".data/postgres/PG_VERSION",
+      "node_modules/next/package.json",
+      ".next/standalone/server.js",
+      "dist/worker.mjs",
+      "src/server/db/generated/client.ts",
+      ".git/HEAD",
+      "coverage/index.html",
+      "tests/e2e/dashboard.e2e.ts",
+      "bench/bench.ts",
+      "docs/decisions/0001-eddsa-tokens-verified-against-jwks.md",
+    ]) {
       expect(ignored(file), file).toBe(true);
     }
   });
 
   it("keeps what the image stages read", () => {
-    for (const file of ["package.json", "package-lock.json", "next.config.js", "tsconfig.json", "prisma.config.ts",
-      "prisma/schema.prisma", "prisma/engine/schema-engine-wasm.mjs", "scripts/build.ts", "scripts/start.ts",
-      "tooling/build-output.ts", "src/app/layout.tsx"]) {
+    for (const file of [
+      "package.json",
+      "package-lock.json",
+      "next.config.js",
+      "tsconfig.json",
+      "prisma.config.ts",
+      "prisma/schema.prisma",
+      "prisma/engine/schema-engine-wasm.mjs",
+      "scripts/build.ts",
+      "scripts/start.ts",
+      "tooling/build-output.ts",
+      "src/app/layout.tsx",
+    ]) {
       expect(ignored(file), file).toBe(false);
     }
   });

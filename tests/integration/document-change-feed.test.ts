@@ -85,19 +85,29 @@ describe("document change feed", () => {
 
   it("delivers a change whose lower changeSeq commits after a higher one was read", async () => {
     const user = await insertUser(databaseUrl);
-    const [early, late] = [await insertDocument(writer, user, "early.md"), await insertDocument(writer, user, "late.md")];
+    const [early, late] = [
+      await insertDocument(writer, user, "early.md"),
+      await insertDocument(writer, user, "late.md"),
+    ];
     const subscription = feed.subscribe(user);
     try {
       await collect(subscription, (events) => events.some((e) => e.id === late.id));
       // Transaction 1 takes its changeSeq first but commits last: a reserved
       // value written later, with the "updatedAt" it would have had.
       const [{ seq: reserved }] = await writer.asWorker(
-        async (tx) => (await sql<{ seq: string }>`SELECT nextval(pg_get_serial_sequence('document', 'changeSeq'))::text AS seq`.execute(tx)).rows as [{ seq: string }],
+        async (tx) =>
+          (
+            await sql<{
+              seq: string;
+            }>`SELECT nextval(pg_get_serial_sequence('document', 'changeSeq'))::text AS seq`.execute(tx)
+          ).rows as [{ seq: string }],
       );
       const higher = await setProgress(writer, late.id, 50);
       await collect(subscription, (events) => events.some((e) => e.changeSeq === higher));
       await writer.asWorker((tx) =>
-        sql`UPDATE "document" SET "progress" = 70, "changeSeq" = ${reserved}, "updatedAt" = clock_timestamp() - interval '1 second' WHERE "id" = ${early.id}`.execute(tx),
+        sql`UPDATE "document" SET "progress" = 70, "changeSeq" = ${reserved}, "updatedAt" = clock_timestamp() - interval '1 second' WHERE "id" = ${early.id}`.execute(
+          tx,
+        ),
       );
       expect(BigInt(reserved)).toBeLessThan(BigInt(higher));
 
@@ -110,15 +120,22 @@ describe("document change feed", () => {
 
   it("delivers a change from two concurrent transactions committed out of order", async () => {
     const user = await insertUser(databaseUrl);
-    const [first, second] = [await insertDocument(writer, user, "first.md"), await insertDocument(writer, user, "second.md")];
+    const [first, second] = [
+      await insertDocument(writer, user, "first.md"),
+      await insertDocument(writer, user, "second.md"),
+    ];
     const subscription = feed.subscribe(user);
     const slow = await writer.pool.connect();
     try {
       await collect(subscription, (events) => events.some((e) => e.id === second.id));
       await slow.query("BEGIN");
       await slow.query("SET LOCAL ROLE app_worker");
-      const lower = (await slow.query<{ changeSeq: string }>(`UPDATE "document" SET "progress" = 5, ${TOUCH} WHERE "id" = $1 RETURNING "changeSeq"`, [first.id]))
-        .rows[0]!.changeSeq;
+      const lower = (
+        await slow.query<{ changeSeq: string }>(
+          `UPDATE "document" SET "progress" = 5, ${TOUCH} WHERE "id" = $1 RETURNING "changeSeq"`,
+          [first.id],
+        )
+      ).rows[0]!.changeSeq;
       const higher = await setProgress(writer, second.id, 6);
       await collect(subscription, (events) => events.some((e) => e.changeSeq === higher));
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -150,10 +167,14 @@ describe("document change feed", () => {
     const flaky: WorkerDb = {
       pool: writer.pool,
       close: async () => undefined,
-      asWorker: (work, options) => (broken ? Promise.reject(new Error("database down")) : writer.asWorker(work, options)),
+      asWorker: (work, options) =>
+        broken ? Promise.reject(new Error("database down")) : writer.asWorker(work, options),
     };
     const lines: string[] = [];
-    const log = { error: (obj: unknown, msg: string) => (errors.push(obj), lines.push(msg)), info: (_: unknown, msg: string) => lines.push(msg) };
+    const log = {
+      error: (obj: unknown, msg: string) => (errors.push(obj), lines.push(msg)),
+      info: (_: unknown, msg: string) => lines.push(msg),
+    };
     const flakyFeed = createChangeFeed({ db: flaky, pollMs: 20, log: log as never });
     const user = await insertUser(databaseUrl);
     const subscription = flakyFeed.subscribe(user);

@@ -55,7 +55,12 @@ beforeAll(async () => {
   child = sourceWorker({
     name: "document-events-worker",
     port: childPort!,
-    env: { BETTER_AUTH_URL: issuer, WORKER_JWKS_URL: `${authServer.url}/api/auth/jwks`, WORKER_DATABASE_URL: databaseUrl, LOG_LEVEL: "info" },
+    env: {
+      BETTER_AUTH_URL: issuer,
+      WORKER_JWKS_URL: `${authServer.url}/api/auth/jwks`,
+      WORKER_DATABASE_URL: databaseUrl,
+      LOG_LEVEL: "info",
+    },
   });
   writer = createWorkerDb(databaseUrl, { max: 2 });
 
@@ -64,7 +69,11 @@ beforeAll(async () => {
   revocation.start();
   const changeFeed = createChangeFeed({ db: localDb, log: localLog.logger });
   local = createWorkerServer({
-    verifier: createTokenVerifier({ issuer: issuerFor(issuer), jwks: new URL(`${authServer.url}/api/auth/jwks`), jwksCooldownMs: 0 }),
+    verifier: createTokenVerifier({
+      issuer: issuerFor(issuer),
+      jwks: new URL(`${authServer.url}/api/auth/jwks`),
+      jwksCooldownMs: 0,
+    }),
     revocation,
     changeFeed,
     logger: localLog.logger,
@@ -113,7 +122,10 @@ type Event = DocumentSummary & { eventId: string };
 function listen(
   url: string,
   user: Awaited<ReturnType<typeof signedIn>>,
-  { mint, tokens = createTokenCache() }: { mint?: () => Promise<{ token: string; expiresAt: number }>; tokens?: ReturnType<typeof createTokenCache> } = {},
+  {
+    mint,
+    tokens = createTokenCache(),
+  }: { mint?: () => Promise<{ token: string; expiresAt: number }>; tokens?: ReturnType<typeof createTokenCache> } = {},
 ) {
   const events: (Event & { at: number })[] = [];
   const errors: unknown[] = [];
@@ -172,7 +184,8 @@ function listen(
       return mints;
     },
     waitFor,
-    waitForSeq: (changeSeq: string, ms?: number) => waitFor(() => events.some((e) => e.changeSeq === changeSeq), ms, `changeSeq ${changeSeq}`),
+    waitForSeq: (changeSeq: string, ms?: number) =>
+      waitFor(() => events.some((e) => e.changeSeq === changeSeq), ms, `changeSeq ${changeSeq}`),
     close: () => subscription.unsubscribe(),
   };
 }
@@ -185,7 +198,10 @@ describe("documents.events over SSE", () => {
     const aliceStream = listen(child.url, alice);
     const bobStream = listen(child.url, bob);
     try {
-      await Promise.all([aliceStream.waitFor(() => aliceStream.starts > 0), bobStream.waitFor(() => bobStream.starts > 0)]);
+      await Promise.all([
+        aliceStream.waitFor(() => aliceStream.starts > 0),
+        bobStream.waitFor(() => bobStream.starts > 0),
+      ]);
       const doc = await insertDocument(writer, alice.userId);
       await aliceStream.waitForSeq(doc.changeSeq);
 
@@ -205,7 +221,13 @@ describe("documents.events over SSE", () => {
         `documents.events cross-process latency over ${latencies.length} changes (commit in this process → event from the worker child process): p50 ${p50.toFixed(0)} ms, max ${max.toFixed(0)} ms`,
       );
       expect(max).toBeLessThan(CROSS_PROCESS_BUDGET_MS);
-      expect(aliceStream.events.at(-1)).toMatchObject({ id: doc.id, progress: 100, status: "queued", kind: "markdown", name: "notes.md" });
+      expect(aliceStream.events.at(-1)).toMatchObject({
+        id: doc.id,
+        progress: 100,
+        status: "queued",
+        kind: "markdown",
+        name: "notes.md",
+      });
       expect(aliceStream.events.at(-1)).not.toHaveProperty("userId");
 
       await sleep(500);
@@ -245,13 +267,19 @@ describe("documents.events over SSE", () => {
       const other = await insertDocument(writer, user.userId, "while-away.md");
       const missed = [other.changeSeq, await setProgress(writer, doc.id, 30)];
 
-      await stream.waitFor(() => missed.every((seq) => stream.events.some((e) => e.changeSeq === seq)), 10_000, "the missed changes");
+      await stream.waitFor(
+        () => missed.every((seq) => stream.events.some((e) => e.changeSeq === seq)),
+        10_000,
+        "the missed changes",
+      );
       expect(stream.events.map((e) => e.changeSeq)).not.toContain(superseded);
       const after = stream.events.slice(seen);
       for (const seq of missed) expect(after.filter((e) => e.changeSeq === seq)).toHaveLength(1);
       // Anything else re-sent is a change it already had (the lookback), never an older state.
       for (const event of after.filter((e) => !missed.includes(e.changeSeq))) {
-        expect(stream.events.slice(0, seen).some((e) => e.id === event.id && e.changeSeq === event.changeSeq)).toBe(true);
+        expect(stream.events.slice(0, seen).some((e) => e.id === event.id && e.changeSeq === event.changeSeq)).toBe(
+          true,
+        );
       }
       const reconnect = seenRequests.slice(requestsBefore).find((r) => r.url.startsWith("/trpc/documents.events"));
       expect(reconnect?.lastEventId).toBe(before);
@@ -289,11 +317,15 @@ describe("documents.events over SSE", () => {
 
   it("ends the stream when the token expires; the client reconnects with a new token and misses nothing", async () => {
     const user = await signedIn("events-expiry");
-    const subject = { user: { id: user.userId, email: user.me.user.email, name: user.me.user.name }, session: { id: user.sessionId } };
+    const subject = {
+      user: { id: user.userId, email: user.me.user.email, name: user.me.user.name },
+      session: { id: user.sessionId },
+    };
     let minted = 0;
     const stream = listen(localUrl, user, {
       // The first token lives 2 s; the next ones the usual 15 min.
-      mint: async () => (minted++ === 0 ? signWorkerToken(auth, subject, { ttlSeconds: 2 }) : user.api.auth.workerToken()),
+      mint: async () =>
+        minted++ === 0 ? signWorkerToken(auth, subject, { ttlSeconds: 2 }) : user.api.auth.workerToken(),
       tokens: createTokenCache({ refreshMarginMs: 0 }),
     });
     try {

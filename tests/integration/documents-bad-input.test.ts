@@ -70,7 +70,9 @@ afterEach(async () => {
   const seen = await probe?.stop();
   probe = undefined;
   if (!seen) return;
-  expect(seen.failures, `the bystander's calls while this test ran (slowest ${Math.round(seen.slowestMs)} ms)`).toEqual([]);
+  expect(seen.failures, `the bystander's calls while this test ran (slowest ${Math.round(seen.slowestMs)} ms)`).toEqual(
+    [],
+  );
 });
 
 /** Calls documents.get for the bystander in a loop until stop(); what did not answer 200, and the slowest answer. */
@@ -95,7 +97,12 @@ function watchAvailability() {
     async stop() {
       running = false;
       await loop;
-      return { failures: [...new Set(failures)].map((failure) => `${failures.filter((f) => f === failure).length}× ${failure}`), slowestMs };
+      return {
+        failures: [...new Set(failures)].map(
+          (failure) => `${failures.filter((f) => f === failure).length}× ${failure}`,
+        ),
+        slowestMs,
+      };
     },
   };
 }
@@ -131,7 +138,13 @@ async function expectRefused(user: TestUser, result: UploadResult, status: numbe
 }
 
 /** Uploads `body`, waits for it to settle, and expects it failed with a reason matching `pattern` and nothing indexed. */
-async function expectFailed(user: TestUser, name: string, body: Uint8Array | string, pattern: RegExp, timeoutMs = 30_000) {
+async function expectFailed(
+  user: TestUser,
+  name: string,
+  body: Uint8Array | string,
+  pattern: RegExp,
+  timeoutMs = 30_000,
+) {
   const result = await upload(stack.worker, user.token, name, body);
   expect(result.status, JSON.stringify(result.error)).toBe(201);
   const settled = await waitForStatus(stack.worker, user.token, result.document!.id, { timeoutMs });
@@ -142,7 +155,13 @@ async function expectFailed(user: TestUser, name: string, body: Uint8Array | str
 }
 
 /** Either is an answer a person can act on: refused at upload, or failed with a reason. */
-async function expectRefusedOrFailed(user: TestUser, name: string, body: Uint8Array | string, status: number, pattern: RegExp) {
+async function expectRefusedOrFailed(
+  user: TestUser,
+  name: string,
+  body: Uint8Array | string,
+  status: number,
+  pattern: RegExp,
+) {
   const result = await upload(stack.worker, user.token, name, body);
   if (result.status === 201) {
     const settled = await waitForStatus(stack.worker, user.token, result.document!.id);
@@ -160,7 +179,11 @@ async function documentsOf(user: TestUser): Promise<DocumentSummary[]> {
 }
 
 async function chunkCount(documentId: string): Promise<number> {
-  const [row] = await queryOnce<{ n: number }>(process.env.DATABASE_URL!, `SELECT count(*)::int AS n FROM "document_chunk" WHERE "documentId" = $1`, [documentId]);
+  const [row] = await queryOnce<{ n: number }>(
+    process.env.DATABASE_URL!,
+    `SELECT count(*)::int AS n FROM "document_chunk" WHERE "documentId" = $1`,
+    [documentId],
+  );
   return row!.n;
 }
 
@@ -185,14 +208,24 @@ describe("files that cannot be read end with a reason, and break nothing", () =>
     const user = await signedInUser("corrupt");
     const noise = Buffer.alloc(50_000);
     for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919) % 251;
-    await expectFailed(user, "corrupt.pdf", Buffer.concat([Buffer.from("%PDF-1.7\n"), noise]), /damaged|cannot be read/i);
+    await expectFailed(
+      user,
+      "corrupt.pdf",
+      Buffer.concat([Buffer.from("%PDF-1.7\n"), noise]),
+      /damaged|cannot be read/i,
+    );
     await stillFine(user);
   });
 
   it("a truncated PDF (a real one cut in half): failed, 'damaged'", async () => {
     const user = await signedInUser("truncated");
     const whole = fixture("three-pages.pdf");
-    await expectFailed(user, "truncated.pdf", whole.subarray(0, Math.floor(whole.length / 2)), /damaged|cannot be read/i);
+    await expectFailed(
+      user,
+      "truncated.pdf",
+      whole.subarray(0, Math.floor(whole.length / 2)),
+      /damaged|cannot be read/i,
+    );
     await stillFine(user);
   });
 
@@ -236,7 +269,12 @@ describe("files that cannot be read end with a reason, and break nothing", () =>
     const head = Buffer.alloc(64 * 1024);
     readSync(fd, head, 0, head.length, 0);
     closeSync(fd);
-    await expectRefused(user, await upload(stack.worker, user.token, "invoice.pdf", head), 415, /executable|not a PDF/i);
+    await expectRefused(
+      user,
+      await upload(stack.worker, user.token, "invoice.pdf", head),
+      415,
+      /executable|not a PDF/i,
+    );
     await stillFine(user);
   });
 
@@ -251,7 +289,9 @@ describe("files that cannot be read end with a reason, and break nothing", () =>
   it("HTML with scripts and event handlers: ready, and none of their code is indexed or shown", async () => {
     const user = await signedInUser("html");
     const visible = uniqueWord("zqvisible");
-    const code = ["scriptbody", "alertpayload", "onloadword", "onerrorword", "hrefword", "clickword", "styleword"].map((word) => uniqueWord(`zq${word}`));
+    const code = ["scriptbody", "alertpayload", "onloadword", "onerrorword", "hrefword", "clickword", "styleword"].map(
+      (word) => uniqueWord(`zq${word}`),
+    );
     const [scriptBody, alertPayload, onload, onerror, href, click, style] = code;
     const html = `<!doctype html><html><head><title>Handlers</title>
 <script>var secret = "${scriptBody}"; alert("${alertPayload}");</script><style>.${style} { color: red }</style></head>
@@ -269,7 +309,8 @@ describe("files that cannot be read end with a reason, and break nothing", () =>
     const snippet = hits.flatMap((hit) => hit.snippet.map((segment) => segment.text)).join("");
     expect(snippet).toContain(visible);
     expect(snippet).not.toMatch(/<script|onerror|onload|javascript:/i);
-    for (const word of ["alert", "innerHTML", "script", ...code]) expect(await search(stack.worker, user.token, word), word).toEqual([]);
+    for (const word of ["alert", "innerHTML", "script", ...code])
+      expect(await search(stack.worker, user.token, word), word).toEqual([]);
     const [stored] = await queryOnce<{ content: string }>(
       process.env.DATABASE_URL!,
       `SELECT string_agg("content", ' ') AS content FROM "document_chunk" WHERE "documentId" = $1`,
@@ -278,7 +319,9 @@ describe("files that cannot be read end with a reason, and break nothing", () =>
     expect(stored!.content).toContain(visible);
     expect(stored!.content).not.toMatch(/<script|alert\(|onerror|onclick|javascript:/i);
     // The original is served as an attachment that no browser runs.
-    const original = await fetch(`${stack.worker.url}/documents/${document.id}/original`, { headers: { authorization: `Bearer ${user.token}` } });
+    const original = await fetch(`${stack.worker.url}/documents/${document.id}/original`, {
+      headers: { authorization: `Bearer ${user.token}` },
+    });
     expect(original.headers.get("content-disposition")).toMatch(/^attachment;/);
     expect(original.headers.get("content-security-policy")).toContain("sandbox");
     expect(original.headers.get("x-content-type-options")).toBe("nosniff");
@@ -329,14 +372,18 @@ describe("limits", () => {
   const piece = Buffer.alloc(64 * 1024, 0x61);
 
   /** Writes `total` bytes in 64 KiB pieces until the socket closes. */
-  const send = (total: number, chunked = false) => async (write: (chunk: Buffer) => Promise<boolean>) => {
-    for (let sent = 0; sent < total; sent += piece.length) {
-      const chunk = piece.subarray(0, Math.min(piece.length, total - sent));
-      const framed = chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]) : chunk;
-      if (!(await write(framed))) return;
-    }
-    if (chunked) await write(Buffer.from("0\r\n\r\n"));
-  };
+  const send =
+    (total: number, chunked = false) =>
+    async (write: (chunk: Buffer) => Promise<boolean>) => {
+      for (let sent = 0; sent < total; sent += piece.length) {
+        const chunk = piece.subarray(0, Math.min(piece.length, total - sent));
+        const framed = chunked
+          ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")])
+          : chunk;
+        if (!(await write(framed))) return;
+      }
+      if (chunked) await write(Buffer.from("0\r\n\r\n"));
+    };
 
   function expectTooLarge(exchange: RawExchange) {
     expect(exchange.status, exchange.response.slice(0, 300)).toBe(413);
@@ -348,7 +395,13 @@ describe("limits", () => {
 
   it(`a ${over / 1e6} MB file that says so (Content-Length): 413 before the body is read, the connection closed`, async () => {
     const user = await signedInUser("toolarge");
-    const exchange = await rawUpload({ worker: stack.worker, token: user.token, name: "big.txt", headers: { "Content-Length": String(over) }, body: send(over) });
+    const exchange = await rawUpload({
+      worker: stack.worker,
+      token: user.token,
+      name: "big.txt",
+      headers: { "Content-Length": String(over) },
+      body: send(over),
+    });
     expectTooLarge(exchange);
     expect(exchange.answeredAfterMs).toBeLessThan(2_000);
     // Closed by the worker, not left for the client to finish sending 3 MB nobody reads.
@@ -359,7 +412,13 @@ describe("limits", () => {
 
   it(`a ${over / 1e6} MB file sent chunked (no length): 413 once it passes ${MAX_UPLOAD_MB} MB, the connection closed, nothing stored`, async () => {
     const user = await signedInUser("chunked");
-    const exchange = await rawUpload({ worker: stack.worker, token: user.token, name: "big.txt", headers: { "Transfer-Encoding": "chunked" }, body: send(over, true) });
+    const exchange = await rawUpload({
+      worker: stack.worker,
+      token: user.token,
+      name: "big.txt",
+      headers: { "Transfer-Encoding": "chunked" },
+      body: send(over, true),
+    });
     expectTooLarge(exchange);
     expect(exchange.answeredAfterMs).toBeLessThan(5_000);
     expect(exchange.closedAfterMs - exchange.answeredAfterMs!).toBeLessThan(5_000);
@@ -369,13 +428,22 @@ describe("limits", () => {
 
   it("a Content-Length that lies (says 1,000 bytes, sends 3 MB): at most the 1,000 declared bytes are stored, the rest refused, the connection closed", async () => {
     const user = await signedInUser("lying");
-    const exchange = await rawUpload({ worker: stack.worker, token: user.token, name: "lying.txt", headers: { "Content-Length": "1000" }, body: send(over) });
+    const exchange = await rawUpload({
+      worker: stack.worker,
+      token: user.token,
+      name: "lying.txt",
+      headers: { "Content-Length": "1000" },
+      body: send(over),
+    });
     // Closed by the worker (the bytes after the declared 1,000 are no HTTP request), not left hanging.
     expect(exchange.closedAfterMs).toBeLessThan(10_000);
     expect(exchange.response).not.toMatch(/HTTP\/1\.1 5\d\d /);
     // The 1,000 declared bytes are a document, or nothing if the worker cut the connection first; never more.
     const stored = await storedDocuments(user.userId);
-    expect([{ n: 0, bytes: 0 }, { n: 1, bytes: 1_000 }]).toContainEqual(stored);
+    expect([
+      { n: 0, bytes: 0 },
+      { n: 1, bytes: 1_000 },
+    ]).toContainEqual(stored);
     await stillFine(user);
   });
 
@@ -403,7 +471,10 @@ describe("limits", () => {
       // Meanwhile another user reads, and uploads.
       const started = performance.now();
       const list = await call(stack.worker, bystander.token, "documents.list");
-      expect(list, "another user's documents.list while the slow uploads are open").toMatchObject({ ok: true, status: 200 });
+      expect(list, "another user's documents.list while the slow uploads are open").toMatchObject({
+        ok: true,
+        status: 200,
+      });
       expect(performance.now() - started).toBeLessThan(1_000);
       const meanwhile = await signedInUser("meanwhile");
       const other = await upload(stack.worker, meanwhile.token, "meanwhile.txt", "Uploaded while others crawl.");
@@ -429,7 +500,13 @@ describe("limits", () => {
     expect(declared.error?.reason).toBe("quota_storage");
     expectHumanReason(declared.error?.message, new RegExp(`${MAX_STORAGE_MB} MB`));
     // Chunked (no length): refused once it is read and counted, and rolled back.
-    const chunked = await rawUpload({ worker: stack.worker, token: user.token, name: "three.txt", headers: { "Transfer-Encoding": "chunked" }, body: send(450_000, true) });
+    const chunked = await rawUpload({
+      worker: stack.worker,
+      token: user.token,
+      name: "three.txt",
+      headers: { "Transfer-Encoding": "chunked" },
+      body: send(450_000, true),
+    });
     expect(chunked.status, chunked.response.slice(0, 300)).toBe(403);
     expect(rawJson(chunked)?.error.reason).toBe("quota_storage");
     expect(await storedDocuments(user.userId)).toEqual({ n: 2, bytes: first.sizeBytes + second.sizeBytes });
@@ -460,14 +537,23 @@ describe("many files", () => {
         }
       }),
     );
-    console.log(`${FILES} uploads, ${CONCURRENCY} at a time: ${Math.round(performance.now() - started)} ms`, Object.fromEntries(statuses));
-    expect(Object.fromEntries(statuses)).toEqual({ "201": MAX_DOCUMENTS, "403 quota_documents": FILES - MAX_DOCUMENTS });
+    console.log(
+      `${FILES} uploads, ${CONCURRENCY} at a time: ${Math.round(performance.now() - started)} ms`,
+      Object.fromEntries(statuses),
+    );
+    expect(Object.fromEntries(statuses)).toEqual({
+      "201": MAX_DOCUMENTS,
+      "403 quota_documents": FILES - MAX_DOCUMENTS,
+    });
     expect((await storedDocuments(user.userId)).n).toBe(MAX_DOCUMENTS);
     const refused = await upload(stack.worker, user.token, "one-more.txt", "One more.");
     expectHumanReason(refused.error?.message, /delete some/i);
     expect(stack.worker.running).toBe(true);
     // The accepted ones are being ingested (none refused after the fact); the bystander is untouched.
     expect((await documentsOf(user)).filter((document) => document.status === "failed")).toEqual([]);
-    expect(await getDocument(stack.worker, bystander.token, kept.id)).toMatchObject({ status: "ready", changeSeq: kept.changeSeq });
+    expect(await getDocument(stack.worker, bystander.token, kept.id)).toMatchObject({
+      status: "ready",
+      changeSeq: kept.changeSeq,
+    });
   }, 120_000);
 });

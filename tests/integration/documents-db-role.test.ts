@@ -76,12 +76,17 @@ async function documentsWork(options: { url?: string; setRole?: boolean } = {}) 
       `INSERT INTO "document" ("id", "userId", "name", "kind", "mimeType", "sizeBytes", "sha256") VALUES ($1, $2, 'role.txt', 'text', 'text/plain', 3, '')`,
       [id, user.userId],
     );
-    await client.query(`INSERT INTO "document_part" ("documentId", "index", "bytes") VALUES ($1, 0, '\\x616263')`, [id]);
+    await client.query(`INSERT INTO "document_part" ("documentId", "index", "bytes") VALUES ($1, 0, '\\x616263')`, [
+      id,
+    ]);
     await client.query(
       `INSERT INTO "document_chunk" ("documentId", "ordinal", "userId", "content", "search") VALUES ($1, 0, $2, 'abc', to_tsvector('simple', 'abc'))`,
       [id, user.userId],
     );
-    await client.query(`UPDATE "document" SET "status" = 'ready', "changeSeq" = nextval(pg_get_serial_sequence('document', 'changeSeq')) WHERE "id" = $1`, [id]);
+    await client.query(
+      `UPDATE "document" SET "status" = 'ready', "changeSeq" = nextval(pg_get_serial_sequence('document', 'changeSeq')) WHERE "id" = $1`,
+      [id],
+    );
     const { rows } = await client.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM "document" d JOIN "document_part" p ON p."documentId" = d."id" JOIN "document_chunk" c ON c."documentId" = d."id" WHERE d."id" = $1`,
       [id],
@@ -144,9 +149,12 @@ describe("a worker process whose login is only a member of app_worker", () => {
 
   it("reads nothing of the auth tables without even switching roles", async () => {
     const { url, name } = login!;
-    expect(await queryOnce(url, `SELECT session_user AS who, (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) AS super`)).toEqual([
-      { who: name, super: false },
-    ]);
+    expect(
+      await queryOnce(
+        url,
+        `SELECT session_user AS who, (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) AS super`,
+      ),
+    ).toEqual([{ who: name, super: false }]);
     for (const [, sql] of FORBIDDEN) {
       await expect(asWorker(sql, [], { url, setRole: false }), sql).rejects.toThrow(/permission denied|must be owner/);
     }

@@ -56,7 +56,10 @@ async function leftovers(user: TestUser, since: Date) {
 }
 
 /** The client writes `sendBytes` of a `total`-byte upload, waits so the worker stores what it got, and goes away. */
-async function abortedUpload(user: TestUser, { total, sendBytes, chunked = false }: { total: number; sendBytes: number; chunked?: boolean }) {
+async function abortedUpload(
+  user: TestUser,
+  { total, sendBytes, chunked = false }: { total: number; sendBytes: number; chunked?: boolean },
+) {
   const requestId = `abort-${randomBytes(6).toString("hex")}`;
   const piece = Buffer.from(prose(64 * 1024).slice(0, 64 * 1024));
   const exchange = await rawUpload({
@@ -68,7 +71,9 @@ async function abortedUpload(user: TestUser, { total, sendBytes, chunked = false
     body: async (write, socket) => {
       for (let sent = 0; sent < sendBytes; sent += piece.length) {
         const chunk = piece.subarray(0, Math.min(piece.length, sendBytes - sent));
-        const framed = chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]) : chunk;
+        const framed = chunked
+          ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")])
+          : chunk;
         if (!(await write(framed))) throw new Error("the worker closed the connection before the client went away");
       }
       // Long enough for the worker to write the parts it has into its open transaction.
@@ -84,7 +89,11 @@ async function abortedUpload(user: TestUser, { total, sendBytes, chunked = false
     await sleep(100);
     lines = await linesOf(requestId);
   }
-  expect(lines.find((line) => line.msg === "request")).toMatchObject({ method: "POST", path: "/documents", aborted: true });
+  expect(lines.find((line) => line.msg === "request")).toMatchObject({
+    method: "POST",
+    path: "/documents",
+    aborted: true,
+  });
   expect(lines.filter((line) => Number(line.level) >= 50)).toEqual([]);
 }
 

@@ -47,7 +47,12 @@ beforeAll(async () => {
     ingested(stack.worker, b.token, "b-own.txt", `B's own words: ${bWord}.`),
   ]);
   // %PDF and nothing readable after it: a document that fails, so that A could retry it.
-  const failed = await uploadOk(stack.worker, a.token, "a-broken.pdf", Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(2_000, 0x42)]));
+  const failed = await uploadOk(
+    stack.worker,
+    a.token,
+    "a-broken.pdf",
+    Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(2_000, 0x42)]),
+  );
   aFailed = await waitForStatus(stack.worker, a.token, failed.id);
   expect(aFailed.status).toBe("failed");
 });
@@ -84,11 +89,16 @@ describe("user B, with a valid token of their own, cannot reach user A's documen
   it("search: A's phrase finds nothing for B, with or without A's id as the filter", async () => {
     expect(await search(stack.worker, b.token, aWord)).toEqual([]);
     expect(await search(stack.worker, b.token, `"secret of A"`)).toEqual([]);
-    const filtered = await call<{ hits: unknown[] }>(stack.worker, b.token, "documents.search", { query: aWord, documentId: aReady.id });
+    const filtered = await call<{ hits: unknown[] }>(stack.worker, b.token, "documents.search", {
+      query: aWord,
+      documentId: aReady.id,
+    });
     if (filtered.ok) expect(filtered.data.hits).toEqual([]);
     else expect(filtered).toMatchObject({ status: 404, code: "NOT_FOUND" });
     // A word every document has: B's results hold B's document only.
-    const common = await call<{ hits: { documentId: string }[] }>(stack.worker, b.token, "documents.search", { query: "words OR river OR secret" });
+    const common = await call<{ hits: { documentId: string }[] }>(stack.worker, b.token, "documents.search", {
+      query: "words OR river OR secret",
+    });
     expect(common.ok && new Set(common.data.hits.map((hit) => hit.documentId))).toEqual(new Set([bReady.id]));
   });
 
@@ -98,7 +108,10 @@ describe("user B, with a valid token of their own, cannot reach user A's documen
     expect(answer.status).toBe(404);
     expect(answer.body).toBe(nowhere.body);
     expect(answer.body).not.toContain(aWord);
-    const head = await fetch(`${stack.worker.url}/documents/${aReady.id}/original`, { method: "HEAD", headers: { authorization: `Bearer ${b.token}` } });
+    const head = await fetch(`${stack.worker.url}/documents/${aReady.id}/original`, {
+      method: "HEAD",
+      headers: { authorization: `Bearer ${b.token}` },
+    });
     expect(head.status).toBe(404);
   });
 
@@ -117,10 +130,13 @@ describe("user B, with a valid token of their own, cannot reach user A's documen
       expect(answer).toEqual(await answerForNoSuchDocument("documents.retry", "mutation"));
     }
     // A's own retry of the ready one is a CONFLICT: the refusal above is not the only answer retry gives.
-    expect(await call(stack.worker, a.token, "documents.retry", { id: aReady.id }, "mutation")).toMatchObject({ ok: false, code: "CONFLICT" });
+    expect(await call(stack.worker, a.token, "documents.retry", { id: aReady.id }, "mutation")).toMatchObject({
+      ok: false,
+      code: "CONFLICT",
+    });
   });
 
-  it('events from lastEventId "0": B\'s documents and never A\'s', async () => {
+  it("events from lastEventId \"0\": B's documents and never A's", async () => {
     const events = await readEvents(stack.worker, b.token, { lastEventId: "0", forMs: 2_000 });
     expect(events.status).toBe(200);
     expect(events.documents.map((document) => document.id)).toContain(bReady.id);
@@ -142,9 +158,18 @@ describe("user B, with a valid token of their own, cannot reach user A's documen
 describe("afterwards", () => {
   it("A's documents are exactly as they were", async () => {
     const ready = await getDocument(stack.worker, a.token, aReady.id);
-    expect(ready).toMatchObject({ status: "ready", chunkCount: aReady.chunkCount, sizeBytes: aReady.sizeBytes, name: "a-secret.txt" });
+    expect(ready).toMatchObject({
+      status: "ready",
+      chunkCount: aReady.chunkCount,
+      sizeBytes: aReady.sizeBytes,
+      name: "a-secret.txt",
+    });
     const failed = await getDocument(stack.worker, a.token, aFailed.id);
-    expect(failed).toMatchObject({ status: "failed", failureReason: aFailed.failureReason, changeSeq: aFailed.changeSeq });
+    expect(failed).toMatchObject({
+      status: "failed",
+      failureReason: aFailed.failureReason,
+      changeSeq: aFailed.changeSeq,
+    });
     expect((await search(stack.worker, a.token, aWord)).map((hit) => hit.documentId)).toContain(aReady.id);
     expect((await download(stack.worker, a.token, aReady.id)).body).toBe(aBody);
   });

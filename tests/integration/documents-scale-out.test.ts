@@ -52,7 +52,13 @@ interface Landing {
 
 /** How a document landed: its chunks (each once, ordinals 0…n-1), its attempts and its ingestion jobs. */
 async function landing(id: string): Promise<Landing> {
-  const [chunks] = await queryOnce<{ chunks: number; distinct: number; min: number | null; max: number | null; attempts: number }>(
+  const [chunks] = await queryOnce<{
+    chunks: number;
+    distinct: number;
+    min: number | null;
+    max: number | null;
+    attempts: number;
+  }>(
     databaseUrl,
     `SELECT (SELECT count(*)::int FROM "document_chunk" WHERE "documentId" = $1) AS chunks,
             (SELECT count(DISTINCT "ordinal")::int FROM "document_chunk" WHERE "documentId" = $1) AS distinct,
@@ -102,9 +108,14 @@ interface Row {
 async function waitInDb(id: string, what: string, done: (row: Row) => boolean, timeoutMs: number): Promise<Row> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const [row] = await queryOnce<Row>(databaseUrl, `SELECT "status", "progress", "attempts" FROM "document" WHERE "id" = $1`, [id]);
+    const [row] = await queryOnce<Row>(
+      databaseUrl,
+      `SELECT "status", "progress", "attempts" FROM "document" WHERE "id" = $1`,
+      [id],
+    );
     if (row && done(row)) return row;
-    if (performance.now() > deadline) throw new Error(`document ${id} not ${what} after ${timeoutMs} ms: ${JSON.stringify(row)}`);
+    if (performance.now() > deadline)
+      throw new Error(`document ${id} not ${what} after ${timeoutMs} ms: ${JSON.stringify(row)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -131,7 +142,8 @@ async function waitForChunks(id: string, timeoutMs: number): Promise<void> {
   for (;;) {
     const state = await chunkState(id);
     if (state.chunks > 0) return;
-    if (state.status === "ready" || performance.now() > deadline) throw new Error(`document ${id} has no chunk stored mid-ingestion: ${JSON.stringify(state)}`);
+    if (state.status === "ready" || performance.now() > deadline)
+      throw new Error(`document ${id} has no chunk stored mid-ingestion: ${JSON.stringify(state)}`);
     await sleep(10);
   }
 }
@@ -173,7 +185,10 @@ describe("two workers, one queue", () => {
           files.push([`doc-${i}.md`, `# Heading ${i}\n\n${body}\n\n## Second\n\n- a point\n- another\n`]);
           break;
         case 2:
-          files.push([`doc-${i}.html`, `<!doctype html><html><body><h1>Page ${i}</h1><p>${body}</p><h2>More</h2><p>${prose(2_000)}</p></body></html>`]);
+          files.push([
+            `doc-${i}.html`,
+            `<!doctype html><html><body><h1>Page ${i}</h1><p>${body}</p><h2>More</h2><p>${prose(2_000)}</p></body></html>`,
+          ]);
           break;
         case 3:
           files.push([`doc-${i}.pdf`, prosePdf(4 + i, [word])]);
@@ -187,9 +202,17 @@ describe("two workers, one queue", () => {
       }
     }
     const started = performance.now();
-    const uploaded = await Promise.all(files.map(([name, body], i) => uploadOk(stack.workers[i % 2]!, user.token, name, body)));
-    await Promise.all(uploaded.map((document) => waitInDb(document.id, "ready or failed", (row) => row.status === "ready" || row.status === "failed", 60_000)));
-    const settled = await Promise.all(uploaded.map((document, i) => getDocument(stack.workers[(i + 1) % 2]!, user.token, document.id)));
+    const uploaded = await Promise.all(
+      files.map(([name, body], i) => uploadOk(stack.workers[i % 2]!, user.token, name, body)),
+    );
+    await Promise.all(
+      uploaded.map((document) =>
+        waitInDb(document.id, "ready or failed", (row) => row.status === "ready" || row.status === "failed", 60_000),
+      ),
+    );
+    const settled = await Promise.all(
+      uploaded.map((document, i) => getDocument(stack.workers[(i + 1) % 2]!, user.token, document.id)),
+    );
     console.log(`12 documents ingested by two workers in ${Math.round(performance.now() - started)} ms`);
 
     for (const [i, document] of settled.entries()) {
@@ -198,7 +221,8 @@ describe("two workers, one queue", () => {
       expectEachChunkOnce(document, landed);
       expect(landed.attempts, files[i]![0]).toBe(1);
       expect(landed.jobs, files[i]![0]).toEqual([{ state: "completed", retry_count: 0 }]);
-      if (words[i]) expect((await search(stack.worker, user.token, words[i])).map((hit) => hit.documentId)).toEqual([document.id]);
+      if (words[i])
+        expect((await search(stack.worker, user.token, words[i])).map((hit) => hit.documentId)).toEqual([document.id]);
     }
     // Both took jobs, and between them each document once.
     const byWorker = await Promise.all(stack.workers.map(readyLines));

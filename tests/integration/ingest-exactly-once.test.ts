@@ -43,10 +43,17 @@ async function queuedDocument(text = TEXT): Promise<string> {
   const bytes = Buffer.from(text, "utf8");
   await first.asWorker(async (tx) => {
     await sql`INSERT INTO "document" ("id", "userId", "name", "kind", "mimeType", "sizeBytes", "sha256", "updatedAt")
-       VALUES (${id}, ${userId}, 'notes.txt', 'text', 'text/plain', ${bytes.length}, repeat('0', 64), clock_timestamp())`.execute(tx);
-    await postgresOriginalStore.put(tx, id, (async function* () {
-      yield bytes;
-    })(), bytes.length);
+       VALUES (${id}, ${userId}, 'notes.txt', 'text', 'text/plain', ${bytes.length}, repeat('0', 64), clock_timestamp())`.execute(
+      tx,
+    );
+    await postgresOriginalStore.put(
+      tx,
+      id,
+      (async function* () {
+        yield bytes;
+      })(),
+      bytes.length,
+    );
   });
   return id;
 }
@@ -68,7 +75,10 @@ function countingStore(gate?: Promise<void>) {
 }
 
 function ingest(db: WorkerDb, store: OriginalStore, documentId: string, log = createTestLog()) {
-  return ingestDocument({ db, store, searchConfig: "english", log: log.logger }, documentId, { number: 1, last: false });
+  return ingestDocument({ db, store, searchConfig: "english", log: log.logger }, documentId, {
+    number: 1,
+    last: false,
+  });
 }
 
 interface Chunk {
@@ -79,7 +89,11 @@ interface Chunk {
 }
 
 async function chunksOf(id: string): Promise<Chunk[]> {
-  return queryOnce<Chunk>(databaseUrl, `SELECT "ordinal", "content", xmin::text FROM "document_chunk" WHERE "documentId" = $1 ORDER BY "ordinal"`, [id]);
+  return queryOnce<Chunk>(
+    databaseUrl,
+    `SELECT "ordinal", "content", xmin::text FROM "document_chunk" WHERE "documentId" = $1 ORDER BY "ordinal"`,
+    [id],
+  );
 }
 
 async function rowOf(id: string) {
@@ -126,10 +140,14 @@ describe("ingestion lands exactly once", () => {
     // some chunks stored, here one unlike what the text gives now (a
     // chunking that changed between the two runs) and one past the end.
     await first.asWorker(async (tx) => {
-      await sql`UPDATE "document" SET "status" = 'indexing', "progress" = 60, "attempts" = 1 WHERE "id" = ${id}`.execute(tx);
+      await sql`UPDATE "document" SET "status" = 'indexing', "progress" = 60, "attempts" = 1 WHERE "id" = ${id}`.execute(
+        tx,
+      );
       await sql`INSERT INTO "document_chunk" ("documentId", "ordinal", "userId", "content", "search")
          SELECT ${id}, t.ordinal, ${userId}, t.content, to_tsvector('english', t.content)
-         FROM unnest(${[0, 500]}::int[], ${["left by the interrupted run", "past the end"]}::text[]) AS t(ordinal, content)`.execute(tx);
+         FROM unnest(${[0, 500]}::int[], ${["left by the interrupted run", "past the end"]}::text[]) AS t(ordinal, content)`.execute(
+        tx,
+      );
     });
 
     await ingest(second, postgresOriginalStore, id);
@@ -148,14 +166,17 @@ describe("ingestion lands exactly once", () => {
     const runs = [countingStore(gate), countingStore(gate)];
     const settled = Promise.allSettled([ingest(first, runs[0]!.store, id), ingest(second, runs[1]!.store, id)]);
     const deadline = performance.now() + 10_000;
-    while (runs.some((run) => run.opens === 0) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(runs.map((run) => run.opens), "both runs reached the original").toEqual([1, 1]);
+    while (runs.some((run) => run.opens === 0) && performance.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(
+      runs.map((run) => run.opens),
+      "both runs reached the original",
+    ).toEqual([1, 1]);
     release();
 
-    expect((await settled).map((result) => (result.status === "rejected" ? String(result.reason) : result.status))).toEqual([
-      "fulfilled",
-      "fulfilled",
-    ]);
+    expect(
+      (await settled).map((result) => (result.status === "rejected" ? String(result.reason) : result.status)),
+    ).toEqual(["fulfilled", "fulfilled"]);
     expect(await rowOf(id)).toMatchObject({ status: "ready", chunkCount: expected.length, attempts: 2 });
     expect((await chunksOf(id)).map(({ ordinal, content }) => ({ ordinal, content }))).toEqual(expected);
   });

@@ -6,7 +6,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 
-import { createJobQueue, PermanentJobError, type JobQueue, type JobQueueOptions, type RunningJob } from "~/worker/jobs/queue";
+import {
+  createJobQueue,
+  PermanentJobError,
+  type JobQueue,
+  type JobQueueOptions,
+  type RunningJob,
+} from "~/worker/jobs/queue";
 import { DOCUMENT_INGEST_QUEUE, QUEUE_POLICIES, type QueuePolicy } from "~/worker/jobs/queues";
 import { createTestLog } from "../support/worker/log-capture";
 import { PROJECT_ROOT } from "../../tooling/build-output";
@@ -18,7 +24,8 @@ const started: JobQueue[] = [];
 const children: ChildProcess[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   await Promise.all(started.splice(0).map((queue) => queue.stop({ timeoutMs: 1_000 })));
 });
 
@@ -38,7 +45,11 @@ async function startQueue(options: Partial<JobQueueOptions> = {}) {
 }
 
 /** Runs `write` inside a transaction on a connection of its own, committing unless told to roll back. */
-async function inTransaction<T>(write: (client: pg.Client) => Promise<T>, outcome: "commit" | "rollback" = "commit", url = databaseUrl) {
+async function inTransaction<T>(
+  write: (client: pg.Client) => Promise<T>,
+  outcome: "commit" | "rollback" = "commit",
+  url = databaseUrl,
+) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -58,11 +69,19 @@ interface JobRow {
 }
 
 async function jobRow(queue: string, id: string): Promise<JobRow | undefined> {
-  const rows = await queryOnce<JobRow>(databaseUrl, "SELECT state, retry_count, output FROM pgboss.job WHERE name = $1 AND id = $2", [queue, id]);
+  const rows = await queryOnce<JobRow>(
+    databaseUrl,
+    "SELECT state, retry_count, output FROM pgboss.job WHERE name = $1 AND id = $2",
+    [queue, id],
+  );
   return rows[0];
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -92,7 +111,11 @@ function workerProcess(queue: string, env: Record<string, string> = {}) {
     if (line.startsWith("{")) events.push({ ...(JSON.parse(line) as Omit<ProcessEvent, "at">), at: Date.now() });
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const ready = waitFor("the worker process to be ready", () => (events.some((e) => e.event === "ready") ? true : undefined), 30_000);
+  const ready = waitFor(
+    "the worker process to be ready",
+    () => (events.some((e) => e.event === "ready") ? true : undefined),
+    30_000,
+  );
   return { child, events, ready, exited };
 }
 
@@ -128,11 +151,16 @@ describe("enqueue, in the caller's transaction", () => {
     const handled: RunningJob<{ documentId: string }>[] = [];
     await queue.work<{ documentId: string }>(name, async (job) => void handled.push(job));
 
-    const rolledBack = await inTransaction((client) => queue.enqueue(client, name, { documentId: "rolled-back" }), "rollback");
+    const rolledBack = await inTransaction(
+      (client) => queue.enqueue(client, name, { documentId: "rolled-back" }),
+      "rollback",
+    );
     const committed = await inTransaction((client) => queue.enqueue(client, name, { documentId: "committed" }));
 
     expect(rolledBack).toMatch(/^[0-9a-f-]{36}$/);
-    await waitFor("the committed job to complete", async () => ((await jobRow(name, committed!))?.state === "completed" ? true : undefined));
+    await waitFor("the committed job to complete", async () =>
+      (await jobRow(name, committed!))?.state === "completed" ? true : undefined,
+    );
     expect(await jobRow(name, rolledBack!)).toBeUndefined();
     expect(handled.map((job) => [job.id, job.data.documentId, job.attempt])).toEqual([[committed, "committed", 1]]);
   });
@@ -163,7 +191,9 @@ describe("retries", () => {
       if (job.attempt < 3) throw new Error("storage unavailable");
     });
     const id = await inTransaction((client) => queue.enqueue(client, name, {}));
-    await waitFor("the third attempt to complete the job", async () => ((await jobRow(name, id!))?.state === "completed" ? true : undefined));
+    await waitFor("the third attempt to complete the job", async () =>
+      (await jobRow(name, id!))?.state === "completed" ? true : undefined,
+    );
     expect(attempts.map(({ attempt, last }) => [attempt, last])).toEqual([
       [1, false],
       [2, false],
@@ -210,14 +240,20 @@ describe("retries", () => {
     // Longer than a retry would take to come round.
     await sleep(2_500);
     expect(calls).toBe(1);
-    expect(row).toMatchObject({ retry_count: 0, output: { name: "PermanentJobError", message: "not a PDF", permanent: true } });
+    expect(row).toMatchObject({
+      retry_count: 0,
+      output: { name: "PermanentJobError", message: "not a PDF", permanent: true },
+    });
   });
 });
 
 describe("several workers", () => {
   it("two processes share a queue and handle each job exactly once", async () => {
     const name = await testQueue({ retryLimit: 0 });
-    const workers = [workerProcess(name, { JOB_CONCURRENCY: "2", JOB_HOLD_MS: "20" }), workerProcess(name, { JOB_CONCURRENCY: "2", JOB_HOLD_MS: "20" })];
+    const workers = [
+      workerProcess(name, { JOB_CONCURRENCY: "2", JOB_HOLD_MS: "20" }),
+      workerProcess(name, { JOB_CONCURRENCY: "2", JOB_HOLD_MS: "20" }),
+    ];
     await Promise.all(workers.map((w) => w.ready));
     const queue = await startQueue();
     const ids = await inTransaction(async (client) => {
@@ -232,7 +268,11 @@ describe("several workers", () => {
     const starts = workers.flatMap((w) => w.events.filter((e) => e.event === "start").map((e) => e.id!));
     expect(starts.toSorted()).toEqual(ids.toSorted());
     expect(workers.every((w) => w.events.some((e) => e.event === "start"))).toBe(true);
-    const states = await queryOnce<{ state: string; count: number }>(databaseUrl, "SELECT state, count(*)::int AS count FROM pgboss.job WHERE name = $1 GROUP BY state", [name]);
+    const states = await queryOnce<{ state: string; count: number }>(
+      databaseUrl,
+      "SELECT state, count(*)::int AS count FROM pgboss.job WHERE name = $1 GROUP BY state",
+      [name],
+    );
     expect(states).toEqual([{ state: "completed", count: ids.length }]);
   }, 60_000);
 
@@ -243,17 +283,25 @@ describe("several workers", () => {
     await doomed.ready;
     const queue = await startQueue();
     const id = await inTransaction((client) => queue.enqueue(client, name, { document: "big.pdf" }));
-    await waitFor("the first process to start the job", () => (doomed.events.some((e) => e.event === "start" && e.id === id) ? true : undefined));
+    await waitFor("the first process to start the job", () =>
+      doomed.events.some((e) => e.event === "start" && e.id === id) ? true : undefined,
+    );
 
     doomed.child.kill("SIGKILL");
     await doomed.exited;
     const killedAt = Date.now();
     const retried: RunningJob<object>[] = [];
     await queue.work<object>(name, async (job) => void retried.push(job));
-    await waitFor("another process to finish the job", async () => ((await jobRow(name, id!))?.state === "completed" ? true : undefined), 45_000);
+    await waitFor(
+      "another process to finish the job",
+      async () => ((await jobRow(name, id!))?.state === "completed" ? true : undefined),
+      45_000,
+    );
 
     const tookMs = Date.now() - killedAt;
-    console.log(`job of a SIGKILLed worker completed by another process ${(tookMs / 1000).toFixed(1)} s after the kill`);
+    console.log(
+      `job of a SIGKILLed worker completed by another process ${(tookMs / 1000).toFixed(1)} s after the kill`,
+    );
     expect(retried.map((job) => [job.id, job.attempt])).toEqual([[id, 2]]);
     expect(tookMs).toBeLessThan(30_000);
   }, 60_000);
@@ -270,7 +318,11 @@ describe("several workers", () => {
     const id = await inTransaction((client) => first.enqueue(client, name, {}));
     await waitFor("the first worker to start", () => (starts.length > 0 ? true : undefined));
     await second.work(name, async (job) => void starts.push(["second", job.attempt]));
-    await waitFor("the job to complete", async () => ((await jobRow(name, id!))?.state === "completed" ? true : undefined), 40_000);
+    await waitFor(
+      "the job to complete",
+      async () => ((await jobRow(name, id!))?.state === "completed" ? true : undefined),
+      40_000,
+    );
     expect(starts).toEqual([["first", 1]]);
   }, 60_000);
 });
@@ -284,8 +336,13 @@ describe("stop()", () => {
       await sleep(2_000);
       finished = true;
     });
-    const [running, waiting] = await inTransaction(async (client) => [await queue.enqueue(client, name, { n: 1 }), await queue.enqueue(client, name, { n: 2 }, { startAfter: new Date(Date.now() + 3_000) })]);
-    await waitFor("the first job to start", async () => ((await jobRow(name, running!))?.state === "active" ? true : undefined));
+    const [running, waiting] = await inTransaction(async (client) => [
+      await queue.enqueue(client, name, { n: 1 }),
+      await queue.enqueue(client, name, { n: 2 }, { startAfter: new Date(Date.now() + 3_000) }),
+    ]);
+    await waitFor("the first job to start", async () =>
+      (await jobRow(name, running!))?.state === "active" ? true : undefined,
+    );
     await queue.stop({ timeoutMs: 10_000 });
     expect(finished).toBe(true);
     expect((await jobRow(name, running!))?.state).toBe("completed");
@@ -312,7 +369,9 @@ describe("as a login that is only a member of app_worker", () => {
     const handled: string[] = [];
     await queue.work(name, async (job) => void handled.push(job.id));
     const id = await inTransaction((client) => queue.enqueue(client, name, {}), "commit", url.toString());
-    await waitFor("the job to complete", async () => ((await jobRow(name, id!))?.state === "completed" ? true : undefined));
+    await waitFor("the job to complete", async () =>
+      (await jobRow(name, id!))?.state === "completed" ? true : undefined,
+    );
     // Supervision passes (expiry, heartbeats, counts, deletion) as this login.
     await sleep(3_000);
     await queue.stop({ timeoutMs: 5_000 });
@@ -320,6 +379,8 @@ describe("as a login that is only a member of app_worker", () => {
     expect(queue.log.lines.filter((line) => line.level >= 40)).toEqual([]);
 
     await expect(queryOnce(url.toString(), 'SELECT * FROM "account"')).rejects.toThrow(/permission denied/);
-    await expect(queryOnce(url.toString(), "SELECT pgboss.create_queue('x', '{}'::jsonb)")).rejects.toThrow(/permission denied/);
+    await expect(queryOnce(url.toString(), "SELECT pgboss.create_queue('x', '{}'::jsonb)")).rejects.toThrow(
+      /permission denied/,
+    );
   });
 });

@@ -36,7 +36,10 @@ describe("prisma migrate, on a fresh database", () => {
       finished_at: Date | null;
       applied_steps_count: number;
       rolled_back_at: Date | null;
-    }>(database.url, "SELECT migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM _prisma_migrations ORDER BY migration_name");
+    }>(
+      database.url,
+      "SELECT migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM _prisma_migrations ORDER BY migration_name",
+    );
     expect(rows.map((row) => row.migration_name)).toEqual(migrationNames);
     for (const row of rows) {
       const sql = readFileSync(path.join(migrationsDir, row.migration_name, "migration.sql"));
@@ -55,7 +58,15 @@ describe("prisma migrate, on a fresh database", () => {
 
   it("the migrations produce exactly prisma/schema.prisma (no drift)", async () => {
     const diff = await runPrisma(
-      ["migrate", "diff", "--from-migrations", "prisma/migrations", "--to-schema", "prisma/schema.prisma", "--exit-code"],
+      [
+        "migrate",
+        "diff",
+        "--from-migrations",
+        "prisma/migrations",
+        "--to-schema",
+        "prisma/schema.prisma",
+        "--exit-code",
+      ],
       { databaseUrl: database.url, shadowDatabaseUrl: shadow.url },
     );
     expect(diff.output).toContain("No difference detected");
@@ -65,7 +76,10 @@ describe("prisma migrate, on a fresh database", () => {
   it("diff reports a schema change the migrations lack", async () => {
     const changed = path.join(mkdtempSync(path.join(tmpdir(), "schema-")), "schema.prisma");
     const schema = readFileSync("prisma/schema.prisma", "utf8");
-    writeFileSync(changed, schema.replace("  image         String?\n", "  image         String?\n  nickname      String?\n"));
+    writeFileSync(
+      changed,
+      schema.replace("  image         String?\n", "  image         String?\n  nickname      String?\n"),
+    );
     const diff = await runPrisma(
       ["migrate", "diff", "--from-migrations", "prisma/migrations", "--to-schema", changed, "--exit-code"],
       { databaseUrl: database.url, shadowDatabaseUrl: shadow.url },

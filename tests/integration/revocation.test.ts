@@ -47,7 +47,9 @@ beforeAll(async () => {
 afterAll(async () => {
   if (latencies.length > 0) {
     const { p50, p99 } = percentiles(latencies);
-    console.log(`revocation latency over ${latencies.length} (revocation, worker) pairs: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`);
+    console.log(
+      `revocation latency over ${latencies.length} (revocation, worker) pairs: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`,
+    );
   }
   await Promise.all(workers.map((worker) => worker.stop()));
   await authServer.close();
@@ -117,8 +119,13 @@ describe("revocation reaches both workers within a second", () => {
 
   it("revoke-session (by its token)", async () => {
     const { browser, token, sessionId } = await signedIn();
-    const { token: sessionToken } = await db.session.findUniqueOrThrow({ where: { id: sessionId }, select: { token: true } });
-    const ms = await timeToRefusal(token, () => auth.api.revokeSession({ headers: browser.headers(), body: { token: sessionToken } }));
+    const { token: sessionToken } = await db.session.findUniqueOrThrow({
+      where: { id: sessionId },
+      select: { token: true },
+    });
+    const ms = await timeToRefusal(token, () =>
+      auth.api.revokeSession({ headers: browser.headers(), body: { token: sessionToken } }),
+    );
     for (const value of ms) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
   });
 
@@ -144,7 +151,11 @@ describe("revocation reaches both workers within a second", () => {
     const here = await signedIn();
     const other = await signedIn(new TestBrowser(), here.email);
     const ms = await timeToRefusal(other.token, () =>
-      here.browser.post("/change-password", { currentPassword: TEST_PASSWORD, newPassword: `${TEST_PASSWORD} 2`, revokeOtherSessions: true }),
+      here.browser.post("/change-password", {
+        currentPassword: TEST_PASSWORD,
+        newPassword: `${TEST_PASSWORD} 2`,
+        revokeOtherSessions: true,
+      }),
     );
     for (const value of ms) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
   });
@@ -163,7 +174,9 @@ describe("revocation reaches both workers within a second", () => {
 
   it("session expiry (the row's expiresAt passes)", async () => {
     const { token, sessionId } = await signedIn();
-    const ms = await timeToRefusal(token, () => db.session.update({ where: { id: sessionId }, data: { expiresAt: new Date(Date.now() - 1_000) } }));
+    const ms = await timeToRefusal(token, () =>
+      db.session.update({ where: { id: sessionId }, data: { expiresAt: new Date(Date.now() - 1_000) } }),
+    );
     for (const value of ms) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
   });
 });
@@ -220,7 +233,7 @@ describe("the worker's database role", () => {
   });
 
   it.each([
-    ['session tokens', 'SELECT "token" FROM "session"'],
+    ["session tokens", 'SELECT "token" FROM "session"'],
     ["password hashes", 'SELECT "password" FROM "account"'],
     ["signing keys", 'SELECT "privateKey" FROM "jwks"'],
     ["users", 'SELECT "email" FROM "user"'],
@@ -232,6 +245,8 @@ describe("the worker's database role", () => {
   it("cannot write what it may read", async () => {
     // Not even outside the read-only transaction the worker uses.
     await expect(asWorker(`DELETE FROM "session"`, { readOnly: false })).rejects.toThrow(/permission denied/);
-    await expect(asWorker(`UPDATE "session" SET "expiresAt" = now()`, { readOnly: false })).rejects.toThrow(/permission denied/);
+    await expect(asWorker(`UPDATE "session" SET "expiresAt" = now()`, { readOnly: false })).rejects.toThrow(
+      /permission denied/,
+    );
   });
 });

@@ -9,7 +9,14 @@ import { browserWorkerUrl } from "~/server/browser-worker-url";
 import { STRICT_TRANSPORT_SECURITY } from "~/server/security-headers";
 import { createAuth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
-import { appOrigin, parseSetCookie, TEST_PASSWORD, TestBrowser, uniqueEmail, type SetCookie } from "../support/test-browser";
+import {
+  appOrigin,
+  parseSetCookie,
+  TEST_PASSWORD,
+  TestBrowser,
+  uniqueEmail,
+  type SetCookie,
+} from "../support/test-browser";
 
 const password = TEST_PASSWORD;
 const evil = "https://evil.example";
@@ -98,7 +105,12 @@ describe("Better Auth refuses cross-origin POSTs", () => {
   it("a cross-site form posted to sign-in (a navigation, no cookies yet) is refused", async () => {
     const { email } = await new TestBrowser().signUp();
     const result = await new TestBrowser().post("/sign-in/email", new URLSearchParams({ email, password }), {
-      headers: { origin: evil, "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate", "sec-fetch-dest": "document" },
+      headers: {
+        origin: evil,
+        "sec-fetch-site": "cross-site",
+        "sec-fetch-mode": "navigate",
+        "sec-fetch-dest": "document",
+      },
     });
 
     expect(result.status).toBe(403);
@@ -139,7 +151,11 @@ describe("Better Auth refuses cross-origin POSTs", () => {
     // Real behaviour, not a wish: nothing a browser sends cross-site looks
     // like this (browsers always add Origin to a POST), so no CSRF hides here.
     const email = uniqueEmail("curl");
-    const result = await new TestBrowser().post("/sign-up/email", { name: "Curl", email, password }, { headers: { origin: null } });
+    const result = await new TestBrowser().post(
+      "/sign-up/email",
+      { name: "Curl", email, password },
+      { headers: { origin: null } },
+    );
 
     expect(result.status).toBe(200);
     expect(await db.user.count({ where: { email } })).toBe(1);
@@ -171,7 +187,11 @@ describe("the tRPC route refuses cross-site calls before any procedure runs", ()
     expect(me.text).toContain(email);
 
     // SameSite=Lax sends the cookie on a cross-site top-level GET, with no Origin.
-    const leaked = await call("GET", "session.me", { cookie, "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" });
+    const leaked = await call("GET", "session.me", {
+      cookie,
+      "sec-fetch-site": "cross-site",
+      "sec-fetch-mode": "navigate",
+    });
     expect(leaked.status).toBe(403);
     expect(leaked.text).not.toContain(email);
     expect(JSON.parse(leaked.text)).toMatchObject({ error: { code: "FORBIDDEN", reason: "cross_site" } });
@@ -222,7 +242,11 @@ describe("/api/trpc answers: no stack trace, never cached, HSTS on https", () =>
       await browser.signUp();
       return { cookie: browser.cookie };
     })();
-    const badInput = await call("worker.textStats", { cookie, origin: appOrigin }, JSON.stringify({ json: { text: "" } }));
+    const badInput = await call(
+      "worker.textStats",
+      { cookie, origin: appOrigin },
+      JSON.stringify({ json: { text: "" } }),
+    );
 
     expect([signedOut.status, badInput.status]).toEqual([401, 400]);
     for (const { text } of [signedOut, malformed, badInput]) {
@@ -305,7 +329,9 @@ describe("pages: security headers", () => {
     const matches = (path: string) => new RegExp(`^${source}$`).test(path);
 
     expect(["/", "/dashboard", "/sign-in", "/no-such-page"].filter(matches)).toHaveLength(4);
-    expect(["/api/trpc/session.me", "/api/auth/sign-in/email", "/_next/static/chunks/app.js"].filter(matches)).toEqual([]);
+    expect(["/api/trpc/session.me", "/api/auth/sign-in/email", "/_next/static/chunks/app.js"].filter(matches)).toEqual(
+      [],
+    );
   });
 
   it("every path: nosniff, no framing, no referrer to other origins; no X-Powered-By", async () => {

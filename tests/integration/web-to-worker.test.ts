@@ -67,7 +67,10 @@ async function callerFor(headers: Headers) {
 
 async function callWorkerDirectly(token: string, origin = webOrigin) {
   const response = await fetch(`${worker.url}/trpc/whoami`, { headers: { authorization: `Bearer ${token}`, origin } });
-  return { response, body: (await response.json()) as { result?: { data: { userId: string } }; error?: { data: { reason: string } } } };
+  return {
+    response,
+    body: (await response.json()) as { result?: { data: { userId: string } }; error?: { data: { reason: string } } },
+  };
 }
 
 describe("web tier → worker over HTTP", () => {
@@ -97,7 +100,10 @@ describe("web tier → worker over HTTP", () => {
     await expect(api.worker.textStats({ text: "Apples and pears. Apples!" })).resolves.toMatchObject({
       words: 4,
       sentences: 2,
-      topTerms: [{ term: "apples", count: 2 }, { term: "pears", count: 1 }],
+      topTerms: [
+        { term: "apples", count: 2 },
+        { term: "pears", count: 1 },
+      ],
     });
     await expect(api.worker.textStats({ text: "" })).rejects.toMatchObject({
       code: "BAD_REQUEST",
@@ -266,7 +272,11 @@ describe("the web tier's /api/trpc answers bad input with a 4xx, never a 5xx", (
     const answer = await webTrpc(browser, "worker.textStats", { body: `{"json":{"text":${deep}}}` });
 
     expect(answer.status).toBe(400);
-    expect(answer.json).toMatchObject({ error: { json: { message: "The input is nested too deeply (more than 32 levels).", data: { code: "BAD_REQUEST" } } } });
+    expect(answer.json).toMatchObject({
+      error: {
+        json: { message: "The input is nested too deeply (more than 32 levels).", data: { code: "BAD_REQUEST" } },
+      },
+    });
     expect(answer.text).not.toMatch(/call stack/i);
   });
 
@@ -277,23 +287,33 @@ describe("the web tier's /api/trpc answers bad input with a 4xx, never a 5xx", (
     ["an unknown transformation", { values: [5] }],
     ["annotations that are a string", { values: "x" }],
     ["referential equalities of the wrong shape", { referentialEqualities: ["x"] }],
-  ])("malformed superjson meta (%s) is a 400, and nothing in the error log (was a 500 with a stack)", async (_, meta) => {
-    const { browser } = await signedIn();
-    const errors = vi.spyOn(logger, "error");
+  ])(
+    "malformed superjson meta (%s) is a 400, and nothing in the error log (was a 500 with a stack)",
+    async (_, meta) => {
+      const { browser } = await signedIn();
+      const errors = vi.spyOn(logger, "error");
 
-    const answer = await webTrpc(browser, "worker.textStats", { body: textStatsBody({ text: "hello" }, meta) });
+      const answer = await webTrpc(browser, "worker.textStats", { body: textStatsBody({ text: "hello" }, meta) });
 
-    expect(answer.status).toBe(400);
-    expect(answer.json).toMatchObject({
-      error: { json: { message: "The input could not be decoded: its superjson metadata is malformed.", data: { code: "BAD_REQUEST" } } },
-    });
-    expect(errors).not.toHaveBeenCalled();
-  });
+      expect(answer.status).toBe(400);
+      expect(answer.json).toMatchObject({
+        error: {
+          json: {
+            message: "The input could not be decoded: its superjson metadata is malformed.",
+            data: { code: "BAD_REQUEST" },
+          },
+        },
+      });
+      expect(errors).not.toHaveBeenCalled();
+    },
+  );
 
   it("a meta that makes the input cyclic never reads as 'worker unavailable' (was a 503 with the worker up)", async () => {
     const { browser } = await signedIn();
 
-    const answer = await webTrpc(browser, "worker.textStats", { body: textStatsBody({ text: "hello" }, { referentialEqualities: [[""]] }) });
+    const answer = await webTrpc(browser, "worker.textStats", {
+      body: textStatsBody({ text: "hello" }, { referentialEqualities: [[""]] }),
+    });
 
     // The worker's schema keeps the text and drops the cycle: an ordinary answer.
     expect(answer.status).toBe(200);
@@ -312,7 +332,14 @@ describe("the web tier's /api/trpc answers bad input with a 4xx, never a 5xx", (
     const notText = await webTrpc(browser, "worker.textStats", { body: textStatsBody({ text: { nested: ["x"] } }) });
 
     expect(tooLong.status).toBe(400);
-    expect(tooLong.json).toMatchObject({ error: { json: { message: "Documents are limited to 100,000 characters.", data: { zodError: { fieldErrors: { text: [expect.any(String)] } } } } } });
+    expect(tooLong.json).toMatchObject({
+      error: {
+        json: {
+          message: "Documents are limited to 100,000 characters.",
+          data: { zodError: { fieldErrors: { text: [expect.any(String)] } } },
+        },
+      },
+    });
     expect(notText.status).toBe(400);
     expect(workerTokenCache.has(session.id)).toBe(false);
     expect(await worker.logs()).not.toContain(requestId);
@@ -335,10 +362,15 @@ describe("the web tier's /api/trpc answers bad input with a 4xx, never a 5xx", (
     const { browser } = await signedIn();
     const { stream, read } = countedBody(10 * 1024 * 1024);
 
-    const answer = await webTrpc(browser, "worker.textStats", { body: stream, headers: { "content-length": String(10 * 1024 * 1024) } });
+    const answer = await webTrpc(browser, "worker.textStats", {
+      body: stream,
+      headers: { "content-length": String(10 * 1024 * 1024) },
+    });
 
     expect(answer.status).toBe(413);
-    expect(answer.json).toMatchObject({ error: { json: { message: "A request may carry at most 1 MiB.", data: { code: "PAYLOAD_TOO_LARGE" } } } });
+    expect(answer.json).toMatchObject({
+      error: { json: { message: "A request may carry at most 1 MiB.", data: { code: "PAYLOAD_TOO_LARGE" } } },
+    });
     expect(read.bytes).toBeLessThanOrEqual(64 * 1024); // at most the one chunk a stream reads ahead
   });
 
@@ -358,7 +390,10 @@ describe("the web tier's /api/trpc answers bad input with a 4xx, never a 5xx", (
     const { browser } = await signedIn();
     const body = textStatsBody({ text: "Apples and pears." });
 
-    const declared = await webTrpc(browser, "worker.textStats", { body, headers: { "content-length": String(Buffer.byteLength(body)) } });
+    const declared = await webTrpc(browser, "worker.textStats", {
+      body,
+      headers: { "content-length": String(Buffer.byteLength(body)) },
+    });
     const chunked = await webTrpc(browser, "worker.textStats", { body: new Blob([body]).stream() });
 
     expect([declared.status, chunked.status]).toEqual([200, 200]);
@@ -391,10 +426,19 @@ describe("signing-key rotation", () => {
     server = await serveAuth(rotating);
     const [port] = await freePorts(1);
     // The worker checks each token's session in this deployment's database.
-    rotatingWorker = sourceWorker({ name: "rotating-worker", port: port!, env: { ...workerEnv(server.url), WORKER_DATABASE_URL: database.url } });
+    rotatingWorker = sourceWorker({
+      name: "rotating-worker",
+      port: port!,
+      env: { ...workerEnv(server.url), WORKER_DATABASE_URL: database.url },
+    });
     await db.user.create({ data: { id: subject.user.id, email: subject.user.email, name: subject.user.name } });
     await db.session.create({
-      data: { id: subject.session.id, token: "rotation-session", userId: subject.user.id, expiresAt: new Date(Date.now() + 3_600_000) },
+      data: {
+        id: subject.session.id,
+        token: "rotation-session",
+        userId: subject.user.id,
+        expiresAt: new Date(Date.now() + 3_600_000),
+      },
     });
     await rotatingWorker.start();
   });
@@ -410,7 +454,9 @@ describe("signing-key rotation", () => {
   const sign = () => signWorkerToken(rotating, subject, { ttlSeconds: 900 });
   const kidOf = (token: string) => decodeProtectedHeader(token).kid;
   const status = async (token: string) => {
-    const response = await fetch(`${rotatingWorker.url}/trpc/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${rotatingWorker.url}/trpc/whoami`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await response.json()) as { error?: { data: { reason: string } } };
     return body.error ? `${response.status} ${body.error.data.reason}` : String(response.status);
   };
@@ -442,4 +488,3 @@ describe("signing-key rotation", () => {
     expect(await status(before.token)).toBe("401 unknown_key");
   });
 });
-

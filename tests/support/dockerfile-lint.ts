@@ -29,7 +29,10 @@ export function dockerignoreMatcher(text: string): (relPath: string) => boolean 
       return { negate, regex: globToRegExp(pattern) };
     });
   return (relPath) => {
-    const parts = path.posix.normalize(relPath).replace(/^(\.\/|\/)+/, "").split("/");
+    const parts = path.posix
+      .normalize(relPath)
+      .replace(/^(\.\/|\/)+/, "")
+      .split("/");
     const candidates = parts.map((_, i) => parts.slice(0, i + 1).join("/"));
     let excluded = false;
     for (const rule of rules) {
@@ -246,11 +249,16 @@ export interface LintContext {
   buildOutputs: string[];
 }
 
-
 const contextPath = (source: string) => path.posix.normalize(source).replace(/^(\.\/|\/)+/, "") || ".";
 
 /** Where a stage's file `absPath` comes from, or undefined when nothing in the Dockerfile provides it. */
-export function originOf(stages: Stage[], stage: Stage, absPath: string, ctx: LintContext, depth = 0): string | undefined {
+export function originOf(
+  stages: Stage[],
+  stage: Stage,
+  absPath: string,
+  ctx: LintContext,
+  depth = 0,
+): string | undefined {
   if (depth > stages.length * 2) return undefined;
   // Produced in this stage by a RUN: the build's outputs, or an installed package's file.
   for (const run of stage.runs) {
@@ -274,16 +282,20 @@ export function originOf(stages: Stage[], stage: Stage, absPath: string, ctx: Li
     const intoDirectory = copy.dest.endsWith("/") || copy.dest === "." || copy.sources.length > 1;
     for (const source of copy.sources) {
       const candidates: string[] = [];
-      if (intoDirectory && absPath === path.posix.join(copy.destPath, path.posix.basename(source))) candidates.push(source);
+      if (intoDirectory && absPath === path.posix.join(copy.destPath, path.posix.basename(source)))
+        candidates.push(source);
       if (!intoDirectory && absPath === copy.destPath) candidates.push(source);
-      if (absPath.startsWith(`${copy.destPath}/`)) candidates.push(path.posix.join(source, path.posix.relative(copy.destPath, absPath)));
+      if (absPath.startsWith(`${copy.destPath}/`))
+        candidates.push(path.posix.join(source, path.posix.relative(copy.destPath, absPath)));
       for (const candidate of candidates) {
         if (copy.from === undefined) {
           const rel = contextPath(candidate);
           if (ctx.exists(rel) && !ctx.ignored(rel)) return `repository file ${rel}`;
           continue;
         }
-        const from = stages.find((earlier) => earlier.name === copy.from!.toLowerCase() || String(earlier.index) === copy.from);
+        const from = stages.find(
+          (earlier) => earlier.name === copy.from!.toLowerCase() || String(earlier.index) === copy.from,
+        );
         const origin = from && originOf(stages, from, path.posix.resolve("/", candidate), ctx, depth + 1);
         if (origin) return origin;
       }
@@ -312,7 +324,8 @@ export function lintDockerfile(text: string, ctx: LintContext): string[] {
     for (const copy of stage.copies) {
       const at = `line ${String(copy.line)}`;
       if (copy.from !== undefined) {
-        const isStage = names.slice(0, stage.index).includes(copy.from.toLowerCase()) || Number(copy.from) < stage.index;
+        const isStage =
+          names.slice(0, stage.index).includes(copy.from.toLowerCase()) || Number(copy.from) < stage.index;
         const isImage = /[:/]/.test(copy.from);
         if (!isStage && !isImage) problems.push(`${at}: --from=${copy.from} names no earlier stage`);
       } else {
@@ -324,27 +337,34 @@ export function lintDockerfile(text: string, ctx: LintContext): string[] {
             problems.push(`${at}: COPY source ${source} is excluded by .dockerignore`);
           } else if (rel !== "." && ctx.isDirectory(rel)) {
             const lost = ctx.filesUnder(rel).filter((file) => ctx.ignored(file));
-            if (lost.length > 0) problems.push(`${at}: .dockerignore drops ${lost.slice(0, 3).join(", ")} from COPY ${source}`);
+            if (lost.length > 0)
+              problems.push(`${at}: .dockerignore drops ${lost.slice(0, 3).join(", ")} from COPY ${source}`);
           }
         }
       }
       if (copy.link && copy.chown !== undefined && !/^\d+(:\d+)?$/.test(copy.chown)) {
-        problems.push(`${at}: COPY --link --chown=${copy.chown} needs numeric ids (BuildKit cannot look names up in a --link layer)`);
+        problems.push(
+          `${at}: COPY --link --chown=${copy.chown} needs numeric ids (BuildKit cannot look names up in a --link layer)`,
+        );
       }
     }
 
     for (const run of stage.runs) {
       for (const match of run.command.matchAll(/\bnpm run(?:-script)?\s+([^\s;&|]+)/g)) {
-        if (!ctx.scripts.has(match[1]!)) problems.push(`line ${String(run.line)}: npm run ${match[1]!}: package.json has no such script`);
+        if (!ctx.scripts.has(match[1]!))
+          problems.push(`line ${String(run.line)}: npm run ${match[1]!}: package.json has no such script`);
       }
     }
 
     if (stage.cmd === undefined && stage.entrypoint === undefined) continue;
     if (typeof stage.cmd === "string" || typeof stage.entrypoint === "string") {
-      problems.push(`${label(stage)}: CMD/ENTRYPOINT must use the exec form (["node", "file.js"]) so the process gets signals`);
+      problems.push(
+        `${label(stage)}: CMD/ENTRYPOINT must use the exec form (["node", "file.js"]) so the process gets signals`,
+      );
       continue;
     }
-    if (!stage.user || /^(root|0)(:|$)/.test(stage.user)) problems.push(`${label(stage)}: runs as root (add USER node)`);
+    if (!stage.user || /^(root|0)(:|$)/.test(stage.user))
+      problems.push(`${label(stage)}: runs as root (add USER node)`);
     const file = startedFile([...(stage.entrypoint ?? []), ...(stage.cmd ?? [])]);
     if (!file) {
       problems.push(`${label(stage)}: cannot tell which file its command starts`);

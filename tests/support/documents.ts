@@ -31,17 +31,33 @@ import { TestBrowser, uniqueEmail } from "./test-browser";
 /** A "user" row straight in the database (for the document's foreign key), as the owner login. */
 export async function insertUser(databaseUrl: string): Promise<string> {
   const id = `user-${randomUUID()}`;
-  await queryOnce(databaseUrl, `INSERT INTO "user" ("id", "name", "email") VALUES ($1, 'Feed Tester', $2)`, [id, `${id}@example.test`]);
+  await queryOnce(databaseUrl, `INSERT INTO "user" ("id", "name", "email") VALUES ($1, 'Feed Tester', $2)`, [
+    id,
+    `${id}@example.test`,
+  ]);
   return id;
 }
 
 /** A queued document of `userId`, written as the worker writes (asWorker); returns its id and changeSeq. */
-export async function insertDocument(db: WorkerDb, userId: string, name = "notes.md"): Promise<{ id: string; changeSeq: string }> {
+export async function insertDocument(
+  db: WorkerDb,
+  userId: string,
+  name = "notes.md",
+): Promise<{ id: string; changeSeq: string }> {
   const id = `doc-${randomUUID()}`;
   const { changeSeq } = await db.asWorker((tx) =>
     tx
       .insertInto("document")
-      .values({ id, userId, name, kind: "markdown", mimeType: "text/markdown", sizeBytes: 10, sha256: "0".repeat(64), updatedAt: sql<Date>`clock_timestamp()` })
+      .values({
+        id,
+        userId,
+        name,
+        kind: "markdown",
+        mimeType: "text/markdown",
+        sizeBytes: 10,
+        sha256: "0".repeat(64),
+        updatedAt: sql<Date>`clock_timestamp()`,
+      })
       .returning("changeSeq")
       .executeTakeFirstOrThrow(),
   );
@@ -54,7 +70,12 @@ export const TOUCH = `"changeSeq" = nextval(pg_get_serial_sequence('document', '
 /** Moves a document's progress, as ingestion does; returns the new changeSeq. */
 export async function setProgress(db: WorkerDb, id: string, progress: number): Promise<string> {
   const { changeSeq } = await db.asWorker((tx) =>
-    tx.updateTable("document").set({ progress, ...MARK_CHANGED }).where("id", "=", id).returning("changeSeq").executeTakeFirstOrThrow(),
+    tx
+      .updateTable("document")
+      .set({ progress, ...MARK_CHANGED })
+      .where("id", "=", id)
+      .returning("changeSeq")
+      .executeTakeFirstOrThrow(),
   );
   return changeSeq;
 }
@@ -174,7 +195,9 @@ export async function upload(
   // Both are sent again, as the browser does.
   for (let waited = 0; ; waited += 250) {
     const result = await uploadOnce(worker, token, name, body, headers);
-    const retry = result.status === 503 && (result.error?.reason === "busy" || (result.error?.message ?? "").includes('queue is not connected'));
+    const retry =
+      result.status === 503 &&
+      (result.error?.reason === "busy" || (result.error?.message ?? "").includes("queue is not connected"));
     if (!retry || waited >= 15_000) return result;
     await sleep(250);
   }
@@ -203,7 +226,12 @@ async function uploadOnce(
 }
 
 /** An upload that must be accepted (201): its document. */
-export async function uploadOk(worker: { url: string }, token: string, name: string, body: Uint8Array | string): Promise<DocumentSummary> {
+export async function uploadOk(
+  worker: { url: string },
+  token: string,
+  name: string,
+  body: Uint8Array | string,
+): Promise<DocumentSummary> {
   const result = await upload(worker, token, name, body);
   if (result.status !== 201 || !result.document) {
     throw new Error(`upload of ${name} answered ${result.status}: ${JSON.stringify(result.error)}`);
@@ -212,7 +240,8 @@ export async function uploadOk(worker: { url: string }, token: string, name: str
 }
 
 /** What a tRPC call answered: the data, or the error's code (NOT_FOUND, …), message and HTTP status. */
-export type CallResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; code: string; message: string };
+export type CallResult<T> =
+  { ok: true; status: number; data: T } | { ok: false; status: number; code: string; message: string };
 
 /** One documents procedure over plain JSON tRPC: a query (GET) or a mutation (POST). */
 export async function call<T = unknown>(
@@ -230,18 +259,26 @@ export async function call<T = unknown>(
     ...(type === "mutation" && { body: JSON.stringify(input ?? null) }),
   });
   const body = (await response.json()) as { result?: { data: T }; error?: { message: string; data: { code: string } } };
-  if (body.error) return { ok: false, status: response.status, code: body.error.data.code, message: body.error.message };
+  if (body.error)
+    return { ok: false, status: response.status, code: body.error.data.code, message: body.error.message };
   return { ok: true, status: response.status, data: body.result!.data };
 }
 
 /** The data of a call that must succeed. */
-export async function callOk<T = unknown>(worker: { url: string }, token: string, procedure: string, input?: unknown, type?: "query" | "mutation"): Promise<T> {
+export async function callOk<T = unknown>(
+  worker: { url: string },
+  token: string,
+  procedure: string,
+  input?: unknown,
+  type?: "query" | "mutation",
+): Promise<T> {
   const result = await call<T>(worker, token, procedure, input, type);
   if (!result.ok) throw new Error(`${procedure} failed: ${result.status} ${result.code} ${result.message}`);
   return result.data;
 }
 
-export const getDocument = (worker: { url: string }, token: string, id: string) => callOk<DocumentSummary>(worker, token, "documents.get", { id });
+export const getDocument = (worker: { url: string }, token: string, id: string) =>
+  callOk<DocumentSummary>(worker, token, "documents.get", { id });
 
 /** A search hit as documents.search answers (search.ts). */
 export interface Hit {
@@ -250,8 +287,16 @@ export interface Hit {
   snippet: { text: string; match: boolean }[];
 }
 
-export async function search(worker: { url: string }, token: string, query: string, documentId?: string): Promise<Hit[]> {
-  const { hits } = await callOk<{ hits: Hit[] }>(worker, token, "documents.search", { query, ...(documentId && { documentId }) });
+export async function search(
+  worker: { url: string },
+  token: string,
+  query: string,
+  documentId?: string,
+): Promise<Hit[]> {
+  const { hits } = await callOk<{ hits: Hit[] }>(worker, token, "documents.search", {
+    query,
+    ...(documentId && { documentId }),
+  });
   return hits;
 }
 
@@ -265,7 +310,11 @@ export async function waitForStatus(
   worker: { url: string },
   token: string,
   id: string,
-  { until = SETTLED, timeoutMs = 30_000, everyMs = 100 }: { until?: DocumentStatus[]; timeoutMs?: number; everyMs?: number } = {},
+  {
+    until = SETTLED,
+    timeoutMs = 30_000,
+    everyMs = 100,
+  }: { until?: DocumentStatus[]; timeoutMs?: number; everyMs?: number } = {},
 ): Promise<DocumentSummary> {
   const deadline = performance.now() + timeoutMs;
   let last: DocumentSummary | undefined;
@@ -273,14 +322,22 @@ export async function waitForStatus(
     last = await getDocument(worker, token, id);
     if (until.includes(last.status)) return last;
     if (performance.now() > deadline) {
-      throw new Error(`document ${id} still ${last.status} (${last.progress}%) after ${timeoutMs} ms, waiting for ${until.join(" or ")}`);
+      throw new Error(
+        `document ${id} still ${last.status} (${last.progress}%) after ${timeoutMs} ms, waiting for ${until.join(" or ")}`,
+      );
     }
     await sleep(everyMs);
   }
 }
 
 /** Uploads and waits until the document is ready (throws if it fails instead). */
-export async function ingested(worker: { url: string }, token: string, name: string, body: Uint8Array | string, timeoutMs = 30_000) {
+export async function ingested(
+  worker: { url: string },
+  token: string,
+  name: string,
+  body: Uint8Array | string,
+  timeoutMs = 30_000,
+) {
   const uploaded = await uploadOk(worker, token, name, body);
   const settled = await waitForStatus(worker, token, uploaded.id, { timeoutMs });
   if (settled.status !== "ready") throw new Error(`${name} failed: ${settled.failureReason}`);
@@ -288,8 +345,14 @@ export async function ingested(worker: { url: string }, token: string, name: str
 }
 
 /** GET /documents/<id>/original: the status and the bytes. */
-export async function download(worker: { url: string }, token: string, id: string): Promise<{ status: number; bytes: Buffer; body: string }> {
-  const response = await fetch(`${worker.url}/documents/${encodeURIComponent(id)}/original`, { headers: { authorization: `Bearer ${token}` } });
+export async function download(
+  worker: { url: string },
+  token: string,
+  id: string,
+): Promise<{ status: number; bytes: Buffer; body: string }> {
+  const response = await fetch(`${worker.url}/documents/${encodeURIComponent(id)}/original`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const bytes = Buffer.from(await response.arrayBuffer());
   return { status: response.status, bytes, body: bytes.toString("utf8") };
 }
@@ -306,12 +369,16 @@ export async function readEvents(
   const url = new URL(`${worker.url}/trpc/documents.events`);
   url.searchParams.set("input", JSON.stringify(lastEventId === undefined ? {} : { lastEventId }));
   const controller = new AbortController();
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" }, signal: controller.signal });
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
+    signal: controller.signal,
+  });
   let text = "";
   const timer = setTimeout(() => controller.abort(), forMs);
   try {
     const decoder = new TextDecoder();
-    for await (const chunk of response.body! as AsyncIterable<Uint8Array>) text += decoder.decode(chunk, { stream: true });
+    for await (const chunk of response.body! as AsyncIterable<Uint8Array>)
+      text += decoder.decode(chunk, { stream: true });
   } catch (error) {
     if (!controller.signal.aborted) throw error;
   } finally {
@@ -324,7 +391,8 @@ export async function readEvents(
       const data = JSON.parse(line.slice(5)) as unknown;
       // tracked events carry the summary itself (or wrapped by tRPC's SSE envelope)
       const candidate = (data as { data?: unknown })?.data ?? data;
-      if (candidate && typeof candidate === "object" && "id" in candidate && "status" in candidate) documents.push(candidate as DocumentSummary);
+      if (candidate && typeof candidate === "object" && "id" in candidate && "status" in candidate)
+        documents.push(candidate as DocumentSummary);
     } catch {
       // pings and the like
     }
@@ -440,7 +508,20 @@ export function uniqueWord(prefix = "zq"): string {
 
 /** Plain text of about `bytes` bytes: sentences of common words, with `words` mixed in. */
 export function prose(bytes: number, words: string[] = []): string {
-  const vocabulary = ["river", "mountain", "ledger", "invoice", "garden", "lantern", "harbour", "meadow", "copper", "window", "signal", "orchard"];
+  const vocabulary = [
+    "river",
+    "mountain",
+    "ledger",
+    "invoice",
+    "garden",
+    "lantern",
+    "harbour",
+    "meadow",
+    "copper",
+    "window",
+    "signal",
+    "orchard",
+  ];
   const parts: string[] = [...words.map((word) => `This paragraph mentions ${word}.`)];
   let size = parts.join(" ").length;
   let i = 0;
@@ -469,7 +550,8 @@ export function makePdf(pages: string[][]): Buffer {
     const content = `BT /F1 10 Tf 12 TL 40 800 Td ${lines.map((line) => `(${escape(line)}) Tj T*`).join(" ")} ET`;
     objects[pageIds[index]!] =
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents ${pageIds[index]! + 1} 0 R >>`;
-    objects[pageIds[index]! + 1] = `<< /Length ${Buffer.byteLength(content, "latin1")} >>\nstream\n${content}\nendstream`;
+    objects[pageIds[index]! + 1] =
+      `<< /Length ${Buffer.byteLength(content, "latin1")} >>\nstream\n${content}\nendstream`;
   });
   let pdf = "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n";
   const offsets: number[] = [];

@@ -13,7 +13,8 @@ export default class SummaryReporter implements Reporter {
       const tests = [...testModule.children.allTests()];
       // A module that failed with no failed test of its own (it did not load,
       // or a beforeAll threw and its tests were skipped) is a failure too.
-      if (testModule.state() === "failed" && !tests.some((test) => test.result().state === "failed")) counts.failed += 1;
+      if (testModule.state() === "failed" && !tests.some((test) => test.result().state === "failed"))
+        counts.failed += 1;
       for (const test of tests) {
         const state = test.result().state;
         if (state === "passed") counts.passed += 1;

@@ -47,7 +47,8 @@ export class TestBrowser {
   /** Signs a new user up (and so in) in this browser; throws unless Better Auth answers 200. */
   async signUp({ email = uniqueEmail("user"), name = "Ada Lovelace" }: { email?: string; name?: string } = {}) {
     const result = await this.post("/sign-up/email", { name, email, password: TEST_PASSWORD });
-    if (result.status !== 200) throw new Error(`sign-up failed: HTTP ${String(result.status)} ${JSON.stringify(result.json)}`);
+    if (result.status !== 200)
+      throw new Error(`sign-up failed: HTTP ${String(result.status)} ${JSON.stringify(result.json)}`);
     return { email, result };
   }
 
@@ -55,7 +56,11 @@ export class TestBrowser {
    * POSTs to /api/auth`path`: JSON, or a form for URLSearchParams. `headers`
    * override the browser's own (e.g. another Origin); null removes one.
    */
-  async post(path: string, body: unknown = {}, options: { headers?: Record<string, string | null> } = {}): Promise<TestResponse> {
+  async post(
+    path: string,
+    body: unknown = {},
+    options: { headers?: Record<string, string | null> } = {},
+  ): Promise<TestResponse> {
     const form = body instanceof URLSearchParams;
     const headers: Record<string, string | null> = form ? {} : { "content-type": "application/json" };
     return this.send("POST", path, form ? body : JSON.stringify(body), { ...headers, ...options.headers });

@@ -21,7 +21,9 @@ describe("startTestServer", () => {
     const port = await closedPort();
     vi.stubEnv("TEST_DATABASE_URL", `postgresql://tester:s3cret-pw@127.0.0.1:${port}/postgres`);
     const failure = startTestServer();
-    await expect(failure).rejects.toThrow(`TEST_DATABASE_URL (postgresql://tester:****@127.0.0.1:${port}/postgres) does not answer`);
+    await expect(failure).rejects.toThrow(
+      `TEST_DATABASE_URL (postgresql://tester:****@127.0.0.1:${port}/postgres) does not answer`,
+    );
     await expect(failure).rejects.not.toThrow("s3cret-pw");
   });
 });

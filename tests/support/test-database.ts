@@ -59,7 +59,11 @@ export async function createTestDatabase(serverUrl: string): Promise<TestDatabas
 }
 
 /** Runs one statement on a connection of its own and returns its rows. */
-export async function queryOnce<Row extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<Row[]> {
+export async function queryOnce<Row extends pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<Row[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

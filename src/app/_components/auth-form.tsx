@@ -11,8 +11,20 @@ import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "~/contract/user-fields";
 type Mode = "sign-in" | "sign-up";
 
 const copy = {
-  "sign-in": { title: "Sign in", submit: "Sign in", busy: "Signing in…", other: "/sign-up", otherText: "No account yet? Sign up" },
-  "sign-up": { title: "Create an account", submit: "Sign up", busy: "Creating account…", other: "/sign-in", otherText: "Already have an account? Sign in" },
+  "sign-in": {
+    title: "Sign in",
+    submit: "Sign in",
+    busy: "Signing in…",
+    other: "/sign-up",
+    otherText: "No account yet? Sign up",
+  },
+  "sign-up": {
+    title: "Create an account",
+    submit: "Sign up",
+    busy: "Creating account…",
+    other: "/sign-in",
+    otherText: "Already have an account? Sign in",
+  },
 } as const;
 
 // Where Better Auth's own message leaves the user guessing what to do next.
@@ -25,7 +37,10 @@ const clearer: Record<string, string> = {
  * failure. A rate-limited attempt says how long to wait (Retry-After, or
  * X-Retry-After, the header of Better Auth's own limiter).
  */
-function describe(error: { code?: string; message?: string; status: number; statusText: string }, retryAfter: string | null): string {
+function describe(
+  error: { code?: string; message?: string; status: number; statusText: string },
+  retryAfter: string | null,
+): string {
   if (error.status === 429) {
     const seconds = Number(retryAfter);
     return seconds > 0
@@ -59,7 +74,10 @@ export function AuthForm({ mode }: { mode: Mode }) {
     setPending(true);
     setError(null);
     let retryAfter: string | null = null;
-    const fetchOptions = { onError: ({ response }: { response: Response }) => void (retryAfter = response.headers.get("retry-after") ?? response.headers.get("x-retry-after")) };
+    const fetchOptions = {
+      onError: ({ response }: { response: Response }) =>
+        void (retryAfter = response.headers.get("retry-after") ?? response.headers.get("x-retry-after")),
+    };
     try {
       const { error: failure } =
         mode === "sign-up"

@@ -24,7 +24,10 @@ export default async function DashboardPage() {
   return (
     <main className="wide">
       <h1>Dashboard</h1>
-      <Profile user={{ id: user.id, name: user.name, email: user.email }} sessionExpiresAt={session.session.expiresAt} />
+      <Profile
+        user={{ id: user.id, name: user.name, email: user.email }}
+        sessionExpiresAt={session.session.expiresAt}
+      />
       <DocumentsSection workerUrl={workerUrl} sessionId={session.session.id} initial={documents} />
       <WorkerPanel workerUrl={workerUrl} sessionId={session.session.id} />
     </main>

@@ -132,7 +132,12 @@ function TextStatsCard() {
       >
         <label>
           Document
-          <textarea value={text} onChange={(event) => setText(event.target.value)} rows={6} placeholder="Paste some text…" />
+          <textarea
+            value={text}
+            onChange={(event) => setText(event.target.value)}
+            rows={6}
+            placeholder="Paste some text…"
+          />
         </label>
         <div className="actions">
           <button type="submit" disabled={analyse.isPending}>

@@ -17,7 +17,10 @@ describe("the web tier's input transformer", () => {
   it(`takes ${MAX_INPUT_DEPTH} levels of nesting (the payload's own included), refuses one more with a BAD_REQUEST`, () => {
     expect(() => decode({ json: nested(MAX_INPUT_DEPTH - 1) })).not.toThrow();
     expect(() => decode({ json: nested(MAX_INPUT_DEPTH) })).toThrow(
-      expect.objectContaining({ code: "BAD_REQUEST", message: `The input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).` }),
+      expect.objectContaining({
+        code: "BAD_REQUEST",
+        message: `The input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).`,
+      }),
     );
   });
 
@@ -39,7 +42,10 @@ describe("the web tier's input transformer", () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(TRPCError);
-    expect(thrown).toMatchObject({ code: "BAD_REQUEST", message: "The input could not be decoded: its superjson metadata is malformed." });
+    expect(thrown).toMatchObject({
+      code: "BAD_REQUEST",
+      message: "The input could not be decoded: its superjson metadata is malformed.",
+    });
   });
 });
 

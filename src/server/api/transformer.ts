@@ -18,13 +18,20 @@ export const transformer: CombinedDataTransformer = {
     serialize: (value: unknown) => superjson.serialize(value),
     deserialize(raw: unknown) {
       if (nestedDeeperThan(raw, MAX_INPUT_DEPTH)) {
-        throw new TRPCError({ code: "BAD_REQUEST", message: `The input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).` });
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: `The input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).`,
+        });
       }
       try {
         const decoded: unknown = superjson.deserialize(raw as Parameters<typeof superjson.deserialize>[0]);
         return decoded;
       } catch (cause) {
-        throw new TRPCError({ code: "BAD_REQUEST", message: "The input could not be decoded: its superjson metadata is malformed.", cause });
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: "The input could not be decoded: its superjson metadata is malformed.",
+          cause,
+        });
       }
     },
   },

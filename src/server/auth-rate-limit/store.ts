@@ -20,7 +20,10 @@ const PRUNE_EVERY_MS = 60_000;
  * kept across restarts: a fixed window per key that starts with its first
  * attempt and ends at resetAt.
  */
-export function createRateLimitStore(db: PrismaClient, { onPruneError }: { onPruneError: (error: unknown) => void }): RateLimitStore {
+export function createRateLimitStore(
+  db: PrismaClient,
+  { onPruneError }: { onPruneError: (error: unknown) => void },
+): RateLimitStore {
   let lastPrune = 0;
 
   function pruneNowAndThen(now: Date) {

@@ -12,7 +12,10 @@ export function tooManyAttempts(retryAfterSeconds: number): APIError {
   const wait = String(seconds);
   return new APIError(
     "TOO_MANY_REQUESTS",
-    { code: "TOO_MANY_ATTEMPTS", message: `Too many attempts. Try again in ${wait} second${seconds === 1 ? "" : "s"}.` },
+    {
+      code: "TOO_MANY_ATTEMPTS",
+      message: `Too many attempts. Try again in ${wait} second${seconds === 1 ? "" : "s"}.`,
+    },
     { "Retry-After": wait, "X-Retry-After": wait },
   );
 }

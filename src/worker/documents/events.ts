@@ -34,7 +34,11 @@ export const documentEventsInput = z.object({
 /** How often an open stream re-checks that its session is still live (an in-memory check: revocation.ts polls the database). */
 export const SESSION_CHECK_MS = 500;
 
-export const documentEvents = authedProcedure.input(documentEventsInput).subscription(async function* ({ ctx, input, signal }) {
+export const documentEvents = authedProcedure.input(documentEventsInput).subscription(async function* ({
+  ctx,
+  input,
+  signal,
+}) {
   const feed = ctx.changeFeed;
   if (!feed) throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "This worker serves no document events." });
   const { caller } = ctx;
@@ -57,7 +61,13 @@ export const documentEvents = authedProcedure.input(documentEventsInput).subscri
     ctx.revocation.check(caller.sessionId, caller.userId).catch((error: unknown) => {
       if (error instanceof TokenRejected) end(unauthorized(error));
       else if (error instanceof SessionsUnavailable) {
-        end(new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The worker cannot check sessions right now.", cause: error }));
+        end(
+          new TRPCError({
+            code: "SERVICE_UNAVAILABLE",
+            message: "The worker cannot check sessions right now.",
+            cause: error,
+          }),
+        );
       } else end(new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: error }));
     });
   }, SESSION_CHECK_MS);
@@ -74,7 +84,8 @@ export const documentEvents = authedProcedure.input(documentEventsInput).subscri
       try {
         batch = await subscription.take(stop.signal);
       } catch (error) {
-        if (error instanceof FeedClosed) throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: error.message, cause: error });
+        if (error instanceof FeedClosed)
+          throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: error.message, cause: error });
         throw error;
       }
       for (const summary of batch) yield tracked(summary.changeSeq, summary);

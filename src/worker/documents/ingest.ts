@@ -49,7 +49,13 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
   const started = await db.asWorker(async (tx) => {
     const row = await tx
       .updateTable("document")
-      .set((eb) => ({ status: "extracting", progress: 0, failureReason: null, attempts: eb("attempts", "+", 1), ...MARK_CHANGED }))
+      .set((eb) => ({
+        status: "extracting",
+        progress: 0,
+        failureReason: null,
+        attempts: eb("attempts", "+", 1),
+        ...MARK_CHANGED,
+      }))
       .where("id", "=", documentId)
       .where("status", "<>", "ready")
       .returning(["userId", "kind", "sizeBytes"])
@@ -68,7 +74,11 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
     if (!force && now - lastWrite < progressEveryMs) return;
     lastWrite = now;
     await db.asWorker((tx) =>
-      tx.updateTable("document").set({ status, progress: Math.round(percent), ...MARK_CHANGED }).where("id", "=", documentId).execute(),
+      tx
+        .updateTable("document")
+        .set({ status, progress: Math.round(percent), ...MARK_CHANGED })
+        .where("id", "=", documentId)
+        .execute(),
     );
   };
 
@@ -77,7 +87,9 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
     const bytes = await readOriginal(store, db, documentId, started.sizeBytes);
     if (!bytes) return log.info("deleted while being read");
 
-    const extracted = await (await extractor()).extractText(bytes, started.kind, (done, total) => progress("extracting", (50 * done) / total));
+    const extracted = await (
+      await extractor()
+    ).extractText(bytes, started.kind, (done, total) => progress("extracting", (50 * done) / total));
     const chunks = chunkUnits(extracted.units);
     await progress("indexing", 50, true);
 
@@ -122,7 +134,10 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
           progress: 100,
           pages: extracted.pages ?? null,
           sections: extracted.sections ?? null,
-          chunkCount: eb.selectFrom("document_chunk").select(eb.fn.countAll<number>().as("count")).where("documentId", "=", documentId),
+          chunkCount: eb
+            .selectFrom("document_chunk")
+            .select(eb.fn.countAll<number>().as("count"))
+            .where("documentId", "=", documentId),
           ...MARK_CHANGED,
         }))
         .where("id", "=", documentId)
@@ -138,11 +153,21 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
     }
     if (attempt.last) {
       log.error({ err: error }, "ingestion failed, no retries left");
-      return markFailed(db, documentId, `It could not be processed after ${attempt.number} attempts. Try again later with Retry.`);
+      return markFailed(
+        db,
+        documentId,
+        `It could not be processed after ${attempt.number} attempts. Try again later with Retry.`,
+      );
     }
     log.warn({ err: error }, "ingestion failed, will retry");
     await db
-      .asWorker((tx) => tx.updateTable("document").set({ status: "queued", progress: 0, ...MARK_CHANGED }).where("id", "=", documentId).execute())
+      .asWorker((tx) =>
+        tx
+          .updateTable("document")
+          .set({ status: "queued", progress: 0, ...MARK_CHANGED })
+          .where("id", "=", documentId)
+          .execute(),
+      )
       .catch(() => undefined);
     throw error;
   }
@@ -166,7 +191,12 @@ async function markFailed(db: WorkerDb, documentId: string, reason: string): Pro
 const extractor = () => import("./extract/extract");
 
 /** The whole original (extractors need it all), or undefined if the document went away meanwhile. */
-async function readOriginal(store: OriginalStore, db: WorkerDb, documentId: string, sizeBytes: number): Promise<Buffer | undefined> {
+async function readOriginal(
+  store: OriginalStore,
+  db: WorkerDb,
+  documentId: string,
+  sizeBytes: number,
+): Promise<Buffer | undefined> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const part of store.open(db, documentId)) {

@@ -71,7 +71,14 @@ export const postgresOriginalStore: OriginalStore = {
     for (let index = 0; ; index++) {
       const part = await db.asWorker(
         async (tx) =>
-          (await tx.selectFrom("document_part").select("bytes").where("documentId", "=", documentId).where("index", "=", index).executeTakeFirst())?.bytes,
+          (
+            await tx
+              .selectFrom("document_part")
+              .select("bytes")
+              .where("documentId", "=", documentId)
+              .where("index", "=", index)
+              .executeTakeFirst()
+          )?.bytes,
         { readOnly: true },
       );
       if (!part) return;

@@ -33,14 +33,23 @@ export async function listDocuments(tx: WorkerTx, userId: string): Promise<Docum
 }
 
 export async function getDocument(tx: WorkerTx, userId: string, id: string): Promise<DocumentSummary> {
-  const row = await tx.selectFrom("document").select(SUMMARY_COLUMNS).where("id", "=", id).where("userId", "=", userId).executeTakeFirst();
+  const row = await tx
+    .selectFrom("document")
+    .select(SUMMARY_COLUMNS)
+    .where("id", "=", id)
+    .where("userId", "=", userId)
+    .executeTakeFirst();
   if (!row) throw notFound();
   return toSummary(row);
 }
 
 /** Deletes the document, its original and its chunks (ON DELETE CASCADE); a queued job then finds nothing and ends. */
 export async function deleteDocument(tx: WorkerTx, userId: string, id: string): Promise<void> {
-  const { numDeletedRows } = await tx.deleteFrom("document").where("id", "=", id).where("userId", "=", userId).executeTakeFirst();
+  const { numDeletedRows } = await tx
+    .deleteFrom("document")
+    .where("id", "=", id)
+    .where("userId", "=", userId)
+    .executeTakeFirst();
   if (!numDeletedRows) throw notFound();
 }
 
@@ -60,14 +69,20 @@ export async function requeueFailedDocument(tx: WorkerTx, userId: string, id: st
     .executeTakeFirst();
   if (row) return toSummary(row);
   const current = await getDocument(tx, userId, id);
-  throw new TRPCError({ code: "CONFLICT", message: `Only a failed document can be retried: this one is ${current.status}.` });
+  throw new TRPCError({
+    code: "CONFLICT",
+    message: `Only a failed document can be retried: this one is ${current.status}.`,
+  });
 }
 
 /** What the user holds, for the quotas. */
 export async function usageOf(tx: WorkerTx, userId: string): Promise<{ documents: number; bytes: number }> {
   const usage = await tx
     .selectFrom("document")
-    .select((eb) => [eb.cast<number>(eb.fn.countAll(), "integer").as("documents"), eb.cast<string | null>(eb.fn.sum("sizeBytes"), "bigint").as("bytes")])
+    .select((eb) => [
+      eb.cast<number>(eb.fn.countAll(), "integer").as("documents"),
+      eb.cast<string | null>(eb.fn.sum("sizeBytes"), "bigint").as("bytes"),
+    ])
     .where("userId", "=", userId)
     .executeTakeFirstOrThrow();
   return { documents: usage.documents, bytes: Number(usage.bytes ?? 0) };

@@ -15,23 +15,28 @@ import { searchChunks } from "./search";
 
 /** An authed procedure with the worker's document services in ctx.documents. */
 export const documentsProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (!ctx.documents) throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "This worker has no document store configured." });
+  if (!ctx.documents)
+    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "This worker has no document store configured." });
   return next({ ctx: { documents: ctx.documents } });
 });
 
 export const documentsRouter = createWorkerRouter({
   /** Newest first. */
-  list: documentsProcedure.query(({ ctx }) => ctx.documents.db.asWorker((tx) => listDocuments(tx, ctx.caller.userId), { readOnly: true })),
+  list: documentsProcedure.query(({ ctx }) =>
+    ctx.documents.db.asWorker((tx) => listDocuments(tx, ctx.caller.userId), { readOnly: true }),
+  ),
 
   get: documentsProcedure
     .input(documentRef)
-    .query(({ ctx, input }) => ctx.documents.db.asWorker((tx) => getDocument(tx, ctx.caller.userId, input.id), { readOnly: true })),
-
-  search: documentsProcedure
-    .input(searchInput)
     .query(({ ctx, input }) =>
-      ctx.documents.db.asWorker((tx) => searchChunks(tx, ctx.caller.userId, ctx.documents.searchConfig, input), { readOnly: true }),
+      ctx.documents.db.asWorker((tx) => getDocument(tx, ctx.caller.userId, input.id), { readOnly: true }),
     ),
+
+  search: documentsProcedure.input(searchInput).query(({ ctx, input }) =>
+    ctx.documents.db.asWorker((tx) => searchChunks(tx, ctx.caller.userId, ctx.documents.searchConfig, input), {
+      readOnly: true,
+    }),
+  ),
 
   /** The document, its original and its chunks. */
   delete: documentsProcedure.input(documentRef).mutation(async ({ ctx, input }) => {

@@ -21,7 +21,6 @@ export const MATCH_END = "\uE001";
 
 const HEADLINE_OPTIONS = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
 
-
 /**
  * Ranks every match (that is what ranking means), then builds headlines for
  * the one page shown only: ts_headline re-parses the chunk and is the
@@ -57,14 +56,20 @@ export async function searchChunks(
     .selectFrom("hits as h")
     .crossJoin("q")
     .select(["h.documentId", "h.name as documentName", "h.kind", "h.ordinal", "h.page", "h.section", "h.rank"])
-    .select((eb) => eb.fn<string>("ts_headline", [regconfig, eb.ref("h.content"), eb.ref("q.q"), sql.lit(HEADLINE_OPTIONS)]).as("headline"))
+    .select((eb) =>
+      eb
+        .fn<string>("ts_headline", [regconfig, eb.ref("h.content"), eb.ref("q.q"), sql.lit(HEADLINE_OPTIONS)])
+        .as("headline"),
+    )
     .orderBy("h.rank", "desc")
     .orderBy("h.documentId")
     .orderBy("h.ordinal")
     .execute();
   return {
     // kind is a text column that only the worker writes, from DOCUMENT_KINDS.
-    hits: rows.slice(0, pageSize).map(({ headline, kind, ...hit }) => ({ ...hit, kind: kind as DocumentKind, snippet: toSegments(headline) })),
+    hits: rows
+      .slice(0, pageSize)
+      .map(({ headline, kind, ...hit }) => ({ ...hit, kind: kind as DocumentKind, snippet: toSegments(headline) })),
     page,
     pageSize,
     hasMore: rows.length > pageSize,
@@ -90,10 +95,15 @@ export function toSegments(headline: string): SnippetSegment[] {
 /** Rejects, saying which exist, when `config` is no text-search configuration of the database. */
 export async function checkSearchConfig(db: WorkerDb, config: string): Promise<void> {
   // A system catalog: not one of the tables schema.prisma types.
-  const names = await db.asWorker(async (tx) => (await sql<{ cfgname: string }>`SELECT cfgname FROM pg_ts_config ORDER BY 1`.execute(tx)).rows, {
-    readOnly: true,
-  });
+  const names = await db.asWorker(
+    async (tx) => (await sql<{ cfgname: string }>`SELECT cfgname FROM pg_ts_config ORDER BY 1`.execute(tx)).rows,
+    {
+      readOnly: true,
+    },
+  );
   if (!names.some((row) => row.cfgname === config)) {
-    throw new Error(`"${config}" is not a text-search configuration of this database; it has ${names.map((row) => row.cfgname).join(", ")}.`);
+    throw new Error(
+      `"${config}" is not a text-search configuration of this database; it has ${names.map((row) => row.cfgname).join(", ")}.`,
+    );
   }
 }

@@ -33,5 +33,10 @@ export type DocumentSummaryRow = Pick<Selectable<DocumentTable>, (typeof SUMMARY
 export function toSummary(row: DocumentSummaryRow): DocumentSummary {
   // kind and status are text columns that only the worker writes, from
   // DOCUMENT_KINDS and DOCUMENT_STATUSES.
-  return { ...row, kind: row.kind as DocumentKind, status: row.status as DocumentStatus, createdAt: row.createdAt.getTime() };
+  return {
+    ...row,
+    kind: row.kind as DocumentKind,
+    status: row.status as DocumentStatus,
+    createdAt: row.createdAt.getTime(),
+  };
 }

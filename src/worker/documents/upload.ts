@@ -25,13 +25,18 @@ import type { JobQueue } from "../jobs/queue";
 import { sendJson } from "../trpc-http";
 import { DETECTION_HEAD_BYTES, detectDocumentType } from "./extract/detect";
 import { enqueueIngestion } from "./ingest-job";
-import { BUSY_RETRY_AFTER_SECONDS, MAX_UPLOADS_IN_FLIGHT_PER_USER, megabytes, tooLargeMessage, type DocumentLimits } from "~/contract/document-limits";
+import {
+  BUSY_RETRY_AFTER_SECONDS,
+  MAX_UPLOADS_IN_FLIGHT_PER_USER,
+  megabytes,
+  tooLargeMessage,
+  type DocumentLimits,
+} from "~/contract/document-limits";
 import { MAX_UPLOADS_IN_FLIGHT } from "./upload-pool";
 import { OriginalTooLarge, type OriginalStore } from "./original-store";
 import { MARK_CHANGED, usageOf } from "./repository";
 import { FILE_NAME_HEADER, type UploadAnswer } from "~/contract/document-routes";
 import { SUMMARY_COLUMNS, toSummary } from "./summary";
-
 
 export interface UploadDependencies {
   db: WorkerDb;
@@ -90,7 +95,11 @@ export async function handleUpload(
 
   if (!uploads.take(caller.userId)) {
     res.setHeader("retry-after", String(BUSY_RETRY_AFTER_SECONDS));
-    const busy = new Refusal("SERVICE_UNAVAILABLE", "The worker is receiving as many uploads as it can: try again in a moment.", "busy");
+    const busy = new Refusal(
+      "SERVICE_UNAVAILABLE",
+      "The worker is receiving as many uploads as it can: try again in a moment.",
+      "busy",
+    );
     return sendError(res, busy, { close: true, reason: "busy" });
   }
   try {
@@ -102,13 +111,26 @@ export async function handleUpload(
     const body = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const head = await readHead(body, limits.maxUploadBytes);
     const detected = await detectDocumentType(head.bytes, name);
-    if (!detected.ok) throw new Refusal(detected.code === "empty" ? "BAD_REQUEST" : "UNSUPPORTED_MEDIA_TYPE", detected.message, detected.code);
+    if (!detected.ok)
+      throw new Refusal(
+        detected.code === "empty" ? "BAD_REQUEST" : "UNSUPPORTED_MEDIA_TYPE",
+        detected.message,
+        detected.code,
+      );
 
     const id = randomUUID();
     const document = await db.asWorker(async (tx) => {
       await tx
         .insertInto("document")
-        .values({ id, userId: caller.userId, name, kind: detected.kind, mimeType: detected.mimeType, sizeBytes: 0, sha256: "" })
+        .values({
+          id,
+          userId: caller.userId,
+          name,
+          kind: detected.kind,
+          mimeType: detected.mimeType,
+          sizeBytes: 0,
+          sha256: "",
+        })
         .execute();
       const stored = await store.put(tx, id, rest(head, body), limits.maxUploadBytes);
       // Checked again, now under the user's lock, with this file counted:
@@ -129,7 +151,8 @@ export async function handleUpload(
     log.info({ documentId: id, kind: document.kind, bytes: document.sizeBytes }, "document uploaded");
     sendJson(res, 201, { document } satisfies UploadAnswer);
   } catch (error) {
-    if (error instanceof OriginalTooLarge) return sendError(res, tooLarge(limits.maxUploadBytes), { close: true, reason: "too_large" });
+    if (error instanceof OriginalTooLarge)
+      return sendError(res, tooLarge(limits.maxUploadBytes), { close: true, reason: "too_large" });
     if (error instanceof Refusal) return sendError(res, error, { close: !req.complete, reason: error.reason });
     if (error instanceof TRPCError) return sendError(res, error, { close: !req.complete });
     // The client went away mid-upload: nothing was committed, no one to answer.
@@ -163,7 +186,8 @@ export function fileNameOf(req: IncomingMessage): string {
     .replace(/[\p{Cc}\p{Cf}]/gu, "")
     .trim();
   if (name === "") throw new Refusal("BAD_REQUEST", "The file name is empty.", "bad_name");
-  if (name.length > 255) throw new Refusal("BAD_REQUEST", "The file name is longer than 255 characters: rename it.", "bad_name");
+  if (name.length > 255)
+    throw new Refusal("BAD_REQUEST", "The file name is longer than 255 characters: rename it.", "bad_name");
   return name;
 }
 

@@ -45,7 +45,10 @@ export function connectJobQueue(
       } catch (error) {
         // The first failure and then one a minute: the database may be down for long.
         if (failures % Math.max(1, Math.round(60_000 / retryMs)) === 0) {
-          logger.error({ err: errorMessage(error) }, `job queue cannot connect; trying again every ${retryMs / 1000} s`);
+          logger.error(
+            { err: errorMessage(error) },
+            `job queue cannot connect; trying again every ${retryMs / 1000} s`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
       }
@@ -57,7 +60,10 @@ export function connectJobQueue(
     isConnected: () => queue !== undefined,
     enqueue(db, name, data, enqueueOptions) {
       if (!queue) {
-        throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The job queue is not connected yet: try again in a few seconds." });
+        throw new TRPCError({
+          code: "SERVICE_UNAVAILABLE",
+          message: "The job queue is not connected yet: try again in a few seconds.",
+        });
       }
       return queue.enqueue(db, name, data, enqueueOptions);
     },

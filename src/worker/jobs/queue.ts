@@ -152,7 +152,18 @@ export async function createJobQueue(options: JobQueueOptions): Promise<JobQueue
     },
 
     async work<T>(queue: string, handler: JobHandler<T>, workOptions: WorkOptions = {}) {
-      await boss.work<T, unknown, { localConcurrency: number; batchSize: 1; includeMetadata: true; perJobResults: true; pollingIntervalSeconds: number; burstWhenReadyExceeds: number }>(
+      await boss.work<
+        T,
+        unknown,
+        {
+          localConcurrency: number;
+          batchSize: 1;
+          includeMetadata: true;
+          perJobResults: true;
+          pollingIntervalSeconds: number;
+          burstWhenReadyExceeds: number;
+        }
+      >(
         queue,
         {
           localConcurrency: workOptions.concurrency ?? 1,

@@ -7,7 +7,9 @@ import { ExtractionFailed } from "../../../src/worker/documents/extract/errors";
 
 /** A file of src/worker/documents/extract/fixtures (README.md there says what made each). */
 export function fixture(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(new URL(`../../../src/worker/documents/extract/fixtures/${name}`, import.meta.url)));
+  return new Uint8Array(
+    readFileSync(new URL(`../../../src/worker/documents/extract/fixtures/${name}`, import.meta.url)),
+  );
 }
 
 /** The ExtractionFailed `promise` rejects with; fails the test if it resolves or rejects otherwise. */

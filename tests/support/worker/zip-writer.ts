@@ -68,5 +68,9 @@ export function deflatedZeros(megabytes: number): { compressed: Buffer; size: nu
   const final = deflateRawSync(Buffer.alloc(0));
   let crc = 0;
   for (let i = 0; i < megabytes; i++) crc = crc32(mib, crc);
-  return { compressed: Buffer.concat([...Array.from({ length: megabytes }, () => block), final]), size: megabytes * mib.length, crc };
+  return {
+    compressed: Buffer.concat([...Array.from({ length: megabytes }, () => block), final]),
+    size: megabytes * mib.length,
+    crc,
+  };
 }

@@ -28,7 +28,10 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
     onError: (error) => setActionError(error.message),
     onSettled: () => setConfirming(false),
   });
-  const retry = api.documents.retry.useMutation({ onSuccess: onChanged, onError: (error) => setActionError(error.message) });
+  const retry = api.documents.retry.useMutation({
+    onSuccess: onChanged,
+    onError: (error) => setActionError(error.message),
+  });
 
   async function download() {
     setActionError(null);
@@ -45,7 +48,13 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
   const structure = structureLabel(document);
   const busy = remove.isPending || retry.isPending;
   return (
-    <li className={styles.item} data-testid="document-row" data-id={document.id} data-name={document.name} data-status={document.status}>
+    <li
+      className={styles.item}
+      data-testid="document-row"
+      data-id={document.id}
+      data-name={document.name}
+      data-status={document.status}
+    >
       <div className={styles.itemHead}>
         <span className={styles.name} data-testid="document-name">
           {document.name}
@@ -55,9 +64,15 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
         </span>
       </div>
       <p className={styles.meta}>
-        <span data-testid="document-kind">{kindLabel(document.kind)}</span> · <span data-testid="document-size">{formatBytes(document.sizeBytes)}</span>
+        <span data-testid="document-kind">{kindLabel(document.kind)}</span> ·{" "}
+        <span data-testid="document-size">{formatBytes(document.sizeBytes)}</span>
         {structure && <> · {structure}</>}
-        {document.status === "ready" && <> · <span data-testid="document-chunks">{document.chunkCount.toLocaleString("en")}</span> chunks</>}
+        {document.status === "ready" && (
+          <>
+            {" "}
+            · <span data-testid="document-chunks">{document.chunkCount.toLocaleString("en")}</span> chunks
+          </>
+        )}
         {" · uploaded "}
         {/* Formatted in the reader's time zone: the server's rendering of it may differ. */}
         <time dateTime={new Date(document.createdAt).toISOString()} suppressHydrationWarning>
@@ -96,7 +111,13 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
               {remove.isPending ? "Deleting…" : "Yes, delete"}
             </button>
             {/* Focus goes to the harmless choice: the Delete button it replaces is gone. */}
-            <button type="button" className={`secondary ${styles.small}`} onClick={() => setConfirming(false)} disabled={busy} autoFocus>
+            <button
+              type="button"
+              className={`secondary ${styles.small}`}
+              onClick={() => setConfirming(false)}
+              disabled={busy}
+              autoFocus
+            >
               Keep it
             </button>
           </>

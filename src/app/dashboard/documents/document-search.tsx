@@ -36,7 +36,8 @@ function searchStatus({
   if (query === "") return anythingReady ? "" : "Documents can be searched once they are ready.";
   if (!results) return "Searching…";
   const { hits, page, hasMore } = results;
-  if (!hits.length) return `Nothing matches “${query}”${filterName ? ` in ${filterName}` : ""}${page > 1 ? ` on page ${page}` : ""}.`;
+  if (!hits.length)
+    return `Nothing matches “${query}”${filterName ? ` in ${filterName}` : ""}${page > 1 ? ` on page ${page}` : ""}.`;
   return `Page ${page}: ${hits.length} ${hits.length === 1 ? "match" : "matches"}${hasMore ? ", more on the next page" : ""}.`;
 }
 
@@ -89,7 +90,12 @@ export function DocumentSearch({ documents }: { documents: readonly DocumentSumm
         </label>
         <label htmlFor={ids.within}>
           In
-          <select id={ids.within} value={documentId} onChange={(event) => setWithin(event.target.value)} data-testid="search-within">
+          <select
+            id={ids.within}
+            value={documentId}
+            onChange={(event) => setWithin(event.target.value)}
+            data-testid="search-within"
+          >
             <option value="">All ready documents</option>
             {ready.map((document) => (
               <option key={document.id} value={document.id}>
@@ -100,8 +106,8 @@ export function DocumentSearch({ documents }: { documents: readonly DocumentSumm
         </label>
       </form>
       <p id={ids.help} className={`${styles.meta} ${styles.gap}`}>
-        Words match their other forms (index, indexing). Put &ldquo;a phrase&rdquo; in quotes, leave a word out with -word, and write
-        or between words to find either.
+        Words match their other forms (index, indexing). Put &ldquo;a phrase&rdquo; in quotes, leave a word out with
+        -word, and write or between words to find either.
       </p>
 
       {search.error && query !== "" ? (
@@ -115,9 +121,19 @@ export function DocumentSearch({ documents }: { documents: readonly DocumentSumm
       )}
 
       {results && results.hits.length > 0 && (
-        <ol className={styles.hits} aria-busy={search.isPlaceholderData} aria-label="Search results" data-testid="search-results">
+        <ol
+          className={styles.hits}
+          aria-busy={search.isPlaceholderData}
+          aria-label="Search results"
+          data-testid="search-results"
+        >
           {results.hits.map((hit) => (
-            <li key={`${hit.documentId}:${hit.ordinal}`} data-testid="search-hit" data-document-id={hit.documentId} data-document-name={hit.documentName}>
+            <li
+              key={`${hit.documentId}:${hit.ordinal}`}
+              data-testid="search-hit"
+              data-document-id={hit.documentId}
+              data-document-name={hit.documentName}
+            >
               <p className={styles.hitSource}>
                 <span className={styles.name} data-testid="search-hit-document">
                   {hit.documentName}
@@ -136,11 +152,21 @@ export function DocumentSearch({ documents }: { documents: readonly DocumentSumm
 
       {results && (results.page > 1 || results.hasMore) && (
         <nav className={`actions ${styles.pages}`} aria-label="Result pages">
-          <button type="button" className={`secondary ${styles.small}`} onClick={() => goTo(results.page - 1)} disabled={results.page <= 1 || search.isFetching}>
+          <button
+            type="button"
+            className={`secondary ${styles.small}`}
+            onClick={() => goTo(results.page - 1)}
+            disabled={results.page <= 1 || search.isFetching}
+          >
             Previous
           </button>
           <span className={styles.meta}>Page {results.page}</span>
-          <button type="button" className={`secondary ${styles.small}`} onClick={() => goTo(results.page + 1)} disabled={!results.hasMore || search.isFetching}>
+          <button
+            type="button"
+            className={`secondary ${styles.small}`}
+            onClick={() => goTo(results.page + 1)}
+            disabled={!results.hasMore || search.isFetching}
+          >
             Next
           </button>
         </nav>

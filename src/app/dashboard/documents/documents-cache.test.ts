@@ -35,8 +35,16 @@ describe("upsertDocument", () => {
   it("adds a document it did not have where its upload time puts it (newest first)", () => {
     const middle = doc("c", "9", { createdAt: 1_500 });
     expect(upsertDocument([newer, older], middle).map((d) => d.id)).toEqual(["b", "c", "a"]);
-    expect(upsertDocument([newer, older], doc("d", "10", { createdAt: 3_000 })).map((d) => d.id)).toEqual(["d", "b", "a"]);
-    expect(upsertDocument([newer, older], doc("e", "11", { createdAt: 500 })).map((d) => d.id)).toEqual(["b", "a", "e"]);
+    expect(upsertDocument([newer, older], doc("d", "10", { createdAt: 3_000 })).map((d) => d.id)).toEqual([
+      "d",
+      "b",
+      "a",
+    ]);
+    expect(upsertDocument([newer, older], doc("e", "11", { createdAt: 500 })).map((d) => d.id)).toEqual([
+      "b",
+      "a",
+      "e",
+    ]);
     expect(upsertDocument([], older)).toEqual([older]);
   });
 });

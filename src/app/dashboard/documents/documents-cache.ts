@@ -7,7 +7,10 @@
 import type { DocumentSummary } from "~/contract/document-summary";
 
 /** Whether `candidate` is a later state of its document than `shown`. */
-export function isNewer(candidate: Pick<DocumentSummary, "changeSeq">, shown: Pick<DocumentSummary, "changeSeq">): boolean {
+export function isNewer(
+  candidate: Pick<DocumentSummary, "changeSeq">,
+  shown: Pick<DocumentSummary, "changeSeq">,
+): boolean {
   return BigInt(candidate.changeSeq) > BigInt(shown.changeSeq);
 }
 
@@ -31,7 +34,10 @@ export function upsertDocument(list: readonly DocumentSummary[], document: Docum
  * screen already has in a later state (an event that arrived while the
  * request was out). What the refetch lacks is gone (deleted elsewhere).
  */
-export function mergeFetched(shown: readonly DocumentSummary[] | undefined, fetched: DocumentSummary[]): DocumentSummary[] {
+export function mergeFetched(
+  shown: readonly DocumentSummary[] | undefined,
+  fetched: DocumentSummary[],
+): DocumentSummary[] {
   if (!shown) return fetched;
   const byId = new Map(shown.map((document) => [document.id, document]));
   return fetched.map((document) => {

@@ -38,9 +38,14 @@ export function DocumentsSection({ workerUrl, sessionId, initial }: DocumentsSec
     retry: false,
     refetchInterval: refetchWhileFailing,
     // A refetch that left before an event arrived must not undo it.
-    structuralSharing: (shown, fetched) => mergeFetched(shown as DocumentSummary[] | undefined, fetched as DocumentSummary[]),
+    structuralSharing: (shown, fetched) =>
+      mergeFetched(shown as DocumentSummary[] | undefined, fetched as DocumentSummary[]),
   });
-  const limits = api.documents.limits.useQuery(undefined, { staleTime: Infinity, retry: false, refetchInterval: refetchWhileFailing });
+  const limits = api.documents.limits.useQuery(undefined, {
+    staleTime: Infinity,
+    retry: false,
+    refetchInterval: refetchWhileFailing,
+  });
 
   // Deleted here: an event about one already in flight must not bring it back.
   const deleted = useRef(new Set<string>());
@@ -51,7 +56,8 @@ export function DocumentsSection({ workerUrl, sessionId, initial }: DocumentsSec
       let becameReady = false;
       utils.documents.list.setData(undefined, (shown) => {
         const next = upsertDocument(shown ?? [], document);
-        becameReady = next !== shown && document.status === "ready" && shown?.find((d) => d.id === document.id)?.status !== "ready";
+        becameReady =
+          next !== shown && document.status === "ready" && shown?.find((d) => d.id === document.id)?.status !== "ready";
         return next;
       });
       // Newly searchable: results on screen may now be missing it.
@@ -93,7 +99,13 @@ export function DocumentsSection({ workerUrl, sessionId, initial }: DocumentsSec
           </p>
         )}
         <UploadZone http={http} limits={limits.data} onUploaded={apply} />
-        <DocumentList documents={documents} failed={listError !== null} http={http} onDeleted={onDeleted} onChanged={apply} />
+        <DocumentList
+          documents={documents}
+          failed={listError !== null}
+          http={http}
+          onDeleted={onDeleted}
+          onChanged={apply}
+        />
         <p className={styles.visuallyHidden} role="status" aria-live="polite" data-testid="documents-announcement">
           {announcement}
         </p>
@@ -104,7 +116,8 @@ export function DocumentsSection({ workerUrl, sessionId, initial }: DocumentsSec
 }
 
 function LiveIndicator({ live }: { live: LiveState }) {
-  const text = live.state === "live" ? "Live" : live.state === "connecting" ? "Connecting…" : `Live updates paused: ${live.error}`;
+  const text =
+    live.state === "live" ? "Live" : live.state === "connecting" ? "Connecting…" : `Live updates paused: ${live.error}`;
   return (
     <span className={styles.live} data-state={live.state} data-testid="documents-live">
       {text}

@@ -51,7 +51,10 @@ function plural(count: number, one: string): string {
 
 /** "12 pages · 12 sections", or what of it is known; null before extraction. */
 export function structureLabel({ pages, sections }: Pick<DocumentSummary, "pages" | "sections">): string | null {
-  const parts = [pages === null ? null : plural(pages, "page"), sections === null ? null : plural(sections, "section")].filter(Boolean);
+  const parts = [
+    pages === null ? null : plural(pages, "page"),
+    sections === null ? null : plural(sections, "section"),
+  ].filter(Boolean);
   return parts.length ? parts.join(" · ") : null;
 }
 

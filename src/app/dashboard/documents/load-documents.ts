@@ -29,7 +29,10 @@ export async function loadDocuments(session: Session): Promise<InitialDocuments>
     return { documents, error: null };
   } catch (cause) {
     const error = isWorkerClientError(cause) ? toWebError(cause) : cause;
-    logger.warn({ requestId, workerUrl: env().WORKER_URL, err: errorMessage(error) }, "documents for the dashboard failed");
+    logger.warn(
+      { requestId, workerUrl: env().WORKER_URL, err: errorMessage(error) },
+      "documents for the dashboard failed",
+    );
     return { documents: null, error: errorMessage(error) };
   }
 }

@@ -11,12 +11,18 @@ function doc(id: string, status: DocumentSummary["status"], change: Partial<Docu
 describe("describeStatusChanges", () => {
   it("says nothing before there is a list to compare with, or when only progress moved", () => {
     expect(describeStatusChanges(undefined, [doc("a", "queued")])).toBeNull();
-    expect(describeStatusChanges([doc("a", "extracting", { progress: 10 })], [doc("a", "extracting", { progress: 40 })])).toBeNull();
+    expect(
+      describeStatusChanges([doc("a", "extracting", { progress: 10 })], [doc("a", "extracting", { progress: 40 })]),
+    ).toBeNull();
   });
 
   it("names each document that arrived, moved on, failed (with why) or went", () => {
     const before = [doc("a", "indexing"), doc("b", "extracting"), doc("c", "ready")];
-    const after = [doc("new", "queued"), doc("a", "ready"), doc("b", "failed", { failureReason: "The PDF is damaged." })];
+    const after = [
+      doc("new", "queued"),
+      doc("a", "ready"),
+      doc("b", "failed", { failureReason: "The PDF is damaged." }),
+    ];
     expect(describeStatusChanges(before, after)).toBe(
       "new.pdf uploaded: queued. a.pdf: ready. b.pdf failed: The PDF is damaged. c.pdf deleted.",
     );

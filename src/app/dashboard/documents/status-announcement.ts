@@ -21,7 +21,8 @@ export function describeStatusChanges(
     const previous = was.get(document.id);
     was.delete(document.id);
     if (previous?.status === document.status) continue;
-    if (document.status === "failed") news.push(`${document.name} failed: ${document.failureReason ?? "no reason given"}`);
+    if (document.status === "failed")
+      news.push(`${document.name} failed: ${document.failureReason ?? "no reason given"}`);
     else if (!previous) news.push(`${document.name} uploaded: ${statusLabel(document.status).toLowerCase()}.`);
     else news.push(`${document.name}: ${statusLabel(document.status).toLowerCase()}.`);
   }

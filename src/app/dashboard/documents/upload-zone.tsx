@@ -83,7 +83,13 @@ export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
     if (!files?.length) return;
     const added = Array.from(files, (file) => ({
       file,
-      item: { key: nextKey.current++, name: file.name, size: file.size, loaded: 0, error: oversizeMessage(file, limits) },
+      item: {
+        key: nextKey.current++,
+        name: file.name,
+        size: file.size,
+        loaded: 0,
+        error: oversizeMessage(file, limits),
+      },
     }));
     setItems((list) => [...list, ...added.map(({ item }) => item)]);
     for (const { file, item } of added) if (!item.error) waiting.current.push({ file, key: item.key });

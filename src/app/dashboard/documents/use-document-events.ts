@@ -9,7 +9,8 @@ import type { DocumentSummary } from "~/contract/document-summary";
 import type { WorkerRouter } from "~/contract/worker-router";
 import { RETRY_WHILE_FAILING_MS } from "../retry-while-failing";
 
-export type LiveState = { state: "connecting"; error: null } | { state: "live"; error: null } | { state: "interrupted"; error: string };
+export type LiveState =
+  { state: "connecting"; error: null } | { state: "live"; error: null } | { state: "interrupted"; error: string };
 
 export interface DocumentEventHandlers {
   /** The latest state of one document (apply by id, keeping the newest). */
@@ -25,7 +26,11 @@ export interface DocumentEventHandlers {
  * (src/worker-client/subscription-link.ts); when it gives up, or the stream
  * ends, it is opened again after a pause.
  */
-export function useDocumentEvents(worker: TRPCClient<WorkerRouter>, workerUrl: string, handlers: DocumentEventHandlers): LiveState {
+export function useDocumentEvents(
+  worker: TRPCClient<WorkerRouter>,
+  workerUrl: string,
+  handlers: DocumentEventHandlers,
+): LiveState {
   const [live, setLive] = useState<LiveState>({ state: "connecting", error: null });
   // The handlers change every render; the stream must not be reopened for that.
   const current = useRef(handlers);
@@ -50,7 +55,11 @@ export function useDocumentEvents(worker: TRPCClient<WorkerRouter>, workerUrl: s
         if (over || unmounted) return;
         over = true;
         stream.subscription?.unsubscribe();
-        setLive(error === undefined ? { state: "connecting", error: null } : { state: "interrupted", error: workerErrorMessage(error, workerUrl) });
+        setLive(
+          error === undefined
+            ? { state: "connecting", error: null }
+            : { state: "interrupted", error: workerErrorMessage(error, workerUrl) },
+        );
         retry = setTimeout(open, RETRY_WHILE_FAILING_MS);
       };
       stream.subscription = worker.documents.events.subscribe(

@@ -28,10 +28,20 @@ describe("documents through the web tier", () => {
     const fetch = vi.fn();
     vi.stubGlobal("fetch", fetch);
     const documents = caller(signedIn).documents;
-    await expect(documents.search({ query: "   " })).rejects.toMatchObject({ code: "BAD_REQUEST", message: "Type something to search for." });
-    await expect(documents.search({ query: "x".repeat(201) })).rejects.toMatchObject({ message: "A search is at most 200 characters." });
-    await expect(documents.search({ query: "pears", page: 51 })).rejects.toMatchObject({ message: "Results stop at page 50: make the search narrower." });
-    await expect(documents.delete({ id: "../etc/passwd" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: "is not a document id" });
+    await expect(documents.search({ query: "   " })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "Type something to search for.",
+    });
+    await expect(documents.search({ query: "x".repeat(201) })).rejects.toMatchObject({
+      message: "A search is at most 200 characters.",
+    });
+    await expect(documents.search({ query: "pears", page: 51 })).rejects.toMatchObject({
+      message: "Results stop at page 50: make the search narrower.",
+    });
+    await expect(documents.delete({ id: "../etc/passwd" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "is not a document id",
+    });
     await expect(documents.retry({ id: "1" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     expect(fetch).not.toHaveBeenCalled();
   });

@@ -26,14 +26,21 @@ export const workerProcedure = protectedProcedure.use(async ({ ctx, path, next }
   if (cause instanceof ZodError) {
     // Refused here, with the worker's own schema, before any call: the
     // first message, as the worker's refusal would have read.
-    throw new TRPCError({ code: "BAD_REQUEST", message: firstIssue(z.flattenError(cause)) ?? result.error.message, cause });
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: firstIssue(z.flattenError(cause)) ?? result.error.message,
+      cause,
+    });
   }
   // Anything else that is not the worker client's failure (input that could
   // not be decoded, say) is already the right error.
   if (!isWorkerClientError(cause)) throw result.error;
   const error = toWebError(cause);
   // The log may name the worker's internal address; the answer never does.
-  logger.warn({ requestId: ctx.requestId, path, ms, workerUrl: env().WORKER_URL, err: errorMessage(error) }, "worker call failed");
+  logger.warn(
+    { requestId: ctx.requestId, path, ms, workerUrl: env().WORKER_URL, err: errorMessage(error) },
+    "worker call failed",
+  );
   throw error;
 });
 

@@ -8,7 +8,12 @@ const paragraph = (i: number) => Array.from({ length: 8 }, (_, j) => sentence(i 
 
 describe("chunkUnits", () => {
   it("keeps a short unit whole, with its page or section", () => {
-    expect(chunkUnits([{ page: 3, text: "Hello" }, { section: "Intro", text: "World" }])).toEqual([
+    expect(
+      chunkUnits([
+        { page: 3, text: "Hello" },
+        { section: "Intro", text: "World" },
+      ]),
+    ).toEqual([
       { ordinal: 0, page: 3, content: "Hello" },
       { ordinal: 1, section: "Intro", content: "World" },
     ]);
@@ -43,7 +48,8 @@ describe("chunkUnits", () => {
     const word = "a".repeat(1024 * 1024);
     const chunks = chunkUnits([{ text: word }]);
     expect(chunks.length).toBe(Math.ceil(word.length / DEFAULT_MAX_CHUNK_CHARS));
-    for (const chunk of chunks) expect(chunk.content.length).toBeLessThanOrEqual(Math.min(DEFAULT_MAX_CHUNK_CHARS, 2000));
+    for (const chunk of chunks)
+      expect(chunk.content.length).toBeLessThanOrEqual(Math.min(DEFAULT_MAX_CHUNK_CHARS, 2000));
     expect(chunks.map((c) => c.content).join("")).toBe(word);
   });
 

@@ -47,7 +47,10 @@ export function chunkUnits(units: readonly ExtractedUnit[], options: ChunkOption
   for (const unit of units) {
     for (const content of splitText(unit.text.trim(), maxChars, 0)) {
       if (chunks.length >= maxChunks) {
-        throw new ExtractionFailed("too_many_chunks", `The document is too long: it makes more than ${maxChunks} chunks of text. Split it into smaller files.`);
+        throw new ExtractionFailed(
+          "too_many_chunks",
+          `The document is too long: it makes more than ${maxChunks} chunks of text. Split it into smaller files.`,
+        );
       }
       chunks.push({
         ordinal: chunks.length,

@@ -25,7 +25,21 @@ export interface Refusal {
 }
 
 const WORD_EXTENSIONS = new Set(["docx", "docm", "dotx", "dotm"]);
-const EXECUTABLES = new Set(["exe", "elf", "macho", "wasm", "class", "dex", "apk", "jar", "msi", "deb", "rpm", "crx", "xpi"]);
+const EXECUTABLES = new Set([
+  "exe",
+  "elf",
+  "macho",
+  "wasm",
+  "class",
+  "dex",
+  "apk",
+  "jar",
+  "msi",
+  "deb",
+  "rpm",
+  "crx",
+  "xpi",
+]);
 // file-type recognises these by their text; they are read as the text they are.
 const TEXT_FORMATS = new Set(["xml", "ics", "vcf", "vtt"]);
 // A text document may hold a few stray control characters (the extractor drops
@@ -58,18 +72,37 @@ export async function detectDocumentType(head: Uint8Array, fileName: string): Pr
   const decoded = decodeText(head, partial);
   if (!decoded) {
     return looksBinary(head)
-      ? refuse(extension === "pdf" || extension === "docx" ? "extension_mismatch" : "unsupported_type", `${namedAs(extension)}its content is not a format this app reads (PDF, Word .docx, HTML, Markdown or plain text).`)
-      : refuse("text_encoding", "The file is text but not in UTF-8 (or UTF-16 with a byte-order mark): save it as UTF-8 and upload it again.");
+      ? refuse(
+          extension === "pdf" || extension === "docx" ? "extension_mismatch" : "unsupported_type",
+          `${namedAs(extension)}its content is not a format this app reads (PDF, Word .docx, HTML, Markdown or plain text).`,
+        )
+      : refuse(
+          "text_encoding",
+          "The file is text but not in UTF-8 (or UTF-16 with a byte-order mark): save it as UTF-8 and upload it again.",
+        );
   }
   if (looksUtf16WithoutBom(head)) {
-    return refuse("text_encoding", "The file looks like UTF-16 text without a byte-order mark: save it as UTF-8 and upload it again.");
+    return refuse(
+      "text_encoding",
+      "The file looks like UTF-16 text without a byte-order mark: save it as UTF-8 and upload it again.",
+    );
   }
   if (controlShare(decoded.text) > MAX_CONTROL_SHARE) {
-    return refuse("unsupported_type", `${namedAs(extension)}its content is binary data, not a document this app reads (PDF, Word .docx, HTML, Markdown or plain text).`);
+    return refuse(
+      "unsupported_type",
+      `${namedAs(extension)}its content is binary data, not a document this app reads (PDF, Word .docx, HTML, Markdown or plain text).`,
+    );
   }
-  if (extension === "pdf") return refuse("extension_mismatch", "The file is named .pdf but it is not a PDF: it is text. Upload the real PDF, or rename it to .txt.");
+  if (extension === "pdf")
+    return refuse(
+      "extension_mismatch",
+      "The file is named .pdf but it is not a PDF: it is text. Upload the real PDF, or rename it to .txt.",
+    );
   if (extension === "docx") {
-    return refuse("extension_mismatch", "The file is named .docx but it is not a Word document (not a ZIP archive). Save it from Word as .docx and upload it again.");
+    return refuse(
+      "extension_mismatch",
+      "The file is named .docx but it is not a Word document (not a ZIP archive). Save it from Word as .docx and upload it again.",
+    );
   }
 
   if (looksLikeHtml(decoded.text)) return textKind("html", "text/html", decoded.encoding);
@@ -117,7 +150,8 @@ function refuseBinary(found: { ext: string; mime: string }, extension: string): 
 
 function looksBinary(head: Uint8Array): boolean {
   let controls = 0;
-  for (const byte of head) if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0c && byte !== 0x0d) controls++;
+  for (const byte of head)
+    if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0c && byte !== 0x0d) controls++;
   return controls / head.length > MAX_CONTROL_SHARE;
 }
 

@@ -35,7 +35,11 @@ export async function extractDocx(bytes: Uint8Array, limits?: ZipLimits): Promis
     );
     html = result.value;
   } catch (cause) {
-    throw new ExtractionFailed("damaged", "The Word document is damaged and cannot be read. Save it again and upload the new copy.", { cause });
+    throw new ExtractionFailed(
+      "damaged",
+      "The Word document is damaged and cannot be read. Save it again and upload the new copy.",
+      { cause },
+    );
   }
   return extractHtml(html);
 }

@@ -12,7 +12,11 @@ import type { DocumentKind, Extracted, ExtractedUnit, ExtractionProgress } from 
  * section). Throws ExtractionFailed when the document cannot be read: a
  * permanent failure with a reason for the uploader.
  */
-export async function extractText(bytes: Uint8Array, kind: DocumentKind, onProgress?: ExtractionProgress): Promise<Extracted> {
+export async function extractText(
+  bytes: Uint8Array,
+  kind: DocumentKind,
+  onProgress?: ExtractionProgress,
+): Promise<Extracted> {
   const extracted = await extractByKind(bytes, kind, onProgress);
   // Every format's text passes here, so none can bring NULs or the search's highlight markers.
   const units: ExtractedUnit[] = [];
@@ -20,13 +24,21 @@ export async function extractText(bytes: Uint8Array, kind: DocumentKind, onProgr
     const text = cleanText(unit.text);
     if (!text) continue;
     const section = unit.section === undefined ? undefined : cleanTitle(unit.section) || undefined;
-    units.push({ ...(unit.page === undefined ? {} : { page: unit.page }), ...(section === undefined ? {} : { section }), text });
+    units.push({
+      ...(unit.page === undefined ? {} : { page: unit.page }),
+      ...(section === undefined ? {} : { section }),
+      text,
+    });
   }
   if (units.length === 0) throw new ExtractionFailed("no_text", "The document contains no text.");
   return { ...extracted, units };
 }
 
-function extractByKind(bytes: Uint8Array, kind: DocumentKind, onProgress?: ExtractionProgress): Promise<Extracted> | Extracted {
+function extractByKind(
+  bytes: Uint8Array,
+  kind: DocumentKind,
+  onProgress?: ExtractionProgress,
+): Promise<Extracted> | Extracted {
   switch (kind) {
     case "pdf":
       return extractPdf(bytes, onProgress);

@@ -12,7 +12,18 @@ describe("extractHtml", () => {
       <svg><script>SVG_SCRIPT</script><text>SVG</text></svg><p>More &amp; more &lt;text&gt;</p></body></html>`);
     const text = units.map((u) => u.text).join("\n");
     expect(text).toBe("Page\n\nVisible text\n\na link\n\nMore & more <text>");
-    for (const hidden of ["SCRIPT", "ONLOAD", "ONCLICK", "ONERROR", "ATTRIBUTE", "NOSCRIPT", "TEMPLATE", "HREF", "SVG", "color"]) {
+    for (const hidden of [
+      "SCRIPT",
+      "ONLOAD",
+      "ONCLICK",
+      "ONERROR",
+      "ATTRIBUTE",
+      "NOSCRIPT",
+      "TEMPLATE",
+      "HREF",
+      "SVG",
+      "color",
+    ]) {
       expect(text).not.toContain(hidden);
     }
   });
@@ -36,7 +47,9 @@ describe("extractHtml", () => {
   });
 
   it("keeps <br> a line break and blocks paragraphs", () => {
-    expect(extractHtml("<p>line one<br>line two</p><div>next</div>").units).toEqual([{ text: "line one\nline two\n\nnext" }]);
+    expect(extractHtml("<p>line one<br>line two</p><div>next</div>").units).toEqual([
+      { text: "line one\nline two\n\nnext" },
+    ]);
   });
 
   it("reads a body after a <head> that is never closed", () => {

@@ -6,12 +6,50 @@ import type { Extracted } from "./types";
 // Their content is code, styling or markup for another context, never text
 // a reader sees. (<head> is not skipped whole: a page that never closes it
 // would lose its body; its <title> is read apart.)
-const SKIPPED = new Set(["script", "style", "noscript", "template", "title", "iframe", "object", "svg", "math", "select"]);
+const SKIPPED = new Set([
+  "script",
+  "style",
+  "noscript",
+  "template",
+  "title",
+  "iframe",
+  "object",
+  "svg",
+  "math",
+  "select",
+]);
 const SECTION_HEADINGS = new Set(["h1", "h2", "h3"]);
 const BLOCKS = new Set([
-  "address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption",
-  "figure", "footer", "form", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
-  "summary", "table", "tr", "ul",
+  "address",
+  "article",
+  "aside",
+  "blockquote",
+  "dd",
+  "details",
+  "div",
+  "dl",
+  "dt",
+  "fieldset",
+  "figcaption",
+  "figure",
+  "footer",
+  "form",
+  "h4",
+  "h5",
+  "h6",
+  "header",
+  "hr",
+  "li",
+  "main",
+  "nav",
+  "ol",
+  "p",
+  "pre",
+  "section",
+  "summary",
+  "table",
+  "tr",
+  "ul",
 ]);
 const CELLS = new Set(["td", "th"]);
 

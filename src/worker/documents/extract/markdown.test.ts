@@ -22,7 +22,9 @@ describe("extractMarkdown", () => {
   });
 
   it("drops scripts embedded as raw HTML", () => {
-    const text = extractMarkdown("# Title\n\n<script>alert('RAW')</script>\n\nInline <script>INLINE</script> end <b onclick=\"HANDLER\">bold</b>")
+    const text = extractMarkdown(
+      "# Title\n\n<script>alert('RAW')</script>\n\nInline <script>INLINE</script> end <b onclick=\"HANDLER\">bold</b>",
+    )
       .units.map((u) => u.text)
       .join("\n");
     expect(text).toBe("Title\n\nInline end bold");

@@ -23,7 +23,11 @@ describe("extractPdf", () => {
   });
 
   it("calls a corrupt PDF damaged", async () => {
-    const corrupt = Buffer.concat([Buffer.from("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 9 0 R"), Buffer.alloc(2000, 0x5a), Buffer.from("\n%%EOF\n")]);
+    const corrupt = Buffer.concat([
+      Buffer.from("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 9 0 R"),
+      Buffer.alloc(2000, 0x5a),
+      Buffer.from("\n%%EOF\n"),
+    ]);
     const error = await failure(corrupt);
     expect(error.code).toBe("damaged");
     expect(error.reason).toMatch(/^The PDF is damaged/);

@@ -59,7 +59,10 @@ export async function extractPdf(bytes: Uint8Array, onProgress?: ExtractionProgr
       await onProgress?.(number, document.numPages);
     }
     if (units.length === 0) {
-      throw new ExtractionFailed("no_text_layer", "The PDF has no text layer (scanned?): OCR not supported. Upload a PDF with selectable text.");
+      throw new ExtractionFailed(
+        "no_text_layer",
+        "The PDF has no text layer (scanned?): OCR not supported. Upload a PDF with selectable text.",
+      );
     }
     return { units, pages: document.numPages };
   } finally {
@@ -70,7 +73,11 @@ export async function extractPdf(bytes: Uint8Array, onProgress?: ExtractionProgr
 function openFailure(cause: unknown): ExtractionFailed {
   const name = cause instanceof Error ? cause.name : "";
   if (name === "PasswordException") {
-    return new ExtractionFailed("password_protected", "The PDF is password-protected: remove the password and upload again.", { cause });
+    return new ExtractionFailed(
+      "password_protected",
+      "The PDF is password-protected: remove the password and upload again.",
+      { cause },
+    );
   }
   return new ExtractionFailed("damaged", DAMAGED, { cause });
 }

@@ -20,11 +20,17 @@ describe("checkZip", () => {
     expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
     const error = await failure(checkZip(bomb));
     expect(error.code).toBe("too_large");
-    expect(error.reason).toBe(`The document expands to more than ${MAX_DOCX_EXPANDED_BYTES / 1024 / 1024} MB: too large to process.`);
+    expect(error.reason).toBe(
+      `The document expands to more than ${MAX_DOCX_EXPANDED_BYTES / 1024 / 1024} MB: too large to process.`,
+    );
   });
 
   it("counts the bytes a bomb really expands to when its declared sizes lie", async () => {
-    const bombs = [0, 1, 2].map((i) => ({ name: `word/media/part${i}.bin`, deflated: deflatedZeros(64), declaredSize: 1000 }));
+    const bombs = [0, 1, 2].map((i) => ({
+      name: `word/media/part${i}.bin`,
+      deflated: deflatedZeros(64),
+      declaredSize: 1000,
+    }));
     const error = await failure(checkZip(zip([...docParts, ...bombs])));
     expect(error.code).toBe("too_large");
   });

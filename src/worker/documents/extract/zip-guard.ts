@@ -22,7 +22,10 @@ export async function checkZip(bytes: Uint8Array, limits: ZipLimits = {}): Promi
   const maxBytes = limits.maxExpandedBytes ?? MAX_DOCX_EXPANDED_BYTES;
   const maxEntries = limits.maxEntries ?? MAX_DOCX_ENTRIES;
   const tooLarge = () =>
-    new ExtractionFailed("too_large", `The document expands to more than ${formatMb(maxBytes)} MB: too large to process.`);
+    new ExtractionFailed(
+      "too_large",
+      `The document expands to more than ${formatMb(maxBytes)} MB: too large to process.`,
+    );
 
   let zip: ZipFile;
   try {
@@ -36,7 +39,8 @@ export async function checkZip(bytes: Uint8Array, limits: ZipLimits = {}): Promi
     throw damaged(cause);
   }
   try {
-    if (zip.entryCount > maxEntries) throw new ExtractionFailed("too_large", `The document has more than ${maxEntries} parts: too large to process.`);
+    if (zip.entryCount > maxEntries)
+      throw new ExtractionFailed("too_large", `The document has more than ${maxEntries} parts: too large to process.`);
     const names = new Set<string>();
     let declared = 0;
     let expanded = 0;
@@ -65,7 +69,11 @@ export async function checkZip(bytes: Uint8Array, limits: ZipLimits = {}): Promi
 }
 
 function damaged(cause: unknown): ExtractionFailed {
-  return new ExtractionFailed("damaged", "The document is damaged: its ZIP archive cannot be read. Save it again and upload the new copy.", { cause });
+  return new ExtractionFailed(
+    "damaged",
+    "The document is damaged: its ZIP archive cannot be read. Save it again and upload the new copy.",
+    { cause },
+  );
 }
 
 function formatMb(bytes: number): string {

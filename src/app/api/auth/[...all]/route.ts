@@ -16,7 +16,10 @@ async function handle(request: Request): Promise<Response> {
   const limited = await bufferedWithin(request, MAX_AUTH_BODY_BYTES);
   if (!limited) {
     return Response.json(
-      { code: "PAYLOAD_TOO_LARGE", message: `A request to /api/auth may carry at most ${MAX_AUTH_BODY_BYTES / 1024} KiB.` },
+      {
+        code: "PAYLOAD_TOO_LARGE",
+        message: `A request to /api/auth may carry at most ${MAX_AUTH_BODY_BYTES / 1024} KiB.`,
+      },
       { status: 413 },
     );
   }

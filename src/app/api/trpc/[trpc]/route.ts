@@ -11,7 +11,10 @@ import { rejectCrossSite } from "~/server/origin-check";
 import { privateApiResponse } from "~/server/security-headers";
 
 const tooLarge = () =>
-  new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: `A request may carry at most ${MAX_BODY_BYTES / 1024 / 1024} MiB.` });
+  new TRPCError({
+    code: "PAYLOAD_TOO_LARGE",
+    message: `A request may carry at most ${MAX_BODY_BYTES / 1024 / 1024} MiB.`,
+  });
 
 async function handler(req: Request) {
   return privateApiResponse(req, await answer(req), env().BETTER_AUTH_URL);
@@ -26,7 +29,10 @@ function answer(req: Request): Promise<Response> | Response {
     // line says why its calls fail.
     const { pathname } = new URL(req.url);
     const origin = req.headers.get("origin");
-    logger.warn({ path: pathname, origin, secFetchSite: req.headers.get("sec-fetch-site") }, "cross-site tRPC request refused");
+    logger.warn(
+      { path: pathname, origin, secFetchSite: req.headers.get("sec-fetch-site") },
+      "cross-site tRPC request refused",
+    );
     return refused;
   }
   // Said to be too large: every call fails with 413 and the body is never
