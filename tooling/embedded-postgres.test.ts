@@ -2,20 +2,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 
 import { runningEmbeddedPostgresUrl, startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
-
-async function query<Row extends pg.QueryResultRow>(url: string, sql: string): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<Row>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
+import { queryOnce } from "../tests/support/test-database";
 
 async function serverPid(dataDir: string): Promise<number> {
   return Number.parseInt((await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]!, 10);
@@ -54,14 +44,14 @@ describe("startEmbeddedPostgres", () => {
   it("runs two throwaway clusters at once, each a real PostgreSQL with databases of its own", async () => {
     const [a, b] = await Promise.all([start(), start()]);
     expect(new URL(a.url).port).not.toBe(new URL(b.url).port);
-    await query(a.url, "CREATE DATABASE only_on_a");
+    await queryOnce(a.url, "CREATE DATABASE only_on_a");
     const databases = async (url: string) =>
-      (await query<{ datname: string }>(url, "SELECT datname FROM pg_database")).map((row) => row.datname);
+      (await queryOnce<{ datname: string }>(url, "SELECT datname FROM pg_database")).map((row) => row.datname);
     expect(await databases(a.url)).toContain("only_on_a");
     expect(await databases(b.url)).not.toContain("only_on_a");
-    const [version] = await query<{ server_version_num: string }>(b.url, "SHOW server_version_num");
+    const [version] = await queryOnce<{ server_version_num: string }>(b.url, "SHOW server_version_num");
     expect(Number(version!.server_version_num)).toBeGreaterThanOrEqual(170000);
-    const [encoding] = await query<{ server_encoding: string }>(b.url, "SHOW server_encoding");
+    const [encoding] = await queryOnce<{ server_encoding: string }>(b.url, "SHOW server_encoding");
     expect(encoding!.server_encoding).toBe("UTF8");
   });
 
@@ -69,13 +59,13 @@ describe("startEmbeddedPostgres", () => {
     const db = await start();
     await Promise.all([db.stop(), db.stop()]);
     await db.stop();
-    await expect(query(db.url, "SELECT 1")).rejects.toThrow(/ECONNREFUSED/);
+    await expect(queryOnce(db.url, "SELECT 1")).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it("keeps a persistent cluster's data across restarts, and refuses a second server on it in one sentence", async () => {
     const dataDir = await clusterDir();
     const first = await start({ dataDir });
-    await query(first.url, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)");
+    await queryOnce(first.url, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)");
     expect(await runningEmbeddedPostgresUrl(dataDir)).toBe(first.url);
     await expect(startEmbeddedPostgres({ dataDir })).rejects.toThrow(
       new RegExp(
@@ -86,13 +76,13 @@ describe("startEmbeddedPostgres", () => {
     expect(await runningEmbeddedPostgresUrl(dataDir)).toBeUndefined();
 
     const second = await start({ dataDir });
-    expect(await query(second.url, "SELECT n FROM kept")).toEqual([{ n: 42 }]);
+    expect(await queryOnce(second.url, "SELECT n FROM kept")).toEqual([{ n: 42 }]);
   });
 
   it("starts again in a directory whose server was killed with SIGKILL (stale postmaster.pid)", async () => {
     const dataDir = await clusterDir();
     const first = await start({ dataDir });
-    await query(first.url, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)");
+    await queryOnce(first.url, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)");
     const pid = await serverPid(dataDir);
     process.kill(pid, "SIGKILL");
     await gone(pid);
@@ -100,7 +90,7 @@ describe("startEmbeddedPostgres", () => {
     expect(await serverPid(dataDir)).toBe(pid);
 
     const second = await start({ dataDir });
-    expect(await query(second.url, "SELECT n FROM kept")).toEqual([{ n: 7 }]);
+    expect(await queryOnce(second.url, "SELECT n FROM kept")).toEqual([{ n: 7 }]);
     await first.stop(); // the killed server's owner: nothing left to stop
   });
 });

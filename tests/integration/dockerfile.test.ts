@@ -190,9 +190,12 @@ describe(".dockerignore", () => {
       ".next/standalone/server.js",
       "dist/worker.mjs",
       "src/server/db/generated/client.ts",
+      "src/worker/db/generated/types.ts",
       ".git/HEAD",
       "coverage/index.html",
       "tests/e2e/dashboard.e2e.ts",
+      "tests/integration/web-to-worker.test.ts",
+      "tests/containers/compose.test.ts",
       "bench/bench.ts",
       "docs/decisions/0001-eddsa-tokens-verified-against-jwks.md",
     ]) {
@@ -212,6 +215,8 @@ describe(".dockerignore", () => {
       "scripts/build.ts",
       "scripts/start.ts",
       "tooling/build-output.ts",
+      // The unit tests beside the code import them, and next build type-checks those tests.
+      "tests/support/worker/token-signer.ts",
       "src/app/layout.tsx",
     ]) {
       expect(ignored(file), file).toBe(false);
