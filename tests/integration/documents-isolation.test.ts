@@ -71,6 +71,12 @@ describe("user B, with a valid token of their own, cannot reach user A's documen
     expect((await search(stack.worker, a.token, aWord)).map((hit) => hit.documentId)).toEqual([aReady.id]);
     expect((await search(stack.worker, b.token, bWord)).map((hit) => hit.documentId)).toEqual([bReady.id]);
     expect((await download(stack.worker, a.token, aReady.id)).body).toBe(aBody);
+    // A null filter is what the dashboard sends for "all ready documents": no filter at all.
+    const unfiltered = await call<{ hits: { documentId: string }[] }>(stack.worker, a.token, "documents.search", {
+      query: aWord,
+      documentId: null,
+    });
+    expect(unfiltered.ok && unfiltered.data.hits.map((hit) => hit.documentId)).toEqual([aReady.id]);
   });
 
   it("get: NOT_FOUND, as for an id that does not exist", async () => {

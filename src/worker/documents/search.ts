@@ -33,7 +33,9 @@ export async function searchChunks(
   config: string,
   input: z.output<typeof searchInput>,
 ): Promise<SearchResults> {
-  const { query, documentId, page, pageSize } = input;
+  const { query, page, pageSize } = input;
+  // null and undefined both mean every document (the dashboard sends null).
+  const documentId = input.documentId ?? undefined;
   const regconfig = sql`${config}::regconfig`;
   const rows = await tx
     .with("q", (db) => db.selectNoFrom(sql<string>`websearch_to_tsquery(${regconfig}, ${query})`.as("q")))
