@@ -53,7 +53,12 @@ export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions)
       const headers = new Headers(request.headers);
       if (ip) headers.set("x-forwarded-for", ip);
       else headers.delete("x-forwarded-for");
-      return { request: new Request(request, { headers }) };
+      // Built from its parts, not `new Request(request, …)`: in the production
+      // server (Next.js 16 on Node 24) the request comes from another copy of
+      // undici, whose private state this one cannot read ("Cannot read private
+      // member #state"). The body is small: the auth route has already capped it.
+      const body = request.method === "GET" || request.method === "HEAD" ? null : await request.arrayBuffer();
+      return { request: new Request(request.url, { method: request.method, headers, body, signal: request.signal }) };
     },
 
     hooks: {
