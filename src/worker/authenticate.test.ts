@@ -15,19 +15,13 @@ import { createRevocationCheck } from "~/worker/revocation";
 import { createWorkerServer } from "~/worker/server";
 import type { SessionStore } from "~/worker/session-store";
 import { createTestLog } from "../../tests/support/worker/log-capture";
-import { createTestSigner } from "../../tests/support/worker/token-signer";
+import { ADA_CLAIMS, createTestSigner } from "../../tests/support/worker/token-signer";
 import { createTokenVerifier, type TokenVerifier } from "~/worker/verify";
 import { noRevocations } from "../../tests/support/worker/no-revocations";
 
 const ISSUER = "http://localhost:3000";
 const signer = await createTestSigner({ issuer: ISSUER });
-const token = await signer.mint({
-  sub: "user_ada",
-  sid: "session_ada",
-  email: "ada@example.com",
-  name: "Ada Lovelace",
-  jti: "token-1",
-});
+const token = await signer.mint(ADA_CLAIMS);
 // Six signature characters changed, away from the last one (whose unused bits would make it malformed instead).
 const forged = `${token.slice(0, -12)}${token.slice(-12, -6) === "AAAAAA" ? "BBBBBB" : "AAAAAA"}${token.slice(-6)}`;
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "~/worker/logger";
 import type { WorkerRouter } from "~/contract/worker-router";
 import { createWorkerServer, type WorkerServerOptions } from "~/worker/server";
-import { createTestSigner } from "../../tests/support/worker/token-signer";
+import { ADA_CLAIMS, createTestSigner } from "../../tests/support/worker/token-signer";
 import { createTokenVerifier, type TokenVerifier } from "~/worker/verify";
 import { noRevocations } from "../../tests/support/worker/no-revocations";
 
@@ -22,7 +22,7 @@ const signer = await createTestSigner({ issuer: ISSUER, kid: KID });
 const verifier = createTokenVerifier({ issuer: ISSUER, jwks: signer.jwks });
 const mintToken = signer.mint;
 
-const claims = { sub: "user_ada", sid: "session_ada", email: "ada@example.com", name: "Ada Lovelace", jti: "token-1" };
+const claims = ADA_CLAIMS;
 const token = await mintToken(claims);
 const authHeaders = { authorization: `Bearer ${token}` };
 

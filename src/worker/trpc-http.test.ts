@@ -18,7 +18,7 @@ import { createLogger } from "~/worker/logger";
 import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/contract/request-limits";
 import { workerRouter } from "~/worker/router";
 import { createWorkerServer, TRPC_PREFIX, type WorkerServer } from "~/worker/server";
-import { createTestSigner } from "../../tests/support/worker/token-signer";
+import { ADA_CLAIMS, createTestSigner } from "../../tests/support/worker/token-signer";
 import { createWorkerContext } from "~/worker/trpc";
 import { createTokenVerifier } from "~/worker/verify";
 import { noRevocations } from "../../tests/support/worker/no-revocations";
@@ -30,13 +30,7 @@ const MAX_BODY = MAX_BODY_BYTES;
 
 const signer = await createTestSigner({ issuer: ISSUER, kid: KID });
 const verifier = createTokenVerifier({ issuer: ISSUER, jwks: signer.jwks });
-const token = await signer.mint({
-  sub: "user_ada",
-  sid: "session_ada",
-  email: "ada@example.com",
-  name: "Ada Lovelace",
-  jti: "token-1",
-});
+const token = await signer.mint(ADA_CLAIMS);
 // The same claims, six of the signature's characters changed (not the last,
 // whose unused bits would make it non-canonical: malformed, not forged).
 const forged = `${token.slice(0, -12)}${token.slice(-12, -6) === "AAAAAA" ? "BBBBBB" : "AAAAAA"}${token.slice(-6)}`;

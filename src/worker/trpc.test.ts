@@ -10,18 +10,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { createLogger } from "~/worker/logger";
 import { MAX_BATCH_CALLS } from "~/contract/request-limits";
-import { createTestSigner } from "../../tests/support/worker/token-signer";
+import { ADA_CLAIMS, createTestSigner } from "../../tests/support/worker/token-signer";
 import { noRevocations } from "../../tests/support/worker/no-revocations";
 
 const ISSUER = "http://localhost:3000";
 const signer = await createTestSigner({ issuer: ISSUER });
-const token = await signer.mint({
-  sub: "user_ada",
-  sid: "session_ada",
-  email: "ada@example.com",
-  name: "Ada Lovelace",
-  jti: "token-1",
-});
+const token = await signer.mint(ADA_CLAIMS);
 // What an unexpected failure's message may hold.
 const INTERNAL_DETAIL = `ENOENT: no such file or directory, open '${process.cwd()}/secret/keys.json'`;
 

@@ -15,6 +15,15 @@ export interface TestTokenClaims {
   jti: string;
 }
 
+/** The tests' usual caller: Ada, with one session and one token id. */
+export const ADA_CLAIMS: TestTokenClaims = {
+  sub: "user_ada",
+  sid: "session_ada",
+  email: "ada@example.com",
+  name: "Ada Lovelace",
+  jti: "token-1",
+};
+
 export async function createTestSigner({ issuer = "http://localhost:3000", kid = "web-key-1" } = {}) {
   const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
   return {
