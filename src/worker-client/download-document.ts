@@ -5,14 +5,8 @@
  * a blob and handed to the browser's download through an object URL.
  */
 import { downloadPath } from "~/contract/document-routes";
-import {
-  refusalError,
-  unreachable,
-  withWorkerToken,
-  workerRoute,
-  WorkerHttpError,
-  type WorkerHttpOptions,
-} from "./worker-http";
+import { refusalError, unreachable, withWorkerToken, WorkerHttpError, type WorkerHttpOptions } from "./worker-http";
+import { workerRoute } from "./worker-route";
 
 export interface DownloadDocumentOptions extends WorkerHttpOptions {
   documentId: string;

@@ -27,6 +27,7 @@ import { newRequestId } from "~/contract/request-id";
 import type { WorkerRouter } from "~/contract/worker-router";
 
 import { dropToken, sendWithToken, type WorkerCredentials } from "./token-retry";
+import { workerRoute } from "./worker-route";
 
 export interface WorkerSubscriptionLinkOptions extends WorkerCredentials {
   /** The worker's base URL. */
@@ -45,7 +46,7 @@ const defaultDelay = (failures: number) => Math.min(500 * 2 ** (failures - 1), 1
 export function workerSubscriptionLink(options: WorkerSubscriptionLinkOptions): TRPCLink<WorkerRouter> {
   const { tokens, sessionId, mint, maxFailures = 6, retryDelayMs = defaultDelay } = options;
   const credentials = { tokens, sessionId, mint };
-  const base = `${options.url.replace(/\/+$/, "")}/trpc`;
+  const base = workerRoute(options.url, "/trpc");
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
 
   return (runtime) =>

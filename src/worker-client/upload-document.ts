@@ -7,14 +7,8 @@
 import { BUSY_RETRY_AFTER_SECONDS, tooLargeMessage, type DocumentLimits } from "~/contract/document-limits";
 import { FILE_NAME_HEADER, UPLOAD_PATH, type UploadAnswer } from "~/contract/document-routes";
 import type { DocumentSummary } from "~/contract/document-summary";
-import {
-  refusalError,
-  unreachable,
-  withWorkerToken,
-  workerRoute,
-  WorkerHttpError,
-  type WorkerHttpOptions,
-} from "./worker-http";
+import { refusalError, unreachable, withWorkerToken, WorkerHttpError, type WorkerHttpOptions } from "./worker-http";
+import { workerRoute } from "./worker-route";
 
 export interface UploadProgress {
   loaded: number;

@@ -7,6 +7,7 @@ import type { WorkerRouter } from "~/contract/worker-router";
 
 import { workerSubscriptionLink } from "./subscription-link";
 import { sendWithToken, type WorkerCredentials } from "./token-retry";
+import { workerRoute } from "./worker-route";
 
 export interface WorkerClientOptions extends WorkerCredentials {
   /** The worker's base URL (WORKER_URL on the server, NEXT_PUBLIC_WORKER_URL in the browser). */
@@ -42,7 +43,7 @@ export function createWorkerClient(options: WorkerClientOptions) {
         condition: (op) => op.type === "subscription",
         true: workerSubscriptionLink({ url, ...credentials, requestId: options.requestId }),
         false: transport({
-          url: `${url.replace(/\/+$/, "")}/trpc`,
+          url: workerRoute(url, "/trpc"),
           fetch: (input, init) =>
             sendWithToken(credentials, options.requestId ?? newRequestId(), async (headers) => {
               const timeout = AbortSignal.timeout(timeoutMs);

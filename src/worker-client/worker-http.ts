@@ -34,11 +34,6 @@ export class WorkerHttpError extends Error {
   }
 }
 
-/** `path` on the worker, whatever trailing slashes its configured URL has. */
-export function workerRoute(workerUrl: string, path: string): string {
-  return `${workerUrl.replace(/\/+$/, "")}${path}`;
-}
-
 /** Sends one request of a new user action under the worker client's token policy (token-retry.ts). */
 export function withWorkerToken<Answer extends { status: number }>(
   options: WorkerHttpOptions,
