@@ -224,13 +224,15 @@ describe("two workers, one queue", () => {
       if (words[i])
         expect((await search(stack.worker, user.token, words[i])).map((hit) => hit.documentId)).toEqual([document.id]);
     }
-    // Both took jobs, and between them each document once.
+    // Between them, each document once. How the jobs split is up to the
+    // queue: a worker with a backlog fetches again at once (burst), so on a
+    // fast database one of them may drain all twelve before the other's next
+    // poll. That the second worker takes jobs is the next test's business.
     const byWorker = await Promise.all(stack.workers.map(readyLines));
     const ids = new Set(uploaded.map((document) => document.id));
     const mine = byWorker.map((lines) => lines.filter((id) => ids.has(id)));
     console.log(`ingested per worker: ${mine.map((lines) => lines.length).join(" + ")}`);
     expect(mine.flat().sort()).toEqual([...ids].sort());
-    for (const lines of mine) expect(lines.length).toBeGreaterThan(0);
   }, 90_000);
 
   it("a worker SIGKILLed mid-ingestion: the other takes the job up, the document ends ready with each chunk once", async () => {
