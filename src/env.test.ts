@@ -65,6 +65,45 @@ describe("environment validation", () => {
     );
   });
 
+  describe("mail", () => {
+    it("needs no SMTP server outside production, and requires verification only in production by default", () => {
+      expect(parseEnv(valid).SMTP_URL).toBeUndefined();
+      expect(parseEnv(valid)).toMatchObject({
+        MAIL_FROM: "Typed Worker Stack <no-reply@localhost>",
+        REQUIRE_EMAIL_VERIFICATION: false,
+      });
+      const production = parseEnv({ ...valid, NODE_ENV: "production", SMTP_URL: "smtps://u:p@mail.example.com:465" });
+      expect(production).toMatchObject({
+        SMTP_URL: "smtps://u:p@mail.example.com:465",
+        REQUIRE_EMAIL_VERIFICATION: true,
+      });
+    });
+
+    it("refuses production without SMTP_URL in one sentence that says what to set", () => {
+      expect(messageFor({ ...valid, NODE_ENV: "production" })).toBe(
+        "Invalid environment: SMTP_URL is missing: production sends mail (address verification, password reset) and needs an SMTP server, e.g. SMTP_URL=smtp://user:password@mail.example.com:587",
+      );
+    });
+
+    it("takes only smtp:// and smtps:// URLs", () => {
+      expect(messageFor({ ...valid, SMTP_URL: "http://mail.example.com" })).toContain(
+        "SMTP_URL must be an smtp:// or smtps:// URL",
+      );
+      expect(messageFor({ ...valid, SMTP_URL: "mail.example.com:25" })).toContain("SMTP_URL must be an smtp://");
+    });
+
+    it("reads REQUIRE_EMAIL_VERIFICATION as a switch", () => {
+      expect(parseEnv({ ...valid, REQUIRE_EMAIL_VERIFICATION: "On" }).REQUIRE_EMAIL_VERIFICATION).toBe(true);
+      expect(
+        parseEnv({ ...valid, NODE_ENV: "production", SMTP_URL: "smtp://m:25", REQUIRE_EMAIL_VERIFICATION: "0" })
+          .REQUIRE_EMAIL_VERIFICATION,
+      ).toBe(false);
+      expect(messageFor({ ...valid, REQUIRE_EMAIL_VERIFICATION: "maybe" })).toContain(
+        "REQUIRE_EMAIL_VERIFICATION must be true or false",
+      );
+    });
+  });
+
   describe("envLogLevel", () => {
     afterEach(() => vi.unstubAllEnvs());
 

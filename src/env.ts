@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-import { logLevel, orExit, parseEnvWith, seconds } from "~/contract/env-parsing";
+import { flag, logLevel, orExit, parseEnvWith, seconds } from "~/contract/env-parsing";
 import { DEFAULT_WORKER_TOKEN_TTL } from "~/contract/worker-token";
 
 // Every variable the server reads, validated once. Each process (Next.js via
@@ -52,12 +52,37 @@ const schema = z.object({
   // never); a retired key stays published for JWT_GRACE_PERIOD seconds.
   JWT_ROTATION_INTERVAL: seconds().optional(),
   JWT_GRACE_PERIOD: seconds(30 * 24 * 3600),
+  // Mail (src/server/mail): verification, password reset and address
+  // changes go out over SMTP. Unset outside production: `npm run dev` starts
+  // an embedded catcher and sets it; anything else writes mail to the log.
+  SMTP_URL: z
+    .url({
+      protocol: /^smtps?$/,
+      error: "must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587",
+    })
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3, { error: "must be an address, e.g. Docs <no-reply@example.com>" }).optional(),
+  // Whether an account must verify its address before it may sign in (and
+  // get worker tokens). Unset: on in production, off in development and tests.
+  REQUIRE_EMAIL_VERIFICATION: flag().optional(),
 });
 
-export type Env = z.infer<typeof schema>;
+const withDefaults = schema
+  .refine((env) => env.NODE_ENV !== "production" || env.SMTP_URL !== undefined, {
+    path: ["SMTP_URL"],
+    error:
+      "is missing: production sends mail (address verification, password reset) and needs an SMTP server, e.g. SMTP_URL=smtp://user:password@mail.example.com:587",
+  })
+  .transform((env) => ({
+    ...env,
+    MAIL_FROM: env.MAIL_FROM ?? `Typed Worker Stack <no-reply@${new URL(env.BETTER_AUTH_URL).hostname}>`,
+    REQUIRE_EMAIL_VERIFICATION: env.REQUIRE_EMAIL_VERIFICATION ?? env.NODE_ENV === "production",
+  }));
+
+export type Env = z.infer<typeof withDefaults>;
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  return parseEnvWith(schema, source);
+  return parseEnvWith(withDefaults, source);
 }
 
 let cached: Env | undefined;

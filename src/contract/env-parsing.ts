@@ -16,6 +16,19 @@ export function seconds(fallback?: number) {
   return fallback === undefined ? parsed : parsed.default(fallback);
 }
 
+/** A yes/no switch from an env string: true/false, 1/0, yes/no, on/off (any case). */
+export function flag() {
+  return z
+    .string()
+    .transform((value) => value.trim().toLowerCase())
+    .pipe(
+      z.enum(["true", "false", "1", "0", "yes", "no", "on", "off"], {
+        error: "must be true or false",
+      }),
+    )
+    .transform((value) => ["true", "1", "yes", "on"].includes(value));
+}
+
 export class EnvError extends Error {
   override name = "EnvError";
 }

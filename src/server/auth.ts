@@ -16,6 +16,14 @@ import { logger as webLogger } from "~/server/logger";
 import { assertUserFieldLimits } from "~/server/user-field-limits";
 import { workerTokenCache } from "~/server/worker-token-cache";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
+import { RESET_LINK_LIFETIME, VERIFY_LINK_LIFETIME } from "~/server/account/link-lifetimes";
+import { resetMailSender } from "~/server/account/reset-mail";
+import { signUpMail } from "~/server/account/sign-up-mail";
+import { hashVerificationIdentifier } from "~/server/account/verification-identifiers";
+import { verificationMailSender } from "~/server/account/verification-mail";
+import { accountKey } from "~/server/auth-rate-limit/keys";
+import { createMailer } from "~/server/mail/mailer";
+import { logTransport, smtpTransport, type MailTransport } from "~/server/mail/transport";
 
 export interface AuthConfig {
   db: PrismaClient;
@@ -37,6 +45,10 @@ export interface AuthConfig {
    * `npm run bench:security` turns it on, to measure what it would save.
    */
   sessionCookieCacheSeconds?: number;
+  /** How mail goes out and whom it is from; default: to the log (mail/transport.ts). */
+  mail?: { transport: MailTransport; from: string };
+  /** Whether an unverified address may sign in (REQUIRE_EMAIL_VERIFICATION); default false. */
+  requireEmailVerification?: boolean;
 }
 
 export function createAuth({
@@ -49,7 +61,14 @@ export function createAuth({
   trustedProxyHops = 0,
   logger = webLogger,
   sessionCookieCacheSeconds,
+  mail = { transport: logTransport(webLogger), from: "Typed Worker Stack <no-reply@localhost>" },
+  requireEmailVerification = false,
 }: AuthConfig) {
+  const rateLimitStore = createRateLimitStore(db, {
+    onPruneError: (err) => logger.warn({ err }, "rate limit: pruning expired rows failed"),
+  });
+  // Mail's own lines go to the web tier's log; `logger` is Better Auth's.
+  const mailer = createMailer({ ...mail, budget: rateLimitStore, logger: webLogger.child({ component: "mail" }) });
   return betterAuth({
     appName: "Typed Worker Stack",
     baseURL,
@@ -60,6 +79,33 @@ export function createAuth({
       enabled: true,
       minPasswordLength: MIN_PASSWORD_LENGTH,
       maxPasswordLength: MAX_PASSWORD_LENGTH,
+      requireEmailVerification,
+      sendResetPassword: resetMailSender({ mailer, db, logger: webLogger }),
+      resetPasswordTokenExpiresIn: RESET_LINK_LIFETIME,
+      // A reset ends every session, the thief's included; the worker refuses
+      // their tokens within a second (the session table's revocation feed).
+      revokeSessionsOnPasswordReset: true,
+      // Whoever holds a valid reset link owns the account: a stranger who has
+      // been exhausting its sign-in budget must not keep the owner out.
+      onPasswordReset: async ({ user }) => rateLimitStore.reset(accountKey(user.email)),
+    },
+    emailVerification: {
+      sendVerificationEmail: verificationMailSender({ mailer, db }),
+      // The sign-up mail is sent by the sign-up-mail plugin, which can undo
+      // the sign-up when it cannot be sent; Better Auth's only logs.
+      sendOnSignUp: false,
+      // A sign-in attempt must not be a way to make the app mail someone.
+      sendOnSignIn: false,
+      autoSignInAfterVerification: true,
+      expiresIn: VERIFY_LINK_LIFETIME,
+    },
+    user: {
+      // The new address takes effect when the link mailed to it is opened;
+      // the old one is told first (account/verification-mail.ts).
+      changeEmail: { enabled: true },
+    },
+    verification: {
+      storeIdentifier: { hash: hashVerificationIdentifier },
     },
     session: {
       // No signed copy of the session in a cookie: with one, a signed-out
@@ -115,12 +161,8 @@ export function createAuth({
       },
     },
     plugins: [
-      authRateLimit({
-        store: createRateLimitStore(db, {
-          onPruneError: (err) => logger.warn({ err }, "rate limit: pruning expired rows failed"),
-        }),
-        trustedProxyHops,
-      }),
+      authRateLimit({ store: rateLimitStore, trustedProxyHops }),
+      signUpMail({ mailer, db }),
       hideSessionTokens(),
       // The key store for worker tokens: Ed25519 keys in the jwks table, private
       // halves encrypted with the secret, public halves at /api/auth/jwks.
@@ -157,5 +199,10 @@ export const auth: Auth = lazy(() =>
     keyRotationInterval: env().JWT_ROTATION_INTERVAL,
     keyGracePeriod: env().JWT_GRACE_PERIOD,
     trustedProxyHops: env().TRUSTED_PROXY_HOPS,
+    requireEmailVerification: env().REQUIRE_EMAIL_VERIFICATION,
+    mail: {
+      transport: env().SMTP_URL ? smtpTransport(env().SMTP_URL!) : logTransport(webLogger),
+      from: env().MAIL_FROM,
+    },
   }),
 );

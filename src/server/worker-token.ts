@@ -26,6 +26,16 @@ export async function mintWorkerToken(session: Session, requestId: string): Prom
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Your session has ended. Sign in again." });
   }
 
+  // Better Auth makes no session for an unverified address while
+  // verification is required; one made before it was turned on must not get
+  // to the worker either.
+  if (env().REQUIRE_EMAIL_VERIFICATION && !session.user.emailVerified) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "Verify your email address first: open the link we mailed you, or ask for a new one.",
+    });
+  }
+
   const { token, expiresAt, jti } = await signWorkerToken(auth, session, {
     ttlSeconds: env().WORKER_TOKEN_TTL,
     // Never outlive the session it stands for.

@@ -2,8 +2,8 @@ import type { BetterAuthOptions, BetterAuthPlugin } from "better-auth";
 import { createAuthMiddleware, getIP, getSessionFromCtx, isAPIError } from "better-auth/api";
 
 import { forwardedClientIp } from "./client-ip";
-import { accountKey, ipKey } from "./keys";
-import { ACCOUNT_RULE, ipRuleFor, isPasswordCheck } from "./rules";
+import { accountKey, ipKey, mailRequestKey } from "./keys";
+import { ACCOUNT_RULE, ipRuleFor, isMailRequest, isPasswordCheck, MAIL_REQUEST_RULES } from "./rules";
 import type { RateLimitStore } from "./store";
 import { tooManyAttempts, tooManyAttemptsResponse } from "./too-many-attempts";
 
@@ -70,6 +70,18 @@ export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions)
             if (email === null) return;
             const { allowed, retryAfter } = await store.consume(accountKey(email), ACCOUNT_RULE);
             if (!allowed) throw tooManyAttempts(retryAfter ?? ACCOUNT_RULE.window);
+          }),
+        },
+        {
+          matcher: (ctx) => isMailRequest(ctx.path),
+          handler: createAuthMiddleware(async (ctx) => {
+            const body = ctx.body as { email?: unknown; newEmail?: unknown } | undefined;
+            const address = ctx.path === "/change-email" ? body?.newEmail : body?.email;
+            // Better Auth's own validation answers a missing or malformed address.
+            if (typeof address !== "string") return;
+            const rule = MAIL_REQUEST_RULES[ctx.path]!;
+            const { allowed, retryAfter } = await store.consume(mailRequestKey(ctx.path, address), rule);
+            if (!allowed) throw tooManyAttempts(retryAfter ?? rule.window);
           }),
         },
       ],

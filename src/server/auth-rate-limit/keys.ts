@@ -7,7 +7,16 @@ import { createHash } from "node:crypto";
  * the usual size.
  */
 export function accountKey(email: string): string {
-  return `account:${createHash("sha256").update(email.trim().toLowerCase()).digest("base64url")}`;
+  return `account:${addressHash(email)}`;
+}
+
+/** Requests on `path` that mail `address` (rules.ts, MAIL_REQUEST_RULES). */
+export function mailRequestKey(path: string, address: string): string {
+  return `mail-request:${path}:${addressHash(address)}`;
+}
+
+function addressHash(address: string): string {
+  return createHash("sha256").update(address.trim().toLowerCase()).digest("base64url");
 }
 
 export function ipKey(scope: string, ip: string): string {

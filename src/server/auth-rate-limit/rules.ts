@@ -31,6 +31,25 @@ export function isPasswordCheck(path: string | undefined): path is PasswordCheck
 export const ACCOUNT_RULE: RateLimitRule = { window: 60, max: 5 };
 
 /**
+ * The paths that mail an address the request names (body.email, or
+ * body.newEmail for a change of address), each with its per-address budget,
+ * counted for any address, registered or not, so a 429 says nothing about
+ * whether it has an account. A resend waits a minute after the last one;
+ * sign-up has its per-IP rule and mails an address once per account;
+ * whatever the paths allow, src/server/mail/mailer.ts sends an address at
+ * most MAILS_PER_ADDRESS an hour.
+ */
+export const MAIL_REQUEST_RULES: Readonly<Record<string, RateLimitRule>> = {
+  "/request-password-reset": { window: 60, max: 3 },
+  "/send-verification-email": { window: 60, max: 1 },
+  "/change-email": { window: 60, max: 3 },
+};
+
+export function isMailRequest(path: string | undefined): path is string {
+  return path !== undefined && Object.hasOwn(MAIL_REQUEST_RULES, path);
+}
+
+/**
  * Per client IP, when one is known (TRUSTED_PROXY_HOPS > 0). Password checks
  * 10 a minute: two accounts' worth, enough for a shared office NAT's typos,
  * and it caps spraying one password over many accounts. Sign-up 5 a minute:
@@ -40,6 +59,8 @@ export const ACCOUNT_RULE: RateLimitRule = { window: 60, max: 5 };
 export const IP_RULES: readonly IpRule[] = [
   { scope: "password", window: 60, max: 10, matches: (path) => path.startsWith("/sign-in") || isPasswordCheck(path) },
   { scope: "sign-up", window: 60, max: 5, matches: (path) => path.startsWith("/sign-up") },
+  // Other paths that make the app send mail: 10 in ten minutes from one client.
+  { scope: "mail", window: 600, max: 10, matches: (path) => isMailRequest(path) },
   { scope: "other", window: 60, max: 100, matches: () => true },
 ];
 
