@@ -17,6 +17,7 @@ import { assertUserFieldLimits } from "~/server/user-field-limits";
 import { workerTokenCache } from "~/server/worker-token-cache";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
 import { RESET_LINK_LIFETIME, VERIFY_LINK_LIFETIME } from "~/server/account/link-lifetimes";
+import { deleteAccountConfirmation } from "~/server/account/delete-account-confirmation";
 import { resetMailSender } from "~/server/account/reset-mail";
 import { signUpMail } from "~/server/account/sign-up-mail";
 import { hashVerificationIdentifier } from "~/server/account/verification-identifiers";
@@ -103,11 +104,15 @@ export function createAuth({
       // The new address takes effect when the link mailed to it is opened;
       // the old one is told first (account/verification-mail.ts).
       changeEmail: { enabled: true },
+      deleteUser: { enabled: true },
     },
     verification: {
       storeIdentifier: { hash: hashVerificationIdentifier },
     },
     session: {
+      // How often a session in use is written back (its expiry moved on):
+      // the "last active" the account page shows is at most this old.
+      updateAge: 3600,
       // No signed copy of the session in a cookie: with one, a signed-out
       // session's replayed cookies still rendered the dashboard (name, email)
       // and passed update-user for its maxAge. Every session read asks the
@@ -163,6 +168,7 @@ export function createAuth({
     plugins: [
       authRateLimit({ store: rateLimitStore, trustedProxyHops }),
       signUpMail({ mailer, db }),
+      deleteAccountConfirmation(),
       hideSessionTokens(),
       // The key store for worker tokens: Ed25519 keys in the jwks table, private
       // halves encrypted with the secret, public halves at /api/auth/jwks.

@@ -2,10 +2,11 @@ import type { BetterAuthOptions, BetterAuthPlugin } from "better-auth";
 import { createAuthMiddleware, getIP, getSessionFromCtx, isAPIError } from "better-auth/api";
 
 import { forwardedClientIp } from "./client-ip";
-import { accountKey, ipKey, mailRequestKey } from "./keys";
+import { accountKey, deviceKey, ipKey, mailRequestKey } from "./keys";
 import { ACCOUNT_RULE, ipRuleFor, isMailRequest, isPasswordCheck, MAIL_REQUEST_RULES } from "./rules";
 import type { RateLimitStore } from "./store";
 import { tooManyAttempts, tooManyAttemptsResponse } from "./too-many-attempts";
+import { trustDevice, trustedDeviceOf } from "./trusted-device";
 
 export { createRateLimitStore } from "./store";
 
@@ -26,7 +27,10 @@ type HookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
  * - Per client IP (rules.ts), before anything else runs, when the IP is known.
  * - Per account on the paths that check a password, after the origin check
  *   and before the password is, keyed on the account, not on anything the
- *   caller can vary; a correct password clears the account's count.
+ *   caller can vary; a correct password clears the account's count. A
+ *   browser that proved the password before has a budget of its own
+ *   (trusted-device.ts), so a stranger cannot lock the owner out.
+ * - Per address on the paths that send mail (rules.ts, MAIL_REQUEST_RULES).
  */
 export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions) {
   return {
@@ -68,8 +72,21 @@ export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions)
           handler: createAuthMiddleware(async (ctx) => {
             const email = await accountOf(ctx);
             if (email === null) return;
-            const { allowed, retryAfter } = await store.consume(accountKey(email), ACCOUNT_RULE);
+            const { allowed, retryAfter } = await store.consume(await budgetKey(ctx, email), ACCOUNT_RULE);
             if (!allowed) throw tooManyAttempts(retryAfter ?? ACCOUNT_RULE.window);
+          }),
+        },
+        {
+          matcher: (ctx) => ctx.path === "/reset-password",
+          handler: createAuthMiddleware(async (ctx) => {
+            const body = ctx.body as { token?: unknown } | undefined;
+            const token = body?.token ?? (ctx.query as { token?: unknown } | undefined)?.token;
+            // Better Auth's tokens are 24 characters; a longer one finds nothing.
+            if (!ctx.request || typeof token !== "string" || token.length > 64) return;
+            const link = await ctx.context.internalAdapter.findVerificationValue(`reset-password:${token}`);
+            if (!link || link.expiresAt < new Date()) return;
+            const owner = await ctx.context.internalAdapter.findUserById(link.value);
+            if (owner) resetsInFlight.set(ctx.request, owner.email);
           }),
         },
         {
@@ -91,12 +108,35 @@ export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions)
           handler: createAuthMiddleware(async (ctx) => {
             if (isAPIError(ctx.context.returned)) return;
             const email = await accountOf(ctx);
-            if (email !== null) await store.reset(accountKey(email));
+            if (email === null) return;
+            await store.reset(await budgetKey(ctx, email));
+            if (ctx.path === "/sign-in/email") await trustDevice(ctx, email);
+          }),
+        },
+        {
+          // Whoever opened a valid reset link owns the account: the browser
+          // they did it in gets past a stranger's exhausted budget too.
+          matcher: (ctx) => ctx.path === "/reset-password",
+          handler: createAuthMiddleware(async (ctx) => {
+            const email = ctx.request && resetsInFlight.get(ctx.request);
+            if (email && !isAPIError(ctx.context.returned)) await trustDevice(ctx, email);
           }),
         },
       ],
     },
   } satisfies BetterAuthPlugin;
+}
+
+/** Reset requests whose token is valid, by request: the account it resets (the token is consumed by then). */
+const resetsInFlight = new WeakMap<Request, string>();
+
+/**
+ * The budget a password check of `email` draws on: the account's, or, from a
+ * browser that proved this account's password before, that browser's own.
+ */
+async function budgetKey(ctx: HookContext, email: string): Promise<string> {
+  const device = ctx.path === "/sign-in/email" ? await trustedDeviceOf(ctx, email) : null;
+  return device ? deviceKey(email, device) : accountKey(email);
 }
 
 /** The address `hops` proxies recorded for the client, normalised as Better Auth does (IPv6 to its /64). */

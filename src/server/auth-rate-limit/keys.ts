@@ -15,7 +15,12 @@ export function mailRequestKey(path: string, address: string): string {
   return `mail-request:${path}:${addressHash(address)}`;
 }
 
-function addressHash(address: string): string {
+/** An account's password checks from a browser that proved its password before (trusted-device.ts). */
+export function deviceKey(email: string, device: string): string {
+  return `${accountKey(email)}:device:${device}`;
+}
+
+export function addressHash(address: string): string {
   return createHash("sha256").update(address.trim().toLowerCase()).digest("base64url");
 }
 

@@ -13,7 +13,7 @@ export interface IpRule extends RateLimitRule {
  * owner as much as from a stranger: a stolen session cookie must not turn
  * them into a password oracle.
  */
-export const PASSWORD_CHECK_PATHS = ["/sign-in/email", "/change-password", "/verify-password"] as const;
+export const PASSWORD_CHECK_PATHS = ["/sign-in/email", "/change-password", "/verify-password", "/delete-user"] as const;
 export type PasswordCheckPath = (typeof PASSWORD_CHECK_PATHS)[number];
 
 export function isPasswordCheck(path: string | undefined): path is PasswordCheckPath {
