@@ -2,10 +2,12 @@
  * `npm run dev`: the zero-setup start. Loads .env files as `next dev` does
  * (@next/env), makes a dev secret if there is none, starts the embedded
  * PostgreSQL (in .data/postgres) when DATABASE_URL is unset, applies
- * migrations, gives the worker a login of its own there, then runs `next dev`
- * against that database and the worker (restarted on change) beside it until
- * Ctrl-C. This process owns the database server, so it stays up while either
- * child restarts, and it stops last, after both.
+ * migrations, gives the worker a login of its own there, starts a mail catcher
+ * with a web inbox (tooling/mail-catcher.ts) when SMTP_URL is unset, then runs
+ * `next dev` against that database and mail server and the worker (restarted
+ * on change) beside it until Ctrl-C. This process owns the database server and
+ * the catcher, so they stay up while either child restarts, and they stop
+ * last, after both.
  */
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync } from "node:fs";
@@ -17,6 +19,7 @@ import nextEnv from "@next/env";
 import { loadEnvOrExit } from "~/env";
 import { errorMessage } from "~/contract/error-message";
 import { DEV_DATA_DIR, startEmbeddedPostgres, type EmbeddedPostgres } from "../tooling/embedded-postgres";
+import { DEV_MAIL_DIR, startMailCatcher, type MailCatcher } from "../tooling/mail-catcher";
 import { migrateDeploy } from "../tooling/prisma-cli";
 import { urlWithoutPassword } from "../tooling/url-without-password";
 import { runProcesses } from "./run-processes";
@@ -40,12 +43,32 @@ if (!process.env.BETTER_AUTH_SECRET && !existsSync(path.join(root, ".env"))) {
 }
 
 let embedded: EmbeddedPostgres | undefined;
+// The web tier's mail (verification, password reset) goes to SMTP_URL; with
+// none, to a catcher whose inbox shows it. Started first and awaited after
+// the migrations: loading it (most of its start-up) overlaps theirs.
+let catcher: MailCatcher | undefined;
+const catcherStarting = process.env.SMTP_URL
+  ? undefined
+  : startMailCatcher({
+      mailDir: path.resolve(DEV_MAIL_DIR),
+      onMail: (mail) =>
+        console.log(
+          `Mail: caught "${mail.subject}" to ${mail.to.map((to) => to.address).join(", ")}: ${catcher?.mailUrl(mail.id) ?? ""}`,
+        ),
+    });
+// Its failure is reported where it is awaited, not as an unhandled rejection before that.
+catcherStarting?.catch(() => undefined);
+/** What this process started: the catcher (in this process) and the database server. */
+const stopServices = async () => {
+  await (await catcherStarting?.catch(() => undefined))?.stop();
+  await embedded?.stop();
+};
 // Until the two processes run (and their supervisor handles signals), Ctrl-C
 // must still stop the database server, which runs in a process group of its own.
 let interrupted = false;
 const stopDuringStart = () => {
   interrupted = true;
-  void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  void stopServices().finally(() => process.exit(130));
 };
 for (const signal of SIGNALS) process.on(signal, stopDuringStart);
 
@@ -57,6 +80,7 @@ if (process.env.DATABASE_URL) {
     embedded = await startEmbeddedPostgres({ dataDir });
   } catch (error) {
     console.error(errorMessage(error));
+    await stopServices();
     process.exit(1);
   }
   process.env.DATABASE_URL = embedded.url;
@@ -75,17 +99,33 @@ try {
 } catch (error) {
   // Interrupted, Prisma fails too: nothing to report.
   if (!interrupted) console.error(errorMessage(error));
-  await embedded?.stop();
+  await stopServices();
   process.exit(1);
+}
+
+// Only the web tier sends mail.
+const webEnv: Record<string, string> = {};
+if (catcherStarting) {
+  try {
+    catcher = await catcherStarting;
+  } catch (error) {
+    if (!interrupted) console.error(errorMessage(error));
+    await embedded?.stop();
+    process.exit(1);
+  }
+  webEnv.SMTP_URL = catcher.smtpUrl;
+  console.log(`Mail: nothing is delivered; read it in the inbox at ${catcher.inboxUrl} (SMTP at ${catcher.smtpUrl})`);
+} else {
+  console.log(`Mail: sent through SMTP_URL (${urlWithoutPassword(process.env.SMTP_URL!)})`);
 }
 for (const signal of SIGNALS) process.off(signal, stopDuringStart);
 
 const resolveBin = createRequire(import.meta.url).resolve;
 const code = await runProcesses("npm run dev", [
-  { name: "next dev", args: [resolveBin("next/dist/bin/next"), "dev", ...process.argv.slice(2)] },
+  { name: "next dev", args: [resolveBin("next/dist/bin/next"), "dev", ...process.argv.slice(2)], env: webEnv },
   // `tsx watch` restarts the worker when its code changes, and outlives a crash until the next edit.
   { name: "worker", args: [resolveBin("tsx/cli"), "watch", "--clear-screen=false", "src/worker/main.ts"] },
 ]);
 // Last, once the web tier and the worker are gone: nothing is left to lose its connection.
-await embedded?.stop();
+await stopServices();
 process.exit(code);

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+
+import { preferredOrFreePort } from "./free-port";
 
 /** Where `npm run dev` keeps its embedded cluster (relative to the repo root); the db:* commands find it there too. */
 export const DEV_DATA_DIR = ".data/postgres";
@@ -59,7 +60,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       );
     }
     if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initialise(dataDir, throwaway);
-    const port = options.port ?? (await freePort(throwaway ? 0 : DEFAULT_EMBEDDED_POSTGRES_PORT));
+    const port = options.port ?? (await preferredOrFreePort(throwaway ? 0 : DEFAULT_EMBEDDED_POSTGRES_PORT, HOST));
     const stopServer = await startServer(dataDir, port, throwaway);
     let stopped: Promise<void> | undefined;
     return {
@@ -105,25 +106,6 @@ function isRunning(pid: number): boolean {
   } catch {
     // EPERM: a process of another user, so not this user's server (as root, kill always may).
     return false;
-  }
-}
-
-/** `port` if nothing listens there, else one the OS picks (0 asks for that right away). */
-async function freePort(port: number): Promise<number> {
-  const tryListen = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      const server = net.createServer();
-      server.once("error", reject);
-      server.listen(port, HOST, () => {
-        const { port } = server.address() as net.AddressInfo;
-        server.close(() => resolve(port));
-      });
-    });
-  try {
-    return await tryListen(port);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    return tryListen(0);
   }
 }
 

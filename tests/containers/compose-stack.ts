@@ -10,6 +10,7 @@ import Docker from "dockerode";
 import { errorMessage } from "~/contract/error-message";
 import { PROJECT_ROOT } from "../../tooling/build-output";
 import { freePorts } from "../../tooling/child-service";
+import { SmtpInbox } from "../support/smtp-inbox";
 
 /** The compose logs of containers runs (git-ignored). */
 export const CONTAINERS_OUTPUT = path.join(PROJECT_ROOT, "test-results/containers");
@@ -72,9 +73,58 @@ for (const pid of fs.readdirSync("/proc").filter((name) => /^\\d+$/.test(name)))
 process.stdout.write(JSON.stringify(out));
 `;
 
+// A minimal SMTP client (AUTH PLAIN, one mail) run with a container's own
+// node and its SMTP_URL: whether the container reaches that server and logs
+// in, whatever the app's code does with mail. argv[1]: the recipient.
+const SEND_PLAIN_SMTP = `
+const net = require("net");
+const url = new URL(process.env.SMTP_URL);
+const login = Buffer.from("\\0" + decodeURIComponent(url.username) + "\\0" + decodeURIComponent(url.password)).toString("base64");
+const to = process.argv[1];
+const commands = ["EHLO container", "AUTH PLAIN " + login, "MAIL FROM:<container@containers.example.com>", "RCPT TO:<" + to + ">",
+  "DATA", "Subject: From the container\\r\\n\\r\\nSent with SMTP_URL.\\r\\n.", "QUIT"];
+const socket = net.connect(Number(url.port || 25), url.hostname);
+socket.setTimeout(10000, () => { console.error("no answer from " + url.host); process.exit(1); });
+socket.on("error", (error) => { console.error(url.host + ": " + error.message); process.exit(1); });
+let buffered = "";
+socket.setEncoding("utf8").on("data", (chunk) => {
+  buffered += chunk;
+  const lines = buffered.split("\\r\\n");
+  buffered = lines.pop();
+  for (const line of lines) {
+    if (line[3] !== " ") continue;
+    if (Number(line.slice(0, 3)) >= 400) { console.error("refused: " + line); process.exit(1); }
+    const next = commands.shift();
+    if (next === undefined) { socket.end(); console.log("sent"); return; }
+    socket.write(next + "\\r\\n");
+  }
+});
+`;
+
+/**
+ * The name by which a container reaches this host, and any compose file that
+ * makes it resolve. Measured with podman 4.3: its containers' /etc/hosts maps
+ * host.containers.internal to their compose network's gateway (10.89.x.1),
+ * an address of this host, so a server listening on all interfaces here
+ * answers there. Docker names the host host.docker.internal, which Docker
+ * Desktop resolves itself and Docker Engine on Linux resolves only when told
+ * to (extra_hosts: host-gateway).
+ */
+async function hostAsContainersSeeIt(docker: Docker, dir: string): Promise<{ host: string; composeFiles: string[] }> {
+  const { Components } = await docker.version();
+  if (Components.some((component) => component.Name === "Podman Engine")) {
+    return { host: "host.containers.internal", composeFiles: [] };
+  }
+  const file = path.join(dir, "docker-host.yml");
+  writeFileSync(file, 'services:\n  web:\n    extra_hosts:\n      - "host.docker.internal:host-gateway"\n');
+  return { host: "host.docker.internal", composeFiles: [file] };
+}
+
 /**
  * One compose project made of docker-compose.yml, under a name of its own
- * (never the user's stack), with fresh secrets and free published ports.
+ * (never the user's stack), with fresh secrets, free published ports, and an
+ * SMTP server of its own in this process, which the web container reaches
+ * through SMTP_URL as it would reach a provider's.
  */
 export class ComposeStack {
   readonly project = `tws-containers-${randomBytes(4).toString("hex")}`;
@@ -83,10 +133,11 @@ export class ComposeStack {
     POSTGRES_PASSWORD: randomBytes(16).toString("hex"),
     WORKER_DB_PASSWORD: randomBytes(16).toString("hex"),
   };
+  /** The SMTP login SMTP_URL gives the web tier (its password is fresh for each stack). */
+  static readonly SMTP_USER = "stack-mailer";
+  /** The sender the web tier is told to use. */
+  readonly mailFrom = "Containers Test <no-reply@containers.example.com>";
   private readonly command = composeCommand();
-  // Holds the secrets: outside the checkout, removed by down().
-  private readonly envDir = mkdtempSync(path.join(tmpdir(), "containers-test-"));
-  private readonly envFile = path.join(this.envDir, ".env");
 
   private constructor(
     readonly docker: Docker,
@@ -94,6 +145,13 @@ export class ComposeStack {
     readonly workerUrl: string,
     webPort: number,
     workerPort: number,
+    /** Where the web tier's mail arrives. */
+    readonly smtp: SmtpInbox,
+    /** SMTP_URL as the web container has it. */
+    readonly smtpUrl: string,
+    // Holds the secrets: outside the checkout, removed by down().
+    private readonly envDir: string,
+    private readonly composeFiles: string[],
   ) {
     mkdirSync(CONTAINERS_OUTPUT, { recursive: true });
     const env = {
@@ -103,6 +161,9 @@ export class ComposeStack {
       NEXT_PUBLIC_WORKER_URL: workerUrl,
       WEB_PUBLISHED_PORT: String(webPort),
       WORKER_PUBLISHED_PORT: String(workerPort),
+      SMTP_URL: smtpUrl,
+      MAIL_FROM: this.mailFrom,
+      // REQUIRE_EMAIL_VERIFICATION stays unset: the production default (true) is what runs here.
     };
     writeFileSync(
       this.envFile,
@@ -113,15 +174,36 @@ export class ComposeStack {
     );
   }
 
+  private get envFile(): string {
+    return path.join(this.envDir, ".env");
+  }
+
   static async create(docker: Docker): Promise<ComposeStack> {
     const [webPort, workerPort] = await freePorts(2);
-    return new ComposeStack(
-      docker,
-      `http://localhost:${webPort}`,
-      `http://localhost:${workerPort}`,
-      webPort!,
-      workerPort!,
-    );
+    const envDir = mkdtempSync(path.join(tmpdir(), "containers-test-"));
+    try {
+      const { host, composeFiles } = await hostAsContainersSeeIt(docker, envDir);
+      // On every interface: the address the containers reach this host at (a
+      // bridge's gateway) belongs to a network that does not exist before `up`.
+      // Its login keeps anything else from sending through it.
+      const password = randomBytes(16).toString("hex");
+      const smtp = await SmtpInbox.start({ host: "0.0.0.0", login: { user: ComposeStack.SMTP_USER, password } });
+      const smtpUrl = `smtp://${ComposeStack.SMTP_USER}:${password}@${host}:${String(smtp.port)}`;
+      return new ComposeStack(
+        docker,
+        `http://localhost:${webPort}`,
+        `http://localhost:${workerPort}`,
+        webPort!,
+        workerPort!,
+        smtp,
+        smtpUrl,
+        envDir,
+        composeFiles,
+      );
+    } catch (error) {
+      rmSync(envDir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** `compose -p <project> --env-file <its env> <args>`; its output, or an error carrying it. */
@@ -133,6 +215,7 @@ export class ComposeStack {
       this.project,
       "-f",
       path.join(PROJECT_ROOT, "docker-compose.yml"),
+      ...this.composeFiles.flatMap((file) => ["-f", file]),
       "--env-file",
       this.envFile,
       ...args,
@@ -187,6 +270,17 @@ export class ComposeStack {
     return JSON.parse(await this.compose(["exec", "-T", service, "node", "-e", LIST_PROCESSES])) as ProcessInfo[];
   }
 
+  /** Sends one plain mail to `to` from inside the service's container, through its SMTP_URL. */
+  async sendMailFrom(service: string, to: string): Promise<void> {
+    await this.compose(["exec", "-T", service, "node", "-e", SEND_PLAIN_SMTP, to]);
+  }
+
+  /** The container's addresses on its networks. */
+  async addressesOf(service: string): Promise<string[]> {
+    const { NetworkSettings } = await this.container(service);
+    return Object.values(NetworkSettings.Networks).map((network) => network.IPAddress);
+  }
+
   async logs(service?: string): Promise<string> {
     return this.compose(["logs", "--no-color", ...(service ? [service] : [])]).catch((error: unknown) =>
       errorMessage(error),
@@ -196,7 +290,8 @@ export class ComposeStack {
   /**
    * Keeps every service's log in test-results/containers/, then removes
    * containers, network, volumes and the three images, which are this
-   * project's alone. The build cache stays: the next run builds warm.
+   * project's alone, and stops the SMTP server. The build cache stays: the
+   * next run builds warm.
    */
   async down(): Promise<void> {
     writeFileSync(path.join(CONTAINERS_OUTPUT, `${this.project}.log`), await this.logs());
@@ -204,6 +299,7 @@ export class ComposeStack {
       await this.compose(["down", "-v", "--rmi", "local", "--remove-orphans", "--timeout", "20"]);
     } finally {
       rmSync(this.envDir, { recursive: true, force: true });
+      await this.smtp.stop();
     }
   }
 }

@@ -14,11 +14,13 @@ import {
   signUpInBrowser,
   Steps,
 } from "../e2e/browser";
+import { linkIn } from "../support/smtp-inbox";
 import { ComposeStack, reachEngine } from "./compose-stack";
 
 // The images docker-compose.yml builds, run as it runs them: built, brought
-// up in order, healthy, used from a browser through their published ports,
-// the worker lost and restarted, then everything removed (`down -v`).
+// up in order, healthy, sending mail to an SMTP server on this host, used
+// from a browser through their published ports, the worker lost and
+// restarted, then everything removed (`down -v`).
 
 // Each app service's server, as /proc lists it: Next.js retitles `node
 // server.js` "next-server (v…)", cut to the length of the original.
@@ -86,7 +88,7 @@ test("the worker holds no secret: not in its configuration, not in any process's
     ...worker.Config.Env,
     ...(await stack!.processes("worker")).map((process) => process.environ),
   ].join("\n");
-  expect(workerEnv).not.toMatch(/\b(BETTER_AUTH_SECRET|POSTGRES_PASSWORD|DATABASE_URL)=/);
+  expect(workerEnv).not.toMatch(/\b(BETTER_AUTH_SECRET|POSTGRES_PASSWORD|DATABASE_URL|SMTP_URL)=/);
   for (const secret of [BETTER_AUTH_SECRET, POSTGRES_PASSWORD]) {
     expect(workerEnv).not.toContain(secret);
     expect(JSON.stringify(worker)).not.toContain(secret);
@@ -96,6 +98,52 @@ test("the worker holds no secret: not in its configuration, not in any process's
   // The same search finds the web tier's secret where it belongs.
   const webEnv = (await stack!.processes("web")).map((process) => process.environ).join("\n");
   expect(webEnv).toContain(`BETTER_AUTH_SECRET=${BETTER_AUTH_SECRET}`);
+});
+
+test("the web container reaches the SMTP server on the host at its SMTP_URL, and logs in with it", async () => {
+  const to = `plumbing-${randomBytes(4).toString("hex")}@example.com`;
+  await stack!.sendMailFrom("web", to);
+  const mail = await stack!.smtp.waitFor(to, /./, { timeoutMs: 5_000 });
+  expect(mail.subject).toBe("From the container");
+  expect(mail.user).toBe(ComposeStack.SMTP_USER);
+  // From the container's own address on the compose network, not from this host.
+  expect(await stack!.addressesOf("web")).toContain(mail.remoteAddress);
+});
+
+test("sign-up mails a verification link through SMTP_URL; until it is opened sign-in is refused, after it works", async () => {
+  const { webUrl, smtp, mailFrom } = stack!;
+  const user = {
+    name: "Mail Container",
+    email: `mail-${randomBytes(4).toString("hex")}@example.com`,
+    password: "correct horse battery",
+  };
+  // Better Auth's endpoints, as the sign-up and sign-in pages call them.
+  const post = (path: string, body: object) =>
+    fetch(`${webUrl}/api/auth${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: webUrl },
+      body: JSON.stringify(body),
+    });
+  const signIn = () => post("/sign-in/email", { email: user.email, password: user.password });
+
+  const signUp = await post("/sign-up/email", user);
+  expect(signUp.status, await signUp.clone().text()).toBe(200);
+
+  const mail = await smtp.waitFor(user.email, /Verify your address/, { timeoutMs: 60_000 });
+  expect(mail.user).toBe(ComposeStack.SMTP_USER);
+  expect(await stack!.addressesOf("web")).toContain(mail.remoteAddress);
+  const [, name, address] = /^(.*) <(.*)>$/.exec(mailFrom)!;
+  expect(mail.parsed.from?.value).toEqual([{ name, address }]);
+  const link = linkIn(mail, `${webUrl}/`);
+
+  // REQUIRE_EMAIL_VERIFICATION is unset, so the container's default holds: true.
+  expect((await signIn()).status).toBe(403);
+  // Opened as a mail client's browser would; where it then leads is the app's page.
+  const opened = await fetch(link, { redirect: "manual" });
+  expect(opened.status, await opened.clone().text()).toBeLessThan(400);
+  const signedIn = await signIn();
+  expect(signedIn.status, await signedIn.clone().text()).toBe(200);
+  expect(((await signedIn.json()) as { user: { emailVerified: boolean } }).user.emailVerified).toBe(true);
 });
 
 test("in a browser: sign up, both worker panels, the worker container restarted mid-flow, the dashboard recovers, a document ingested", async () => {

@@ -45,12 +45,17 @@ if (!composeBin && !process.env.CI) console.warn(`docker-compose.yml tests skipp
 const SECRET = "compose-test-secret-f3b1c0d9e8a7-compose-test-secret";
 const PASSWORD = "composeTestPassword7d41";
 const WORKER_PASSWORD = "composeWorkerPassword5c22";
+const SMTP_PASSWORD = "composeSmtpPassword9e03";
+const SMTP_URL = `smtps://mailer:${SMTP_PASSWORD}@smtp.example.test:465`;
 const SAMPLE_ENV = {
   POSTGRES_PASSWORD: PASSWORD,
   WORKER_DB_PASSWORD: WORKER_PASSWORD,
   BETTER_AUTH_SECRET: SECRET,
   BETTER_AUTH_URL: "https://app.example.test",
   NEXT_PUBLIC_WORKER_URL: "https://worker.example.test",
+  SMTP_URL,
+  MAIL_FROM: "Compose Test <no-reply@example.test>",
+  REQUIRE_EMAIL_VERIFICATION: "false",
 };
 
 interface ComposeService {
@@ -214,7 +219,8 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
 
   it("gives the web tier a valid environment whose worker URLs are the right ones", () => {
     const web = environmentOf(services().web);
-    expect(() => parseEnv(web)).not.toThrow();
+    // As the container reads it: with its image's NODE_ENV.
+    expect(() => parseEnv({ ...web, NODE_ENV: stageNamed("web")!.env.NODE_ENV })).not.toThrow();
     expect(web.BETTER_AUTH_SECRET).toBe(SECRET);
     expect(web.BETTER_AUTH_URL).toBe(SAMPLE_ENV.BETTER_AUTH_URL);
     // Server to server: the worker service, on the port its image listens on.
@@ -232,9 +238,29 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
     });
   });
 
+  it("gives the web tier its mail settings as given, and the SMTP login to no one else", () => {
+    const web = environmentOf(services().web);
+    expect([web.SMTP_URL, web.MAIL_FROM, web.REQUIRE_EMAIL_VERIFICATION]).toEqual([
+      SMTP_URL,
+      SAMPLE_ENV.MAIL_FROM,
+      SAMPLE_ENV.REQUIRE_EMAIL_VERIFICATION,
+    ]);
+    for (const name of ["postgres", "migrate", "worker"])
+      expect(JSON.stringify(services()[name]), name).not.toContain(SMTP_PASSWORD);
+  });
+
+  it("leaves MAIL_FROM and REQUIRE_EMAIL_VERIFICATION to the web tier's defaults when .env has none", () => {
+    const required = Object.fromEntries(
+      Object.entries(SAMPLE_ENV).filter(([name]) => !["MAIL_FROM", "REQUIRE_EMAIL_VERIFICATION"].includes(name)),
+    );
+    const web = environmentOf(resolvedConfig(required).services.web);
+    // Empty is "unset" to the web tier (src/contract/env-parsing.ts).
+    expect([web.MAIL_FROM, web.REQUIRE_EMAIL_VERIFICATION]).toEqual(["", ""]);
+  });
+
   it("gives the worker no secret and only its own database login, plus the web tier's public keys", () => {
     const worker = environmentOf(services().worker);
-    for (const name of ["BETTER_AUTH_SECRET", "DATABASE_URL", "POSTGRES_PASSWORD"])
+    for (const name of ["BETTER_AUTH_SECRET", "DATABASE_URL", "POSTGRES_PASSWORD", "SMTP_URL"])
       expect(worker).not.toHaveProperty(name);
     const everything = JSON.stringify(services().worker);
     expect(everything).not.toContain(SECRET);
@@ -258,15 +284,17 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
     expect(services().postgres?.ports).toBeUndefined();
   });
 
-  it("works from a copy of .env.example with only its three secrets filled in", () => {
+  it("works from a copy of .env.example with only its three secrets and SMTP_URL filled in", () => {
     // .env.example is written for `npm run dev` (WORKER_URL=http://localhost:4000…):
     // none of that may reach the containers' addresses.
     const example = readFileSync(path.join(root, ".env.example"), "utf8")
       .replace(/^BETTER_AUTH_SECRET=$/m, `BETTER_AUTH_SECRET=${SECRET}`)
       .replace(/^POSTGRES_PASSWORD=$/m, `POSTGRES_PASSWORD=${PASSWORD}`)
-      .replace(/^WORKER_DB_PASSWORD=$/m, `WORKER_DB_PASSWORD=${WORKER_PASSWORD}`);
+      .replace(/^WORKER_DB_PASSWORD=$/m, `WORKER_DB_PASSWORD=${WORKER_PASSWORD}`)
+      .replace(/^SMTP_URL=$/m, `SMTP_URL=${SMTP_URL}`);
     const fromExample = resolvedConfig(example).services;
     const web = environmentOf(fromExample.web);
+    expect(web.SMTP_URL).toBe(SMTP_URL);
     expect(web.WORKER_URL).toBe(environmentOf(services().web).WORKER_URL);
     expect(web.NEXT_PUBLIC_WORKER_URL).toBe("http://localhost:4000");
     expect(web.BETTER_AUTH_URL).toBe("http://localhost:3000");
@@ -277,6 +305,7 @@ describe.skipIf(!composeBin)(`docker-compose.yml${composeBin ? "" : ` (skipped: 
   it.each([
     ["BETTER_AUTH_SECRET", "set BETTER_AUTH_SECRET in .env, at least 32 characters"],
     ["POSTGRES_PASSWORD", "set POSTGRES_PASSWORD in .env"],
+    ["SMTP_URL", 'set SMTP_URL in .env, e.g. smtps://user:password@smtp.example.com:465 (README.md, "Mail")'],
   ])("refuses to start without %s, saying what to do", (name, message) => {
     for (const env of [
       { ...SAMPLE_ENV, [name]: undefined },
