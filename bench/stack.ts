@@ -17,6 +17,7 @@ import { BUILD_OUTPUT, PROJECT_ROOT } from "../tooling/build-output";
 import { freePortGroups, processName, tailOf, type ChildService } from "../tooling/child-service";
 import { startEmbeddedPostgres } from "../tooling/embedded-postgres";
 import { buildProduction, builtWebTier, builtWorker, type Process } from "../tooling/production-build";
+import { startMailCatcher } from "../tooling/mail-catcher";
 import { migrateDeploy } from "../tooling/prisma-cli";
 import { createTestDatabase } from "../tests/support/test-database";
 import { seconds } from "./table";
@@ -197,6 +198,10 @@ export async function startStack({
   );
   const webUrl = `http://127.0.0.1:${webPort!}`;
   const workerUrls = workerPorts.map((port) => `http://127.0.0.1:${port}`);
+  // The production build will not start without an SMTP server. The runs
+  // sign users up and go straight on, so no verification is required.
+  const mail = await startMailCatcher();
+  cleanups.push(() => mail.stop());
 
   const web = await start(
     builtWebTier({
@@ -207,6 +212,8 @@ export async function startStack({
         BETTER_AUTH_SECRET: randomBytes(32).toString("base64"),
         BETTER_AUTH_URL: webUrl,
         WORKER_URL: workerUrls[0]!,
+        SMTP_URL: mail.smtpUrl,
+        REQUIRE_EMAIL_VERIFICATION: "false",
         ...webEnv,
       },
       logFile: logFile("web"),
