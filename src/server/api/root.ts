@@ -1,3 +1,4 @@
+import { accountRouter } from "~/server/api/routers/account";
 import { authRouter } from "~/server/api/routers/auth";
 import { documentsRouter } from "~/server/api/routers/documents";
 import { sessionRouter } from "~/server/api/routers/session";
@@ -5,6 +6,7 @@ import { workerRouter } from "~/server/api/routers/worker";
 import { createCallerFactory, createTRPCRouter } from "~/server/api/trpc";
 
 export const appRouter = createTRPCRouter({
+  account: accountRouter,
   auth: authRouter,
   documents: documentsRouter,
   session: sessionRouter,
