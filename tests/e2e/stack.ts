@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from "../../tooling/build-output";
 import { freePortGroups, processName, type ChildService } from "../../tooling/child-service";
 import { nginxBalancer, type Balancer } from "../../tooling/nginx";
 import { builtWebTier, builtWorker, type Process } from "../../tooling/production-build";
+import { SmtpInbox } from "../support/smtp-inbox";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 /** Screenshots and server logs of e2e runs (git-ignored). */
@@ -32,6 +33,8 @@ export interface Stack {
   /** nginx in front of both tiers, when asked for. */
   balancer?: Balancer;
   database: TestDatabase;
+  /** The SMTP server every web process mails through (SMTP_URL), in this test process: what it received. */
+  inbox: SmtpInbox;
   stop(): Promise<void>;
 }
 
@@ -42,7 +45,10 @@ export interface StackOptions {
   workers?: number;
   /** nginx (deploy/nginx.conf.template) in front of both tiers; each process still answers on its own port. */
   balancer?: boolean;
-  /** Added to every web process's environment. */
+  /**
+   * Added to every web process's environment. REQUIRE_EMAIL_VERIFICATION is
+   * "false" unless given here: most suites sign up and go straight on.
+   */
   webEnv?: Record<string, string>;
   /** Added to every worker's environment. */
   workerEnv?: Record<string, string>;
@@ -74,9 +80,12 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
   } = options;
   mkdirSync(E2E_OUTPUT, { recursive: true });
   const database = await createE2eDatabase();
+  // Production refuses to start without SMTP_URL; the web processes reach this server over TCP.
+  const inbox = await SmtpInbox.start();
   const services: ChildService[] = [];
   const stop = async () => {
     for (const service of [...services].reverse()) await service.stop();
+    await inbox.stop();
     await database.drop();
   };
   try {
@@ -117,6 +126,8 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
           WORKER_URL: workerUrl,
           NEXT_PUBLIC_WORKER_URL: browserWorkerUrl,
           LOG_LEVEL: "info",
+          SMTP_URL: inbox.url,
+          REQUIRE_EMAIL_VERIFICATION: "false",
           // nginx appends the one X-Forwarded-For entry to believe.
           ...(balancer ? { TRUSTED_PROXY_HOPS: "1" } : {}),
           ...webEnv,
@@ -154,6 +165,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       workers,
       balancer,
       database,
+      inbox,
       stop,
     };
   } catch (error) {
