@@ -1,12 +1,17 @@
 import Link from "next/link";
 
+import { Notice } from "~/app/_components/notice";
+import { noticeFor } from "~/app/_components/notices";
+import type { SearchParamsProps } from "~/app/_components/search-params";
 import { getSession } from "~/server/session";
 
-export default async function HomePage() {
+export default async function HomePage({ searchParams }: SearchParamsProps) {
   const session = await getSession();
+  const notice = noticeFor((await searchParams).notice);
 
   return (
     <main>
+      {notice && <Notice testId="page-notice">{notice}</Notice>}
       <div className="card">
         <h1>Typed Worker Stack</h1>
         <p>

@@ -7,6 +7,10 @@ import { useState } from "react";
 import { authClient } from "~/app/auth-client";
 import { MIN_PASSWORD_LENGTH } from "~/contract/password-policy";
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "~/contract/user-fields";
+import { textField } from "./form-field";
+import { Notice } from "./notice";
+import { ResendVerification } from "./resend-verification";
+import { useAuthCall } from "./use-auth-call";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -27,73 +31,58 @@ const copy = {
   },
 } as const;
 
-// Where Better Auth's own message leaves the user guessing what to do next.
-const clearer: Record<string, string> = {
-  PASSWORD_TOO_SHORT: `Password too short: use at least ${String(MIN_PASSWORD_LENGTH)} characters.`,
-};
-
 /**
- * Better Auth answers with a code and a message; show words, never a blank
- * failure. A rate-limited attempt says how long to wait (Retry-After, or
- * X-Retry-After, the header of Better Auth's own limiter).
+ * The sign-in and sign-up forms. `notice` is what the page that sent the
+ * user here had to say (a password just reset, say).
  */
-function describe(
-  error: { code?: string; message?: string; status: number; statusText: string },
-  retryAfter: string | null,
-): string {
-  if (error.status === 429) {
-    const seconds = Number(retryAfter);
-    return seconds > 0
-      ? `Too many attempts. Try again in ${String(seconds)} second${seconds === 1 ? "" : "s"}.`
-      : "Too many attempts. Wait a moment and try again.";
-  }
-  return (
-    (error.code && clearer[error.code]) ||
-    error.message ||
-    error.statusText ||
-    `Request failed (HTTP ${String(error.status)}).`
-  );
-}
-
-export function AuthForm({ mode }: { mode: Mode }) {
+export function AuthForm({ mode, notice }: { mode: Mode; notice?: string | null }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
+  const { pending, failure, run } = useAuthCall();
+  // The address last submitted: a sign-in refused because it is unverified offers a new link to it.
+  const [submitted, setSubmitted] = useState("");
+  // Where the verification link went, once a sign-up made no session.
+  const [mailedTo, setMailedTo] = useState<string | null>(null);
   const text = copy[mode];
 
   async function onSubmit(event: React.SubmitEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    // Text inputs only: a missing field reads as empty.
-    const field = (name: string) => {
-      const value = form.get(name);
-      return typeof value === "string" ? value : "";
-    };
-    const email = field("email");
-    const password = field("password");
-    setPending(true);
-    setError(null);
-    let retryAfter: string | null = null;
-    const fetchOptions = {
-      onError: ({ response }: { response: Response }) =>
-        void (retryAfter = response.headers.get("retry-after") ?? response.headers.get("x-retry-after")),
-    };
-    try {
-      const { error: failure } =
-        mode === "sign-up"
-          ? await authClient.signUp.email({ name: field("name"), email, password }, fetchOptions)
-          : await authClient.signIn.email({ email, password }, fetchOptions);
-      if (failure) {
-        setError(describe(failure, retryAfter));
+    const email = textField(form, "email");
+    const password = textField(form, "password");
+    setSubmitted(email);
+    const answer =
+      mode === "sign-up"
+        ? await run(() => authClient.signUp.email({ name: textField(form, "name"), email, password }))
+        : await run(() => authClient.signIn.email({ email, password }));
+    if (!answer) return;
+    // Sign-up makes no session while the address waits for its link
+    // (REQUIRE_EMAIL_VERIFICATION); the answer cannot say so, as session
+    // tokens are kept from the browser, so ask for the session.
+    // When that question fails, the dashboard finds out (and sends a signed-out user to sign in).
+    if (mode === "sign-up") {
+      const session = await authClient.getSession().catch(() => undefined);
+      if (session && !session.error && !session.data) {
+        setMailedTo(email);
         return;
       }
-      router.push("/dashboard");
-      router.refresh();
-    } catch {
-      setError("Could not reach the server. Check your connection and try again.");
-    } finally {
-      setPending(false);
     }
+    router.push("/dashboard");
+    router.refresh();
+  }
+
+  if (mailedTo) {
+    return (
+      <main>
+        <div className="card stack" data-testid="sign-up-mailed">
+          <h1>Check your mail</h1>
+          <p>
+            We sent a link to <strong>{mailedTo}</strong>; open it to finish.
+          </p>
+          <p className="muted">Nothing there after a few minutes? Look in the spam folder, or:</p>
+          <ResendVerification email={mailedTo} />
+        </div>
+      </main>
+    );
   }
 
   return (
@@ -101,6 +90,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
       <div className="card">
         <h1>{text.title}</h1>
         <form onSubmit={(event) => void onSubmit(event)} aria-label={text.title}>
+          {notice && <Notice testId="page-notice">{notice}</Notice>}
           {mode === "sign-up" && (
             <label>
               Name
@@ -121,16 +111,18 @@ export function AuthForm({ mode }: { mode: Mode }) {
             />
             {mode === "sign-up" && <small className="muted">At least {MIN_PASSWORD_LENGTH} characters.</small>}
           </label>
-          {error && (
+          {failure && (
             <p className="error" role="alert">
-              {error}
+              {failure.message}
             </p>
           )}
+          {failure?.code === "EMAIL_NOT_VERIFIED" && <ResendVerification email={submitted} />}
           <div className="actions">
             <button type="submit" disabled={pending}>
               {pending ? text.busy : text.submit}
             </button>
             <Link href={text.other}>{text.otherText}</Link>
+            {mode === "sign-in" && <Link href="/forgot-password">Forgot password?</Link>}
           </div>
         </form>
       </div>

@@ -1,11 +1,14 @@
 import { redirect } from "next/navigation";
 
 import { AuthForm } from "~/app/_components/auth-form";
+import { noticeFor } from "~/app/_components/notices";
+import type { SearchParamsProps } from "~/app/_components/search-params";
 import { getSession } from "~/server/session";
 
 export const metadata = { title: "Sign in · Typed Worker Stack" };
 
-export default async function SignInPage() {
+export default async function SignInPage({ searchParams }: SearchParamsProps) {
   if (await getSession()) redirect("/dashboard");
-  return <AuthForm mode="sign-in" />;
+  const { notice } = await searchParams;
+  return <AuthForm mode="sign-in" notice={noticeFor(notice)} />;
 }

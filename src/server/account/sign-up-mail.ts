@@ -2,6 +2,7 @@ import type { BetterAuthPlugin } from "better-auth";
 import { createAuthMiddleware, createEmailVerificationToken, isAPIError } from "better-auth/api";
 import { deleteSessionCookie } from "better-auth/cookies";
 
+import { VERIFIED_PAGE } from "~/contract/account-pages";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
 import { MailNotSent, type Mailer } from "~/server/mail/mailer";
 import { messages } from "~/server/mail/messages";
@@ -9,8 +10,7 @@ import { messages } from "~/server/mail/messages";
 import { VERIFY_LINK_LIFETIME } from "./link-lifetimes";
 import { mailNotSentError } from "./verification-mail";
 
-/** Where a verification link lands (src/app/verify-email/page.tsx): it says, in words, how it went. */
-export const VERIFIED_PAGE = "/verify-email";
+export { VERIFIED_PAGE };
 
 /**
  * The mail a sign-up sends, in place of Better Auth's sendOnSignUp, which

@@ -1,0 +1,39 @@
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "~/contract/password-policy";
+
+/** What Better Auth's client hands back when a call fails. */
+export interface AuthClientError {
+  code?: string | undefined;
+  message?: string | undefined;
+  status: number;
+  statusText: string;
+}
+
+/** A Better Auth client call's result: the answer, or the error. */
+export type AuthOutcome<T> = { data: T; error: null } | { data: null; error: AuthClientError };
+
+export const UNREACHABLE = "Could not reach the server. Check your connection and try again.";
+
+// Where Better Auth's own message leaves the user guessing what to do next.
+const clearer: Record<string, string> = {
+  PASSWORD_TOO_SHORT: `Password too short: use at least ${String(MIN_PASSWORD_LENGTH)} characters.`,
+  PASSWORD_TOO_LONG: `Password too long: use at most ${String(MAX_PASSWORD_LENGTH)} characters.`,
+  INVALID_PASSWORD: "That is not your current password.",
+  EMAIL_NOT_VERIFIED: "Your address is not verified yet: open the link we mailed to it.",
+  INVALID_TOKEN:
+    "This link does not work any more: it was used already, a newer one was sent, or it expired. Ask for a new one.",
+};
+
+/**
+ * Better Auth answers with a code and a message; show words, never a blank
+ * failure. A limited attempt's message says how long to wait
+ * (src/server/auth-rate-limit/too-many-attempts.ts).
+ */
+export function describeAuthError(error: AuthClientError): string {
+  if (error.status === 429) return error.message || "Too many attempts. Wait a moment and try again.";
+  return (
+    (error.code && clearer[error.code]) ||
+    error.message ||
+    error.statusText ||
+    `Request failed (HTTP ${String(error.status)}).`
+  );
+}
