@@ -5,6 +5,7 @@ import { getSession } from "~/server/session";
 import { DocumentsSection } from "./documents/documents-section";
 import { loadDocuments } from "./documents/load-documents";
 import { Profile } from "./profile";
+import { VerifyBanner } from "./verify-banner";
 import { WorkerPanel } from "./worker-panel";
 
 export const metadata = { title: "Dashboard · Typed Worker Stack" };
@@ -24,6 +25,7 @@ export default async function DashboardPage() {
   return (
     <main className="wide">
       <h1>Dashboard</h1>
+      {!user.emailVerified && <VerifyBanner email={user.email} />}
       <Profile
         user={{ id: user.id, name: user.name, email: user.email }}
         sessionExpiresAt={session.session.expiresAt}

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useState } from "react";
 
 import { authClient } from "~/app/auth-client";
@@ -53,6 +54,7 @@ export function Profile({ user, sessionExpiresAt }: ProfileProps) {
         <button type="button" className="secondary" onClick={() => void signOut()} disabled={signingOut}>
           {signingOut ? "Signing out…" : "Sign out"}
         </button>
+        <Link href="/dashboard/account">Account settings</Link>
         {signOutError && (
           <p className="error" role="alert">
             {signOutError}

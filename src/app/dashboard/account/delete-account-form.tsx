@@ -1,0 +1,54 @@
+"use client";
+
+import { authClient } from "~/app/auth-client";
+import { textField } from "~/app/_components/form-field";
+import { withNotice } from "~/app/_components/notices";
+import { useAuthCall } from "~/app/_components/use-auth-call";
+import { MAX_PASSWORD_LENGTH } from "~/contract/password-policy";
+import { clearWorkerTokens } from "~/trpc/worker";
+import styles from "./account.module.css";
+
+/** Deletes the account, documents included, once its password is given. */
+export function DeleteAccountForm() {
+  const { pending, failure, run } = useAuthCall();
+
+  async function onSubmit(event: React.SubmitEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const password = textField(new FormData(event.currentTarget), "password");
+    const answer = await run(() => authClient.deleteUser({ password }));
+    if (!answer) return;
+    // As after signing out (dashboard/profile.tsx): this tab forgets its
+    // worker tokens, and a full page load leaves nothing of the account in memory.
+    clearWorkerTokens();
+    window.location.replace(withNotice("/", "account-deleted"));
+  }
+
+  return (
+    <section className={`card ${styles.danger}`} aria-label="Delete account">
+      <h2>Delete account</h2>
+      <form onSubmit={(event) => void onSubmit(event)} aria-label="Delete account">
+        <p>This deletes your account and every document in it, and signs you out everywhere. It cannot be undone.</p>
+        <label>
+          Your password
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            maxLength={MAX_PASSWORD_LENGTH}
+          />
+        </label>
+        {failure && (
+          <p className="error" role="alert">
+            {failure.message}
+          </p>
+        )}
+        <div className="actions">
+          <button type="submit" className={styles.dangerButton} disabled={pending}>
+            {pending ? "Deleting…" : "Delete my account"}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
