@@ -74,6 +74,15 @@ describe("account.sessions", () => {
     ]);
   });
 
+  it("gives no address when none was recorded", async () => {
+    const { laptop, phoneSession } = await twoSessionsAndAStranger();
+    for (const recorded of ["", null]) {
+      await db.session.update({ where: { id: phoneSession }, data: { ipAddress: recorded } });
+      const phone = (await (await accountOf(laptop)).sessions()).find((session) => session.id === phoneSession);
+      expect(phone?.ipAddress).toBeNull();
+    }
+  });
+
   it("leaves out sessions that have expired", async () => {
     const { laptop, phoneSession } = await twoSessionsAndAStranger();
     await db.session.update({ where: { id: phoneSession }, data: { expiresAt: new Date(Date.now() - 1000) } });

@@ -27,8 +27,9 @@ export const accountRouter = createTRPCRouter({
       .map((row) => ({
         id: row.id,
         device: describeDevice(row.userAgent),
-        // Null when the app records no client address (TRUSTED_PROXY_HOPS=0).
-        ipAddress: row.ipAddress,
+        // Null when none was recorded: Better Auth writes "" when it tracks no
+        // address (TRUSTED_PROXY_HOPS=0), null when the request named none.
+        ipAddress: row.ipAddress || null,
         createdAt: row.createdAt,
         lastActive: row.updatedAt,
         current: row.id === current,
