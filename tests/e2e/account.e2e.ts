@@ -271,7 +271,7 @@ test("the account page lists both sessions; signing the other out sends it to si
   await phone.context.close();
 });
 
-test("name, address and password from the account page", async () => {
+test("name, address, password and deletion from the account page", async () => {
   const user = await verifiedUser("settings");
   const newEmail = `renamed-${randomBytes(4).toString("hex")}@example.com`;
   const { context, page } = await newPage();
@@ -320,6 +320,21 @@ test("name, address and password from the account page", async () => {
     // The verification link's session was one of them; this one goes on.
     expect(await meStatus(user.cookie)).toBe(401);
     await expect.poll(() => page.getByTestId("session").count()).toBe(1);
+  });
+
+  await steps.run("deleting the account takes its password, then signs out to the home page", async () => {
+    const form = page.getByRole("form", { name: "Delete account" });
+    await form.getByLabel("Your password").fill(user.password);
+    await form.getByRole("button", { name: "Delete my account" }).click();
+    await expect.poll(() => form.getByRole("alert").textContent()).toBe("That is not your current password.");
+    await form.getByLabel("Your password").fill("another good passphrase");
+    await form.getByRole("button", { name: "Delete my account" }).click();
+    await page.waitForURL(`${stack.webUrl}/?notice=account-deleted`);
+    expect(await page.getByTestId("page-notice").textContent()).toBe(
+      "Your account and everything in it were deleted, and you are signed out.",
+    );
+    await page.goto(`${stack.webUrl}/dashboard`);
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
   });
 
   await steps.run("no page broke its Content-Security-Policy", () => {
