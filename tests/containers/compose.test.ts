@@ -158,7 +158,11 @@ test("in a browser: sign up, both worker panels, the worker container restarted 
   let navigations = () => 0;
 
   await steps.run("sign up", async () => {
-    await signUpInBrowser(page, webUrl, user);
+    // The stack leaves REQUIRE_EMAIL_VERIFICATION at production's default: on.
+    await signUpInBrowser(page, webUrl, user, {
+      verificationLink: async (email) =>
+        linkIn(await stack!.smtp.waitFor(email, /Verify your address/, { timeoutMs: 60_000 }), `${webUrl}/`),
+    });
     navigations = countNavigations(page);
   });
 

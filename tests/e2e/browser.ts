@@ -99,12 +99,27 @@ export async function signUpInBrowser(
   page: Page,
   webUrl: string,
   user: { name: string; email: string; password: string },
+  {
+    verificationLink,
+  }: {
+    /**
+     * Where verification is required: the link mailed to the address. The
+     * page then says a link was sent; opening it signs the user in.
+     */
+    verificationLink?: (email: string) => Promise<string>;
+  } = {},
 ): Promise<Response | null> {
   const response = await page.goto(`${webUrl}/sign-up`);
   await page.fill('input[name="name"]', user.name);
   await page.fill('input[name="email"]', user.email);
   await page.fill('input[name="password"]', user.password);
   await page.click('button[type="submit"]');
+  if (verificationLink) {
+    await page.getByText(`We sent a link to ${user.email}`).waitFor();
+    await page.goto(await verificationLink(user.email));
+    await page.waitForURL("**/verify-email");
+    await page.goto(`${webUrl}/dashboard`);
+  }
   await page.waitForURL("**/dashboard");
   return response;
 }
