@@ -4,13 +4,14 @@ import type { WorkerDb } from "../db";
 import type { ConnectingQueue } from "../jobs/connecting-queue";
 import type { DocumentLimits } from "~/contract/document-limits";
 import type { OriginalStore } from "./original-store";
-import type { UploadSlots } from "./upload";
+import type { UserSlots } from "../user-slots";
 
 export interface DocumentServices {
   db: WorkerDb;
   /** Connecting in the background: /readyz waits for it. */
   queue: ConnectingQueue;
-  uploads: UploadSlots;
+  /** Uploads streaming in (upload.ts). */
+  uploads: UserSlots;
   store: OriginalStore;
   limits: DocumentLimits;
   /** The text-search configuration (WORKER_SEARCH_CONFIG). */
