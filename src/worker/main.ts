@@ -17,6 +17,7 @@ import { DOCUMENT_INGEST_QUEUE, type IngestJobData } from "~/contract/ingest-que
 import { createRevocationCheck } from "./revocation";
 import { createWorkerServer } from "./server";
 import { createUserSlots } from "./user-slots";
+import { MAX_EXPORTS_IN_FLIGHT, MAX_EXPORTS_PER_USER } from "./account/export";
 import { MAX_UPLOADS_IN_FLIGHT_PER_USER } from "~/contract/document-limits";
 import { createSessionStore } from "./session-store";
 import { createTokenVerifier } from "./verify";
@@ -76,6 +77,7 @@ const worker = createWorkerServer({
     queue,
     store,
     uploads: createUserSlots(MAX_UPLOADS_IN_FLIGHT, MAX_UPLOADS_IN_FLIGHT_PER_USER),
+    exports: createUserSlots(MAX_EXPORTS_IN_FLIGHT, MAX_EXPORTS_PER_USER),
     limits: config.documents,
     searchConfig: config.searchConfig,
     logger,

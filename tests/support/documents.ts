@@ -88,8 +88,11 @@ export interface DocumentsStack {
   workers: Worker[];
   /** The first worker. */
   worker: Worker;
-  /** Starts one more worker on the same database with the stack's environment (plus `env`). */
-  addWorker(name: string, env?: Record<string, string>): Promise<Worker>;
+  /**
+   * Starts one more worker on the same database with the stack's environment
+   * (plus `env`); `inspect`: with the V8 inspector open on a port of its own.
+   */
+  addWorker(name: string, env?: Record<string, string>, options?: { inspect?: boolean }): Promise<Worker>;
   stop(): Promise<void>;
 }
 
@@ -118,10 +121,10 @@ export async function startDocumentsStack({
     LOG_LEVEL: "info",
     ...env,
   };
-  const addWorker = async (workerName: string, extra: Record<string, string> = {}) => {
+  const addWorker = async (workerName: string, extra: Record<string, string> = {}, { inspect = false } = {}) => {
     for (let attempt = 1; ; attempt++) {
-      const [port] = await freePorts(1);
-      const worker = sourceWorker({ name: workerName, port: port!, env: { ...workerEnv, ...extra } });
+      const [port, inspectPort] = await freePorts(inspect ? 2 : 1);
+      const worker = sourceWorker({ name: workerName, port: port!, env: { ...workerEnv, ...extra }, inspectPort });
       try {
         await worker.start();
         workers.push(worker);

@@ -1,4 +1,4 @@
-/** What the documents procedures and routes work with, made once by main.ts and shared by every request. */
+/** What the documents procedures and routes (and the account export) work with, made once by main.ts and shared by every request. */
 import type { Logger } from "~/worker/logger";
 import type { WorkerDb } from "../db";
 import type { ConnectingQueue } from "../jobs/connecting-queue";
@@ -12,6 +12,8 @@ export interface DocumentServices {
   queue: ConnectingQueue;
   /** Uploads streaming in (upload.ts). */
   uploads: UserSlots;
+  /** Account exports streaming out (../account/export.ts). */
+  exports: UserSlots;
   store: OriginalStore;
   limits: DocumentLimits;
   /** The text-search configuration (WORKER_SEARCH_CONFIG). */
