@@ -232,14 +232,15 @@ describe("deleting an account", () => {
     expect(await whoami(bystander.token)).toEqual({ status: 200, reason: null });
   });
 
-  it("the worker logged no error or warning about the deleted user's documents", async () => {
-    const lines = (await stack.worker.logs())
+  it("the worker logged no error or warning about the deleted user or their documents", async () => {
+    // Only those lines: the suite's other files share the database, so this
+    // worker may also run their jobs, some failing on purpose.
+    const aboutThem = (await stack.worker.logs())
       .split("\n")
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as { level: number; msg: string; documentId?: string });
-    const aboutTheirs = lines.filter((line) => line.documentId && ownerDocuments.includes(line.documentId));
-    expect(aboutTheirs.length).toBeGreaterThan(0);
-    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
-    expect(aboutTheirs.filter((line) => line.level >= 40)).toEqual([]);
+      .map((line) => JSON.parse(line) as { level: number; msg: string; documentId?: string; userId?: string })
+      .filter((line) => line.userId === owner.userId || (line.documentId && ownerDocuments.includes(line.documentId)));
+    expect(aboutThem.length).toBeGreaterThan(0);
+    expect(aboutThem.filter((line) => line.level >= 40)).toEqual([]);
   });
 });
