@@ -166,7 +166,10 @@ describe("deleting an account", () => {
     expect(states.map((row) => row.state)).toEqual(["completed", "completed", "created"]);
   });
 
-  it("is refused with a wrong password, in words, and nothing goes", async () => {
+  it("is refused without the password or with a wrong one, in words, and nothing goes", async () => {
+    const withoutPassword = await owner.browser.post("/delete-user", {});
+    expect(withoutPassword.status).toBe(400);
+    expect(withoutPassword.json).toMatchObject({ message: expect.stringMatching(/password/i) });
     const refused = await owner.browser.post("/delete-user", { password: "not the password" });
     expect(refused.status).toBe(400);
     expect(refused.json).toMatchObject({ message: "Invalid password" });
