@@ -14,6 +14,7 @@ import { issuerFor, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/contract/worker-
 import { lazy } from "~/server/lazy";
 import { logger as webLogger } from "~/server/logger";
 import { assertUserFieldLimits } from "~/server/user-field-limits";
+import { userDataCleanup } from "~/server/account/delete-user-data";
 import { workerTokenCache } from "~/server/worker-token-cache";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
 import { RESET_LINK_LIFETIME, VERIFY_LINK_LIFETIME } from "~/server/account/link-lifetimes";
@@ -104,7 +105,9 @@ export function createAuth({
       // The new address takes effect when the link mailed to it is opened;
       // the old one is told first (account/verification-mail.ts).
       changeEmail: { enabled: true },
-      deleteUser: { enabled: true },
+      // The database cascades the user row to everything but the documents'
+      // ingestion jobs, which these hooks remove (account/delete-user-data.ts).
+      deleteUser: { enabled: true, ...userDataCleanup(db) },
     },
     verification: {
       storeIdentifier: { hash: hashVerificationIdentifier },

@@ -1,12 +1,10 @@
 /**
  * Saves a document's original as the user uploaded it, from the worker's
- * `GET /documents/<id>/original` (src/worker/documents/download.ts). A plain
- * link cannot carry the Authorization header, so the file is fetched, held as
- * a blob and handed to the browser's download through an object URL.
+ * `GET /documents/<id>/original` (src/worker/documents/download.ts).
  */
 import { downloadPath } from "~/contract/document-routes";
-import { refusalError, unreachable, withWorkerToken, WorkerHttpError, type WorkerHttpOptions } from "./worker-http";
-import { workerRoute } from "./worker-route";
+import { downloadAttachment } from "./download-attachment";
+import type { WorkerHttpOptions } from "./worker-http";
 
 export interface DownloadDocumentOptions extends WorkerHttpOptions {
   documentId: string;
@@ -14,45 +12,7 @@ export interface DownloadDocumentOptions extends WorkerHttpOptions {
   fileName: string;
 }
 
-// Long enough for the browser to have started writing the file; the blob is
-// in memory until then.
-const REVOKE_AFTER_MS = 60_000;
-
 /** Rejects with a WorkerHttpError that says why in words (no such document, the worker unavailable…). */
-export async function downloadDocument(options: DownloadDocumentOptions): Promise<void> {
-  const { workerUrl, documentId, fileName } = options;
-  const url = workerRoute(workerUrl, downloadPath(documentId));
-  const response = await withWorkerToken(options, async (headers) => {
-    try {
-      return await fetch(url, { headers, cache: "no-store" });
-    } catch {
-      throw unreachable(workerUrl);
-    }
-  });
-  if (!response.ok) throw refusalError(response.status, await response.text());
-  let blob: Blob;
-  try {
-    blob = await response.blob();
-  } catch {
-    // The worker cuts a download off rather than end it short (the document
-    // was deleted meanwhile, or the worker stopped).
-    throw new WorkerHttpError(
-      { code: "BAD_GATEWAY", message: "The download broke off before the end: try again." },
-      null,
-      response.status,
-    );
-  }
-  saveBlob(blob, fileName);
-}
-
-function saveBlob(blob: Blob, fileName: string): void {
-  const href = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = href;
-  link.download = fileName;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(href), REVOKE_AFTER_MS);
+export function downloadDocument(options: DownloadDocumentOptions): Promise<void> {
+  return downloadAttachment(options, downloadPath(options.documentId), options.fileName);
 }

@@ -5,9 +5,10 @@
  * Whatever login the URL names (app_worker itself under docker compose, a
  * login that is only its member under `npm run dev`, the database owner's in
  * some tests), the worker's queries then have exactly app_worker's grants:
- * its own tables (documents) and three columns of Better Auth's "session",
- * never a password hash, a session token or a signing key (the migrations
- * 20261201120000_worker_role and 20261201150000_documents). SET LOCAL ends with
+ * its own tables (documents), three columns of Better Auth's "session" and
+ * five of "user" (the account export's profile), never a password hash, a
+ * session token or a signing key (the migrations 20261201120000_worker_role,
+ * 20261201150000_documents and 20261206210000_worker_reads_profile). SET LOCAL ends with
  * the transaction, so a pooled connection never stays switched.
  *
  * The queries are Kysely's, typed by the tables prisma-kysely generates from

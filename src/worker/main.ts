@@ -6,18 +6,19 @@
  */
 import { createLogger } from "~/worker/logger";
 import { createWorkerDb } from "./db";
-import { DOCUMENTS_POOL_SIZE } from "./documents/upload-pool";
+import { DOCUMENTS_POOL_SIZE, MAX_UPLOADS_IN_FLIGHT } from "./documents/upload-pool";
 import { createChangeFeed } from "./documents/change-feed";
 import { ingestDocument } from "./documents/ingest";
-import type { IngestJobData } from "./documents/ingest-job";
 import { postgresOriginalStore } from "./documents/original-store";
 import { checkSearchConfig } from "./documents/search";
-import { createUploadSlots } from "./documents/upload";
 import { loadWorkerEnvOrExit } from "./env";
 import { connectJobQueue } from "./jobs/connecting-queue";
-import { DOCUMENT_INGEST_QUEUE } from "./jobs/queues";
+import { DOCUMENT_INGEST_QUEUE, type IngestJobData } from "~/contract/ingest-queue";
 import { createRevocationCheck } from "./revocation";
 import { createWorkerServer } from "./server";
+import { createUserSlots } from "./user-slots";
+import { MAX_EXPORTS_IN_FLIGHT, MAX_EXPORTS_PER_USER } from "./account/export";
+import { MAX_UPLOADS_IN_FLIGHT_PER_USER } from "~/contract/document-limits";
 import { createSessionStore } from "./session-store";
 import { createTokenVerifier } from "./verify";
 
@@ -75,7 +76,8 @@ const worker = createWorkerServer({
     db,
     queue,
     store,
-    uploads: createUploadSlots(),
+    uploads: createUserSlots(MAX_UPLOADS_IN_FLIGHT, MAX_UPLOADS_IN_FLIGHT_PER_USER),
+    exports: createUserSlots(MAX_EXPORTS_IN_FLIGHT, MAX_EXPORTS_PER_USER),
     limits: config.documents,
     searchConfig: config.searchConfig,
     logger,

@@ -15,6 +15,8 @@ import type { DocumentServices } from "./documents/services";
 import { handleDownload } from "./documents/download";
 import { DOWNLOAD_PATH, FILE_NAME_HEADER, UPLOAD_PATH } from "~/contract/document-routes";
 import { handleUpload } from "./documents/upload";
+import { handleAccountExport } from "./account/export";
+import { ACCOUNT_EXPORT_PATH } from "~/contract/account-export";
 import { workerRouter } from "./router";
 import type { ChangeFeed } from "./documents/change-feed";
 import { createTRPCNodeHandler, sendJson } from "./trpc-http";
@@ -144,7 +146,7 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
       await trpc(req, res, procedures, url.searchParams, ctx);
       return;
     }
-    if (pathname === UPLOAD_PATH || DOWNLOAD_PATH.test(pathname)) {
+    if (pathname === UPLOAD_PATH || DOWNLOAD_PATH.test(pathname) || pathname === ACCOUNT_EXPORT_PATH) {
       if (!documents)
         return sendJson(res, 503, {
           error: { code: "SERVICE_UNAVAILABLE", message: "This worker has no document store configured." },
@@ -153,6 +155,8 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
       const download = DOWNLOAD_PATH.exec(pathname);
       if (download && (req.method === "GET" || req.method === "HEAD"))
         return handleDownload(req, res, context(), download[1]!, documents);
+      if (pathname === ACCOUNT_EXPORT_PATH && req.method === "GET")
+        return handleAccountExport(req, res, context(), documents);
       res.setHeader("connection", "close");
       return sendJson(res, 405, {
         error: { code: "METHOD_NOT_SUPPORTED", message: `${req.method ?? ""} is not allowed here.` },

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { ACCOUNT_EXPORT_PATH, PROFILE_FILE, type AccountExport } from "~/contract/account-export";
 import { WORKER_DB_ROLE } from "~/worker/db";
 import {
   download,
@@ -18,10 +19,11 @@ import {
   type TestUser,
 } from "../support/documents";
 import { queryOnce } from "../support/test-database";
+import { unzip } from "../support/unzip";
 
 // Least privilege for the documents: the worker's role (app_worker) does its
 // whole job — the documents tables and the job queue — and still reads no
-// password hash, session token, signing key or user row. First as the worker
+// password hash, session token, signing key or whole user row. First as the worker
 // runs its queries (SET LOCAL ROLE app_worker in a transaction, db.ts), then
 // as a real worker process whose login is nothing but a member of app_worker,
 // ingesting a document end to end.
@@ -47,7 +49,7 @@ const FORBIDDEN: [string, string][] = [
   ["signing keys (jwks)", `SELECT * FROM "jwks"`],
   ["session tokens", `SELECT "token" FROM "session"`],
   ["whole session rows (they hold the token)", `SELECT * FROM "session"`],
-  ["users", `SELECT * FROM "user"`],
+  ["whole user rows (only the export's five profile columns are granted)", `SELECT * FROM "user"`],
   ["verification tokens", `SELECT * FROM "verification"`],
   ["the migrations' history", `SELECT * FROM "_prisma_migrations"`],
   ["writing sessions", `UPDATE "session" SET "expiresAt" = now()`],
@@ -161,7 +163,7 @@ describe("a worker process whose login is only a member of app_worker", () => {
     expect(await documentsWork({ url, setRole: false })).toBe(1);
   });
 
-  it("ingests documents end to end: upload → ready → search → download, on that login alone", async () => {
+  it("ingests documents end to end: upload → ready → search → download → export, on that login alone", async () => {
     const worker = stack!.worker;
     const owner = await signedInUser("dbrole-e2e");
     const textWord = uniqueWord("zqtext");
@@ -175,6 +177,17 @@ describe("a worker process whose login is only a member of app_worker", () => {
     expect((await search(worker, owner.token, pdfWord)).map((hit) => hit.documentId)).toEqual([fromPdf.id]);
     expect((await download(worker, owner.token, fromText.id)).body).toBe(text);
     expect(await getDocument(worker, owner.token, fromPdf.id)).toMatchObject({ status: "ready", pages: 3 });
+    // The account export reads the user's profile columns, granted to app_worker alone.
+    const exported = await fetch(`${worker.url}${ACCOUNT_EXPORT_PATH}`, {
+      headers: { authorization: `Bearer ${owner.token}` },
+    });
+    expect(exported.status).toBe(200);
+    const entries = await unzip(Buffer.from(await exported.arrayBuffer()));
+    const profile = JSON.parse(
+      entries.find((entry) => entry.name === PROFILE_FILE)!.bytes.toString("utf8"),
+    ) as AccountExport;
+    expect(profile.user).toMatchObject({ id: owner.userId, email: owner.email, emailVerified: false });
+    expect(entries.find((entry) => entry.name === "documents/role.txt")?.bytes.toString("utf8")).toBe(text);
 
     // Every connection the worker holds, the queue's included, is that login's.
     const connections = await queryOnce<{ usename: string; application_name: string }>(

@@ -13,7 +13,8 @@ import {
   type JobQueueOptions,
   type RunningJob,
 } from "~/worker/jobs/queue";
-import { DOCUMENT_INGEST_QUEUE, QUEUE_POLICIES, type QueuePolicy } from "~/worker/jobs/queues";
+import { DOCUMENT_INGEST_QUEUE } from "~/contract/ingest-queue";
+import { QUEUE_POLICIES, type QueuePolicy } from "~/worker/jobs/queues";
 import { createTestLog } from "../support/worker/log-capture";
 import { PROJECT_ROOT } from "../../tooling/build-output";
 import { createTestDatabase, queryOnce } from "../support/test-database";

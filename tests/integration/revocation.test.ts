@@ -236,7 +236,9 @@ describe("the worker's database role", () => {
     ["session tokens", 'SELECT "token" FROM "session"'],
     ["password hashes", 'SELECT "password" FROM "account"'],
     ["signing keys", 'SELECT "privateKey" FROM "jwks"'],
-    ["users", 'SELECT "email" FROM "user"'],
+    // Only the account export's five profile columns are granted.
+    ["whole user rows", 'SELECT * FROM "user"'],
+    ["a user's picture", 'SELECT "image" FROM "user"'],
     ["rate-limit counters", 'SELECT * FROM "rate_limit"'],
   ])("cannot read %s", async (_, sql) => {
     await expect(asWorker(sql)).rejects.toThrow(/permission denied/);

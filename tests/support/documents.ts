@@ -88,8 +88,11 @@ export interface DocumentsStack {
   workers: Worker[];
   /** The first worker. */
   worker: Worker;
-  /** Starts one more worker on the same database with the stack's environment (plus `env`). */
-  addWorker(name: string, env?: Record<string, string>): Promise<Worker>;
+  /**
+   * Starts one more worker on the same database with the stack's environment
+   * (plus `env`); `inspect`: with the V8 inspector open on a port of its own.
+   */
+  addWorker(name: string, env?: Record<string, string>, options?: { inspect?: boolean }): Promise<Worker>;
   stop(): Promise<void>;
 }
 
@@ -118,10 +121,10 @@ export async function startDocumentsStack({
     LOG_LEVEL: "info",
     ...env,
   };
-  const addWorker = async (workerName: string, extra: Record<string, string> = {}) => {
+  const addWorker = async (workerName: string, extra: Record<string, string> = {}, { inspect = false } = {}) => {
     for (let attempt = 1; ; attempt++) {
-      const [port] = await freePorts(1);
-      const worker = sourceWorker({ name: workerName, port: port!, env: { ...workerEnv, ...extra } });
+      const [port, inspectPort] = await freePorts(inspect ? 2 : 1);
+      const worker = sourceWorker({ name: workerName, port: port!, env: { ...workerEnv, ...extra }, inspectPort });
       try {
         await worker.start();
         workers.push(worker);
@@ -157,16 +160,23 @@ export interface TestUser {
   email: string;
   /** A worker token for the user's session (15 minutes). */
   token: string;
+  /** The browser signed in as the user: its cookies are the session's. */
+  browser: TestBrowser;
 }
 
 /** A new user, signed up through the web tier, with a worker token from the exchange. */
 export async function signedInUser(label = "docs"): Promise<TestUser> {
   const browser = new TestBrowser();
-  const { email } = await browser.signUp({ email: uniqueEmail(label), name: "Document Tester" });
+  await browser.signUp({ email: uniqueEmail(label), name: "Document Tester" });
+  return signedInAs(browser);
+}
+
+/** The user `browser` is signed in as, with a worker token from the exchange for that session. */
+export async function signedInAs(browser: TestBrowser): Promise<TestUser> {
   const api = createCaller(await createTRPCContext({ headers: browser.headers() }));
   const { session, user } = await api.session.me();
   const { token } = await api.auth.workerToken();
-  return { userId: user.id, sessionId: session.id, email, token };
+  return { userId: user.id, sessionId: session.id, email: user.email, token, browser };
 }
 
 /** A refusal of the worker's plain HTTP routes (http-answers.ts). */

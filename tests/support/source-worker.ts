@@ -12,7 +12,18 @@ export const INTEGRATION_OUTPUT = path.join(PROJECT_ROOT, "test-results/integrat
  * 127.0.0.1:`port`, kept across restarts; what it logs lands in
  * test-results/integration/<name>.log, for assertions.
  */
-export function sourceWorker({ name, port, env }: { name: string; port: number; env: Record<string, string> }) {
+export function sourceWorker({
+  name,
+  port,
+  env,
+  inspectPort,
+}: {
+  name: string;
+  port: number;
+  env: Record<string, string>;
+  /** Opens the V8 inspector there (ChildService's inspectPort), for a test that reads the worker's memory. */
+  inspectPort?: number;
+}) {
   mkdirSync(INTEGRATION_OUTPUT, { recursive: true });
   const url = `http://127.0.0.1:${port}`;
   const service = new ChildService({
@@ -21,6 +32,7 @@ export function sourceWorker({ name, port, env }: { name: string; port: number; 
     env: { ...env, WORKER_PORT: String(port), WORKER_HOST: "127.0.0.1" },
     readyUrl: `${url}/healthz`,
     logFile: path.join(INTEGRATION_OUTPUT, `${name}.log`),
+    inspectPort,
   });
   return Object.assign(service, { url });
 }

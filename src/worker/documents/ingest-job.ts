@@ -1,17 +1,14 @@
 /**
- * The ingestion job's data and how it is enqueued: inside the caller's
- * transaction, with the document it is about. Its queue and retry policy are
- * in ../jobs/queues.ts; main.ts runs ingest.ts for each job.
+ * How the ingestion job is enqueued: inside the caller's transaction, with
+ * the document it is about. Its queue's name and data are in
+ * ~/contract/ingest-queue.ts, its retry policy in ../jobs/queues.ts; main.ts
+ * runs ingest.ts for each job.
  */
 import { CompiledQuery } from "kysely";
 
 import type { WorkerTx } from "../db";
 import type { JobQueue } from "../jobs/queue";
-import { DOCUMENT_INGEST_QUEUE } from "../jobs/queues";
-
-export interface IngestJobData {
-  documentId: string;
-}
+import { DOCUMENT_INGEST_QUEUE, type IngestJobData } from "~/contract/ingest-queue";
 
 /** Enqueues the document's ingestion in `tx`: the job exists if and only if the transaction commits. */
 export async function enqueueIngestion(queue: JobQueue, tx: WorkerTx, documentId: string): Promise<void> {

@@ -1,16 +1,19 @@
-/** What the documents procedures and routes work with, made once by main.ts and shared by every request. */
+/** What the documents procedures and routes (and the account export) work with, made once by main.ts and shared by every request. */
 import type { Logger } from "~/worker/logger";
 import type { WorkerDb } from "../db";
 import type { ConnectingQueue } from "../jobs/connecting-queue";
 import type { DocumentLimits } from "~/contract/document-limits";
 import type { OriginalStore } from "./original-store";
-import type { UploadSlots } from "./upload";
+import type { UserSlots } from "../user-slots";
 
 export interface DocumentServices {
   db: WorkerDb;
   /** Connecting in the background: /readyz waits for it. */
   queue: ConnectingQueue;
-  uploads: UploadSlots;
+  /** Uploads streaming in (upload.ts). */
+  uploads: UserSlots;
+  /** Account exports streaming out (../account/export.ts). */
+  exports: UserSlots;
   store: OriginalStore;
   limits: DocumentLimits;
   /** The text-search configuration (WORKER_SEARCH_CONFIG). */

@@ -25,14 +25,8 @@ import type { JobQueue } from "../jobs/queue";
 import { sendJson } from "../trpc-http";
 import { DETECTION_HEAD_BYTES, detectDocumentType } from "./extract/detect";
 import { enqueueIngestion } from "./ingest-job";
-import {
-  BUSY_RETRY_AFTER_SECONDS,
-  MAX_UPLOADS_IN_FLIGHT_PER_USER,
-  megabytes,
-  tooLargeMessage,
-  type DocumentLimits,
-} from "~/contract/document-limits";
-import { MAX_UPLOADS_IN_FLIGHT } from "./upload-pool";
+import { BUSY_RETRY_AFTER_SECONDS, megabytes, tooLargeMessage, type DocumentLimits } from "~/contract/document-limits";
+import type { UserSlots } from "../user-slots";
 import { OriginalTooLarge, type OriginalStore } from "./original-store";
 import { MARK_CHANGED, usageOf } from "./repository";
 import { FILE_NAME_HEADER, type UploadAnswer } from "~/contract/document-routes";
@@ -43,39 +37,12 @@ export interface UploadDependencies {
   store: OriginalStore;
   queue: JobQueue;
   limits: DocumentLimits;
-  uploads: UploadSlots;
-}
-
-/**
- * How many uploads may stream in at once (each holds a database connection
- * while its body arrives): MAX_UPLOADS_IN_FLIGHT in all, and at most
- * MAX_UPLOADS_IN_FLIGHT_PER_USER of one user, so one account's slow or
- * stalled uploads cannot take every slot from the others.
- */
-export interface UploadSlots {
-  /** False when the user's, or all, are taken. */
-  take(userId: string): boolean;
-  release(userId: string): void;
-}
-
-export function createUploadSlots(max = MAX_UPLOADS_IN_FLIGHT, perUser = MAX_UPLOADS_IN_FLIGHT_PER_USER): UploadSlots {
-  let used = 0;
-  const byUser = new Map<string, number>();
-  return {
-    take(userId) {
-      const mine = byUser.get(userId) ?? 0;
-      if (used >= max || mine >= perUser) return false;
-      used++;
-      byUser.set(userId, mine + 1);
-      return true;
-    },
-    release(userId) {
-      used--;
-      const mine = (byUser.get(userId) ?? 1) - 1;
-      if (mine > 0) byUser.set(userId, mine);
-      else byUser.delete(userId);
-    },
-  };
+  /**
+   * How many uploads may stream in at once (each holds a database connection
+   * while its body arrives): MAX_UPLOADS_IN_FLIGHT in all (upload-pool.ts),
+   * MAX_UPLOADS_IN_FLIGHT_PER_USER of one user.
+   */
+  uploads: UserSlots;
 }
 
 export async function handleUpload(
@@ -93,7 +60,7 @@ export async function handleUpload(
   }
   const log: Logger = ctx.log.child({ userId: caller.userId });
 
-  if (!uploads.take(caller.userId)) {
+  if (uploads.take(caller.userId) !== true) {
     res.setHeader("retry-after", String(BUSY_RETRY_AFTER_SECONDS));
     const busy = new Refusal(
       "SERVICE_UNAVAILABLE",

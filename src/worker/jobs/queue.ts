@@ -6,9 +6,7 @@
 import { PgBoss, type JobResult, type JobWithMetadata } from "pg-boss";
 
 import type { Logger } from "~/worker/logger";
-
-/** The schema the job_queue migration installs pg-boss in. */
-export const JOB_SCHEMA = "pgboss";
+import { JOB_SCHEMA } from "~/contract/ingest-queue";
 
 /**
  * Thrown by a handler for a failure no retry can fix (a corrupt file, a

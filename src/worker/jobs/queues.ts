@@ -3,6 +3,7 @@
  * made by migrations (prisma/migrations/20261201140000_job_queue), never at
  * run time; these values mirror the migration's, and a test holds them equal.
  */
+import { DOCUMENT_INGEST_QUEUE } from "~/contract/ingest-queue";
 
 export interface QueuePolicy {
   /** Retries after the first attempt; the job fails for good after `retryLimit + 1` attempts. */
@@ -17,9 +18,6 @@ export interface QueuePolicy {
   /** The longest one attempt may run, even on a live worker. */
   expireInSeconds: number;
 }
-
-/** A document's bytes, turned into searchable chunks. */
-export const DOCUMENT_INGEST_QUEUE = "document.ingest";
 
 export const QUEUE_POLICIES: Readonly<Record<typeof DOCUMENT_INGEST_QUEUE, QueuePolicy>> = {
   [DOCUMENT_INGEST_QUEUE]: {

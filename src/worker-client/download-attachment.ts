@@ -1,0 +1,55 @@
+/**
+ * Saves one of the worker's attachments (a document's original, the account
+ * export) as a file. A plain link cannot carry the Authorization header, so
+ * the file is fetched, held as a blob and handed to the browser's download
+ * through an object URL.
+ */
+import { refusalError, unreachable, withWorkerToken, WorkerHttpError, type WorkerHttpOptions } from "./worker-http";
+import { workerRoute } from "./worker-route";
+
+// Long enough for the browser to have started writing the file; the blob is
+// in memory until then.
+const REVOKE_AFTER_MS = 60_000;
+
+/**
+ * GETs `path` on the worker and saves the answer as `fileName`. Rejects with a
+ * WorkerHttpError that says why in words (no such document, the worker
+ * unavailable, the download broken off…).
+ */
+export async function downloadAttachment(options: WorkerHttpOptions, path: string, fileName: string): Promise<void> {
+  const { workerUrl } = options;
+  const url = workerRoute(workerUrl, path);
+  const response = await withWorkerToken(options, async (headers) => {
+    try {
+      return await fetch(url, { headers, cache: "no-store" });
+    } catch {
+      throw unreachable(workerUrl);
+    }
+  });
+  if (!response.ok) throw refusalError(response.status, await response.text());
+  let blob: Blob;
+  try {
+    blob = await response.blob();
+  } catch {
+    // The worker cuts a download off rather than end it short (a document
+    // was deleted meanwhile, or the worker stopped).
+    throw new WorkerHttpError(
+      { code: "BAD_GATEWAY", message: "The download broke off before the end: try again." },
+      null,
+      response.status,
+    );
+  }
+  saveBlob(blob, fileName);
+}
+
+function saveBlob(blob: Blob, fileName: string): void {
+  const href = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = href;
+  link.download = fileName;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(href), REVOKE_AFTER_MS);
+}
