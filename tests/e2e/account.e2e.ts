@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
+import { DOCUMENTS_FOLDER, PROFILE_FILE, type AccountExport } from "~/contract/account-export";
 import { cookieOf, signUp } from "../../tooling/app-client";
+import { unzip } from "../support/unzip";
 import { linkIn } from "../support/smtp-inbox";
-import { launchChromium, Steps } from "./browser";
+import { documentRow, launchChromium, Steps } from "./browser";
 import { expectPageSecurityHeaders, watchCspViolations } from "./security-headers";
 import { startStack, type Stack } from "./stack";
 
@@ -321,6 +324,31 @@ test("name, address, password and deletion from the account page", async () => {
     expect(await meStatus(user.cookie)).toBe(401);
     await expect.poll(() => page.getByTestId("session").count()).toBe(1);
   });
+
+  await steps.run(
+    "export my data: a ZIP download with the profile and the uploaded original, byte for byte",
+    async () => {
+      const note = { name: "notes.md", mimeType: "text/markdown", buffer: Buffer.from("# Kept\n\nexported words\n") };
+      await page.goto(`${stack.webUrl}/dashboard`);
+      await page.getByTestId("upload-input").setInputFiles([note]);
+      await documentRow(page, note.name).waitFor();
+      await page.goto(`${stack.webUrl}/dashboard/account`);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Download my data (.zip)" }).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/^account-export-\d{4}-\d{2}-\d{2}\.zip$/);
+      const entries = await unzip(await readFile(await download.path()));
+      const byName = new Map(entries.map((entry) => [entry.name, entry.bytes]));
+      expect(Buffer.compare(byName.get(`${DOCUMENTS_FOLDER}${note.name}`)!, note.buffer)).toBe(0);
+      const profile = JSON.parse(byName.get(PROFILE_FILE)!.toString("utf8")) as AccountExport;
+      expect(profile).toMatchObject({ user: { name: "Grace Renamed", email: newEmail, emailVerified: true } });
+      expect(profile.documents.map((document) => [document.name, document.file])).toEqual([
+        [note.name, `${DOCUMENTS_FOLDER}${note.name}`],
+      ]);
+      await status("Your export was saved").waitFor();
+    },
+  );
 
   await steps.run("deleting the account takes its password, then signs out to the home page", async () => {
     const form = page.getByRole("form", { name: "Delete account" });

@@ -5,10 +5,11 @@ import { linkErrorInWords } from "~/app/_components/link-errors";
 import { singleParam, type SearchParamsProps } from "~/app/_components/search-params";
 import { VERIFY_LINK_LIFETIME } from "~/server/account/link-lifetimes";
 import { lifetimeInWords } from "~/server/mail/messages";
+import { browserWorkerUrl } from "~/server/browser-worker-url";
 import { getSession } from "~/server/session";
 import { DeleteAccountForm } from "./delete-account-form";
 import { EmailForm } from "./email-form";
-import { ExportSlot } from "./export-slot";
+import { ExportData } from "./export-data";
 import { NameForm } from "./name-form";
 import { PasswordForm } from "./password-form";
 import { SessionsSection } from "./sessions-section";
@@ -36,7 +37,7 @@ export default async function AccountPage({ searchParams }: SearchParamsProps) {
       />
       <PasswordForm />
       <SessionsSection />
-      <ExportSlot>{/* "Export my data": main's owner puts the export download's component here. */}</ExportSlot>
+      <ExportData workerUrl={browserWorkerUrl()} sessionId={session.session.id} />
       <DeleteAccountForm />
     </main>
   );
