@@ -19,6 +19,7 @@ import { workerTokenCache } from "~/server/worker-token-cache";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
 import { RESET_LINK_LIFETIME, VERIFY_LINK_LIFETIME } from "~/server/account/link-lifetimes";
 import { deleteAccountConfirmation } from "~/server/account/delete-account-confirmation";
+import { addressChangeNotice } from "~/server/account/address-change-notice";
 import { resetMailSender } from "~/server/account/reset-mail";
 import { signUpMail } from "~/server/account/sign-up-mail";
 import { hashVerificationIdentifier } from "~/server/account/verification-identifiers";
@@ -92,7 +93,7 @@ export function createAuth({
       onPasswordReset: async ({ user }) => rateLimitStore.reset(accountKey(user.email)),
     },
     emailVerification: {
-      sendVerificationEmail: verificationMailSender({ mailer, db }),
+      sendVerificationEmail: verificationMailSender({ mailer, logger: webLogger }),
       // The sign-up mail is sent by the sign-up-mail plugin, which can undo
       // the sign-up when it cannot be sent; Better Auth's only logs.
       sendOnSignUp: false,
@@ -102,8 +103,9 @@ export function createAuth({
       expiresIn: VERIFY_LINK_LIFETIME,
     },
     user: {
-      // The new address takes effect when the link mailed to it is opened;
-      // the old one is told first (account/verification-mail.ts).
+      // The new address takes effect when the link mailed to it is opened
+      // (account/verification-mail.ts); the old one is told first, also when
+      // the new one is taken (account/address-change-notice.ts).
       changeEmail: { enabled: true },
       // The database cascades the user row to everything but the documents'
       // ingestion jobs, which these hooks remove (account/delete-user-data.ts).
@@ -172,6 +174,7 @@ export function createAuth({
       authRateLimit({ store: rateLimitStore, trustedProxyHops }),
       signUpMail({ mailer, db }),
       deleteAccountConfirmation(),
+      addressChangeNotice({ mailer }),
       hideSessionTokens(),
       // The key store for worker tokens: Ed25519 keys in the jwks table, private
       // halves encrypted with the secret, public halves at /api/auth/jwks.
