@@ -13,7 +13,7 @@ import { createSigningKeyOnce } from "~/server/signing-keys";
 import { issuerFor, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/contract/worker-token";
 import { lazy } from "~/server/lazy";
 import { logger as webLogger } from "~/server/logger";
-import { assertUserFieldLimits } from "~/server/user-field-limits";
+import { assertUserFieldLimits, mailedAddressLimit } from "~/server/user-field-limits";
 import { userDataCleanup } from "~/server/account/delete-user-data";
 import { workerTokenCache } from "~/server/worker-token-cache";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
@@ -171,6 +171,7 @@ export function createAuth({
       },
     },
     plugins: [
+      mailedAddressLimit(),
       authRateLimit({ store: rateLimitStore, trustedProxyHops }),
       signUpMail({ mailer, db }),
       deleteAccountConfirmation(),
