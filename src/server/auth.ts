@@ -21,6 +21,7 @@ import { RESET_LINK_LIFETIME, VERIFY_LINK_LIFETIME } from "~/server/account/link
 import { deleteAccountConfirmation } from "~/server/account/delete-account-confirmation";
 import { addressChangeNotice } from "~/server/account/address-change-notice";
 import { resetMailSender } from "~/server/account/reset-mail";
+import { resetRequestFloor } from "~/server/account/reset-request-floor";
 import { signUpMail } from "~/server/account/sign-up-mail";
 import { hashVerificationIdentifier } from "~/server/account/verification-identifiers";
 import { verificationMailSender } from "~/server/account/verification-mail";
@@ -173,6 +174,7 @@ export function createAuth({
     plugins: [
       mailedAddressLimit(),
       authRateLimit({ store: rateLimitStore, trustedProxyHops }),
+      resetRequestFloor(),
       signUpMail({ mailer, db }),
       deleteAccountConfirmation(),
       addressChangeNotice({ mailer }),
