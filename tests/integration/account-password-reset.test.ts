@@ -102,6 +102,7 @@ describe("forgot password → mail → link → new password", () => {
       expect(reset.status).toBe(200);
       expect(reset.json).toEqual({ status: true });
     });
+    console.log(`password reset → worker refuses the old session's token: ${revokedWithin[0]!.toFixed(0)} ms`);
     for (const ms of revokedWithin) expect(ms).toBeLessThan(REVOCATION_BUDGET_MS);
 
     expect(await db.session.count({ where: { userId } })).toBe(0);
