@@ -13,13 +13,15 @@ import { createSigningKeyOnce } from "~/server/signing-keys";
 import { issuerFor, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/contract/worker-token";
 import { lazy } from "~/server/lazy";
 import { logger as webLogger } from "~/server/logger";
-import { assertUserFieldLimits } from "~/server/user-field-limits";
+import { assertUserFieldLimits, mailedAddressLimit } from "~/server/user-field-limits";
 import { userDataCleanup } from "~/server/account/delete-user-data";
 import { workerTokenCache } from "~/server/worker-token-cache";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
 import { RESET_LINK_LIFETIME, VERIFY_LINK_LIFETIME } from "~/server/account/link-lifetimes";
 import { deleteAccountConfirmation } from "~/server/account/delete-account-confirmation";
+import { addressChangeNotice } from "~/server/account/address-change-notice";
 import { resetMailSender } from "~/server/account/reset-mail";
+import { resetRequestFloor } from "~/server/account/reset-request-floor";
 import { signUpMail } from "~/server/account/sign-up-mail";
 import { hashVerificationIdentifier } from "~/server/account/verification-identifiers";
 import { verificationMailSender } from "~/server/account/verification-mail";
@@ -92,7 +94,7 @@ export function createAuth({
       onPasswordReset: async ({ user }) => rateLimitStore.reset(accountKey(user.email)),
     },
     emailVerification: {
-      sendVerificationEmail: verificationMailSender({ mailer, db }),
+      sendVerificationEmail: verificationMailSender({ mailer, logger: webLogger }),
       // The sign-up mail is sent by the sign-up-mail plugin, which can undo
       // the sign-up when it cannot be sent; Better Auth's only logs.
       sendOnSignUp: false,
@@ -102,8 +104,9 @@ export function createAuth({
       expiresIn: VERIFY_LINK_LIFETIME,
     },
     user: {
-      // The new address takes effect when the link mailed to it is opened;
-      // the old one is told first (account/verification-mail.ts).
+      // The new address takes effect when the link mailed to it is opened
+      // (account/verification-mail.ts); the old one is told first, also when
+      // the new one is taken (account/address-change-notice.ts).
       changeEmail: { enabled: true },
       // The database cascades the user row to everything but the documents'
       // ingestion jobs, which these hooks remove (account/delete-user-data.ts).
@@ -169,9 +172,12 @@ export function createAuth({
       },
     },
     plugins: [
+      mailedAddressLimit(),
       authRateLimit({ store: rateLimitStore, trustedProxyHops }),
+      resetRequestFloor(),
       signUpMail({ mailer, db }),
       deleteAccountConfirmation(),
+      addressChangeNotice({ mailer }),
       hideSessionTokens(),
       // The key store for worker tokens: Ed25519 keys in the jwks table, private
       // halves encrypted with the secret, public halves at /api/auth/jwks.

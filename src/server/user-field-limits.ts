@@ -1,6 +1,8 @@
-import { APIError } from "better-auth/api";
+import type { BetterAuthPlugin } from "better-auth";
+import { APIError, createAuthMiddleware } from "better-auth/api";
 
 import { MAX_EMAIL_LENGTH, MAX_IMAGE_URL_LENGTH, MAX_NAME_LENGTH } from "~/contract/user-fields";
+import { isMailRequest, mailedAddress } from "~/server/auth-rate-limit/rules";
 
 const LIMITS = [
   { field: "name", max: MAX_NAME_LENGTH, label: "Name", code: "NAME_TOO_LONG" },
@@ -27,4 +29,27 @@ export function assertUserFieldLimits(user: UserFields): void {
       });
     }
   }
+}
+
+/**
+ * The address limit for requests that name an address without writing a
+ * user row (reset, resend, change of address): Better Auth's email schema
+ * takes any length, so a 10,000-character "address" was looked up, and a
+ * reset for it answered "check your email". Refused as sign-up refuses it.
+ */
+export function mailedAddressLimit() {
+  return {
+    id: "mailed-address-limit",
+    hooks: {
+      before: [
+        {
+          matcher: (ctx) => isMailRequest(ctx.path),
+          handler: createAuthMiddleware(async (ctx) => {
+            const address = mailedAddress(ctx.path, ctx.body);
+            if (typeof address === "string") assertUserFieldLimits({ email: address });
+          }),
+        },
+      ],
+    },
+  } satisfies BetterAuthPlugin;
 }

@@ -17,7 +17,7 @@ import { signingKeyProblem } from "~/server/signing-key-check";
  * sid, email, name, iss, aud, iat, exp, jti; signed by Better Auth's jwt
  * plugin with the current Ed25519 key. The token is never logged.
  */
-export async function mintWorkerToken(session: Session, requestId: string): Promise<WorkerToken> {
+export async function mintWorkerToken(session: Session, requestId: string, signer: Auth = auth): Promise<WorkerToken> {
   // `session` was read from the database for this request (auth.ts keeps no
   // cookie cache), so a revoked session never gets here; one that expired
   // since still must not get a fresh credential.
@@ -28,19 +28,20 @@ export async function mintWorkerToken(session: Session, requestId: string): Prom
 
   // Better Auth makes no session for an unverified address while
   // verification is required; one made before it was turned on must not get
-  // to the worker either.
-  if (env().REQUIRE_EMAIL_VERIFICATION && !session.user.emailVerified) {
+  // to the worker either. The requirement is the one `signer` signs in by
+  // (REQUIRE_EMAIL_VERIFICATION for the app's auth), so the two cannot disagree.
+  if (signer.options.emailAndPassword?.requireEmailVerification && !session.user.emailVerified) {
     throw new TRPCError({
       code: "FORBIDDEN",
       message: "Verify your email address first: open the link we mailed you, or ask for a new one.",
     });
   }
 
-  const { token, expiresAt, jti } = await signWorkerToken(auth, session, {
+  const { token, expiresAt, jti } = await signWorkerToken(signer, session, {
     ttlSeconds: env().WORKER_TOKEN_TTL,
     // Never outlive the session it stands for.
     notAfter: sessionEnds,
-  }).catch((error: unknown) => signingFailed(error, requestId));
+  }).catch((error: unknown) => signingFailed(signer, error, requestId));
   logger.info(
     {
       requestId,
@@ -60,8 +61,8 @@ export async function mintWorkerToken(session: Session, requestId: string): Prom
  * internals, so it goes to the log only, in the operator's words when a
  * changed BETTER_AUTH_SECRET is the reason.
  */
-async function signingFailed(error: unknown, requestId: string): Promise<never> {
-  const problem = await signingKeyProblem(auth, db).catch(() => undefined);
+async function signingFailed(signer: Auth, error: unknown, requestId: string): Promise<never> {
+  const problem = await signingKeyProblem(signer, db).catch(() => undefined);
   if (problem) logger.error({ requestId }, problem);
   else logger.error({ requestId, err: error }, "worker token signing failed");
   throw new TRPCError({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { db } from "~/server/db/prisma";
-import { authMailingTo } from "../support/mail-auth";
+import { authMailingTo, authPathOf } from "../support/mail-auth";
 import { linkIn, SmtpInbox } from "../support/smtp-inbox";
 import { appOrigin, TEST_PASSWORD, TestBrowser, uniqueEmail } from "../support/test-browser";
 
@@ -18,14 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await inbox.stop();
 });
-
-/** The path and query of a link the app mailed, to replay through the test browser. */
-function authPathOf(link: string): string {
-  const url = new URL(link);
-  expect(url.origin).toBe(appOrigin);
-  expect(url.pathname.startsWith("/api/auth/")).toBe(true);
-  return url.pathname.slice("/api/auth".length) + url.search;
-}
 
 describe("sign-up → verify → sign-in", () => {
   it("mails a link (text and HTML, lifetime in words); sign-in waits for it; the link signs the user in", async () => {

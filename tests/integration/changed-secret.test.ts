@@ -74,7 +74,15 @@ function startWebTier(env: Record<string, string>): Promise<{ code: number | nul
     "const { register } = await import('./src/instrumentation.ts'); await register(); console.log('started'); process.exit(0);";
   const child = spawn(process.execPath, ["--import", "tsx", "--eval", script], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, NODE_ENV: "production", NEXT_RUNTIME: "nodejs", LOG_LEVEL: "info", ...env },
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      NEXT_RUNTIME: "nodejs",
+      LOG_LEVEL: "info",
+      // Production refuses to start without one (src/env.ts); nothing is sent at start.
+      SMTP_URL: "smtp://127.0.0.1:25",
+      ...env,
+    },
   });
   let stdout = "";
   let stderr = "";

@@ -8,7 +8,7 @@ import { MailNotSent, type Mailer } from "~/server/mail/mailer";
 import { messages } from "~/server/mail/messages";
 
 import { VERIFY_LINK_LIFETIME } from "./link-lifetimes";
-import { mailNotSentError } from "./verification-mail";
+import { mailNotSentError } from "./mail-not-sent";
 
 export { VERIFIED_PAGE };
 

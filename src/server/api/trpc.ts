@@ -6,19 +6,21 @@ import { initTRPC, TRPCError } from "@trpc/server";
 
 import { publicErrorShape } from "~/contract/public-error-shape";
 import { REQUEST_ID_HEADER, requestIdFrom } from "~/contract/request-id";
-import { auth } from "~/server/auth";
+import { auth as appAuth, type Auth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 import { transformer } from "./transformer";
 
 /**
  * Built once per request, from its headers: the Better Auth session (null when
- * signed out), the database client, and the request id the browser sent (or
- * a new one), which goes on to the worker and into both processes' logs.
+ * signed out), the auth that read it (the app's; tests pass one configured
+ * otherwise), the database client, and the request id the browser sent (or a
+ * new one), which goes on to the worker and into both processes' logs.
  */
-export async function createTRPCContext(opts: { headers: Headers }) {
+export async function createTRPCContext(opts: { headers: Headers; auth?: Auth }) {
+  const auth = opts.auth ?? appAuth;
   const session = await auth.api.getSession({ headers: opts.headers });
   const requestId = requestIdFrom(opts.headers.get(REQUEST_ID_HEADER));
-  return { db, session, headers: opts.headers, requestId };
+  return { db, auth, session, headers: opts.headers, requestId };
 }
 
 export type TRPCContext = Awaited<ReturnType<typeof createTRPCContext>>;

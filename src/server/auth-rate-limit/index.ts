@@ -3,7 +3,7 @@ import { createAuthMiddleware, getIP, getSessionFromCtx, isAPIError } from "bett
 
 import { forwardedClientIp } from "./client-ip";
 import { accountKey, deviceKey, ipKey, mailRequestKey } from "./keys";
-import { ACCOUNT_RULE, ipRuleFor, isMailRequest, isPasswordCheck, MAIL_REQUEST_RULES } from "./rules";
+import { ACCOUNT_RULE, ipRuleFor, isMailRequest, isPasswordCheck, MAIL_REQUEST_RULES, mailedAddress } from "./rules";
 import type { RateLimitStore } from "./store";
 import { tooManyAttempts, tooManyAttemptsResponse } from "./too-many-attempts";
 import { trustDevice, trustedDeviceOf } from "./trusted-device";
@@ -92,8 +92,7 @@ export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions)
         {
           matcher: (ctx) => isMailRequest(ctx.path),
           handler: createAuthMiddleware(async (ctx) => {
-            const body = ctx.body as { email?: unknown; newEmail?: unknown } | undefined;
-            const address = ctx.path === "/change-email" ? body?.newEmail : body?.email;
+            const address = mailedAddress(ctx.path, ctx.body);
             // Better Auth's own validation answers a missing or malformed address.
             if (typeof address !== "string") return;
             const rule = MAIL_REQUEST_RULES[ctx.path]!;

@@ -49,6 +49,12 @@ export function isMailRequest(path: string | undefined): path is string {
   return path !== undefined && Object.hasOwn(MAIL_REQUEST_RULES, path);
 }
 
+/** The address a mail request on `path` names, as sent (not yet validated). */
+export function mailedAddress(path: string, body: unknown): unknown {
+  const fields = body as { email?: unknown; newEmail?: unknown } | undefined;
+  return path === "/change-email" ? fields?.newEmail : fields?.email;
+}
+
 /**
  * Per client IP, when one is known (TRUSTED_PROXY_HOPS > 0). Password checks
  * 10 a minute: two accounts' worth, enough for a shared office NAT's typos,

@@ -8,5 +8,5 @@ export const authRouter = createTRPCRouter({
    * issues a new credential; the browser keeps it in memory until a minute
    * before it expires.
    */
-  workerToken: protectedProcedure.mutation(({ ctx }) => mintWorkerToken(ctx.session, ctx.requestId)),
+  workerToken: protectedProcedure.mutation(({ ctx }) => mintWorkerToken(ctx.session, ctx.requestId, ctx.auth)),
 });
