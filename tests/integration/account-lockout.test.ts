@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { db } from "~/server/db/prisma";
 import { authMailingTo } from "../support/mail-auth";
 import { linkIn, SmtpInbox } from "../support/smtp-inbox";
-import { appOrigin, TEST_PASSWORD, TestBrowser, uniqueEmail } from "../support/test-browser";
+import { appOrigin, TEST_PASSWORD, TestBrowser } from "../support/test-browser";
 
 // A stranger who knows an address can spend its sign-in budget (5 password
 // checks a minute) forever. The owner still gets in: from a browser that
