@@ -49,3 +49,13 @@ it("passes each process its environment and arguments with spaces intact", async
   ).toBe(0);
   expect(logged).toEqual(["test: checker exited with code 0; stopping the others"]);
 });
+
+it("takes a process ended by SIGINT (Ctrl-C reaching it before this process) for a stop, not a crash", async () => {
+  const code = await runProcesses("test", [
+    { name: "web", args: ["-e", LONG_RUNNING] },
+    { name: "worker", args: ["-e", "process.kill(process.pid, 'SIGINT')"] },
+  ]);
+
+  expect(code).toBe(0);
+  expect(logged).toEqual(["test: worker exited on SIGINT; stopping the others", "test: web exited with code 143"]);
+});

@@ -4,7 +4,8 @@
  * - a process that fails — a non-zero exit code, or killed by a signal — is
  *   started again after RESTART_DELAY_MS, and the other keeps running (the
  *   dashboard says the worker is unavailable meanwhile);
- * - Ctrl-C or SIGTERM stops both, and so does one exiting cleanly;
+ * - Ctrl-C or SIGTERM stops both, and so does one exiting cleanly or on
+ *   SIGINT (Ctrl-C reaching it first);
  * - every exit is logged with its code or signal, so nothing stops unexplained.
  * Why concurrently, and why a fixed delay: docs/decisions/0007-concurrently-runs-both-processes.md.
  */
@@ -76,13 +77,17 @@ function stopAsOne(launcher: string): FlowController {
         const close = command.close.pipe(
           map((event) => {
             const how = typeof event.exitCode === "number" ? `with code ${event.exitCode}` : `on ${event.exitCode}`;
+            // Ctrl-C reaches every process of the terminal's group at once: a
+            // child can be gone before this process has handled its own
+            // SIGINT, and must not be taken for one that crashed.
+            const stops = event.exitCode === 0 || event.exitCode === "SIGINT";
             const next = stopping
               ? ""
-              : event.exitCode === 0
+              : stops
                 ? "; stopping the others"
                 : `; starting it again in ${RESTART_DELAY_MS / 1000} s`;
             console.error(`${launcher}: ${command.name} exited ${how}${next}`);
-            if (event.exitCode === 0) stopping = true;
+            if (stops) stopping = true;
             return stopping ? { ...event, exitCode: 0 } : event;
           }),
           // One mapping (and one log line) per exit, however many controllers listen.
