@@ -25,6 +25,9 @@ export function resetMailSender({ mailer, db, logger }: { mailer: Mailer; db: Pr
     token: string;
   }) => {
     const send = async () => {
+      // Whatever ran before for this user has finished (see `queue`): its row
+      // is gone if it was older, so this check cannot pass for a link that
+      // is about to be voided.
       const identifier = await hashVerificationIdentifier(RESET_PASSWORD_PURPOSE + token);
       const link = await db.verification.findFirst({ where: { identifier }, select: { id: true, createdAt: true } });
       // Gone already: a newer link voided it (or it was used). Nothing worth mailing.
@@ -50,9 +53,28 @@ export function resetMailSender({ mailer, db, logger }: { mailer: Mailer; db: Pr
     // nodemailer ran in among the answer's own microtasks and made a known
     // address's answer measurably slower (npm run bench:reset-timing).
     setImmediate(() => {
-      send().catch((error: unknown) => {
-        if ((error as Error).name !== "MailNotSent") logger.error({ err: error }, "password reset mail failed");
-      });
+      void queue(user.id, () =>
+        send().catch((error: unknown) => {
+          if ((error as Error).name !== "MailNotSent") logger.error({ err: error }, "password reset mail failed");
+        }),
+      );
     });
   };
+}
+
+/**
+ * One user's reset mails, one after another: run side by side (a double
+ * click), the older request could see its row still there, the newer one
+ * void it, and the older mail go out last with a dead link. Per process; two
+ * web instances answering one double click can still mail a dead link first.
+ */
+const queues = new Map<string, Promise<void>>();
+
+function queue(userId: string, task: () => Promise<void>): Promise<void> {
+  const next = (queues.get(userId) ?? Promise.resolve()).then(task);
+  queues.set(userId, next);
+  void next.finally(() => {
+    if (queues.get(userId) === next) queues.delete(userId);
+  });
+  return next;
 }
