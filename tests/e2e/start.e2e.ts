@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, inject, test } from "vitest";
 
 import { BUILD_OUTPUT } from "../../tooling/build-output";
 import { ChildService, freePorts, statusOf } from "../../tooling/child-service";
+import { SmtpInbox } from "../support/smtp-inbox";
 import { queryOnce, type TestDatabase } from "../support/test-database";
 import { createE2eDatabase, E2E_OUTPUT } from "./stack";
 
@@ -14,12 +15,16 @@ import { createE2eDatabase, E2E_OUTPUT } from "./stack";
 // A process that dies is restarted; the other stays up meanwhile.
 
 let database: TestDatabase;
+// The production web tier will not start without an SMTP server.
+let inbox: SmtpInbox;
 
 beforeAll(async () => {
   database = await createE2eDatabase();
+  inbox = await SmtpInbox.start();
 });
 
 afterAll(async () => {
+  await inbox?.stop();
   await database?.drop();
 });
 
@@ -40,6 +45,7 @@ test("npm start serves both processes, migrates nothing, restarts either one tha
       WORKER_PORT: String(workerPort),
       WORKER_HOST: "127.0.0.1",
       WORKER_URL: `http://127.0.0.1:${workerPort}`,
+      SMTP_URL: inbox.url,
     },
     readyUrl: webHealth,
     logFile: path.join(E2E_OUTPUT, "start.log"),
