@@ -11,6 +11,7 @@ import { textField } from "./form-field";
 import { Notice } from "./notice";
 import { ResendVerification } from "./resend-verification";
 import { useAuthCall } from "./use-auth-call";
+import { FormAlert } from "./form-parts";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -111,11 +112,7 @@ export function AuthForm({ mode, notice }: { mode: Mode; notice?: string | null 
             />
             {mode === "sign-up" && <small className="muted">At least {MIN_PASSWORD_LENGTH} characters.</small>}
           </label>
-          {failure && (
-            <p className="error" role="alert">
-              {failure.message}
-            </p>
-          )}
+          <FormAlert message={failure?.message} />
           {failure?.code === "EMAIL_NOT_VERIFIED" && <ResendVerification email={submitted} />}
           <div className="actions">
             <button type="submit" disabled={pending}>

@@ -6,6 +6,7 @@ import { authClient } from "~/app/auth-client";
 import { VERIFIED_PAGE } from "~/contract/account-pages";
 import { Notice } from "./notice";
 import { useAuthCall } from "./use-auth-call";
+import { FormAlert } from "./form-parts";
 
 /**
  * "Send the link again" for `email`'s verification mail. The server allows
@@ -30,11 +31,7 @@ export function ResendVerification({ email }: { email: string }) {
         </button>
       </div>
       {sent && <Notice>We sent a new link to {email}: open it to finish.</Notice>}
-      {failure && (
-        <p className="error" role="alert">
-          {failure.message}
-        </p>
-      )}
+      <FormAlert message={failure?.message} />
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { authClient } from "~/app/auth-client";
 import { clearWorkerTokens } from "~/trpc/worker";
 import spacing from "./spacing.module.css";
+import { FormAlert } from "~/app/_components/form-parts";
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -55,11 +56,7 @@ export function Profile({ user, sessionExpiresAt }: ProfileProps) {
           {signingOut ? "Signing out…" : "Sign out"}
         </button>
         <Link href="/dashboard/account">Account settings</Link>
-        {signOutError && (
-          <p className="error" role="alert">
-            {signOutError}
-          </p>
-        )}
+        <FormAlert message={signOutError} />
       </div>
     </section>
   );

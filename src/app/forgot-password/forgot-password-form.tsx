@@ -9,6 +9,7 @@ import { Notice } from "~/app/_components/notice";
 import { useAuthCall } from "~/app/_components/use-auth-call";
 import { RESET_PASSWORD_PAGE } from "~/contract/account-pages";
 import { MAX_EMAIL_LENGTH } from "~/contract/user-fields";
+import { FormAlert, SubmitButton } from "~/app/_components/form-parts";
 
 /**
  * Asks for a reset link. The answer is the same whether or not the address
@@ -46,15 +47,11 @@ export function ForgotPasswordForm({ lifetime }: { lifetime: string }) {
               Email
               <input name="email" type="email" autoComplete="email" required maxLength={MAX_EMAIL_LENGTH} />
             </label>
-            {failure && (
-              <p className="error" role="alert">
-                {failure.message}
-              </p>
-            )}
+            <FormAlert message={failure?.message} />
             <div className="actions">
-              <button type="submit" disabled={pending}>
-                {pending ? "Sending…" : "Send me a link"}
-              </button>
+              <SubmitButton pending={pending} busy="Sending…">
+                Send me a link
+              </SubmitButton>
               <Link href="/sign-in">Back to sign in</Link>
             </div>
           </form>

@@ -10,6 +10,7 @@ import { newPasswordProblem } from "~/app/_components/new-password";
 import { NewPasswordFields } from "~/app/_components/new-password-fields";
 import { withNotice } from "~/app/_components/notices";
 import { useAuthCall } from "~/app/_components/use-auth-call";
+import { FormAlert, SubmitButton } from "~/app/_components/form-parts";
 
 /** The new password for the account `token` (from the mailed link) belongs to. */
 export function ResetPasswordForm({ token }: { token: string }) {
@@ -36,15 +37,11 @@ export function ResetPasswordForm({ token }: { token: string }) {
         <h1>Choose a new password</h1>
         <form onSubmit={(event) => void onSubmit(event)} aria-label="Choose a new password">
           <NewPasswordFields />
-          {message && (
-            <p className="error" role="alert">
-              {message}
-            </p>
-          )}
+          <FormAlert message={message} />
           <div className="actions">
-            <button type="submit" disabled={pending}>
-              {pending ? "Saving…" : "Save the new password"}
-            </button>
+            <SubmitButton pending={pending} busy="Saving…">
+              Save the new password
+            </SubmitButton>
             {failure?.code === "INVALID_TOKEN" && <Link href="/forgot-password">Ask for a new link</Link>}
           </div>
         </form>

@@ -7,6 +7,7 @@ import { useAuthCall } from "~/app/_components/use-auth-call";
 import { MAX_PASSWORD_LENGTH } from "~/contract/password-policy";
 import { clearWorkerTokens } from "~/trpc/worker";
 import styles from "./account.module.css";
+import { FormAlert, SubmitButton } from "~/app/_components/form-parts";
 
 /** Deletes the account, documents included, once its password is given. */
 export function DeleteAccountForm() {
@@ -38,15 +39,11 @@ export function DeleteAccountForm() {
             maxLength={MAX_PASSWORD_LENGTH}
           />
         </label>
-        {failure && (
-          <p className="error" role="alert">
-            {failure.message}
-          </p>
-        )}
+        <FormAlert message={failure?.message} />
         <div className="actions">
-          <button type="submit" className={styles.dangerButton} disabled={pending}>
-            {pending ? "Deleting…" : "Delete my account"}
-          </button>
+          <SubmitButton pending={pending} busy="Deleting…" className={styles.dangerButton}>
+            Delete my account
+          </SubmitButton>
         </div>
       </form>
     </section>

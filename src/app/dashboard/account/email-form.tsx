@@ -8,6 +8,7 @@ import { Notice } from "~/app/_components/notice";
 import { useAuthCall } from "~/app/_components/use-auth-call";
 import { ACCOUNT_PAGE } from "~/contract/account-pages";
 import { MAX_EMAIL_LENGTH } from "~/contract/user-fields";
+import { FormAlert, SubmitButton } from "~/app/_components/form-parts";
 
 /**
  * The address and its change. The new address takes effect only when the
@@ -42,25 +43,17 @@ export function EmailForm({
           You sign in as <strong data-testid="account-email">{email}</strong>
           {verified ? " (verified)." : " (not verified yet)."}
         </p>
-        {linkError && (
-          <p className="error" role="alert">
-            {linkError}
-          </p>
-        )}
+        <FormAlert message={linkError} />
         <label>
           New address
           <input name="newEmail" type="email" autoComplete="email" required maxLength={MAX_EMAIL_LENGTH} />
         </label>
         {sentTo && <Notice>We sent a link to {sentTo}; the change takes effect when it is opened.</Notice>}
-        {failure && (
-          <p className="error" role="alert">
-            {failure.message}
-          </p>
-        )}
+        <FormAlert message={failure?.message} />
         <div className="actions">
-          <button type="submit" disabled={pending}>
-            {pending ? "Sending…" : "Change address"}
-          </button>
+          <SubmitButton pending={pending} busy="Sending…">
+            Change address
+          </SubmitButton>
         </div>
       </form>
     </section>

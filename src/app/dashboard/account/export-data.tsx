@@ -5,6 +5,7 @@ import { useState } from "react";
 import { errorMessage } from "~/contract/error-message";
 import { useWorkerHttp } from "~/trpc/worker";
 import { exportAccount } from "~/worker-client/export-account";
+import { FormAlert } from "~/app/_components/form-parts";
 
 /** "Export my data": the profile and every original, one ZIP streamed by the worker and saved as a download. */
 export function ExportData({ workerUrl, sessionId }: { workerUrl: string; sessionId: string }) {
@@ -32,11 +33,7 @@ export function ExportData({ workerUrl, sessionId }: { workerUrl: string; sessio
         One ZIP file with your profile (profile.json) and every document you uploaded, as you uploaded it. Download it
         before deleting the account.
       </p>
-      {state.failure && (
-        <p className="error" role="alert">
-          {state.failure}
-        </p>
-      )}
+      <FormAlert message={state.failure} />
       {state.done && <p role="status">Your export was saved to your downloads.</p>}
       <div className="actions">
         <button type="button" onClick={() => void onExport()} disabled={state.pending}>

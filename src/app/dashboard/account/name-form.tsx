@@ -8,6 +8,7 @@ import { textField } from "~/app/_components/form-field";
 import { Notice } from "~/app/_components/notice";
 import { useAuthCall } from "~/app/_components/use-auth-call";
 import { MAX_NAME_LENGTH } from "~/contract/user-fields";
+import { FormAlert, SubmitButton } from "~/app/_components/form-parts";
 
 export function NameForm({ name }: { name: string }) {
   const router = useRouter();
@@ -35,15 +36,11 @@ export function NameForm({ name }: { name: string }) {
           <input name="name" autoComplete="name" required maxLength={MAX_NAME_LENGTH} defaultValue={name} />
         </label>
         {saved && <Notice>Saved.</Notice>}
-        {failure && (
-          <p className="error" role="alert">
-            {failure.message}
-          </p>
-        )}
+        <FormAlert message={failure?.message} />
         <div className="actions">
-          <button type="submit" disabled={pending}>
-            {pending ? "Saving…" : "Save"}
-          </button>
+          <SubmitButton pending={pending} busy="Saving…">
+            Save
+          </SubmitButton>
         </div>
       </form>
     </section>

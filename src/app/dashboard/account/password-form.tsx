@@ -11,6 +11,7 @@ import { Notice } from "~/app/_components/notice";
 import { useAuthCall } from "~/app/_components/use-auth-call";
 import { MAX_PASSWORD_LENGTH } from "~/contract/password-policy";
 import { api } from "~/trpc/react";
+import { FormAlert, SubmitButton } from "~/app/_components/form-parts";
 
 export function PasswordForm() {
   const router = useRouter();
@@ -65,15 +66,11 @@ export function PasswordForm() {
           Sign out my other sessions
         </label>
         {changed && <Notice>{changed}</Notice>}
-        {message && (
-          <p className="error" role="alert">
-            {message}
-          </p>
-        )}
+        <FormAlert message={message} />
         <div className="actions">
-          <button type="submit" disabled={pending}>
-            {pending ? "Changing…" : "Change password"}
-          </button>
+          <SubmitButton pending={pending} busy="Changing…">
+            Change password
+          </SubmitButton>
         </div>
       </form>
     </section>

@@ -7,6 +7,7 @@ import { Notice } from "~/app/_components/notice";
 import { useAuthCall } from "~/app/_components/use-auth-call";
 import { api } from "~/trpc/react";
 import styles from "./account.module.css";
+import { FormAlert } from "~/app/_components/form-parts";
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -85,11 +86,7 @@ export function SessionsSection() {
           </ul>
         )}
         {othersEnded && <Notice>Your other sessions are signed out.</Notice>}
-        {failure && (
-          <p className="error" role="alert">
-            {failure}
-          </p>
-        )}
+        <FormAlert message={failure} />
         {list.some((session) => !session.current) && (
           <div className="actions">
             <button type="button" onClick={() => void signOutOthers()} disabled={others.pending}>
