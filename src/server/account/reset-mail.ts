@@ -3,7 +3,7 @@ import type { Logger } from "~/server/logger";
 import type { Mailer } from "~/server/mail/mailer";
 import { messages } from "~/server/mail/messages";
 
-import { RESET_LINK_LIFETIME } from "./link-lifetimes";
+import { RESET_LINK_LIFETIME, type LinkToMail } from "./link-lifetimes";
 import { hashVerificationIdentifier, RESET_PASSWORD_PURPOSE } from "./verification-identifiers";
 
 /**
@@ -15,15 +15,7 @@ import { hashVerificationIdentifier, RESET_PASSWORD_PURPOSE } from "./verificati
  * words that hold either way ("if this address has an account…").
  */
 export function resetMailSender({ mailer, db, logger }: { mailer: Mailer; db: PrismaClient; logger: Logger }) {
-  return async ({
-    user,
-    url,
-    token,
-  }: {
-    user: { id: string; name: string; email: string };
-    url: string;
-    token: string;
-  }) => {
+  return async ({ user, url, token }: LinkToMail) => {
     const send = async () => {
       // Whatever ran before for this user has finished (see `queue`): its row
       // is gone if it was older, so this check cannot pass for a link that

@@ -4,7 +4,7 @@ import type { Logger } from "~/server/logger";
 import { MailNotSent, type Mailer } from "~/server/mail/mailer";
 import { messages } from "~/server/mail/messages";
 
-import { VERIFY_LINK_LIFETIME } from "./link-lifetimes";
+import { VERIFY_LINK_LIFETIME, type LinkToMail } from "./link-lifetimes";
 import { mailNotSentError } from "./mail-not-sent";
 
 /**
@@ -16,15 +16,7 @@ import { mailNotSentError } from "./mail-not-sent";
  * once that address is verified or changed.
  */
 export function verificationMailSender({ mailer, logger }: { mailer: Mailer; logger: Logger }) {
-  return async ({
-    user,
-    url,
-    token,
-  }: {
-    user: { id: string; name: string; email: string };
-    url: string;
-    token: string;
-  }) => {
+  return async ({ user, url, token }: LinkToMail) => {
     const claims = decodeJwt(token);
     if (claims.requestType === "change-email-verification" && typeof claims.updateTo === "string") {
       // The old address has been told already (address-change-notice.ts); the
