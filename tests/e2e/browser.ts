@@ -125,15 +125,16 @@ export async function signUpInBrowser(
 }
 
 /**
- * Counts the page's main-frame navigations from now on; the function it
- * returns reads the count (0: nothing reloaded or left the page).
+ * Counts the documents the page loads from now on (a reload, or leaving the
+ * page); the function it returns reads the count (0: nothing reloaded or
+ * left the page). A same-document history change is not one: Next.js
+ * replaces the history entry of a page loaded in full once it has hydrated,
+ * which "framenavigated" counted.
  */
 export function countNavigations(page: Page): () => number {
-  let navigations = 0;
-  page.on("framenavigated", (frame) => {
-    if (frame === page.mainFrame()) navigations++;
-  });
-  return () => navigations;
+  let loads = 0;
+  page.on("load", () => loads++);
+  return () => loads;
 }
 
 /** Clicks "Call again" on both worker panels of the dashboard: through the web tier, then straight from the browser. */
