@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOCUMENT_INGEST_QUEUE, type IngestJobData } from "~/contract/ingest-queue";
 import { auth } from "~/server/auth";
 import { createWorkerDb, type WorkerDb } from "~/worker/db";
-import { postgresOriginalStore } from "~/worker/documents/original-store";
 import { createJobQueue, type JobQueue } from "~/worker/jobs/queue";
 import {
   ingested,
@@ -22,6 +21,7 @@ import {
 import { queryOnce } from "../support/test-database";
 import { TEST_PASSWORD, TestBrowser } from "../support/test-browser";
 import { createTestLog } from "../support/worker/log-capture";
+import { storeDocument } from "../support/worker/stored-document";
 
 // Deleting an account through Better Auth (auth.api.deleteUser, with the
 // password), with documents in every state: ready and failed (their jobs
@@ -58,9 +58,9 @@ async function queuedDocument(user: TestUser, name: string): Promise<string> {
   const id = randomUUID();
   const bytes = Buffer.from(prose(3_000));
   await workerDb.asWorker(async (tx) => {
-    await tx
-      .insertInto("document")
-      .values({
+    await storeDocument(
+      tx,
+      {
         id,
         userId: user.userId,
         name,
@@ -69,15 +69,8 @@ async function queuedDocument(user: TestUser, name: string): Promise<string> {
         sizeBytes: bytes.length,
         sha256: "0".repeat(64),
         updatedAt: sql<Date>`clock_timestamp()`,
-      })
-      .execute();
-    await postgresOriginalStore.put(
-      tx,
-      id,
-      (async function* () {
-        yield bytes;
-      })(),
-      bytes.length,
+      },
+      bytes,
     );
     await queue.enqueue(
       { query: (text, values) => tx.executeQuery(CompiledQuery.raw(text, values)) },

@@ -16,7 +16,6 @@ import { auth } from "~/server/auth";
 import { db as prisma } from "~/server/db/prisma";
 import { signWorkerToken } from "~/server/worker-token";
 import { createWorkerDb, type WorkerDb } from "~/worker/db";
-import { postgresOriginalStore } from "~/worker/documents/original-store";
 import {
   callOk,
   prose,
@@ -31,6 +30,7 @@ import {
 } from "../support/documents";
 import { unzip } from "../support/unzip";
 import { liveMemory } from "../support/worker/live-memory";
+import { storeDocument } from "../support/worker/stored-document";
 
 // "Export my data" end to end, against a real worker process: what the
 // archive holds (every original byte for byte, under safe and unique names,
@@ -93,9 +93,9 @@ async function userRow(userId: string) {
 async function storeReady(user: TestUser, name: string, bytes: Buffer): Promise<string> {
   const id = randomUUID();
   await workerDb.asWorker(async (tx) => {
-    await tx
-      .insertInto("document")
-      .values({
+    await storeDocument(
+      tx,
+      {
         id,
         userId: user.userId,
         name,
@@ -105,15 +105,8 @@ async function storeReady(user: TestUser, name: string, bytes: Buffer): Promise<
         sha256: sha256(bytes),
         status: "ready",
         createdAt: sql<Date>`clock_timestamp()`,
-      })
-      .execute();
-    await postgresOriginalStore.put(
-      tx,
-      id,
-      (async function* () {
-        yield bytes;
-      })(),
-      bytes.length,
+      },
+      bytes,
     );
   });
   return id;

@@ -9,6 +9,7 @@ import { postgresOriginalStore, type OriginalStore } from "~/worker/documents/or
 import { createTestLog } from "../support/worker/log-capture";
 import { insertUser, prose } from "../support/documents";
 import { queryOnce } from "../support/test-database";
+import { storeDocument } from "../support/worker/stored-document";
 
 // ingestDocument's exactly-once guards, each driven straight against the
 // run's database in the state it exists for: a second delivery of a job
@@ -42,17 +43,19 @@ async function queuedDocument(text = TEXT): Promise<string> {
   const id = `doc-${randomUUID()}`;
   const bytes = Buffer.from(text, "utf8");
   await first.asWorker(async (tx) => {
-    await sql`INSERT INTO "document" ("id", "userId", "name", "kind", "mimeType", "sizeBytes", "sha256", "updatedAt")
-       VALUES (${id}, ${userId}, 'notes.txt', 'text', 'text/plain', ${bytes.length}, repeat('0', 64), clock_timestamp())`.execute(
+    await storeDocument(
       tx,
-    );
-    await postgresOriginalStore.put(
-      tx,
-      id,
-      (async function* () {
-        yield bytes;
-      })(),
-      bytes.length,
+      {
+        id,
+        userId,
+        name: "notes.txt",
+        kind: "text",
+        mimeType: "text/plain",
+        sizeBytes: bytes.length,
+        sha256: "0".repeat(64),
+        updatedAt: sql<Date>`clock_timestamp()`,
+      },
+      bytes,
     );
   });
   return id;
