@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-
+import { addressHash } from "~/server/auth-rate-limit/keys";
 import type { RateLimitRule, RateLimitStore } from "~/server/auth-rate-limit/store";
 import type { Logger } from "~/server/logger";
 
@@ -32,7 +31,7 @@ export interface Mailer {
 }
 
 export function mailBudgetKey(address: string): string {
-  return `mail:${createHash("sha256").update(address.trim().toLowerCase()).digest("base64url")}`;
+  return `mail:${addressHash(address)}`;
 }
 
 export function createMailer({
