@@ -24,4 +24,6 @@ export interface SearchResults {
   pageSize: number;
   /** Whether a next page exists (one more row than the page was read to tell). */
   hasMore: boolean;
+  /** When the first page has few hits or none: the query with its unknown words replaced by the closest words of the user's documents ("Did you mean …?"). */
+  suggestion: string | null;
 }

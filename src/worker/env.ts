@@ -71,7 +71,7 @@ const schema = z
     WORKER_SEARCH_CONFIG: z
       .string()
       .regex(/^[a-z_][a-z0-9_]*$/, { error: "must name a text-search configuration, e.g. english or simple" })
-      .default("english"),
+      .default("english_unaccent"),
     // Documents one worker process ingests at once.
     WORKER_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
     LOG_LEVEL: logLevel,

@@ -9,6 +9,7 @@ import { createWorkerDb } from "./db";
 import { DOCUMENTS_POOL_SIZE, MAX_UPLOADS_IN_FLIGHT } from "./documents/upload-pool";
 import { createChangeFeed } from "./documents/change-feed";
 import { ingestDocument } from "./documents/ingest";
+import { enqueueStaleDocuments } from "./documents/reindex";
 import { postgresOriginalStore } from "./documents/original-store";
 import { checkSearchConfig } from "./documents/search";
 import { loadWorkerEnvOrExit } from "./env";
@@ -66,6 +67,10 @@ const queue = connectJobQueue({
         }),
       { concurrency: config.jobConcurrency },
     );
+    // In the background: the worker serves meanwhile, and a failure here is retried at the next start.
+    void enqueueStaleDocuments(db, connected, logger).catch((error: unknown) => {
+      logger.error({ err: error }, "could not queue the re-indexing of older documents");
+    });
   },
 });
 const worker = createWorkerServer({

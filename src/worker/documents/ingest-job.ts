@@ -7,12 +7,22 @@
 import { CompiledQuery } from "kysely";
 
 import type { WorkerTx } from "../db";
-import type { JobQueue } from "../jobs/queue";
+import type { EnqueueOptions, JobQueue } from "../jobs/queue";
 import { DOCUMENT_INGEST_QUEUE, type IngestJobData } from "~/contract/ingest-queue";
 
-/** Enqueues the document's ingestion in `tx`: the job exists if and only if the transaction commits. */
-export async function enqueueIngestion(queue: JobQueue, tx: WorkerTx, documentId: string): Promise<void> {
+/**
+ * Enqueues the document's ingestion in `tx`: the job exists if and only if
+ * the transaction commits. False when a job with the same singletonKey is queued already.
+ */
+export async function enqueueIngestion(
+  queue: JobQueue,
+  tx: WorkerTx,
+  documentId: string,
+  options?: EnqueueOptions,
+): Promise<boolean> {
   // pg-boss writes its own statement: sent as is, on the transaction's connection.
   const connection = { query: (text: string, values?: unknown[]) => tx.executeQuery(CompiledQuery.raw(text, values)) };
-  await queue.enqueue(connection, DOCUMENT_INGEST_QUEUE, { documentId } satisfies IngestJobData);
+  return (
+    (await queue.enqueue(connection, DOCUMENT_INGEST_QUEUE, { documentId } satisfies IngestJobData, options)) !== null
+  );
 }

@@ -16,10 +16,13 @@ import { sql } from "kysely";
 
 import type { Logger } from "~/worker/logger";
 import type { WorkerDb } from "../db";
-import { chunkUnits } from "./extract/chunk";
+import { CHUNK_BATCH, insertChunks } from "./chunk-writer";
+import { readChunks } from "./document-chunks";
 import { ExtractionFailed } from "./extract/errors";
 import type { OriginalStore } from "./original-store";
+import { INDEX_VERSION, reindexDocument } from "./reindex";
 import { MARK_CHANGED } from "./repository";
+import { wordsOf, writeWords } from "./vocabulary";
 import type { DocumentKind, DocumentStatus } from "~/contract/document-summary";
 
 export interface IngestDependencies {
@@ -38,9 +41,6 @@ export interface Attempt {
   /** No retry follows if this one fails. */
   last: boolean;
 }
-
-/** Chunks per INSERT: one statement of a few hundred kilobytes. */
-const CHUNK_BATCH = 200;
 
 export async function ingestDocument(deps: IngestDependencies, documentId: string, attempt: Attempt): Promise<void> {
   const { db, store, searchConfig, progressEveryMs = 250 } = deps;
@@ -65,7 +65,8 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
     return row && { ...row, kind: row.kind as DocumentKind };
   });
   // Deleted since it was queued, or already ingested by an earlier run.
-  if (!started) return log.info("nothing to ingest");
+  // Ready already (an earlier run), unless its index is older than this worker's text handling.
+  if (!started) return reindexDocument(deps, documentId, log);
   log.info({ kind: started.kind, bytes: started.sizeBytes }, "ingesting document");
 
   let lastWrite = 0;
@@ -84,54 +85,28 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
 
   const regconfig = sql`${searchConfig}::regconfig`;
   try {
-    const bytes = await readOriginal(store, db, documentId, started.sizeBytes);
-    if (!bytes) return log.info("deleted while being read");
-
-    const extracted = await (
-      await extractor()
-    ).extractText(bytes, started.kind, (done, total) => progress("extracting", (50 * done) / total));
-    const chunks = chunkUnits(extracted.units);
+    const read = await readChunks({ db, store }, { id: documentId, ...started }, (done, total) =>
+      progress("extracting", (50 * done) / total),
+    );
+    if (!read) return log.info("deleted while being read");
+    const { extracted, chunks } = read;
     await progress("indexing", 50, true);
 
+    const owner = { documentId, userId: started.userId, regconfig };
     for (let start = 0; start < chunks.length; start += CHUNK_BATCH) {
       const batch = chunks.slice(start, start + CHUNK_BATCH);
-      // One statement per batch: the chunks as arrays, unnested into rows.
-      const rows = sql<{ ordinal: number; page: number | null; section: string | null; content: string }>`unnest(
-        ${batch.map((chunk) => chunk.ordinal)}::int[], ${batch.map((chunk) => chunk.page ?? null)}::int[],
-        ${batch.map((chunk) => chunk.section ?? null)}::text[], ${batch.map((chunk) => chunk.content)}::text[])`.as<"t">(
-        sql`t(ordinal, page, section, content)`,
-      );
-      await db.asWorker((tx) =>
-        tx
-          .insertInto("document_chunk")
-          .columns(["documentId", "ordinal", "userId", "page", "section", "content", "search"])
-          .expression((eb) =>
-            eb
-              .selectFrom(rows)
-              .select((t) => [
-                t.val(documentId).as("documentId"),
-                "t.ordinal",
-                t.val(started.userId).as("userId"),
-                "t.page",
-                "t.section",
-                "t.content",
-                sql<string>`setweight(to_tsvector(${regconfig}, coalesce(${t.ref("t.section")}, '')), 'A') || setweight(to_tsvector(${regconfig}, ${t.ref("t.content")}), 'B')`.as(
-                  "search",
-                ),
-              ]),
-          )
-          .onConflict((conflict) => conflict.columns(["documentId", "ordinal"]).doNothing())
-          .execute(),
-      );
+      await db.asWorker((tx) => insertChunks(tx, owner, batch));
       await progress("indexing", 50 + (50 * (start + batch.length)) / chunks.length);
     }
 
-    await db.asWorker((tx) =>
-      tx
+    await db.asWorker(async (tx) => {
+      await writeWords(tx, owner, wordsOf(chunks));
+      await tx
         .updateTable("document")
         .set((eb) => ({
           status: "ready",
           progress: 100,
+          indexVersion: INDEX_VERSION,
           pages: extracted.pages ?? null,
           sections: extracted.sections ?? null,
           chunkCount: eb
@@ -141,8 +116,8 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
           ...MARK_CHANGED,
         }))
         .where("id", "=", documentId)
-        .execute(),
-    );
+        .execute();
+    });
     log.info({ chunks: chunks.length, pages: extracted.pages, sections: extracted.sections }, "document ready");
   } catch (error) {
     // Deleted mid-run: the chunks' foreign key refuses them. Nothing to do.
@@ -182,26 +157,4 @@ async function markFailed(db: WorkerDb, documentId: string, reason: string): Pro
       .where("id", "=", documentId)
       .execute();
   });
-}
-
-/**
- * The extractors, loaded on the first job: pdf.js and mammoth take seconds to
- * load, which a worker start (and every restart) would otherwise wait for.
- */
-const extractor = () => import("./extract/extract");
-
-/** The whole original (extractors need it all), or undefined if the document went away meanwhile. */
-async function readOriginal(
-  store: OriginalStore,
-  db: WorkerDb,
-  documentId: string,
-  sizeBytes: number,
-): Promise<Buffer | undefined> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of store.open(db, documentId)) {
-    parts.push(part);
-    size += part.length;
-  }
-  return size === sizeBytes ? Buffer.concat(parts, size) : undefined;
 }

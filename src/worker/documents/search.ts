@@ -10,6 +10,8 @@ import type { WorkerDb, WorkerTx } from "../db";
 import type { searchInput } from "~/contract/document-inputs";
 import type { DocumentKind } from "~/contract/document-summary";
 import type { SearchResults, SnippetSegment } from "~/contract/search-results";
+import { parseQuery, parsableSql, symbolTsquery, unparsable } from "./search-terms";
+import { SUGGEST_BELOW_HITS, suggestQuery } from "./vocabulary";
 import type { z } from "zod";
 
 /**
@@ -33,12 +35,20 @@ export async function searchChunks(
   config: string,
   input: z.output<typeof searchInput>,
 ): Promise<SearchResults> {
-  const { query, page, pageSize } = input;
+  const { page, pageSize } = input;
   // null and undefined both mean every document (the dashboard sends null).
   const documentId = input.documentId ?? undefined;
   const regconfig = sql`${config}::regconfig`;
+  const query = parseQuery(input.query);
+  // Symbol terms (C++, .NET) must each be there as written; the text part ranks and highlights.
+  const symbols = query.symbols.length > 0 ? sql`${symbolTsquery(query.symbols)}::tsquery` : sql`''::tsquery`;
   const rows = await tx
-    .with("q", (db) => db.selectNoFrom(sql<string>`websearch_to_tsquery(${regconfig}, ${query})`.as("q")))
+    .with("q", (db) =>
+      db.selectNoFrom([
+        sql<string>`websearch_to_tsquery(${regconfig}, ${query.text})`.as("q"),
+        sql<string>`websearch_to_tsquery(${regconfig}, ${query.text}) && ${symbols}`.as("filter"),
+      ]),
+    )
     .with("hits", (db) =>
       db
         .selectFrom("document_chunk as c")
@@ -47,7 +57,7 @@ export async function searchChunks(
         .select(["c.documentId", "c.ordinal", "c.page", "c.section", "c.content", "d.name", "d.kind"])
         .select((eb) => eb.fn<number>("ts_rank_cd", [eb.ref("c.search"), eb.ref("q.q")]).as("rank"))
         .where("c.userId", "=", userId)
-        .where((eb) => eb("c.search", "@@", eb.ref("q.q")))
+        .where((eb) => eb("c.search", "@@", eb.ref("q.filter")))
         .$if(documentId !== undefined, (qb) => qb.where("c.documentId", "=", documentId!))
         .orderBy("rank", "desc")
         .orderBy("c.documentId")
@@ -60,21 +70,31 @@ export async function searchChunks(
     .select(["h.documentId", "h.name as documentName", "h.kind", "h.ordinal", "h.page", "h.section", "h.rank"])
     .select((eb) =>
       eb
-        .fn<string>("ts_headline", [regconfig, eb.ref("h.content"), eb.ref("q.q"), sql.lit(HEADLINE_OPTIONS)])
+        .fn<string>("ts_headline", [
+          regconfig,
+          parsableSql(eb.ref("h.content")),
+          eb.ref("q.q"),
+          sql.lit(HEADLINE_OPTIONS),
+        ])
         .as("headline"),
     )
     .orderBy("h.rank", "desc")
     .orderBy("h.documentId")
     .orderBy("h.ordinal")
     .execute();
+  const hits = rows.slice(0, pageSize);
   return {
     // kind is a text column that only the worker writes, from DOCUMENT_KINDS.
-    hits: rows
-      .slice(0, pageSize)
-      .map(({ headline, kind, ...hit }) => ({ ...hit, kind: kind as DocumentKind, snippet: toSegments(headline) })),
+    hits: hits.map(({ headline, kind, ...hit }) => ({
+      ...hit,
+      kind: kind as DocumentKind,
+      snippet: toSegments(headline),
+    })),
     page,
     pageSize,
     hasMore: rows.length > pageSize,
+    suggestion:
+      page === 1 && hits.length < SUGGEST_BELOW_HITS ? await suggestQuery(tx, userId, input.query, documentId) : null,
   };
 }
 
@@ -82,7 +102,7 @@ export async function searchChunks(
 export function toSegments(headline: string): SnippetSegment[] {
   const segments: SnippetSegment[] = [];
   let match = false;
-  for (const piece of headline.split(/([\uE000\uE001])/u)) {
+  for (const piece of unparsable(headline).split(/([\uE000\uE001])/u)) {
     if (piece === MATCH_START) match = true;
     else if (piece === MATCH_END) match = false;
     else if (piece) {

@@ -1,0 +1,49 @@
+/**
+ * A stored document's chunks, read from its original: the extraction and
+ * chunking a first ingestion and a re-index share. Deterministic, so every
+ * run of one document gets the very same chunks.
+ */
+import type { WorkerDb } from "../db";
+import { chunkUnits, type Chunk } from "./extract/chunk";
+import type { DocumentKind, Extracted, ExtractionProgress } from "./extract/types";
+import type { OriginalStore } from "./original-store";
+
+export interface StoredDocument {
+  id: string;
+  kind: DocumentKind;
+  sizeBytes: number;
+}
+
+/** The document's text and chunks, or undefined if it went away meanwhile. Throws ExtractionFailed for an unreadable one. */
+export async function readChunks(
+  { db, store }: { db: WorkerDb; store: OriginalStore },
+  document: StoredDocument,
+  onProgress?: ExtractionProgress,
+): Promise<{ extracted: Extracted; chunks: Chunk[] } | undefined> {
+  const bytes = await readOriginal(store, db, document.id, document.sizeBytes);
+  if (!bytes) return undefined;
+  const extracted = await (await extractor()).extractText(bytes, document.kind, onProgress);
+  return { extracted, chunks: chunkUnits(extracted.units) };
+}
+
+/**
+ * The extractors, loaded on the first job: pdf.js and mammoth take seconds to
+ * load, which a worker start (and every restart) would otherwise wait for.
+ */
+const extractor = () => import("./extract/extract");
+
+/** The whole original (extractors need it all), or undefined if the document went away meanwhile. */
+async function readOriginal(
+  store: OriginalStore,
+  db: WorkerDb,
+  documentId: string,
+  sizeBytes: number,
+): Promise<Buffer | undefined> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of store.open(db, documentId)) {
+    parts.push(part);
+    size += part.length;
+  }
+  return size === sizeBytes ? Buffer.concat(parts, size) : undefined;
+}

@@ -1,0 +1,136 @@
+/**
+ * Re-indexing ready documents when the worker's text handling changes
+ * (normalisation, tokens, vocabulary): each document records the
+ * INDEX_VERSION that made its chunks. At start, a worker queues the ingestion
+ * job of every ready document behind it; the job (ingest.ts) finds the
+ * document ready and re-indexes it here from its stored original. The work is
+ * the queue's, spread over every worker and retried like any ingestion; the
+ * start only sends the jobs.
+ *
+ * The swap is one transaction: a search sees the old chunks or the new ones,
+ * never a mix, and the document stays ready and searchable throughout.
+ */
+import { sql } from "kysely";
+
+import type { Logger } from "~/worker/logger";
+import type { WorkerDb } from "../db";
+import type { JobQueue } from "../jobs/queue";
+import { CHUNK_BATCH, insertChunks } from "./chunk-writer";
+import { readChunks } from "./document-chunks";
+import { enqueueIngestion } from "./ingest-job";
+import { ExtractionFailed } from "./extract/errors";
+import type { OriginalStore } from "./original-store";
+import { MARK_CHANGED } from "./repository";
+import { wordsOf, writeWords } from "./vocabulary";
+import type { DocumentKind } from "~/contract/document-summary";
+
+/**
+ * Raise it with any change to what a document's chunks, tsvectors or words
+ * would be. 1: reader text (accents, ligatures, hyphenation), parsable
+ * markup, symbol terms, the vocabulary (docs/decisions/0022).
+ */
+export const INDEX_VERSION = 1;
+
+/** Documents queued per transaction at start. */
+const ENQUEUE_BATCH = 500;
+
+export interface ReindexDependencies {
+  db: WorkerDb;
+  store: OriginalStore;
+  searchConfig: string;
+}
+
+/** Re-indexes the document if it is ready and its index older than INDEX_VERSION; otherwise does nothing. */
+export async function reindexDocument(deps: ReindexDependencies, documentId: string, log: Logger): Promise<void> {
+  const { db } = deps;
+  const stale = await db.asWorker(
+    (tx) =>
+      tx
+        .selectFrom("document")
+        .select(["id", "userId", "kind", "sizeBytes"])
+        .where("id", "=", documentId)
+        .where("status", "=", "ready")
+        .where("indexVersion", "<", INDEX_VERSION)
+        .executeTakeFirst(),
+    { readOnly: true },
+  );
+  if (!stale) return log.info("nothing to ingest");
+
+  let read;
+  try {
+    // kind is a text column that only the worker writes, from DOCUMENT_KINDS.
+    read = await readChunks(deps, { ...stale, kind: stale.kind as DocumentKind });
+  } catch (error) {
+    if (!(error instanceof ExtractionFailed)) throw error;
+    // Read once, unreadable now: today's code refuses what an older one took. Its old index stays.
+    log.warn({ code: error.code }, "re-index refused by extraction; the document keeps its old index");
+    await db.asWorker((tx) =>
+      tx.updateTable("document").set({ indexVersion: INDEX_VERSION }).where("id", "=", documentId).execute(),
+    );
+    return;
+  }
+  if (!read) return log.info("deleted while being read");
+
+  const owner = { documentId, userId: stale.userId, regconfig: sql`${deps.searchConfig}::regconfig` };
+  const swapped = await db.asWorker(async (tx) => {
+    // The row lock makes two runs of one job take turns; the second finds the version current.
+    const locked = await tx
+      .selectFrom("document")
+      .select("id")
+      .where("id", "=", documentId)
+      .where("status", "=", "ready")
+      .where("indexVersion", "<", INDEX_VERSION)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!locked) return false;
+    await tx.deleteFrom("document_chunk").where("documentId", "=", documentId).execute();
+    for (let start = 0; start < read.chunks.length; start += CHUNK_BATCH) {
+      await insertChunks(tx, owner, read.chunks.slice(start, start + CHUNK_BATCH));
+    }
+    await writeWords(tx, owner, wordsOf(read.chunks));
+    await tx
+      .updateTable("document")
+      .set({
+        indexVersion: INDEX_VERSION,
+        chunkCount: read.chunks.length,
+        pages: read.extracted.pages ?? null,
+        sections: read.extracted.sections ?? null,
+        ...MARK_CHANGED,
+      })
+      .where("id", "=", documentId)
+      .execute();
+    return true;
+  });
+  log.info({ chunks: read.chunks.length, swapped }, swapped ? "document re-indexed" : "re-indexed meanwhile");
+}
+
+/**
+ * Queues the ingestion job of every ready document indexed by an older
+ * version. A key per document keeps a second worker's start (or a restart
+ * before the queue drained) from queueing it twice.
+ */
+export async function enqueueStaleDocuments(db: WorkerDb, queue: JobQueue, log: Logger): Promise<number> {
+  let queued = 0;
+  let after = "";
+  for (;;) {
+    const ids = await db.asWorker(async (tx) => {
+      const rows = await tx
+        .selectFrom("document")
+        .select("id")
+        .where("status", "=", "ready")
+        .where("indexVersion", "<", INDEX_VERSION)
+        .where("id", ">", after)
+        .orderBy("id")
+        .limit(ENQUEUE_BATCH)
+        .execute();
+      for (const { id } of rows) {
+        if (await enqueueIngestion(queue, tx, id, { singletonKey: `reindex:${id}` })) queued++;
+      }
+      return rows.map((row) => row.id);
+    });
+    if (ids.length < ENQUEUE_BATCH) break;
+    after = ids.at(-1)!;
+  }
+  if (queued > 0) log.info({ documents: queued, indexVersion: INDEX_VERSION }, "re-indexing queued");
+  return queued;
+}
