@@ -40,6 +40,7 @@ export default defineConfig({
             "tooling/**/*.test.ts",
             "prisma/**/*.test.ts",
             "load/**/*.test.ts",
+            "bench/**/*.test.ts",
             "tests/support/**/*.test.ts",
           ],
           env: testEnv,
