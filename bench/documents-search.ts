@@ -26,6 +26,7 @@ import type { Headers } from "../tooling/app-client";
 import { percentiles } from "../tooling/percentiles";
 import { get } from "./client";
 import { CONTENT_VOCABULARY, TextGenerator } from "./documents-text";
+import { DEFAULT_SEARCH_CONFIG } from "~/worker/env";
 
 /** The table's default size, and how it is cut into documents and sections. */
 export const SEARCH_SIZE = { chunks: 100_000, chunksPerDocument: 100, chunksPerSection: 5 };
@@ -33,7 +34,7 @@ export const SEARCH_SIZE = { chunks: 100_000, chunksPerDocument: 100, chunksPerS
 export const SEARCH_RUN = { warmup: 50, calls: 500, queries: 20 };
 /** The share of chunks a query word is in: mid frequencies. */
 const QUERY_WORD_SHARE = { min: 0.03, max: 0.1 };
-const SEARCH_CONFIG = "english";
+const SEARCH_CONFIG = DEFAULT_SEARCH_CONFIG;
 /** Distinct sentences the chunks are made of. */
 const SENTENCE_POOL = 50_000;
 

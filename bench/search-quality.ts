@@ -43,6 +43,7 @@ import { openProduct, type Ingested, type Product } from "./search-quality-produ
 import { cutToLength, documentWords, middleLines, quoted, type PageLine } from "./search-quality-text";
 import { database, runBench, workPath } from "./stack";
 import { machine, seconds, table } from "./table";
+import { DEFAULT_SEARCH_CONFIG } from "~/worker/env";
 
 /** The corpus: Debian's documentation PDFs, gzipped or not as the packages ship them. */
 const CORPUS = [
@@ -67,7 +68,7 @@ const USAGE = `npm run bench:search-quality -- [options]
                       ${CORPUS.map((doc) => doc.key).join(", ")}
   --lines N           lines searched per document (default 20)
   --concurrency N     searches in flight at once (default 4)
-  --config NAME       the text-search configuration, as WORKER_SEARCH_CONFIG (default english)
+  --config NAME       the text-search configuration, as WORKER_SEARCH_CONFIG (default ${DEFAULT_SEARCH_CONFIG})
   --postgres URL      make the run's fresh database on this PostgreSQL server (e.g.
                       postgresql://postgres@127.0.0.1:5432/postgres) and drop it at the end;
                       else DATABASE_URL as it is, else a throwaway embedded PostgreSQL
@@ -98,7 +99,7 @@ function parseOptions(argv: string[]): Options {
         docs: { type: "string" },
         lines: { type: "string", default: "20" },
         concurrency: { type: "string", default: "4" },
-        config: { type: "string", default: "english" },
+        config: { type: "string", default: DEFAULT_SEARCH_CONFIG },
         postgres: { type: "string" },
         help: { type: "boolean", short: "h" },
       },

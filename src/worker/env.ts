@@ -4,6 +4,9 @@ import { logLevel, orExit, parseEnvWith, seconds } from "~/contract/env-parsing"
 import { MAX_BATCH_CALLS } from "~/contract/request-limits";
 import { DEFAULT_WORKER_TOKEN_TTL, issuerFor, JWKS_PATH } from "~/contract/worker-token";
 
+/** English, accents ignored: the configuration the search_quality migration makes from PostgreSQL's english. */
+export const DEFAULT_SEARCH_CONFIG = "english_unaccent";
+
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, { error: "must be a postgresql:// URL" });
 
 // The worker's own configuration. It holds no signing secret: it verifies
@@ -71,7 +74,7 @@ const schema = z
     WORKER_SEARCH_CONFIG: z
       .string()
       .regex(/^[a-z_][a-z0-9_]*$/, { error: "must name a text-search configuration, e.g. english or simple" })
-      .default("english_unaccent"),
+      .default(DEFAULT_SEARCH_CONFIG),
     // Documents one worker process ingests at once.
     WORKER_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
     LOG_LEVEL: logLevel,

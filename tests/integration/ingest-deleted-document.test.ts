@@ -12,6 +12,7 @@ import { QUEUE_POLICIES } from "~/worker/jobs/queues";
 import { insertUser, prose } from "../support/documents";
 import { queryOnce } from "../support/test-database";
 import { createTestLog } from "../support/worker/log-capture";
+import { DEFAULT_SEARCH_CONFIG } from "~/worker/env";
 
 // A document can go at any moment of its ingestion: deleted by its owner, or
 // with its owner's account (the user row's cascade). Whenever it goes, the
@@ -75,7 +76,7 @@ function storeThat(at: { beforeReading?: () => Promise<void>; afterReading?: () 
 
 async function ingest(documentId: string, store: OriginalStore = postgresOriginalStore) {
   const log = createTestLog("debug");
-  const run = ingestDocument({ db, store, searchConfig: "english", log: log.logger }, documentId, {
+  const run = ingestDocument({ db, store, searchConfig: DEFAULT_SEARCH_CONFIG, log: log.logger }, documentId, {
     number: 1,
     last: false,
   });
@@ -153,7 +154,7 @@ describe("ingesting a document that is gone ends quietly", () => {
       await queue.work<IngestJobData>(queueName, async (job) => {
         ran.push(job.attempt);
         await ingestDocument(
-          { db, store: postgresOriginalStore, searchConfig: "english", log: handlerLog.logger },
+          { db, store: postgresOriginalStore, searchConfig: DEFAULT_SEARCH_CONFIG, log: handlerLog.logger },
           job.data.documentId,
           {
             number: job.attempt,

@@ -10,6 +10,7 @@ import { createTestLog } from "../support/worker/log-capture";
 import { insertUser, prose } from "../support/documents";
 import { queryOnce } from "../support/test-database";
 import { storeDocument } from "../support/worker/stored-document";
+import { DEFAULT_SEARCH_CONFIG } from "~/worker/env";
 
 // ingestDocument's exactly-once guards, each driven straight against the
 // run's database in the state it exists for: a second delivery of a job
@@ -78,7 +79,7 @@ function countingStore(gate?: Promise<void>) {
 }
 
 function ingest(db: WorkerDb, store: OriginalStore, documentId: string, log = createTestLog()) {
-  return ingestDocument({ db, store, searchConfig: "english", log: log.logger }, documentId, {
+  return ingestDocument({ db, store, searchConfig: DEFAULT_SEARCH_CONFIG, log: log.logger }, documentId, {
     number: 1,
     last: false,
   });
