@@ -84,7 +84,12 @@ const to = process.argv[1];
 const commands = ["EHLO container", "AUTH PLAIN " + login, "MAIL FROM:<container@containers.example.com>", "RCPT TO:<" + to + ">",
   "DATA", "Subject: From the container\\r\\n\\r\\nSent with SMTP_URL.\\r\\n.", "QUIT"];
 const socket = net.connect(Number(url.port || 25), url.hostname);
-socket.setTimeout(10000, () => { console.error("no answer from " + url.host); process.exit(1); });
+let connected = false;
+socket.on("connect", () => { connected = true; });
+socket.setTimeout(10000, () => {
+  console.error((connected ? "connected to " + url.host + ", no answer" : "no connection to " + url.host) + " within 10 s");
+  process.exit(1);
+});
 socket.on("error", (error) => { console.error(url.host + ": " + error.message); process.exit(1); });
 let buffered = "";
 socket.setEncoding("utf8").on("data", (chunk) => {
@@ -270,9 +275,25 @@ export class ComposeStack {
     return JSON.parse(await this.compose(["exec", "-T", service, "node", "-e", LIST_PROCESSES])) as ProcessInfo[];
   }
 
-  /** Sends one plain mail to `to` from inside the service's container, through its SMTP_URL. */
+  /**
+   * Sends one plain mail to `to` from inside the service's container, through
+   * its SMTP_URL. A connection that goes unanswered is tried twice more, each
+   * try printed: once, in CI, a first connection from a fresh container to
+   * this host stayed unanswered for 10 s while the app's own mail a second
+   * later went through.
+   */
   async sendMailFrom(service: string, to: string): Promise<void> {
-    await this.compose(["exec", "-T", service, "node", "-e", SEND_PLAIN_SMTP, to]);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.compose(["exec", "-T", service, "node", "-e", SEND_PLAIN_SMTP, to]);
+        return;
+      } catch (error) {
+        if (attempt === 3 || !errorMessage(error).includes("within 10 s")) throw error;
+        console.warn(
+          `containers: SMTP from ${service}, try ${attempt}: ${errorMessage(error).trim().split("\n").at(-1)}`,
+        );
+      }
+    }
   }
 
   /** The container's addresses on its networks. */
