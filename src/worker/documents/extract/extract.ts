@@ -4,6 +4,7 @@ import { ExtractionFailed } from "./errors";
 import { extractHtml } from "./html";
 import { extractMarkdown } from "./markdown";
 import { extractPdf } from "./pdf";
+import { readerText } from "./reader-text";
 import { decodeDocument, extractPlainText } from "./text";
 import type { DocumentKind, Extracted, ExtractedUnit, ExtractionProgress } from "./types";
 
@@ -31,7 +32,8 @@ export async function extractText(
     });
   }
   if (units.length === 0) throw new ExtractionFailed("no_text", "The document contains no text.");
-  return { ...extracted, units };
+  // The chunks store this text, so it is what the search matches and what a snippet shows.
+  return { ...extracted, units: readerText(units) };
 }
 
 function extractByKind(
