@@ -23,12 +23,13 @@ export const MIN_WORD_LETTERS = 3;
 // A hyphen (or soft hyphen, or U+2010) ending a line after letters, and
 // letters starting the next one (which may open a page: \f).
 const LINE_END_SPLIT = /(\p{L}+)[-\u00AD\u2010][ \t]*\n\f?[ \t]*(\p{L}+)/gu;
-const LETTER_RUN = /\p{L}+/gu;
+// Combining marks belong to their letter: pdftotext writes some accents decomposed (Juha\u0301sz).
+const LETTER_RUN = /\p{L}[\p{L}\p{M}]*/gu;
 
 export function documentWords(text: string): DocumentWords {
   const joined = new Map<string, JoinedWord>();
   // Joined in the text itself, so the pieces of a split are not counted as words of their own there.
-  const rejoined = text.replace(LINE_END_SPLIT, (_match, head: string, tail: string) => {
+  const rejoined = text.normalize("NFC").replace(LINE_END_SPLIT, (_match, head: string, tail: string) => {
     const word = (head + tail).toLowerCase();
     if (word.length >= MIN_WORD_LETTERS)
       joined.set(word, { joined: word, pieces: [head.toLowerCase(), tail.toLowerCase()] });
@@ -54,9 +55,13 @@ const MIDDLE = { from: 0.2, to: 0.8 };
 /**
  * `count` lines of at least MIN_LINE_WORDS words (WORD_TOKEN) from the middle 60 % of the
  * pages, evenly spaced over all such lines in reading order, with their page.
- * A line found on more than one page is left out: no page would be the right one.
+ * A line found on more than one page, or `elsewhere`, is left out: no page would be the right one.
  */
-export function middleLines(text: string, count: number): PageLine[] {
+export function middleLines(
+  text: string,
+  count: number,
+  elsewhere: (line: string) => boolean = () => false,
+): PageLine[] {
   const pages = text.split("\f");
   if (pages.length > 1 && pages.at(-1)!.trim() === "") pages.pop();
   const first = Math.floor(pages.length * MIDDLE.from);
@@ -71,7 +76,8 @@ export function middleLines(text: string, count: number): PageLine[] {
       line.page > first &&
       line.page <= end &&
       pagesOf.get(line.text)!.size === 1 &&
-      line.text.split(" ").filter((token) => WORD_TOKEN.test(token)).length >= MIN_LINE_WORDS,
+      line.text.split(" ").filter((token) => WORD_TOKEN.test(token)).length >= MIN_LINE_WORDS &&
+      !elsewhere(line.text),
   );
   const n = Math.min(count, candidates.length);
   return Array.from({ length: n }, (_, i) => candidates[Math.floor(((i + 0.5) * candidates.length) / n)]!);

@@ -140,7 +140,11 @@ interface Document {
   /** pdftotext's pages (form feeds). */
   referencePages: number;
   words: ReturnType<typeof documentWords>;
+  /** pdftotext's text, lines joined by single spaces (to tell whether another document has a line). */
+  flatText: string;
+  /** Chosen once every document is read. */
   lines: PageLine[];
+  text: string;
   ingested?: Ingested;
 }
 
@@ -170,6 +174,13 @@ async function main(): Promise<number> {
     documents.push(await readDocument(doc.key, doc.file));
   }
   if (documents.length === 0) throw new Error("none of the chosen documents is installed");
+  // A line another document also has (a licence, a boilerplate paragraph) has no one right page.
+  for (const document of documents) {
+    const others = documents.filter((other) => other !== document);
+    document.lines = middleLines(document.text, options.lines, (line) =>
+      others.some((other) => other.flatText.includes(line)),
+    );
+  }
 
   const databaseUrl = await database(options.postgres);
   process.stdout.write(await migrateDeploy(databaseUrl));
@@ -228,7 +239,9 @@ async function readDocument(key: string, file: string): Promise<Document> {
     pdf,
     referencePages: text.split("\f").filter((page, index, pages) => index < pages.length - 1 || page.trim()).length,
     words: documentWords(text),
-    lines: middleLines(text, options.lines),
+    text,
+    flatText: text.replace(/\s+/gu, " "),
+    lines: [],
   };
 }
 

@@ -47,7 +47,15 @@ describe("symbolTsquery", () => {
 });
 
 describe("wordPartsOf", () => {
-  it("gives the letters of tokens that mix letters and digits", () => {
-    expect(wordPartsOf("bunzip2 page12 x86_64 plain 2024")).toBe("bunzip page");
+  it("gives the letters of tokens that are more than a word", () => {
+    expect(wordPartsOf("bunzip2 page12 x86_64 plain don't 2024, https://www.gnu.org/licenses ASN.1 nettle_hash")).toBe(
+      "bunzip page https www gnu org licenses ASN nettle hash",
+    );
+  });
+
+  it("joins the two pieces around each hyphen, as a line-end split is often read", () => {
+    expect(wordPartsOf("a check-sum, paper-and-ink and --alloc-fn=x")).toBe(
+      "checksum paperand andink alloc fn allocfn",
+    );
   });
 });

@@ -37,8 +37,11 @@ const TOKEN = /[^\s()[\]{}"“”«»,;]+/gu;
 const TRAILING = /[.:!?'’]+$/u;
 const LEADING = /^['‘’]+/u;
 const WORD_CHARACTER = /[\p{L}\p{N}]/u;
-/** A run of letters and digits with both in it. */
-const MIXED_TOKEN = /(?=[\p{L}\p{M}]*\p{N})(?=\p{N}*\p{L})[\p{L}\p{M}\p{N}]+/gu;
+/** A word and nothing else, maybe hyphenated, with sentence punctuation after it: the parser has all its letters. */
+const PLAIN_WORD = /^[\p{L}\p{M}]+(?:[-'’][\p{L}\p{M}]+)*[.,:;!?'’]*$/u;
+const SINGLE_WORD = /^[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)*[.,:;!?'’]*$/u;
+/** Each two letter runs with one hyphen between them (overlapping: a-b-c gives ab and bc). */
+const HYPHENATED_PAIR = /(?<![\p{L}\p{M}])(?=([\p{L}\p{M}]+)-([\p{L}\p{M}]+))/gu;
 const LETTERS = /\p{L}[\p{L}\p{M}]+/gu;
 /** What the parser reads right already: a word, a hyphenated or apostrophed compound, a plain number. */
 const PARSED_WHOLE = /^(?:[\p{L}\p{M}\p{N}]+(?:[-'’][\p{L}\p{M}\p{N}]+)*|\d+(?:[.,]\d+)*)$/u;
@@ -68,14 +71,21 @@ export function symbolTermsOf(text: string): string[] {
 }
 
 /**
- * The letter runs inside tokens that mix letters and digits ("bunzip" in
- * `bunzip2`, "page" in `page12`), which the parser keeps only whole, as
- * text for to_tsvector: so the word alone is found too.
+ * Words the parser does not make of a token, as text for to_tsvector:
+ * - the letter runs inside tokens that are more than a word: glued to digits
+ *   (`bunzip2`), or joined by symbols (`https://www.gnu.org/licenses`,
+ *   `/usr/lib`, `nettle_hash`, `ASN.1`), which the parser keeps whole as a
+ *   URL, a path, a host or a number-word;
+ * - two pieces around a hyphen written as one word (`check-sum` → checksum,
+ *   `--alloc-fn` → allocfn, `e-mail` → email), as other typesetting (and
+ *   other people) write them.
  */
 export function wordPartsOf(text: string): string {
   const parts = new Set<string>();
-  for (const [token] of text.matchAll(MIXED_TOKEN)) {
-    for (const [part] of token.matchAll(LETTERS)) parts.add(part);
+  for (const [token] of text.matchAll(TOKEN)) {
+    if (SINGLE_WORD.test(token)) continue;
+    if (!PLAIN_WORD.test(token)) for (const [part] of token.matchAll(LETTERS)) parts.add(part);
+    for (const [, head, tail] of token.matchAll(HYPHENATED_PAIR)) parts.add(head! + tail!);
   }
   return [...parts].join(" ");
 }

@@ -1,7 +1,9 @@
 /**
  * Full-text search over the caller's chunks: websearch_to_tsquery (quotes,
- * OR, -not, as people type them), ranked by ts_rank_cd, with a ts_headline
- * snippet. The snippet comes back as plain-text segments, matched or not,
+ * OR, -not, as people type them) plus the symbol terms it cannot read
+ * (search-terms.ts), chunks with the words as one phrase first, then by
+ * ts_rank_cd, with a ts_headline snippet and, when little is found, a
+ * suggestion from the user's own words (vocabulary.ts). The snippet comes back as plain-text segments, matched or not,
  * never as markup: a document's HTML can never reach the page as HTML.
  */
 import { sql } from "kysely";
@@ -47,6 +49,8 @@ export async function searchChunks(
       db.selectNoFrom([
         sql<string>`websearch_to_tsquery(${regconfig}, ${query.text})`.as("q"),
         sql<string>`websearch_to_tsquery(${regconfig}, ${query.text}) && ${symbols}`.as("filter"),
+        // The words in the order typed, next to each other: a line pasted from a page ranks that page first.
+        sql<string>`phraseto_tsquery(${regconfig}, ${query.text.replaceAll('"', " ")})`.as("phrase"),
       ]),
     )
     .with("hits", (db) =>
@@ -56,9 +60,11 @@ export async function searchChunks(
         .crossJoin("q")
         .select(["c.documentId", "c.ordinal", "c.page", "c.section", "c.content", "d.name", "d.kind"])
         .select((eb) => eb.fn<number>("ts_rank_cd", [eb.ref("c.search"), eb.ref("q.q")]).as("rank"))
+        .select((eb) => eb("c.search", "@@", eb.ref("q.phrase")).as("phrase"))
         .where("c.userId", "=", userId)
         .where((eb) => eb("c.search", "@@", eb.ref("q.filter")))
         .$if(documentId !== undefined, (qb) => qb.where("c.documentId", "=", documentId!))
+        .orderBy("phrase", "desc")
         .orderBy("rank", "desc")
         .orderBy("c.documentId")
         .orderBy("c.ordinal")
@@ -78,6 +84,7 @@ export async function searchChunks(
         ])
         .as("headline"),
     )
+    .orderBy("h.phrase", "desc")
     .orderBy("h.rank", "desc")
     .orderBy("h.documentId")
     .orderBy("h.ordinal")
@@ -94,7 +101,10 @@ export async function searchChunks(
     pageSize,
     hasMore: rows.length > pageSize,
     suggestion:
-      page === 1 && hits.length < SUGGEST_BELOW_HITS ? await suggestQuery(tx, userId, input.query, documentId) : null,
+      // All the hits there are, and few: what a typo finds.
+      page === 1 && rows.length <= pageSize && hits.length < SUGGEST_BELOW_HITS
+        ? await suggestQuery(tx, userId, input.query, documentId)
+        : null,
   };
 }
 
