@@ -10,6 +10,7 @@ import { getDocument, VerbosityLevel } from "pdfjs-dist/legacy/build/pdf.mjs";
 
 import { cleanText } from "./clean";
 import { ExtractionFailed } from "./errors";
+import { pageText } from "./letter-spacing";
 import type { Extracted, ExtractedUnit, ExtractionProgress } from "./types";
 
 const DAMAGED = "The PDF is damaged and cannot be read. Save or export it again and upload the new copy.";
@@ -49,7 +50,7 @@ export async function extractPdf(bytes: Uint8Array, onProgress?: ExtractionProgr
       try {
         const page = await document.getPage(number);
         const content = await page.getTextContent();
-        text = content.items.map((item) => ("str" in item ? item.str + (item.hasEOL ? "\n" : "") : "")).join("");
+        text = pageText(content.items);
         page.cleanup();
       } catch (cause) {
         throw new ExtractionFailed("damaged", `${DAMAGED} (Page ${number} cannot be read.)`, { cause });

@@ -101,10 +101,15 @@ describe("readerText: line-end hyphenation", () => {
     expect(text("com-\nputed once, com-\nputed twice")).toBe("computed once, computed twice");
   });
 
-  it("joins only letters, with a lower-case second piece, at a single line break", () => {
-    expect(text("Fc-\nConfigParse, OP-\nTIONAL, 2^31-\n1, salsa20-\ncrypt, ab-\n\ncd, x -\ny")).toBe(
-      "Fc-\nConfigParse, OP-\nTIONAL, 2^31-\n1, salsa20-\ncrypt, ab-\n\ncd, x -\ny",
+  it("joins only letters, at a single line break", () => {
+    expect(text("2^31-\n1, salsa20-\ncrypt, ab-\n\ncd, x -\ny")).toBe("2^31-\n1, salsa20-\ncrypt, ab-\n\ncd, x -\ny");
+  });
+
+  it("keeps the hyphen before a capital: a name or a range, not a word the line broke", () => {
+    expect(text("from February-\nMarch 2007, FcConfig-\nParse and Fc-\nConfigParse")).toBe(
+      "from February-March 2007, FcConfig-Parse and Fc-ConfigParse",
     );
+    expect(texts("OP-\nTIONAL", "is OPTIONAL")).toEqual(["OPTIONAL", "is OPTIONAL"]);
   });
 
   it("keeps the capital and the kind of hyphen", () => {

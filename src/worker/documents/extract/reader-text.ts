@@ -155,9 +155,12 @@ function composeAccents(text: string, counts: ReaderTextCounts): string {
 
 const WORD = /\p{L}[\p{L}\p{M}]*/gu;
 // A word's last letters, a hyphen at the line end, and the next line's first
-// letters, lower-case (a capital after the break is a name: `Fc-\nConfigParse`).
-// Letters only on both sides: `2^31-\n1` or `salsa20-\n` are not words split.
-const SPLIT = /(?<![\p{L}\p{M}\p{N}_])(\p{L}[\p{L}\p{M}]*)([-\u2010])\n(\p{Ll}[\p{L}\p{M}]*)(?![\p{L}\p{M}\p{N}_])/gu;
+// letters. Letters only on both sides: `2^31-\n1` or `salsa20-\n` are not
+// words split.
+const SPLIT = /(?<![\p{L}\p{M}\p{N}_])(\p{L}[\p{L}\p{M}]*)([-\u2010])\n(\p{L}[\p{L}\p{M}]*)(?![\p{L}\p{M}\p{N}_])/gu;
+// A capital after the break starts a name or a range's end (`Fc-\nConfigParse`,
+// `February-\nMarch`): the hyphen is the producer's, not the line breaker's.
+const CAPITAL = /^\p{Lu}/u;
 // Two words joined by a hyphen on one line; the lookahead lets `state-of-the-art` give each pair.
 const COMPOUND = /(\p{L}[\p{L}\p{M}]*)[-\u2010](?=(\p{L}[\p{L}\p{M}]*))/gu;
 
@@ -182,15 +185,18 @@ function documentVocabulary(texts: string[]): Vocabulary {
  * `appro-\npriate` → `appropriate`: the word joined without the hyphen when
  * the document has it so elsewhere; `well-\nknown` → `well-known` when the
  * document has it hyphenated elsewhere, or when both pieces are words of it
- * (a compound broken at its hyphen); otherwise joined without the hyphen, as
- * a fragment like `priate` is no word.
+ * (a compound broken at its hyphen), or when the second piece starts with a
+ * capital (`February-\nMarch`, `Fc-\nConfigParse`: search indexes the pieces
+ * and the pair anyway); otherwise joined without the hyphen, as a fragment
+ * like `priate` is no word.
  */
 function joinLineEndHyphens(text: string, vocabulary: Vocabulary, counts: ReaderTextCounts): string {
   return text.replace(SPLIT, (_, left: string, hyphen: string, right: string) => {
     const joined = `${left}${right}`.toLowerCase();
     const keep =
       !vocabulary.words.has(joined) &&
-      (vocabulary.compounds.has(`${left}-${right}`.toLowerCase()) ||
+      (CAPITAL.test(right) ||
+        vocabulary.compounds.has(`${left}-${right}`.toLowerCase()) ||
         (vocabulary.words.has(left.toLowerCase()) && vocabulary.words.has(right.toLowerCase())));
     if (keep) {
       counts.hyphenationsKept++;
