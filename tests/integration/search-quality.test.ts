@@ -28,7 +28,7 @@ const DOCUMENTS = {
   cplusplus:
     "Templates in C++ and lambdas in C#, running on .NET beside node.js; a->b. Run valgrind --leak-check=full.",
   plainc: "The c language, a net of nodes, and the js file: c is for cookie.",
-  typos: "The memcheck tool finds leaks; compression of the data follows. Run bunzip2 on page12.",
+  typos: "The memcheck tool finds leaks; compression of the data follows. Run bunzip2 on page12. Use the -vvvv option.",
 };
 
 const find = (user: TestUser, query: string, documentId?: string) =>
@@ -106,6 +106,13 @@ describe("typo suggestions", () => {
   it("a search with enough hits gets no suggestion; one with accents only is not corrected", async () => {
     expect((await find(ada, "memcheck")).suggestion).toBeNull();
     expect((await find(ada, "Moller")).suggestion).toBeNull();
+  });
+
+  it("a pasted line whose -word excludes its own page is offered with the -word quoted, which finds it", async () => {
+    const results = await find(ada, "use the -vvvv option");
+    expect(results.hits).toEqual([]);
+    expect(results.suggestion).toBe('use the "-vvvv" option');
+    expect((await find(ada, results.suggestion!)).hits.map((hit) => hit.documentId)).toEqual([ids.typos]);
   });
 
   it("never offers another user's words, nor another document's when one is chosen", async () => {

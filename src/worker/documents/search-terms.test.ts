@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 
-import { parsable, parseQuery, symbolTermsOf, symbolTsquery, unparsable, wordPartsOf } from "./search-terms";
+import {
+  negationsAsWritten,
+  parsable,
+  parseQuery,
+  symbolTermsOf,
+  symbolTsquery,
+  unparsable,
+  wordPartsOf,
+} from "./search-terms";
 
 describe("symbolTermsOf", () => {
   it("keeps tokens whose symbols the parser would drop, lower-cased, without sentence punctuation", () => {
@@ -29,6 +37,15 @@ describe("parseQuery", () => {
   it("markup-like text is made parsable", () => {
     expect(parseQuery("<bool>").text).toBe(parsable("<bool>"));
     expect(parsable("<bool> &amp;")).not.toMatch(/<b|&a/);
+  });
+});
+
+describe("negationsAsWritten", () => {
+  it("quotes each -word outside quotes, so it is searched as written", () => {
+    expect(negationsAsWritten('use the -vvvv option, "not -this" -x2')).toBe(
+      'use the "-vvvv" option, "not -this" "-x2"',
+    );
+    expect(negationsAsWritten("a-b c --d")).toBeNull();
   });
 });
 

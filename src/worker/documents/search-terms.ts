@@ -43,6 +43,8 @@ const SINGLE_WORD = /^[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)*[.,:;!?'’]*$/u;
 /** Each two letter runs with one hyphen between them (overlapping: a-b-c gives ab and bc). */
 const HYPHENATED_PAIR = /(?<![\p{L}\p{M}])(?=([\p{L}\p{M}]+)-([\p{L}\p{M}]+))/gu;
 const LETTERS = /\p{L}[\p{L}\p{M}]+/gu;
+/** websearch_to_tsquery's "not": a dash at the start of a word. */
+const NEGATED_WORD = /(^|\s)(-[\p{L}\p{N}][^\s"]*)/gu;
 /** What the parser reads right already: a word, a hyphenated or apostrophed compound, a plain number. */
 const PARSED_WHOLE = /^(?:[\p{L}\p{M}\p{N}]+(?:[-'’][\p{L}\p{M}\p{N}]+)*|\d+(?:[.,]\d+)*)$/u;
 
@@ -114,6 +116,25 @@ export function parseQuery(query: string): ParsedQuery {
     return raw.replace(/^-+/u, "");
   });
   return { text: parsable(text), symbols: [...symbols] };
+}
+
+/**
+ * The query with each -word quoted, so it is searched for as written: a line
+ * pasted from a manual ("use the -vvvv option") finds nothing when -vvvv means
+ * "not vvvv". Null when the query has no -word outside quotes.
+ */
+export function negationsAsWritten(query: string): string | null {
+  let changed = false;
+  // Outside quotes only: split keeps each quoted part at an odd index.
+  const parts = query.split(/("[^"]*")/u).map((part, index) =>
+    index % 2 === 1
+      ? part
+      : part.replace(NEGATED_WORD, (_match, before: string, word: string) => {
+          changed = true;
+          return `${before}"${word}"`;
+        }),
+  );
+  return changed ? parts.join("") : null;
 }
 
 /** The text with nothing the text-search parser would read as a tag or an entity. */

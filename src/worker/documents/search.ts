@@ -12,7 +12,7 @@ import type { WorkerDb, WorkerTx } from "../db";
 import type { searchInput } from "~/contract/document-inputs";
 import type { DocumentKind } from "~/contract/document-summary";
 import type { SearchResults, SnippetSegment } from "~/contract/search-results";
-import { parseQuery, parsableSql, symbolTsquery, unparsable } from "./search-terms";
+import { negationsAsWritten, parseQuery, parsableSql, symbolTsquery, unparsable } from "./search-terms";
 import { SUGGEST_BELOW_HITS, suggestQuery } from "./vocabulary";
 import type { z } from "zod";
 
@@ -103,7 +103,8 @@ export async function searchChunks(
     suggestion:
       // All the hits there are, and few: what a typo finds.
       page === 1 && rows.length <= pageSize && hits.length < SUGGEST_BELOW_HITS
-        ? await suggestQuery(tx, userId, input.query, documentId)
+        ? ((await suggestQuery(tx, userId, input.query, documentId)) ??
+          (hits.length === 0 ? negationsAsWritten(input.query) : null))
         : null,
   };
 }
