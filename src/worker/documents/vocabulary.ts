@@ -16,8 +16,8 @@ import type { Chunk } from "./extract/chunk";
 const WORD_BATCH = 5_000;
 /** A document's vocabulary stops here: beyond it the text is not words people type. */
 const MAX_WORDS_PER_DOCUMENT = 100_000;
-/** Runs of letters, 3 to 40 long: the words a suggestion can offer. */
-const WORD = /\p{L}[\p{L}\p{M}]{2,39}(?![\p{L}\p{M}])/gu;
+/** Whole runs of letters, 3 to 40 long: the words a suggestion can offer (a longer run is none). */
+const WORD = /(?<![\p{L}\p{M}])\p{L}[\p{L}\p{M}]{2,39}(?![\p{L}\p{M}])/gu;
 /** A search with fewer hits than this gets a suggestion, if one exists. */
 export const SUGGEST_BELOW_HITS = 3;
 

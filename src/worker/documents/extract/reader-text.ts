@@ -84,7 +84,6 @@ const afterItsLetter = (before: string, next: string | undefined) =>
 const DOTLESS: Record<string, string> = { "\u0131": "i", "\u0237": "j" };
 
 const LETTER = /[\p{L}]/u;
-const lastCharacter = (text: string): string | undefined => /.$/su.exec(text)?.[0];
 const isLetter = (char: string | undefined): char is string => char !== undefined && LETTER.test(char);
 
 /**
@@ -108,16 +107,17 @@ function precomposed(letter: string, mark: string): string | undefined {
 function composeAccents(text: string, counts: ReaderTextCounts): string {
   if (!DIACRITIC.test(text)) return text;
   const chars = Array.from(text);
-  let out = "";
+  // One character per entry, so the letter before is at hand: a string re-read from its start would make a long text quadratic.
+  const out: string[] = [];
   for (let i = 0; i < chars.length; i++) {
     const char = chars[i]!;
     const mark = COMBINING[char] === undefined ? undefined : char;
     if (mark === undefined) {
-      out += char;
+      out.push(char);
       continue;
     }
     // The letter before is the one written last, composed already if a mark came before it.
-    const before = lastCharacter(out);
+    const before = out.at(-1);
     const next = chars[i + 1];
     let composed: string | undefined;
     let consumed = 1;
@@ -134,21 +134,21 @@ function composeAccents(text: string, counts: ReaderTextCounts): string {
     if (BELOW.has(mark) && isLetter(before) && (composed === undefined || afterItsLetter(before, next))) {
       const after = precomposed(before, mark);
       if (after !== undefined) {
-        // The letter is already in `out`: replace it.
-        out = out.slice(0, -before.length) + after;
+        // The letter is already written: replace it.
+        out[out.length - 1] = after;
         counts.accentsComposed++;
         continue;
       }
     }
     if (composed === undefined) {
-      out += char;
+      out.push(char);
       continue;
     }
-    out += composed;
+    out.push(composed);
     i += consumed;
     counts.accentsComposed++;
   }
-  return out;
+  return out.join("");
 }
 
 // ── Line-end hyphenation ──────────────────────────────────────────────────
@@ -162,7 +162,9 @@ const SPLIT = /(?<![\p{L}\p{M}\p{N}_])(\p{L}[\p{L}\p{M}]*)([-\u2010])\n(\p{L}[\p
 // `February-\nMarch`): the hyphen is the producer's, not the line breaker's.
 const CAPITAL = /^\p{Lu}/u;
 // Two words joined by a hyphen on one line; the lookahead lets `state-of-the-art` give each pair.
-const COMPOUND = /(\p{L}[\p{L}\p{M}]*)[-\u2010](?=(\p{L}[\p{L}\p{M}]*))/gu;
+// Starting only where a word starts: tried inside a long run of letters, the
+// greedy run would be re-read from every position (a 1 MB "word" took minutes).
+const COMPOUND = /(?<![\p{L}\p{M}])(\p{L}[\p{L}\p{M}]*)[-\u2010](?=(\p{L}[\p{L}\p{M}]*))/gu;
 
 interface Vocabulary {
   words: Set<string>;
