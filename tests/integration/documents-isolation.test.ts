@@ -92,15 +92,16 @@ describe("user B, with a valid token of their own, cannot reach user A's documen
     expect(list.ok && list.data.map((document) => document.id)).toEqual([bReady.id]);
   });
 
-  it("search: A's phrase finds nothing for B, with or without A's id as the filter", async () => {
+  it("search: A's phrase finds nothing for B; A's id as the filter is NOT_FOUND, as an id that does not exist", async () => {
     expect(await search(stack.worker, b.token, aWord)).toEqual([]);
     expect(await search(stack.worker, b.token, `"secret of A"`)).toEqual([]);
-    const filtered = await call<{ hits: unknown[] }>(stack.worker, b.token, "documents.search", {
-      query: aWord,
-      documentId: aReady.id,
-    });
-    if (filtered.ok) expect(filtered.data.hits).toEqual([]);
-    else expect(filtered).toMatchObject({ status: 404, code: "NOT_FOUND" });
+    const filteredTo = (documentId: string) =>
+      call(stack.worker, b.token, "documents.search", { query: aWord, documentId });
+    for (const id of [aReady.id, aFailed.id]) {
+      const answer = await filteredTo(id);
+      expect(answer).toMatchObject({ ok: false, status: 404, code: "NOT_FOUND", message: "No such document." });
+      expect(answer).toEqual(await filteredTo(randomUUID()));
+    }
     // A word every document has: B's results hold B's document only.
     const common = await call<{ hits: { documentId: string }[] }>(stack.worker, b.token, "documents.search", {
       query: "words OR river OR secret",
