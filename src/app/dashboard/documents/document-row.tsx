@@ -7,6 +7,7 @@ import { errorMessage } from "~/contract/error-message";
 import type { WorkerHttpOptions } from "~/worker-client/worker-http";
 import { api } from "~/trpc/react";
 import type { DocumentSummary } from "~/contract/document-summary";
+import { countOf } from "../count";
 import styles from "./documents.module.css";
 import { formatBytes, formatDateTime, inProgress, kindLabel, statusLabel, structureLabel } from "./format";
 
@@ -70,7 +71,10 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
         {document.status === "ready" && (
           <>
             {" "}
-            · <span data-testid="document-chunks">{document.chunkCount.toLocaleString("en")}</span> chunks
+            ·{" "}
+            <span data-testid="document-chunks" data-count={document.chunkCount}>
+              {countOf(document.chunkCount, "chunk")}
+            </span>
           </>
         )}
         {" · uploaded "}
