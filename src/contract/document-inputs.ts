@@ -14,12 +14,15 @@ export const SEARCH_PAGE_SIZE = 10;
 /** The deepest page a search may ask for: ranking every match costs the same whatever the page, reading far pages costs more. */
 export const MAX_SEARCH_PAGE = 50;
 
+/** The longest search (after trimming): the search box cuts a longer one and says so. */
+export const MAX_SEARCH_QUERY_CHARS = 200;
+
 export const searchInput = z.object({
   query: z
     .string()
     .trim()
     .min(1, { error: "Type something to search for." })
-    .max(200, { error: "A search is at most 200 characters." }),
+    .max(MAX_SEARCH_QUERY_CHARS, { error: `A search is at most ${MAX_SEARCH_QUERY_CHARS} characters.` }),
   /** Only this document's chunks. */
   documentId: documentId.nullish(),
   page: z
