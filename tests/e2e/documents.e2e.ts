@@ -243,30 +243,29 @@ test("upload by picker and by drop → ready without a reload → search → dow
     },
   );
 
-  await steps.run("a corrupt PDF fails with its reason; Retry runs it again", async () => {
-    await page.getByTestId("upload-input").setInputFiles([broken]);
-    await expect
-      .poll(() => documentRow(page, broken.name).getAttribute("data-status"), { timeout: READY_TIMEOUT_MS })
-      .toBe("failed");
-    const reason = (await documentRow(page, broken.name).getByTestId("document-failure-reason").textContent()) ?? "";
-    expect(reason.length).toBeGreaterThan(10);
-    expect(reason).not.toBe("The worker gave no reason.");
-    // Said to screen readers too.
-    await expect
-      .poll(() => page.getByTestId("documents-announcement").textContent())
-      .toBe(`${broken.name} failed: ${reason}`);
+  await steps.run(
+    "a corrupt PDF fails with its reason; no Retry (it would read the same file), a readable copy is asked for",
+    async () => {
+      await page.getByTestId("upload-input").setInputFiles([broken]);
+      await expect
+        .poll(() => documentRow(page, broken.name).getAttribute("data-status"), { timeout: READY_TIMEOUT_MS })
+        .toBe("failed");
+      const row = documentRow(page, broken.name);
+      const reason = (await row.getByTestId("document-failure-reason").textContent()) ?? "";
+      expect(reason.length).toBeGreaterThan(10);
+      expect(reason).not.toBe("The worker gave no reason.");
+      // Said to screen readers too.
+      await expect
+        .poll(() => page.getByTestId("documents-announcement").textContent())
+        .toBe(`${broken.name} failed: ${reason}`);
 
-    await documentRow(page, broken.name)
-      .getByRole("button", { name: `Retry ${broken.name}` })
-      .click();
-    await expect
-      .poll(
-        async () => (await seenInPage(page))[broken.name]?.statuses.filter((status) => status === "failed").length,
-        { timeout: READY_TIMEOUT_MS },
-      )
-      .toBe(2);
-    expect(await documentRow(page, broken.name).getByTestId("document-failure-reason").textContent()).toBe(reason);
-  });
+      expect(await row.getByTestId("document-failure-advice").textContent()).toBe(
+        "Retrying would read the same file: delete it and upload a readable copy.",
+      );
+      expect(await row.getByRole("button", { name: `Retry ${broken.name}` }).count()).toBe(0);
+      expect(await row.getByRole("button", { name: `Delete ${broken.name}` }).count()).toBe(1);
+    },
+  );
 
   await steps.run("the page renders the list on the server", async () => {
     const dashboard = await page.request.get(`${stack.webUrl}/dashboard`, { maxRedirects: 0 });

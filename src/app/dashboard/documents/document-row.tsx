@@ -9,7 +9,15 @@ import { api } from "~/trpc/react";
 import type { DocumentSummary } from "~/contract/document-summary";
 import { countOf } from "../count";
 import styles from "./documents.module.css";
-import { formatBytes, formatDateTime, inProgress, kindLabel, statusLabel, structureLabel } from "./format";
+import {
+  failureAdvice,
+  formatBytes,
+  formatDateTime,
+  inProgress,
+  kindLabel,
+  statusLabel,
+  structureLabel,
+} from "./format";
 
 export interface DocumentRowProps {
   document: DocumentSummary;
@@ -47,6 +55,7 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
   }
 
   const structure = structureLabel(document);
+  const advice = failureAdvice(document);
   const busy = remove.isPending || retry.isPending;
   return (
     <li
@@ -99,6 +108,11 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
           {document.failureReason ?? "The worker gave no reason."}
         </p>
       )}
+      {advice && (
+        <p className={styles.meta} data-testid="document-failure-advice">
+          {advice}
+        </p>
+      )}
       <div className="actions">
         {confirming ? (
           <>
@@ -136,7 +150,8 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
             >
               {downloading ? "Downloading…" : "Download original"}
             </button>
-            {document.status === "failed" && (
+            {/* Only where a retry may help: a file that cannot be read fails the same way again. */}
+            {document.status === "failed" && document.retryable && (
               <button
                 type="button"
                 className={`secondary ${styles.small}`}

@@ -55,6 +55,16 @@ export function structureLabel({ pages, sections }: Pick<DocumentSummary, "pages
   return parts.length ? parts.join(" · ") : null;
 }
 
+/**
+ * What the user can do about a failed document whose file cannot be read:
+ * Retry would read the same file again and is not offered, so the row says
+ * what will work. Null where Retry is offered, or nothing failed.
+ */
+export function failureAdvice({ status, retryable }: Pick<DocumentSummary, "status" | "retryable">): string | null {
+  if (status !== "failed" || retryable) return null;
+  return "Retrying would read the same file: delete it and upload a readable copy.";
+}
+
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 export function formatDateTime(epochMs: number): string {
