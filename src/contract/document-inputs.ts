@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 
+import { MAX_SEARCH_QUERY_CHARS } from "./search-limits";
+
 /** Document ids are UUIDs the worker makes: anything else cannot name a document. */
 export const documentId = z.uuid({ error: "is not a document id" });
 
@@ -13,9 +15,6 @@ export const documentRef = z.object({ id: documentId });
 export const SEARCH_PAGE_SIZE = 10;
 /** The deepest page a search may ask for: ranking every match costs the same whatever the page, reading far pages costs more. */
 export const MAX_SEARCH_PAGE = 50;
-
-/** The longest search (after trimming): the search box cuts a longer one and says so. */
-export const MAX_SEARCH_QUERY_CHARS = 200;
 
 export const searchInput = z.object({
   query: z

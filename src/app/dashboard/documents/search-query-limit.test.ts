@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { MAX_SEARCH_QUERY_CHARS, searchInput } from "~/contract/document-inputs";
+import { searchInput } from "~/contract/document-inputs";
+import { MAX_SEARCH_QUERY_CHARS } from "~/contract/search-limits";
 import { limitSearchText, searchCutMessage } from "./search-query-limit";
 
 describe("limitSearchText", () => {

@@ -1,4 +1,4 @@
-import { MAX_SEARCH_QUERY_CHARS } from "~/contract/document-inputs";
+import { MAX_SEARCH_QUERY_CHARS } from "~/contract/search-limits";
 import { countOf } from "../count";
 
 /**
