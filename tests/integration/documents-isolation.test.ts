@@ -30,7 +30,7 @@ let a: TestUser;
 let b: TestUser;
 /** A's ready document, with a phrase only it contains. */
 let aReady: DocumentSummary;
-/** A's failed document (a PDF with no text), which A could retry. */
+/** A's failed document (a PDF with no text): one whose retry A would be told is pointless, and B must not learn of. */
 let aFailed: DocumentSummary;
 /** B's own ready document: proof that B's calls work at all. */
 let bReady: DocumentSummary;
@@ -46,7 +46,7 @@ beforeAll(async () => {
     ingested(stack.worker, a.token, "a-secret.txt", aBody),
     ingested(stack.worker, b.token, "b-own.txt", `B's own words: ${bWord}.`),
   ]);
-  // %PDF and nothing readable after it: a document that fails, so that A could retry it.
+  // %PDF and nothing readable after it: a document that fails.
   const failed = await uploadOk(
     stack.worker,
     a.token,
