@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
+import { MAX_SEARCH_QUERY_CHARS } from "~/contract/search-limits";
 import { countNavigations, documentRow, openWatchedPage, printPdf, signUpInBrowser, Steps } from "./browser";
 import { startStack, type Stack } from "./stack";
 
@@ -48,6 +49,10 @@ interface Seen {
   uploadProgress: boolean;
   /** The row showed its ingestion progress bar. */
   rowProgress: boolean;
+  /** Its upload item said it was waiting for the uploads before it (not "0% sent"). */
+  uploadWaiting: boolean;
+  /** A search hit of it was on screen. */
+  searchHit: boolean;
 }
 
 test("upload by picker and by drop → ready without a reload → search → download → delete → a broken file's reason → another account sees nothing", async () => {
@@ -118,6 +123,8 @@ test("upload by picker and by drop → ready without a reload → search → dow
     for (const file of [pdf, html, markdown, dropped]) {
       expect(seen[file.name]?.uploadProgress, `${file.name}: an upload progress bar`).toBe(true);
     }
+    // Three chosen at once, two sent at a time: the third says it waits its turn.
+    expect(seen[markdown.name]?.uploadWaiting, `${markdown.name}: waiting, not 0% sent`).toBe(true);
     expect([...uploadsSent].sort()).toEqual([pdf, html, markdown, dropped].map((file) => file.name).sort());
   });
 
@@ -183,6 +190,17 @@ test("upload by picker and by drop → ready without a reload → search → dow
     await page.getByTestId("search-within").selectOption({ value: "" });
   });
 
+  await steps.run("a pasted 2,000-character search is cut to the limit, and the box says so", async () => {
+    const input = page.getByTestId("search-input");
+    await input.fill("periwinkle ".repeat(200).slice(0, 2_000));
+    expect((await input.inputValue()).length).toBe(MAX_SEARCH_QUERY_CHARS);
+    expect(await page.getByTestId("search-cut").textContent()).toBe(
+      `Your search was cut to its first ${MAX_SEARCH_QUERY_CHARS} characters (it had 2,000): a search may be no longer.`,
+    );
+    await input.fill("periwinkle");
+    expect(await page.getByTestId("search-cut").count()).toBe(0);
+  });
+
   await steps.run("download the original", async () => {
     const [download] = await Promise.all([
       page.waitForEvent("download"),
@@ -195,13 +213,21 @@ test("upload by picker and by drop → ready without a reload → search → dow
     expect(Buffer.compare(await readFile(saved), pdf.buffer)).toBe(0);
   });
 
-  await steps.run("delete one: gone from the list and from search", async () => {
+  await steps.run("delete one: gone from the list and from search, its cached hits never shown again", async () => {
+    // Its hit in the cache: "quartz" searched before the delete, then another search on screen.
+    expect(await hitNames(page, "quartz")).toEqual(new Set([markdown.name]));
+    await searchFor(page, "periwinkle");
     const target = documentRow(page, markdown.name);
     await target.getByRole("button", { name: `Delete ${markdown.name}` }).click();
     await target.getByRole("button", { name: "Yes, delete" }).click();
     await expect.poll(() => documentRow(page, markdown.name).count()).toBe(0);
+    await page.evaluate((name) => {
+      (window as unknown as { __documentsSeen: Record<string, Seen> }).__documentsSeen[name]!.searchHit = false;
+    }, markdown.name);
     await page.getByTestId("search-input").fill("quartz");
     await expect.poll(() => page.getByTestId("search-status").textContent()).toBe("Nothing matches “quartz”.");
+    // Not even for the moment the cached "quartz" page took to be refetched.
+    expect((await seenInPage(page))[markdown.name]?.searchHit).toBe(false);
     // The others are still found.
     expect(await hitNames(page, "periwinkle")).toEqual(new Set([pdf.name]));
   });
@@ -352,10 +378,23 @@ async function recordDocuments(page: Page): Promise<void> {
   await page.evaluate(() => {
     const seen: Record<string, Seen> = {};
     (window as unknown as { __documentsSeen: typeof seen }).__documentsSeen = seen;
-    const entry = (name: string) => (seen[name] ??= { statuses: [], uploadProgress: false, rowProgress: false });
+    const entry = (name: string) =>
+      (seen[name] ??= {
+        statuses: [],
+        uploadProgress: false,
+        rowProgress: false,
+        uploadWaiting: false,
+        searchHit: false,
+      });
     const record = () => {
       for (const item of document.querySelectorAll<HTMLElement>('[data-testid="upload-item"]')) {
         if (item.querySelector('[data-testid="upload-progress"]')) entry(item.dataset.name ?? "").uploadProgress = true;
+        const label = item.querySelector<HTMLElement>('[data-testid="upload-progress-label"]');
+        if (label?.dataset.started === "false" && label.textContent?.startsWith("Waiting"))
+          entry(item.dataset.name ?? "").uploadWaiting = true;
+      }
+      for (const hit of document.querySelectorAll<HTMLElement>('[data-testid="search-hit"]')) {
+        entry(hit.dataset.documentName ?? "").searchHit = true;
       }
       for (const element of document.querySelectorAll<HTMLElement>('[data-testid="document-row"]')) {
         const seenRow = entry(element.dataset.name ?? "");
