@@ -20,7 +20,7 @@ function hit(documentId: string, ordinal: number): SearchHit {
 }
 
 function results(...hits: SearchHit[]): SearchResults {
-  return { hits, page: 1, pageSize: 10, hasMore: false };
+  return { hits, page: 1, pageSize: 10, hasMore: false, suggestion: null };
 }
 
 describe("withoutDocumentHits", () => {
