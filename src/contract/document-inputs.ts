@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 
+import { MAX_SEARCH_QUERY_CHARS } from "./search-limits";
+
 /** Document ids are UUIDs the worker makes: anything else cannot name a document. */
 export const documentId = z.uuid({ error: "is not a document id" });
 
@@ -19,7 +21,7 @@ export const searchInput = z.object({
     .string()
     .trim()
     .min(1, { error: "Type something to search for." })
-    .max(200, { error: "A search is at most 200 characters." }),
+    .max(MAX_SEARCH_QUERY_CHARS, { error: `A search is at most ${MAX_SEARCH_QUERY_CHARS} characters.` }),
   /** Only this document's chunks. */
   documentId: documentId.nullish(),
   page: z

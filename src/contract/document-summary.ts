@@ -20,6 +20,12 @@ export interface DocumentSummary {
   progress: number;
   /** Why it failed, in words the user can act on; null unless status is "failed". */
   failureReason: string | null;
+  /**
+   * A failed document a retry may fix (its run failed: a crash, a timeout);
+   * false for one whose file cannot be read (damaged, password-protected, no
+   * text…), which fails the same way every time, and for any other status.
+   */
+  retryable: boolean;
   /** PDF pages; null for other kinds and until extracted. */
   pages: number | null;
   /** Sections (headings, or the PDF's pages); null until extracted. */

@@ -75,6 +75,7 @@ const summary = (changeSeq: string): DocumentSummary => ({
   status: "extracting",
   progress: 20,
   failureReason: null,
+  retryable: false,
   pages: null,
   sections: null,
   chunkCount: 0,

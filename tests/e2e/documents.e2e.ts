@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
+import { MAX_SEARCH_QUERY_CHARS } from "~/contract/search-limits";
 import { countNavigations, documentRow, openWatchedPage, printPdf, signUpInBrowser, Steps } from "./browser";
 import { startStack, type Stack } from "./stack";
 
@@ -48,6 +49,10 @@ interface Seen {
   uploadProgress: boolean;
   /** The row showed its ingestion progress bar. */
   rowProgress: boolean;
+  /** Its upload item said it was waiting for the uploads before it (not "0% sent"). */
+  uploadWaiting: boolean;
+  /** A search hit of it was on screen. */
+  searchHit: boolean;
 }
 
 test("upload by picker and by drop → ready without a reload → search → download → delete → a broken file's reason → another account sees nothing", async () => {
@@ -118,6 +123,8 @@ test("upload by picker and by drop → ready without a reload → search → dow
     for (const file of [pdf, html, markdown, dropped]) {
       expect(seen[file.name]?.uploadProgress, `${file.name}: an upload progress bar`).toBe(true);
     }
+    // Three chosen at once, two sent at a time: the third says it waits its turn.
+    expect(seen[markdown.name]?.uploadWaiting, `${markdown.name}: waiting, not 0% sent`).toBe(true);
     expect([...uploadsSent].sort()).toEqual([pdf, html, markdown, dropped].map((file) => file.name).sort());
   });
 
@@ -143,9 +150,9 @@ test("upload by picker and by drop → ready without a reload → search → dow
     expect(await documentRow(page, dropped.name).getByTestId("document-kind").textContent()).toBe("Text");
     expect(await documentRow(page, pdf.name).textContent()).toContain("1 page");
     for (const file of [pdf, html, markdown, dropped]) {
-      expect(Number(await documentRow(page, file.name).getByTestId("document-chunks").textContent())).toBeGreaterThan(
-        0,
-      );
+      expect(
+        Number(await documentRow(page, file.name).getByTestId("document-chunks").getAttribute("data-count")),
+      ).toBeGreaterThan(0);
     }
     // The name with markup is text: no <b> element anywhere in the list.
     expect(await documentRow(page, html.name).getByTestId("document-name").textContent()).toBe(html.name);
@@ -183,6 +190,17 @@ test("upload by picker and by drop → ready without a reload → search → dow
     await page.getByTestId("search-within").selectOption({ value: "" });
   });
 
+  await steps.run("a pasted 2,000-character search is cut to the limit, and the box says so", async () => {
+    const input = page.getByTestId("search-input");
+    await input.fill("periwinkle ".repeat(200).slice(0, 2_000));
+    expect((await input.inputValue()).length).toBe(MAX_SEARCH_QUERY_CHARS);
+    expect(await page.getByTestId("search-cut").textContent()).toBe(
+      `Your search was cut to its first ${MAX_SEARCH_QUERY_CHARS} characters (it had 2,000): a search may be no longer.`,
+    );
+    await input.fill("periwinkle");
+    expect(await page.getByTestId("search-cut").count()).toBe(0);
+  });
+
   await steps.run("download the original", async () => {
     const [download] = await Promise.all([
       page.waitForEvent("download"),
@@ -195,13 +213,21 @@ test("upload by picker and by drop → ready without a reload → search → dow
     expect(Buffer.compare(await readFile(saved), pdf.buffer)).toBe(0);
   });
 
-  await steps.run("delete one: gone from the list and from search", async () => {
+  await steps.run("delete one: gone from the list and from search, its cached hits never shown again", async () => {
+    // Its hit in the cache: "quartz" searched before the delete, then another search on screen.
+    expect(await hitNames(page, "quartz")).toEqual(new Set([markdown.name]));
+    await searchFor(page, "periwinkle");
     const target = documentRow(page, markdown.name);
     await target.getByRole("button", { name: `Delete ${markdown.name}` }).click();
     await target.getByRole("button", { name: "Yes, delete" }).click();
     await expect.poll(() => documentRow(page, markdown.name).count()).toBe(0);
+    await page.evaluate((name) => {
+      (window as unknown as { __documentsSeen: Record<string, Seen> }).__documentsSeen[name]!.searchHit = false;
+    }, markdown.name);
     await page.getByTestId("search-input").fill("quartz");
     await expect.poll(() => page.getByTestId("search-status").textContent()).toBe("Nothing matches “quartz”.");
+    // Not even for the moment the cached "quartz" page took to be refetched.
+    expect((await seenInPage(page))[markdown.name]?.searchHit).toBe(false);
     // The others are still found.
     expect(await hitNames(page, "periwinkle")).toEqual(new Set([pdf.name]));
   });
@@ -243,30 +269,29 @@ test("upload by picker and by drop → ready without a reload → search → dow
     },
   );
 
-  await steps.run("a corrupt PDF fails with its reason; Retry runs it again", async () => {
-    await page.getByTestId("upload-input").setInputFiles([broken]);
-    await expect
-      .poll(() => documentRow(page, broken.name).getAttribute("data-status"), { timeout: READY_TIMEOUT_MS })
-      .toBe("failed");
-    const reason = (await documentRow(page, broken.name).getByTestId("document-failure-reason").textContent()) ?? "";
-    expect(reason.length).toBeGreaterThan(10);
-    expect(reason).not.toBe("The worker gave no reason.");
-    // Said to screen readers too.
-    await expect
-      .poll(() => page.getByTestId("documents-announcement").textContent())
-      .toBe(`${broken.name} failed: ${reason}`);
+  await steps.run(
+    "a corrupt PDF fails with its reason; no Retry (it would read the same file), a readable copy is asked for",
+    async () => {
+      await page.getByTestId("upload-input").setInputFiles([broken]);
+      await expect
+        .poll(() => documentRow(page, broken.name).getAttribute("data-status"), { timeout: READY_TIMEOUT_MS })
+        .toBe("failed");
+      const row = documentRow(page, broken.name);
+      const reason = (await row.getByTestId("document-failure-reason").textContent()) ?? "";
+      expect(reason.length).toBeGreaterThan(10);
+      expect(reason).not.toBe("The worker gave no reason.");
+      // Said to screen readers too.
+      await expect
+        .poll(() => page.getByTestId("documents-announcement").textContent())
+        .toBe(`${broken.name} failed: ${reason}`);
 
-    await documentRow(page, broken.name)
-      .getByRole("button", { name: `Retry ${broken.name}` })
-      .click();
-    await expect
-      .poll(
-        async () => (await seenInPage(page))[broken.name]?.statuses.filter((status) => status === "failed").length,
-        { timeout: READY_TIMEOUT_MS },
-      )
-      .toBe(2);
-    expect(await documentRow(page, broken.name).getByTestId("document-failure-reason").textContent()).toBe(reason);
-  });
+      expect(await row.getByTestId("document-failure-advice").textContent()).toBe(
+        "Retrying would read the same file: delete it and upload a readable copy.",
+      );
+      expect(await row.getByRole("button", { name: `Retry ${broken.name}` }).count()).toBe(0);
+      expect(await row.getByRole("button", { name: `Delete ${broken.name}` }).count()).toBe(1);
+    },
+  );
 
   await steps.run("the page renders the list on the server", async () => {
     const dashboard = await page.request.get(`${stack.webUrl}/dashboard`, { maxRedirects: 0 });
@@ -353,10 +378,23 @@ async function recordDocuments(page: Page): Promise<void> {
   await page.evaluate(() => {
     const seen: Record<string, Seen> = {};
     (window as unknown as { __documentsSeen: typeof seen }).__documentsSeen = seen;
-    const entry = (name: string) => (seen[name] ??= { statuses: [], uploadProgress: false, rowProgress: false });
+    const entry = (name: string) =>
+      (seen[name] ??= {
+        statuses: [],
+        uploadProgress: false,
+        rowProgress: false,
+        uploadWaiting: false,
+        searchHit: false,
+      });
     const record = () => {
       for (const item of document.querySelectorAll<HTMLElement>('[data-testid="upload-item"]')) {
         if (item.querySelector('[data-testid="upload-progress"]')) entry(item.dataset.name ?? "").uploadProgress = true;
+        const label = item.querySelector<HTMLElement>('[data-testid="upload-progress-label"]');
+        if (label?.dataset.started === "false" && label.textContent?.startsWith("Waiting"))
+          entry(item.dataset.name ?? "").uploadWaiting = true;
+      }
+      for (const hit of document.querySelectorAll<HTMLElement>('[data-testid="search-hit"]')) {
+        entry(hit.dataset.documentName ?? "").searchHit = true;
       }
       for (const element of document.querySelectorAll<HTMLElement>('[data-testid="document-row"]')) {
         const seenRow = entry(element.dataset.name ?? "");

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 
 import { deflatedZeros, zip } from "../support/worker/zip-writer";
 import type { DocumentSummary } from "~/contract/document-summary";
+import { NOT_RETRYABLE_MESSAGE } from "~/worker/documents/failure";
 import {
   call,
   download,
@@ -148,9 +149,20 @@ async function expectFailed(
   const result = await upload(stack.worker, user.token, name, body);
   expect(result.status, JSON.stringify(result.error)).toBe(201);
   const settled = await waitForStatus(stack.worker, user.token, result.document!.id, { timeoutMs });
-  expect(settled).toMatchObject({ status: "failed", chunkCount: 0 });
+  // A failure of the file itself: a retry would read the same bytes, so none is offered, and one asked for is refused.
+  expect(settled).toMatchObject({ status: "failed", chunkCount: 0, retryable: false });
   expectHumanReason(settled.failureReason, pattern);
   expect(await chunkCount(settled.id)).toBe(0);
+  expect(await call(stack.worker, user.token, "documents.retry", { id: settled.id }, "mutation")).toMatchObject({
+    ok: false,
+    status: 400,
+    code: "BAD_REQUEST",
+    message: NOT_RETRYABLE_MESSAGE,
+  });
+  expect(await getDocument(stack.worker, user.token, settled.id)).toMatchObject({
+    status: "failed",
+    changeSeq: settled.changeSeq,
+  });
   return settled;
 }
 
@@ -165,7 +177,7 @@ async function expectRefusedOrFailed(
   const result = await upload(stack.worker, user.token, name, body);
   if (result.status === 201) {
     const settled = await waitForStatus(stack.worker, user.token, result.document!.id);
-    expect(settled.status).toBe("failed");
+    expect(settled).toMatchObject({ status: "failed", retryable: false });
     expectHumanReason(settled.failureReason, pattern);
     return;
   }

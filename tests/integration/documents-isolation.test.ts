@@ -30,7 +30,7 @@ let a: TestUser;
 let b: TestUser;
 /** A's ready document, with a phrase only it contains. */
 let aReady: DocumentSummary;
-/** A's failed document (a PDF with no text), which A could retry. */
+/** A's failed document (a PDF with no text): one whose retry A would be told is pointless, and B must not learn of. */
 let aFailed: DocumentSummary;
 /** B's own ready document: proof that B's calls work at all. */
 let bReady: DocumentSummary;
@@ -46,7 +46,7 @@ beforeAll(async () => {
     ingested(stack.worker, a.token, "a-secret.txt", aBody),
     ingested(stack.worker, b.token, "b-own.txt", `B's own words: ${bWord}.`),
   ]);
-  // %PDF and nothing readable after it: a document that fails, so that A could retry it.
+  // %PDF and nothing readable after it: a document that fails.
   const failed = await uploadOk(
     stack.worker,
     a.token,
@@ -92,15 +92,16 @@ describe("user B, with a valid token of their own, cannot reach user A's documen
     expect(list.ok && list.data.map((document) => document.id)).toEqual([bReady.id]);
   });
 
-  it("search: A's phrase finds nothing for B, with or without A's id as the filter", async () => {
+  it("search: A's phrase finds nothing for B; A's id as the filter is NOT_FOUND, as an id that does not exist", async () => {
     expect(await search(stack.worker, b.token, aWord)).toEqual([]);
     expect(await search(stack.worker, b.token, `"secret of A"`)).toEqual([]);
-    const filtered = await call<{ hits: unknown[] }>(stack.worker, b.token, "documents.search", {
-      query: aWord,
-      documentId: aReady.id,
-    });
-    if (filtered.ok) expect(filtered.data.hits).toEqual([]);
-    else expect(filtered).toMatchObject({ status: 404, code: "NOT_FOUND" });
+    const filteredTo = (documentId: string) =>
+      call(stack.worker, b.token, "documents.search", { query: aWord, documentId });
+    for (const id of [aReady.id, aFailed.id]) {
+      const answer = await filteredTo(id);
+      expect(answer).toMatchObject({ ok: false, status: 404, code: "NOT_FOUND", message: "No such document." });
+      expect(answer).toEqual(await filteredTo(randomUUID()));
+    }
     // A word every document has: B's results hold B's document only.
     const common = await call<{ hits: { documentId: string }[] }>(stack.worker, b.token, "documents.search", {
       query: "words OR river OR secret",

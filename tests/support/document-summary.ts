@@ -11,6 +11,7 @@ export function documentSummary(change: Partial<DocumentSummary> = {}): Document
     status: "queued",
     progress: 0,
     failureReason: null,
+    retryable: false,
     pages: null,
     sections: null,
     chunkCount: 0,

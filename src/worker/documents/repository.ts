@@ -8,6 +8,7 @@ import { sql } from "kysely";
 
 import type { WorkerTx } from "../db";
 import type { DocumentSummary } from "~/contract/document-summary";
+import { NOT_RETRYABLE_MESSAGE } from "./failure";
 import { SUMMARY_COLUMNS, toSummary } from "./summary";
 
 /** The SET of a change, for an UPDATE "document": the live feed (change-feed.ts) reads what moved. */
@@ -55,24 +56,34 @@ export async function deleteDocument(tx: WorkerTx, userId: string, id: string): 
 
 /**
  * Puts a failed document back in the queue's hands: the caller enqueues its
- * job in the same transaction. Only a failed one: retrying a document that is
- * still being worked on would run it twice.
+ * job in the same transaction. Only a failed one (retrying a document that is
+ * still being worked on would run it twice), and only if a retry may help:
+ * a file that cannot be read fails the same way again (failure.ts).
  */
 export async function requeueFailedDocument(tx: WorkerTx, userId: string, id: string): Promise<DocumentSummary> {
+  // Locked: two retries at once requeue it once, the second finds it queued.
   const row = await tx
+    .selectFrom("document")
+    .select(SUMMARY_COLUMNS)
+    .where("id", "=", id)
+    .where("userId", "=", userId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound();
+  const current = toSummary(row);
+  if (current.status !== "failed")
+    throw new TRPCError({
+      code: "CONFLICT",
+      message: `Only a failed document can be retried: this one is ${current.status}.`,
+    });
+  if (!current.retryable) throw new TRPCError({ code: "BAD_REQUEST", message: NOT_RETRYABLE_MESSAGE });
+  const requeued = await tx
     .updateTable("document")
     .set({ status: "queued", progress: 0, failureReason: null, ...MARK_CHANGED })
     .where("id", "=", id)
-    .where("userId", "=", userId)
-    .where("status", "=", "failed")
     .returning(SUMMARY_COLUMNS)
-    .executeTakeFirst();
-  if (row) return toSummary(row);
-  const current = await getDocument(tx, userId, id);
-  throw new TRPCError({
-    code: "CONFLICT",
-    message: `Only a failed document can be retried: this one is ${current.status}.`,
-  });
+    .executeTakeFirstOrThrow();
+  return toSummary(requeued);
 }
 
 /** What the user holds, for the quotas. */

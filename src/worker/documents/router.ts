@@ -32,10 +32,15 @@ export const documentsRouter = createWorkerRouter({
       ctx.documents.db.asWorker((tx) => getDocument(tx, ctx.caller.userId, input.id), { readOnly: true }),
     ),
 
+  /** Filtered to a document that is not the caller's: NOT_FOUND, as `get` answers, not an empty page. */
   search: documentsProcedure.input(searchInput).query(({ ctx, input }) =>
-    ctx.documents.db.asWorker((tx) => searchChunks(tx, ctx.caller.userId, ctx.documents.searchConfig, input), {
-      readOnly: true,
-    }),
+    ctx.documents.db.asWorker(
+      async (tx) => {
+        if (input.documentId) await getDocument(tx, ctx.caller.userId, input.documentId);
+        return searchChunks(tx, ctx.caller.userId, ctx.documents.searchConfig, input);
+      },
+      { readOnly: true },
+    ),
   ),
 
   /** The document, its original and its chunks. */

@@ -7,6 +7,7 @@ import type { Selectable } from "kysely";
 
 import type { WorkerDatabase } from "../db";
 import type { DocumentKind, DocumentStatus, DocumentSummary } from "~/contract/document-summary";
+import { isRetryable } from "./failure";
 
 type DocumentTable = WorkerDatabase["document"];
 
@@ -33,10 +34,12 @@ export type DocumentSummaryRow = Pick<Selectable<DocumentTable>, (typeof SUMMARY
 export function toSummary(row: DocumentSummaryRow): DocumentSummary {
   // kind and status are text columns that only the worker writes, from
   // DOCUMENT_KINDS and DOCUMENT_STATUSES.
+  const status = row.status as DocumentStatus;
   return {
     ...row,
     kind: row.kind as DocumentKind,
-    status: row.status as DocumentStatus,
+    status,
+    retryable: isRetryable(status, row.failureReason),
     createdAt: row.createdAt.getTime(),
   };
 }

@@ -7,8 +7,17 @@ import { errorMessage } from "~/contract/error-message";
 import type { WorkerHttpOptions } from "~/worker-client/worker-http";
 import { api } from "~/trpc/react";
 import type { DocumentSummary } from "~/contract/document-summary";
+import { countOf } from "../count";
 import styles from "./documents.module.css";
-import { formatBytes, formatDateTime, inProgress, kindLabel, statusLabel, structureLabel } from "./format";
+import {
+  failureAdvice,
+  formatBytes,
+  formatDateTime,
+  inProgress,
+  kindLabel,
+  statusLabel,
+  structureLabel,
+} from "./format";
 
 export interface DocumentRowProps {
   document: DocumentSummary;
@@ -46,6 +55,7 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
   }
 
   const structure = structureLabel(document);
+  const advice = failureAdvice(document);
   const busy = remove.isPending || retry.isPending;
   return (
     <li
@@ -70,7 +80,10 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
         {document.status === "ready" && (
           <>
             {" "}
-            · <span data-testid="document-chunks">{document.chunkCount.toLocaleString("en")}</span> chunks
+            ·{" "}
+            <span data-testid="document-chunks" data-count={document.chunkCount}>
+              {countOf(document.chunkCount, "chunk")}
+            </span>
           </>
         )}
         {" · uploaded "}
@@ -93,6 +106,11 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
       {document.status === "failed" && (
         <p className="error" data-testid="document-failure-reason">
           {document.failureReason ?? "The worker gave no reason."}
+        </p>
+      )}
+      {advice && (
+        <p className={styles.meta} data-testid="document-failure-advice">
+          {advice}
         </p>
       )}
       <div className="actions">
@@ -132,7 +150,8 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
             >
               {downloading ? "Downloading…" : "Download original"}
             </button>
-            {document.status === "failed" && (
+            {/* Only where a retry may help: a file that cannot be read fails the same way again. */}
+            {document.status === "failed" && document.retryable && (
               <button
                 type="button"
                 className={`secondary ${styles.small}`}

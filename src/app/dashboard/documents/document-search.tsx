@@ -6,8 +6,10 @@ import { useId, useState } from "react";
 import { api } from "~/trpc/react";
 import type { SearchHit } from "~/contract/search-results";
 import type { DocumentSummary } from "~/contract/document-summary";
+import { countOf } from "../count";
 import styles from "./documents.module.css";
 import { kindLabel } from "./format";
+import { limitSearchText, searchCutMessage } from "./search-query-limit";
 import { SearchSnippet } from "./search-snippet";
 import { useDebouncedValue } from "./use-debounced-value";
 
@@ -38,7 +40,7 @@ function searchStatus({
   const { hits, page, hasMore } = results;
   if (!hits.length)
     return `Nothing matches “${query}”${filterName ? ` in ${filterName}` : ""}${page > 1 ? ` on page ${page}` : ""}.`;
-  return `Page ${page}: ${hits.length} ${hits.length === 1 ? "match" : "matches"}${hasMore ? ", more on the next page" : ""}.`;
+  return `Page ${page}: ${countOf(hits.length, "match", "matches")}${hasMore ? ", more on the next page" : ""}.`;
 }
 
 /**
@@ -47,8 +49,10 @@ function searchStatus({
  * a page at a time, optionally within one document.
  */
 export function DocumentSearch({ documents }: { documents: readonly DocumentSummary[] | undefined }) {
-  const ids = { query: useId(), help: useId(), within: useId() };
+  const ids = { query: useId(), help: useId(), within: useId(), cut: useId() };
   const [text, setText] = useState("");
+  // The length of the last search that was cut to the limit, until the box is edited within it.
+  const [cutFrom, setCutFrom] = useState<number | null>(null);
   const [within, setWithin] = useState("");
   const query = useDebouncedValue(text.trim(), DEBOUNCE_MS);
 
@@ -81,9 +85,12 @@ export function DocumentSearch({ documents }: { documents: readonly DocumentSumm
             id={ids.query}
             type="search"
             value={text}
-            onChange={(event) => setText(event.target.value)}
-            aria-describedby={ids.help}
-            maxLength={200}
+            onChange={(event) => {
+              const kept = limitSearchText(event.target.value);
+              setText(kept.text);
+              setCutFrom(kept.cutFrom);
+            }}
+            aria-describedby={cutFrom === null ? ids.help : `${ids.cut} ${ids.help}`}
             autoComplete="off"
             data-testid="search-input"
           />
@@ -105,6 +112,11 @@ export function DocumentSearch({ documents }: { documents: readonly DocumentSumm
           </select>
         </label>
       </form>
+      {cutFrom !== null && (
+        <p id={ids.cut} className={`${styles.meta} ${styles.gap}`} role="status" data-testid="search-cut">
+          {searchCutMessage(cutFrom)}
+        </p>
+      )}
       <p id={ids.help} className={`${styles.meta} ${styles.gap}`}>
         Words match their other forms (index, indexing). Put &ldquo;a phrase&rdquo; in quotes, leave a word out with
         -word, and write or between words to find either.

@@ -1,5 +1,7 @@
 "use client";
 
+import { useQueryClient } from "@tanstack/react-query";
+import { getQueryKey } from "@trpc/react-query";
 import { useCallback, useRef } from "react";
 
 import { api } from "~/trpc/react";
@@ -10,6 +12,7 @@ import { DocumentList } from "./document-list";
 import { DocumentSearch } from "./document-search";
 import { mergeFetched, upsertDocument, withoutDocument } from "./documents-cache";
 import styles from "./documents.module.css";
+import { dropDeletedFromSearches } from "./search-cache";
 import type { InitialDocuments } from "./load-documents";
 import { useStatusAnnouncement } from "./status-announcement";
 import { UploadZone } from "./upload-zone";
@@ -30,6 +33,7 @@ export interface DocumentsSectionProps {
  */
 export function DocumentsSection({ workerUrl, sessionId, initial }: DocumentsSectionProps) {
   const utils = api.useUtils();
+  const queryClient = useQueryClient();
   const http = useWorkerHttp(workerUrl, sessionId);
   const worker = useWorkerClient(workerUrl, sessionId);
 
@@ -70,9 +74,12 @@ export function DocumentsSection({ workerUrl, sessionId, initial }: DocumentsSec
     (id: string) => {
       deleted.current.add(id);
       utils.documents.list.setData(undefined, (shown) => shown && withoutDocument(shown, id));
+      // Out of every cached result first: a cached page shown again must not
+      // show its hits while the refetch runs.
+      dropDeletedFromSearches(queryClient, getQueryKey(api.documents.search, undefined, "query"), id);
       void utils.documents.search.invalidate();
     },
-    [utils],
+    [utils, queryClient],
   );
 
   const live = useDocumentEvents(worker, workerUrl, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formatBytes, structureLabel } from "./format";
+import { failureAdvice, formatBytes, structureLabel } from "./format";
 
 describe("formatBytes", () => {
   it("uses decimal units with three significant digits, moving up rather than printing 1,000", () => {
@@ -10,6 +10,16 @@ describe("formatBytes", () => {
     expect(formatBytes(999_999)).toBe("1 MB");
     expect(formatBytes(25_000_000)).toBe("25 MB");
     expect(formatBytes(1_500_000_000)).toBe("1.5 GB");
+  });
+});
+
+describe("failureAdvice", () => {
+  it("asks for a readable copy when the file itself failed, and says nothing where Retry is offered", () => {
+    expect(failureAdvice({ status: "failed", retryable: true })).toBeNull();
+    expect(failureAdvice({ status: "failed", retryable: false })).toBe(
+      "Retrying would read the same file: delete it and upload a readable copy.",
+    );
+    expect(failureAdvice({ status: "ready", retryable: false })).toBeNull();
   });
 });
 

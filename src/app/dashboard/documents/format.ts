@@ -1,3 +1,4 @@
+import { countOf } from "../count";
 import type { DocumentKind, DocumentStatus, DocumentSummary } from "~/contract/document-summary";
 
 const KIND_LABELS: Record<DocumentKind, string> = {
@@ -45,17 +46,23 @@ export function formatBytes(bytes: number): string {
   return `${threeDigits.format(value)} ${unit}`;
 }
 
-function plural(count: number, one: string): string {
-  return `${count.toLocaleString("en")} ${one}${count === 1 ? "" : "s"}`;
-}
-
 /** "12 pages · 12 sections", or what of it is known; null before extraction. */
 export function structureLabel({ pages, sections }: Pick<DocumentSummary, "pages" | "sections">): string | null {
   const parts = [
-    pages === null ? null : plural(pages, "page"),
-    sections === null ? null : plural(sections, "section"),
+    pages === null ? null : countOf(pages, "page"),
+    sections === null ? null : countOf(sections, "section"),
   ].filter(Boolean);
   return parts.length ? parts.join(" · ") : null;
+}
+
+/**
+ * What the user can do about a failed document whose file cannot be read:
+ * Retry would read the same file again and is not offered, so the row says
+ * what will work. Null where Retry is offered, or nothing failed.
+ */
+export function failureAdvice({ status, retryable }: Pick<DocumentSummary, "status" | "retryable">): string | null {
+  if (status !== "failed" || retryable) return null;
+  return "Retrying would read the same file: delete it and upload a readable copy.";
 }
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });

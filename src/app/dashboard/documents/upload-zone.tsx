@@ -9,12 +9,15 @@ import { MAX_UPLOADS_IN_FLIGHT_PER_USER, type DocumentLimits } from "~/contract/
 import type { DocumentSummary } from "~/contract/document-summary";
 import styles from "./documents.module.css";
 import { formatBytes } from "./format";
+import { uploadProgressLabel } from "./upload-progress";
 
 interface UploadItem {
   key: number;
   name: string;
   size: number;
   loaded: number;
+  /** Sent to the worker; false while it waits for a free slot. */
+  started: boolean;
   error: string | null;
 }
 
@@ -29,7 +32,7 @@ export interface UploadZoneProps {
 /**
  * Files chosen with the picker or dropped on the zone, each sent to the
  * worker on its own with a progress bar, as many at a time as the worker
- * takes from one user (the rest wait their turn, at 0 %); a file over the
+ * takes from one user (the rest wait their turn, and say so); a file over the
  * limit is refused before a byte leaves. Done, an upload leaves this list for the documents
  * list; refused, it stays with the reason until dismissed.
  */
@@ -54,6 +57,7 @@ export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
   async function start(file: File, key: number) {
     const controller = new AbortController();
     inFlight.current.set(key, controller);
+    update(key, { started: true });
     try {
       const document = await uploadDocument({
         ...http,
@@ -88,12 +92,21 @@ export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
         name: file.name,
         size: file.size,
         loaded: 0,
+        started: false,
         error: oversizeMessage(file, limits),
       },
     }));
     setItems((list) => [...list, ...added.map(({ item }) => item)]);
     for (const { file, item } of added) if (!item.error) waiting.current.push({ file, key: item.key });
     startWaiting();
+  }
+
+  /** A waiting upload has no request to abort: it leaves the queue instead. */
+  function cancel(key: number) {
+    const controller = inFlight.current.get(key);
+    if (controller) return controller.abort();
+    waiting.current = waiting.current.filter((upload) => upload.key !== key);
+    remove(key);
   }
 
   function onDrop(event: DragEvent<HTMLDivElement>) {
@@ -150,13 +163,16 @@ export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
                 </p>
               ) : (
                 <div className={styles.progressLine}>
+                  {/* Without a value while it waits: an indeterminate bar, not an empty one. */}
                   <progress
                     data-testid="upload-progress"
                     max={Math.max(item.size, 1)}
-                    value={item.loaded}
-                    aria-label={`Uploading ${item.name}`}
+                    value={item.started ? item.loaded : undefined}
+                    aria-label={`${item.started ? "Uploading" : "Waiting to upload"} ${item.name}`}
                   />
-                  <span>{item.size ? Math.floor((item.loaded / item.size) * 100) : 0}% sent</span>
+                  <span data-testid="upload-progress-label" data-started={item.started}>
+                    {uploadProgressLabel(item)}
+                  </span>
                 </div>
               )}
               <div className="actions">
@@ -164,7 +180,7 @@ export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
                   type="button"
                   className={`secondary ${styles.small}`}
                   aria-label={`${item.error ? "Dismiss" : "Cancel uploading"} ${item.name}`}
-                  onClick={() => (item.error ? remove(item.key) : inFlight.current.get(item.key)?.abort())}
+                  onClick={() => (item.error ? remove(item.key) : cancel(item.key))}
                 >
                   {item.error ? "Dismiss" : "Cancel upload"}
                 </button>
