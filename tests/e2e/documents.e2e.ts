@@ -190,6 +190,16 @@ test("upload by picker and by drop → ready without a reload → search → dow
     await page.getByTestId("search-within").selectOption({ value: "" });
   });
 
+  await steps.run("a typo finds nothing and offers the word the documents have; one click searches it", async () => {
+    await page.getByTestId("search-input").fill("periwinkel");
+    await expect.poll(() => page.getByTestId("search-suggestion-button").textContent()).toBe("periwinkle");
+    await page.getByTestId("search-suggestion-button").click();
+    expect(await page.getByTestId("search-input").inputValue()).toBe("periwinkle");
+    await expect.poll(() => page.getByTestId("search-status").getAttribute("data-query")).toBe("periwinkle");
+    expect(await page.getByTestId("search-hit").count()).toBeGreaterThan(0);
+    expect(await page.getByTestId("search-suggestion").count()).toBe(0);
+  });
+
   await steps.run("a pasted 2,000-character search is cut to the limit, and the box says so", async () => {
     const input = page.getByTestId("search-input");
     await input.fill("periwinkle ".repeat(200).slice(0, 2_000));

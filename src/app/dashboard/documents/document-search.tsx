@@ -118,8 +118,8 @@ export function DocumentSearch({ documents }: { documents: readonly DocumentSumm
         </p>
       )}
       <p id={ids.help} className={`${styles.meta} ${styles.gap}`}>
-        Words match their other forms (index, indexing). Put &ldquo;a phrase&rdquo; in quotes, leave a word out with
-        -word, and write or between words to find either.
+        Words match their other forms (index, indexing) and ignore accents; C++ or .NET match as written. Put &ldquo;a
+        phrase&rdquo; in quotes, leave a word out with -word, and write or between words to find either.
       </p>
 
       {search.error && query !== "" ? (
@@ -129,6 +129,24 @@ export function DocumentSearch({ documents }: { documents: readonly DocumentSumm
       ) : (
         <p className={`${styles.meta} ${styles.gap}`} role="status" data-testid="search-status" data-query={answered}>
           {searchStatus({ query, results, filterName, anythingReady: ready.length > 0 })}
+        </p>
+      )}
+
+      {results?.suggestion && !search.isPlaceholderData && (
+        <p className={`${styles.meta} ${styles.gap}`} data-testid="search-suggestion">
+          Did you mean{" "}
+          <button
+            type="button"
+            className={`secondary ${styles.small}`}
+            onClick={() => {
+              setText(results.suggestion ?? "");
+              setCutFrom(null);
+            }}
+            data-testid="search-suggestion-button"
+          >
+            {results.suggestion}
+          </button>
+          ?
         </p>
       )}
 
