@@ -20,6 +20,7 @@ import {
 } from "../support/documents";
 import { queryOnce } from "../support/test-database";
 import { unzip } from "../support/unzip";
+import { INDEX_VERSION } from "~/worker/documents/reindex";
 
 // Least privilege for the documents: the worker's role (app_worker) does its
 // whole job — the documents tables and the job queue — and still reads no
@@ -86,8 +87,8 @@ async function documentsWork(options: { url?: string; setRole?: boolean } = {}) 
       [id, user.userId],
     );
     await client.query(
-      `UPDATE "document" SET "status" = 'ready', "changeSeq" = nextval(pg_get_serial_sequence('document', 'changeSeq')) WHERE "id" = $1`,
-      [id],
+      `UPDATE "document" SET "status" = 'ready', "indexVersion" = $2, "changeSeq" = nextval(pg_get_serial_sequence('document', 'changeSeq')) WHERE "id" = $1`,
+      [id, INDEX_VERSION],
     );
     const { rows } = await client.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM "document" d JOIN "document_part" p ON p."documentId" = d."id" JOIN "document_chunk" c ON c."documentId" = d."id" WHERE d."id" = $1`,
