@@ -18,6 +18,8 @@ const WORD_BATCH = 5_000;
 const MAX_WORDS_PER_DOCUMENT = 100_000;
 /** Whole runs of letters, 3 to 40 long: the words a suggestion can offer (a longer run is none). */
 const WORD = /(?<![\p{L}\p{M}])\p{L}[\p{L}\p{M}]{2,39}(?![\p{L}\p{M}])/gu;
+/** Unknown words of one query looked up, at most: each is one similarity search. */
+const MAX_CORRECTED_WORDS = 5;
 /** A search with fewer hits than this gets a suggestion, if one exists. */
 export const SUGGEST_BELOW_HITS = 3;
 
@@ -65,21 +67,23 @@ export async function suggestQuery(
 ): Promise<string | null> {
   const words = [...new Set(Array.from(query.toLowerCase().matchAll(WORD), ([word]) => word))];
   if (words.length === 0) return null;
-  const { rows } = await sql<{ input: string; word: string }>`
-    SELECT w.input, best.word
-    FROM unnest(${words}::text[]) AS w(input)
-    CROSS JOIN LATERAL (
+  const inScope = documentId === undefined ? sql`` : sql`AND v."documentId" = ${documentId}`;
+  // The words it does have first, by the primary key: most searches stop here.
+  const { rows: unknown } = await sql<{ input: string }>`
+    SELECT w.input FROM unnest(${words}::text[]) AS w(input)
+    WHERE NOT EXISTS (SELECT FROM document_word v WHERE v."userId" = ${userId} AND v.word = w.input ${inScope})`.execute(
+    tx,
+  );
+  const rows: { input: string; word: string }[] = [];
+  for (const { input } of unknown.slice(0, MAX_CORRECTED_WORDS)) {
+    const { rows: best } = await sql<{ word: string }>`
       SELECT v.word FROM document_word v
-      WHERE v."userId" = ${userId} AND v.word % w.input
-        ${documentId === undefined ? sql`` : sql`AND v."documentId" = ${documentId}`}
+      WHERE v."userId" = ${userId} AND v.word % ${input} ${inScope}
       GROUP BY v.word
-      ORDER BY max(similarity(v.word, w.input)) DESC, count(*) DESC, v.word
-      LIMIT 1
-    ) best
-    WHERE NOT EXISTS (
-      SELECT FROM document_word v WHERE v."userId" = ${userId} AND v.word = w.input
-        ${documentId === undefined ? sql`` : sql`AND v."documentId" = ${documentId}`}
-    )`.execute(tx);
+      ORDER BY max(similarity(v.word, ${input})) DESC, count(*) DESC, v.word
+      LIMIT 1`.execute(tx);
+    if (best[0]) rows.push({ input, word: best[0].word });
+  }
   const replacements = new Map(
     rows
       .filter(({ input, word }) => withoutAccents(input) !== withoutAccents(word))
