@@ -55,7 +55,10 @@ export function createWorkerDb(databaseUrl: string, { max }: { max: number }): W
     connectionString: databaseUrl,
     max,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 2_000,
+    // A new backend on a busy 2-core machine (ingestion, a test suite) took
+    // over 2 s to start; 5 s still answers "the database is busy" well within
+    // the web tier's 10 s call timeout.
+    connectionTimeoutMillis: 5_000,
   });
   pool.on("error", () => undefined);
   const kysely = new Kysely<WorkerDatabase>({ dialect: new PostgresDialect({ pool }) });
