@@ -52,7 +52,8 @@ test("npm start serves both processes, migrates nothing, restarts either one tha
   });
   try {
     await launcher.start();
-    expect(await answers(workerHealth)).toBe(true);
+    // The launcher waits for the web tier only; the worker is up moments later on a loaded machine.
+    await expect.poll(() => answers(workerHealth), { timeout: 10_000, interval: 200 }).toBe(true);
     const signIn = await fetch(`${webUrl}/sign-in`);
     expect(signIn.status).toBe(200);
     expect(await tablesOf(database.url)).toEqual([]);
