@@ -55,12 +55,12 @@ describe("the extraction library bundled as the worker is", () => {
   }
 
   // One process for all formats: loading pdf.js and mammoth takes most of its time.
-  function run(...files: string[]): Result[] {
+  function run(files: string[], { path: PATH = process.env.PATH ?? "" } = {}): Result[] {
     const stdout = execFileSync(process.execPath, [bundle, ...files], {
       cwd: dir,
       encoding: "utf8",
       // No NODE_PATH or other lookup help reaches the child.
-      env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" },
+      env: { PATH, NODE_ENV: "production" },
       // pdf.js says on stderr that it has no canvas package, which text does not need.
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -75,7 +75,7 @@ describe("the extraction library bundled as the worker is", () => {
   });
 
   it("detects and extracts a PDF, a Word document and Markdown", () => {
-    const [pdf, docx, markdown] = run(fixture("three-pages.pdf"), fixture("sample.docx"), fixture("sample.md"));
+    const [pdf, docx, markdown] = run([fixture("three-pages.pdf"), fixture("sample.docx"), fixture("sample.md")]);
     expect(pdf?.type.kind).toBe("pdf");
     expect(pdf?.extracted.pages).toBe(3);
     expect(pdf?.extracted.units[1]?.text).toContain("Quetzalcoatl");
@@ -83,5 +83,14 @@ describe("the extraction library bundled as the worker is", () => {
     expect(docx?.extracted.units.at(-1)?.text).toContain("Quetzalcoatl");
     expect(markdown?.type.kind).toBe("markdown");
     expect(markdown?.extracted.units.at(-1)?.text).toContain("Quetzalcoatl");
+  });
+
+  it("reads a PDF with pdf.js where pdftotext is not installed", () => {
+    // No PATH: no pdftotext to find, as in a worker image without poppler-utils.
+    const [pdf] = run([fixture("three-pages.pdf")], { path: "" });
+    expect(pdf?.extracted.pages).toBe(3);
+    expect(pdf?.extracted.units[0]?.text).toBe(
+      "Page one heading\nThe quick brown fox jumps over the lazy dog. Zebras graze at dawn.",
+    );
   });
 });

@@ -3,7 +3,7 @@ import { extractDocx } from "./docx";
 import { ExtractionFailed } from "./errors";
 import { extractHtml } from "./html";
 import { extractMarkdown } from "./markdown";
-import { extractPdf } from "./pdf";
+import { extractPdf, type PdfExtractor } from "./pdf";
 import { readerText } from "./reader-text";
 import { decodeDocument, extractPlainText } from "./text";
 import type { DocumentKind, Extracted, ExtractedUnit, ExtractionProgress } from "./types";
@@ -17,8 +17,9 @@ export async function extractText(
   bytes: Uint8Array,
   kind: DocumentKind,
   onProgress?: ExtractionProgress,
+  pdfExtractor: PdfExtractor = "auto",
 ): Promise<Extracted> {
-  const extracted = await extractByKind(bytes, kind, onProgress);
+  const extracted = await extractByKind(bytes, kind, onProgress, pdfExtractor);
   // Every format's text passes here, so none can bring NULs or the search's highlight markers.
   const units: ExtractedUnit[] = [];
   for (const unit of extracted.units) {
@@ -39,11 +40,12 @@ export async function extractText(
 function extractByKind(
   bytes: Uint8Array,
   kind: DocumentKind,
-  onProgress?: ExtractionProgress,
+  onProgress: ExtractionProgress | undefined,
+  pdfExtractor: PdfExtractor,
 ): Promise<Extracted> | Extracted {
   switch (kind) {
     case "pdf":
-      return extractPdf(bytes, onProgress);
+      return extractPdf(bytes, onProgress, pdfExtractor);
     case "docx":
       return extractDocx(bytes);
     case "html":

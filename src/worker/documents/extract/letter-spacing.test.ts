@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 
 import { pageText } from "./letter-spacing";
 import { debianPdfPages, itWithDebianPdfs } from "../../../../tests/support/debian-pdfs";
+import { PDF_EXTRACTORS } from "../../../../tests/support/worker/extract-fixtures";
 import { extractText } from "./extract";
 
 // Items as pdf.js gives them at 8 pt: a word gap wider than 0.6 em is an item " " of its own.
@@ -41,14 +42,19 @@ describe("pageText", () => {
   });
 });
 
-describe("extractText on Debian's crc-doc.pdf (LaTeX listings, fixed columns)", () => {
-  itWithDebianPdfs("gives the words of its code listings, not their letters", ["crc-doc"], async () => {
-    const page = async (number: number) =>
-      (await extractText(await debianPdfPages("crc-doc", number), "pdf")).units.map((unit) => unit.text).join("\n");
-    const listing = await page(11);
-    expect(listing).toContain("void InitByteTable ( ) {");
-    expect(listing).toContain("return MulByXpowD [");
-    expect(await page(8)).toContain("} else {");
-    expect(await page(15)).toContain("// Processes N stripes of StripeWidth words each");
-  });
-});
+describe.each(PDF_EXTRACTORS)(
+  "extractText on Debian's crc-doc.pdf (LaTeX listings, fixed columns), by %s",
+  (extractor) => {
+    itWithDebianPdfs("gives the words of its code listings, not their letters", ["crc-doc"], async () => {
+      const page = async (number: number) =>
+        (await extractText(await debianPdfPages("crc-doc", number), "pdf", undefined, extractor)).units
+          .map((unit) => unit.text)
+          .join("\n");
+      const listing = await page(11);
+      expect(listing).toContain("void InitByteTable ( ) {");
+      expect(listing).toContain("return MulByXpowD [");
+      expect(await page(8)).toContain("} else {");
+      expect(await page(15)).toContain("// Processes N stripes of StripeWidth words each");
+    });
+  },
+);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 
-import { extractPdf } from "./pdf";
-import { failure as failureOf, fixture } from "../../../../tests/support/worker/extract-fixtures";
+import { extractPdf as extract } from "./pdf";
+import { failure as failureOf, fixture, PDF_EXTRACTORS } from "../../../../tests/support/worker/extract-fixtures";
 
-const failure = (bytes: Uint8Array) => failureOf(extractPdf(bytes));
+// pdftotext hands a file it cannot read to pdf.js, which says why: the failures are the same by either.
+describe.each(PDF_EXTRACTORS)("extractPdf by %s", (by) => {
+  const extractPdf = (bytes: Uint8Array) => extract(bytes, undefined, by);
+  const failure = (bytes: Uint8Array) => failureOf(extract(bytes, undefined, by === "pdftotext" ? "auto" : by));
 
-describe("extractPdf", () => {
   it("reads a Chromium-printed PDF page by page", async () => {
     const { units, pages } = await extractPdf(fixture("three-pages.pdf"));
     expect(pages).toBe(3);

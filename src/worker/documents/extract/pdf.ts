@@ -1,84 +1,67 @@
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-
-import "./dom-matrix";
-// pdf.js parses in a "fake worker" on this thread when its worker module is
-// already loaded (it sets globalThis.pdfjsWorker). Importing it statically is
-// what lets esbuild inline it: pdf.js would otherwise import() a file path
-// that does not exist in the bundled worker.
-import "pdfjs-dist/legacy/build/pdf.worker.mjs";
-import { getDocument, VerbosityLevel } from "pdfjs-dist/legacy/build/pdf.mjs";
-
 import { cleanText } from "./clean";
-import { ExtractionFailed } from "./errors";
-import { pageText } from "./letter-spacing";
+import { noTextLayer } from "./pdf-failures";
+import { hasPdftotext, pdftotextPages } from "./pdftotext";
 import type { Extracted, ExtractedUnit, ExtractionProgress } from "./types";
 
-const DAMAGED = "The PDF is damaged and cannot be read. Save or export it again and upload the new copy.";
+/**
+ * Which program reads a PDF: "auto" is poppler's pdftotext where it is
+ * installed, else pdf.js. The other two are for measuring and testing each.
+ */
+export type PdfExtractor = "auto" | "pdftotext" | "pdf.js";
 
 /**
- * A PDF's text layer, one unit per page that has text. Yields to the event
- * loop between pages: parsing runs on the worker's only thread, which also
- * answers its HTTP requests. (pdf.js also breaks its own parsing into 20 ms
- * slots today; the yield here does not rely on that staying so.)
+ * A PDF's text layer, one unit per page that has text: by poppler's
+ * pdftotext where it is installed (3-5 times faster on TeX and FOP output;
+ * docs/decisions/0023), else, or when it cannot read the file, by pdf.js,
+ * which also says why a file cannot be read (a password, damage). pdf.js is
+ * loaded only then: a worker that has pdftotext need not hold it in memory.
  */
-export async function extractPdf(bytes: Uint8Array, onProgress?: ExtractionProgress): Promise<Extracted> {
-  const task = getDocument({
-    // A copy, and a plain Uint8Array (pdf.js refuses Buffers): pdf.js detaches the buffer it is given.
-    data: new Uint8Array(bytes),
-    // No fonts, CMaps or WebAssembly fetched from anywhere: none is needed for
-    // the text layer. (Nothing is compiled from the file either: pdf.js 5.7
-    // dropped its eval paths, and with useWasm off it interprets PostScript
-    // functions instead of compiling them to WebAssembly.)
-    disableFontFace: true,
-    useSystemFonts: false,
-    useWasm: false,
-    useWorkerFetch: false,
-    stopAtErrors: false,
-    verbosity: VerbosityLevel.ERRORS,
-  });
-  try {
-    let document;
-    try {
-      document = await task.promise;
-    } catch (cause) {
-      throw openFailure(cause);
-    }
-    const units: ExtractedUnit[] = [];
-    for (let number = 1; number <= document.numPages; number++) {
-      await yieldToEventLoop();
-      let text: string;
-      try {
-        const page = await document.getPage(number);
-        const content = await page.getTextContent();
-        text = pageText(content.items);
-        page.cleanup();
-      } catch (cause) {
-        throw new ExtractionFailed("damaged", `${DAMAGED} (Page ${number} cannot be read.)`, { cause });
-      }
-      const cleaned = cleanText(text);
-      if (cleaned) units.push({ page: number, text: cleaned });
-      await onProgress?.(number, document.numPages);
-    }
-    if (units.length === 0) {
-      throw new ExtractionFailed(
-        "no_text_layer",
-        "The PDF has no text layer (scanned?): OCR not supported. Upload a PDF with selectable text.",
-      );
-    }
-    return { units, pages: document.numPages };
-  } finally {
-    await task.destroy();
+export async function extractPdf(
+  bytes: Uint8Array,
+  onProgress?: ExtractionProgress,
+  extractor: PdfExtractor = "auto",
+): Promise<Extracted> {
+  if (extractor !== "pdf.js" && (extractor === "pdftotext" || (await hasPdftotext()))) {
+    const pages = await pdftotextPages(bytes);
+    if (pages) return fromPdftotext(bytes, pages, onProgress);
+    if (extractor === "pdftotext") throw new Error("pdftotext could not read the PDF");
   }
+  const { extractPdfWithPdfjs } = await import("./pdfjs");
+  return extractPdfWithPdfjs(bytes, onProgress);
 }
 
-function openFailure(cause: unknown): ExtractionFailed {
-  const name = cause instanceof Error ? cause.name : "";
-  if (name === "PasswordException") {
-    return new ExtractionFailed(
-      "password_protected",
-      "The PDF is password-protected: remove the password and upload again.",
-      { cause },
-    );
+// A line with a run of four or more single letters, each followed by one
+// space: pdftotext's reading of a letter-spaced code listing (LaTeX
+// `listings` in fixed columns: `r e t u r n`, `P r o c e s s e s N s t r i p e s`),
+// where it cannot tell the gaps between letters from those between words.
+// pdf.js gives the gaps' widths, and letter-spacing.ts joins the words by
+// them, so such a page is read by pdf.js. Prose with one-letter words
+// (`p q g y`) is read so too: slower, the same text as before.
+const LETTER_SPACED = /(?<!\S)(?:[\p{L}_] ){3,}[\p{L}_](?!\S)/u;
+
+/** pdftotext's pages as units, the letter-spaced ones read again by pdf.js; a blank page counts but makes none. */
+async function fromPdftotext(
+  bytes: Uint8Array,
+  pages: readonly string[],
+  onProgress?: ExtractionProgress,
+): Promise<Extracted> {
+  const units: ExtractedUnit[] = [];
+  const letterSpaced: ExtractedUnit[] = [];
+  for (const [index, page] of pages.entries()) {
+    const text = cleanText(page);
+    if (text) (LETTER_SPACED.test(text) ? letterSpaced : units).push({ page: index + 1, text });
+    await onProgress?.(index + 1, pages.length);
   }
-  return new ExtractionFailed("damaged", DAMAGED, { cause });
+  if (letterSpaced.length > 0) {
+    const { pdfjsPages } = await import("./pdfjs");
+    // Should pdf.js fail where pdftotext did not, pdftotext's text is kept.
+    const again = await pdfjsPages(
+      bytes,
+      letterSpaced.map((unit) => unit.page ?? 0),
+    ).catch(() => letterSpaced);
+    units.push(...again);
+    units.sort((a, b) => (a.page ?? 0) - (b.page ?? 0));
+  }
+  if (units.length === 0) throw noTextLayer();
+  return { units, pages: pages.length };
 }

@@ -38,12 +38,18 @@ export function readerText(units: readonly ExtractedUnit[], counts?: ReaderTextC
 // Only these take NFKC: on the whole text it would also turn ², ½ or ™ into other text.
 const LIGATURES = /[\ufb00-\ufb06]/g;
 
+// TeX puts an accent on a dotless ı (\'{\i}); pdftotext gives it as ı and a
+// combining mark, which NFC does not compose: the mark goes on an i (Mikulík).
+const DOTLESS_I_ACCENTED = /\u0131(?=[\u0300-\u036f])/g;
+
 /** Ligatures split, spacing accents composed, then NFC. */
 function composeText(text: string, counts: ReaderTextCounts): string {
   return composeAccents(
     text.replace(LIGATURES, (ligature) => ligature.normalize("NFKC")),
     counts,
-  ).normalize("NFC");
+  )
+    .replace(DOTLESS_I_ACCENTED, "i")
+    .normalize("NFC");
 }
 
 // The spacing form pdf.js gives for each TeX accent, and the combining mark it stands for.
