@@ -9,7 +9,7 @@
  */
 import { signUp, workerToken } from "../tooling/app-client";
 import type { Corpus, CorpusFile } from "./documents-corpus";
-import { compareExtraction, type ExtractionComparison } from "./documents-extract";
+import { compareExtraction, extractionRows, type ExtractionComparison } from "./documents-extract";
 import { ingest, warmUp, type IngestRun } from "./documents-ingest";
 import {
   hopRoute,
@@ -23,7 +23,7 @@ import {
 } from "./documents-search";
 import { rssOf } from "../load/memory";
 import { peakOf, peakRssDuring, type PeakRss } from "./peak-rss";
-import type { Stack } from "./stack";
+import { workPath, type Stack } from "./stack";
 import { mb, ms, seconds, table, verdict } from "./table";
 
 /** Longest wait for a corpus to be ingested before the row fails. */
@@ -32,7 +32,7 @@ const TARGET = { searchOverRawPlusHop: 1.5 };
 
 export interface DocumentsReport {
   corpus: Corpus;
-  extraction?: ExtractionComparison;
+  extraction: ExtractionComparison;
   oneWorker: IngestRun;
   twoWorkers: IngestRun;
   large?: { run: IngestRun; rss: PeakRss };
@@ -70,11 +70,8 @@ export async function measureDocuments(
   const idleRss = first.service.pid === undefined ? undefined : rssOf(first.service.pid);
 
   const pdfs = corpus.files.filter((file) => file.kind === "pdf");
-  let extraction: ExtractionComparison | undefined;
-  if (pdfs.length > 0) {
-    console.log(`(g) extracting ${pdfs.length} PDFs, ours then pdftotext…`);
-    extraction = await compareExtraction(pdfs);
-  }
+  console.log(`(g) extracting ${pdfs.length} Chromium PDFs and Debian's manuals: the worker's way, pdf.js, pdftotext…`);
+  const extraction = await compareExtraction(pdfs, workPath("."));
 
   // The smallest file of the corpus, by a user of its own, through each worker before it is timed.
   const probe = corpus.files.reduce((smallest, file) => (file.bytes < smallest.bytes ? file : smallest));
@@ -196,7 +193,10 @@ Corpus (g, h): ${corpus.files.length} files made for this run, ${[...kinds].map(
   )}, ${pdfPages} PDF pages. PDFs printed by Chromium, DOCX and HTML by pandoc, from generated English-like text.${
     corpus.skipped.length ? `\n  Skipped: ${corpus.skipped.join("; ")}.` : ""
   }
-Extraction (g): each PDF in turn in this process, the best of 2 passes after a warm-up; pdftotext is a process per file (start-up included).
+Extraction (g): each PDF in turn in this process, the worker's extraction (pdftotext, pdf.js for letter-spaced pages), pdf.js alone, then
+  a pdftotext process (start-up included); the best of 2 passes after a warm-up.${
+    extraction.skipped.length ? ` Not measured: ${extraction.skipped.join("; ")}.` : ""
+  }
 Ingestion (h): after one small document through each worker (its job queue connects in the background), every file uploaded to POST /documents (4 at a time, spread over the running workers), then documents.list read every 100 ms
   until all are ready; the time runs from the first upload to the last one ready. MB of text = characters stored in the chunks / 10^6;
   p50/p99 = each document's time from its upload's answer to its being seen ready.
@@ -209,32 +209,7 @@ Memory (j): the worker's resident memory, sampled every 50 ms, with Linux's high
 `);
 
   const rows: string[][] = [["Measurement", "Value", "p50", "p99", "Notes", "Target", "Result"]];
-  if (extraction) {
-    const perPage = (total: number | undefined) =>
-      total === undefined ? "n/a" : `${(total / extraction.pages).toFixed(2)} ms/page`;
-    rows.push(
-      [
-        `(g) PDF text, ours (pdf.js), ${extraction.pages} pages`,
-        perPage(extraction.oursMs),
-        "",
-        "",
-        `${extraction.oursChars.toLocaleString("en")} characters`,
-      ],
-      [
-        "    pdftotext (poppler)",
-        extraction.skipped ?? perPage(extraction.pdftotextMs),
-        "",
-        "",
-        extraction.pdftotextChars === undefined
-          ? ""
-          : `${extraction.pdftotextChars.toLocaleString("en")} characters; start-up ${ms(extraction.pdftotextStartupMs ?? Number.NaN)} of each file's time`,
-      ],
-      [
-        "    ours / pdftotext",
-        extraction.pdftotextMs === undefined ? "n/a" : (extraction.oursMs / extraction.pdftotextMs).toFixed(2),
-      ],
-    );
-  }
+  rows.push(...extractionRows(extraction));
   rows.push(
     ingestRow("(h) ingestion, 1 worker", oneWorker),
     ingestRow("    ingestion, 2 workers", twoWorkers),
