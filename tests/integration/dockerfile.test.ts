@@ -111,6 +111,11 @@ describe("Dockerfile", () => {
     expect(stageNamed("worker")?.cmd).toEqual(["node", "--enable-source-maps", "worker.mjs"]);
   });
 
+  it("gives the worker image poppler's pdftotext, which it reads PDFs with (pdf.js where it is missing)", () => {
+    const worker = /^FROM base AS worker$[\s\S]*?(?=^FROM |(?![\s\S]))/m.exec(dockerfileText)?.[0] ?? "";
+    expect(worker).toMatch(/apt-get install -y --no-install-recommends poppler-utils\b/);
+  });
+
   it("reports each problem of a broken Dockerfile", () => {
     const broken = [
       "FROM node:24-bookworm-slim AS base",

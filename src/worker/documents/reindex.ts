@@ -27,9 +27,10 @@ import type { DocumentKind } from "~/contract/document-summary";
 /**
  * Raise it with any change to what a document's chunks, tsvectors or words
  * would be. 1: reader text (accents, ligatures, hyphenation), parsable
- * markup, symbol terms, the vocabulary (docs/decisions/0022).
+ * markup, symbol terms, the vocabulary (docs/decisions/0022). 2: PDFs read
+ * by pdftotext where it is installed (docs/decisions/0023).
  */
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
 /** Documents queued per transaction at start. */
 const ENQUEUE_BATCH = 500;
