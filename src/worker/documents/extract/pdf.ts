@@ -1,6 +1,7 @@
 import { cleanText } from "./clean";
 import { noTextLayer } from "./pdf-failures";
 import { hasPdftotext, pdftotextPages } from "./pdftotext";
+import { extractPdfWithPdfjs, pdfjsPages } from "./pdfjs";
 import type { Extracted, ExtractedUnit, ExtractionProgress } from "./types";
 
 /**
@@ -14,7 +15,9 @@ export type PdfExtractor = "auto" | "pdftotext" | "pdf.js";
  * pdftotext where it is installed (3-5 times faster on TeX and FOP output;
  * docs/decisions/0023), else, or when it cannot read the file, by pdf.js,
  * which also says why a file cannot be read (a password, damage). pdf.js is
- * loaded only then: a worker that has pdftotext need not hold it in memory.
+ * loaded with this module all the same (on the first job, with the other
+ * extractors): importing it when first needed would stall the event loop in
+ * the middle of a later job instead.
  */
 export async function extractPdf(
   bytes: Uint8Array,
@@ -26,7 +29,6 @@ export async function extractPdf(
     if (pages) return fromPdftotext(bytes, pages, onProgress);
     if (extractor === "pdftotext") throw new Error("pdftotext could not read the PDF");
   }
-  const { extractPdfWithPdfjs } = await import("./pdfjs");
   return extractPdfWithPdfjs(bytes, onProgress);
 }
 
@@ -53,7 +55,6 @@ async function fromPdftotext(
     await onProgress?.(index + 1, pages.length);
   }
   if (letterSpaced.length > 0) {
-    const { pdfjsPages } = await import("./pdfjs");
     // Should pdf.js fail where pdftotext did not, pdftotext's text is kept.
     const again = await pdfjsPages(
       bytes,
