@@ -49,7 +49,7 @@ export function pdftotextPages(bytes: Uint8Array, limits: PdftotextLimits = {}):
     };
     child.once("error", fail);
     // EPIPE when it stops reading (a damaged file): the exit code says so.
-    child.stdin.once("error", () => undefined);
+    child.stdin.on("error", () => undefined);
     child.stdout.on("data", (chunk: Buffer) => {
       length += chunk.length;
       if (length > maxOutputBytes) fail();
