@@ -2,7 +2,8 @@
 #
 # Three images from one build, chosen with --target (docker-compose.yml does):
 #   web      the Next.js standalone server          (node server.js, port 3000)
-#   worker   the worker bundle, no node_modules     (node worker.mjs, port 4000)
+#   worker   the worker bundle, no node_modules     (node worker.mjs, port 4000;
+#            its extraction threads run extract-thread.mjs beside it)
 #   migrate  `prisma migrate deploy`, then exits    (run before web and worker)
 # Nothing secret is read at build time: every image is configured by its
 # environment when it starts. tests/integration/dockerfile.test.ts lints this file.
@@ -76,7 +77,7 @@ ENV NODE_ENV=production \
 RUN apt-get update && \
     apt-get install -y --no-install-recommends poppler-utils && \
     rm -rf /var/lib/apt/lists/*
-COPY --from=build /app/dist/worker.mjs /app/dist/worker.mjs.map ./
+COPY --from=build /app/dist/worker.mjs /app/dist/worker.mjs.map /app/dist/extract-thread.mjs /app/dist/extract-thread.mjs.map ./
 USER node
 EXPOSE 4000
 CMD ["node", "--enable-source-maps", "worker.mjs"]

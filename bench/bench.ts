@@ -8,9 +8,10 @@
  * of the worker — signs up a user, measures, prints one table and stops
  * everything it started.
  *
- * Then the documents rows (g–j, bench/documents.ts): PDF extraction next
+ * Then the documents rows (g–k, bench/documents.ts): PDF extraction next
  * to pdftotext, ingestion with one and two workers, search over 100,000
- * chunks, the worker's memory; on a stack with a second worker for them.
+ * chunks, the worker's memory and its calls while it ingests; on a stack with
+ * a second worker for them.
  *
  *   npm run bench                 # runs `npm run build` first
  *   npm run bench -- --no-build   # reuses the last build

@@ -9,12 +9,14 @@
  * on a real PostgreSQL database.
  */
 import { createHash, randomUUID } from "node:crypto";
+import { availableParallelism } from "node:os";
 
 import { sql } from "kysely";
 
 import { searchInput } from "~/contract/document-inputs";
 import { createWorkerDb, type WorkerDb } from "~/worker/db";
 import { DETECTION_HEAD_BYTES, detectDocumentType } from "~/worker/documents/extract/detect";
+import { createExtractPool } from "~/worker/documents/extract-pool";
 import { ingestDocument } from "~/worker/documents/ingest";
 import { postgresOriginalStore } from "~/worker/documents/original-store";
 import { checkSearchConfig, searchChunks } from "~/worker/documents/search";
@@ -70,6 +72,8 @@ export async function openProduct(
     `${userId}@example.test`,
   ]);
   const log = createLogger("warn");
+  // The worker's defaults: a thread per core, 512 MB and 5 minutes a document.
+  const extractor = createExtractPool({ threads: availableParallelism(), memoryMb: 512, timeoutMs: 300_000 });
 
   return {
     async ingest(name, bytes) {
@@ -92,7 +96,7 @@ export async function openProduct(
         ),
       );
       const begin = performance.now();
-      await ingestDocument({ db, store: postgresOriginalStore, searchConfig, log }, documentId, {
+      await ingestDocument({ db, store: postgresOriginalStore, extractor, searchConfig, log }, documentId, {
         number: 1,
         last: true,
       });
@@ -134,6 +138,8 @@ export async function openProduct(
       return new Set(rows.map((row) => row.word));
     },
 
-    close: () => db.close(),
+    close: async () => {
+      await Promise.all([db.close(), extractor.close()]);
+    },
   };
 }

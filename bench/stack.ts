@@ -122,7 +122,7 @@ export async function database(server?: string): Promise<string> {
 
 /** `npm run build`, unless --no-build was given and a build is there. */
 export async function build(): Promise<void> {
-  const outputs = [BUILD_OUTPUT.webServer, BUILD_OUTPUT.worker];
+  const outputs = [BUILD_OUTPUT.webServer, BUILD_OUTPUT.worker, BUILD_OUTPUT.extractThread];
   if (process.argv.includes("--no-build")) {
     if (outputs.every((file) => existsSync(path.join(PROJECT_ROOT, file)))) {
       const buildId = readFileSync(path.join(PROJECT_ROOT, ".next/BUILD_ID"), "utf8").trim();

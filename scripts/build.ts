@@ -2,9 +2,10 @@
  * `npm run build`: the production build of both processes.
  * - Web tier: `next build` with `output: "standalone"`, which leaves out the
  *   static assets; they are copied beside the server, where it serves them.
- * - Worker, and the `npm start` launcher: bundled by esbuild into single ES
- *   modules with their dependencies inlined, so they run on plain Node — no
- *   tsx, no node_modules — which keeps the worker's image small.
+ * - Worker (with its extraction threads' entry), and the `npm start`
+ *   launcher: bundled by esbuild into ES modules with their dependencies
+ *   inlined, so they run on plain Node — no tsx, no node_modules — which
+ *   keeps the worker's image small.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
@@ -31,6 +32,8 @@ await build({
   absWorkingDir: PROJECT_ROOT,
   entryPoints: [
     { in: "src/worker/main.ts", out: path.basename(BUILD_OUTPUT.worker, ".mjs") },
+    // The worker's document-reading threads start this file, found beside the worker's (extract-pool.ts).
+    { in: "src/worker/documents/extract-thread.ts", out: path.basename(BUILD_OUTPUT.extractThread, ".mjs") },
     { in: "scripts/start.ts", out: path.basename(BUILD_OUTPUT.launcher, ".mjs") },
   ],
   outdir: "dist",

@@ -23,7 +23,7 @@ import { runProcesses } from "./run-processes";
 // dist/start.mjs sits one folder below the root, as this file does.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-for (const file of [BUILD_OUTPUT.webServer, BUILD_OUTPUT.worker]) {
+for (const file of [BUILD_OUTPUT.webServer, BUILD_OUTPUT.worker, BUILD_OUTPUT.extractThread]) {
   if (!existsSync(path.join(root, file))) {
     console.error(`${file} is missing: run \`npm run build\` first.`);
     process.exit(1);

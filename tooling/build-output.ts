@@ -13,5 +13,7 @@ export const BUILD_OUTPUT = {
   webStatic: ".next/standalone/.next/static",
   /** The worker and the `npm start` launcher, bundled with their dependencies. */
   worker: "dist/worker.mjs",
+  /** The worker's extraction threads' entry, beside it: the worker starts it by that name (extract-pool.ts). */
+  extractThread: "dist/extract-thread.mjs",
   launcher: "dist/start.mjs",
 } as const;

@@ -1,3 +1,5 @@
+import { availableParallelism } from "node:os";
+
 import { describe, expect, it } from "vitest";
 
 import { EnvError } from "~/contract/env-parsing";
@@ -35,6 +37,29 @@ describe("worker environment", () => {
   ])("refuses %s=%s", (name, value) => {
     expect(() => parseWorkerEnv({ ...DB, [name]: value })).toThrow(EnvError);
     expect(() => parseWorkerEnv({ ...DB, [name]: value })).toThrow(name);
+  });
+
+  it("reads documents on a thread per core, 512 MB and 300 s each, unless told otherwise", () => {
+    expect(parseWorkerEnv(DB).extraction).toEqual({
+      threads: availableParallelism(),
+      memoryMb: 512,
+      timeoutMs: 300_000,
+    });
+    expect(
+      parseWorkerEnv({
+        ...DB,
+        WORKER_EXTRACT_THREADS: "3",
+        WORKER_EXTRACT_MEMORY_MB: "128",
+        WORKER_EXTRACT_TIMEOUT: "60",
+      }).extraction,
+    ).toEqual({ threads: 3, memoryMb: 128, timeoutMs: 60_000 });
+    for (const [name, value] of [
+      ["WORKER_EXTRACT_THREADS", "0"],
+      ["WORKER_EXTRACT_MEMORY_MB", "8"],
+      ["WORKER_EXTRACT_TIMEOUT", "0"],
+    ]) {
+      expect(() => parseWorkerEnv({ ...DB, [name!]: value })).toThrow(name);
+    }
   });
 
   it("connects as WORKER_DATABASE_URL, else DATABASE_URL, and refuses to start with neither", () => {

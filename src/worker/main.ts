@@ -8,6 +8,7 @@ import { createLogger } from "~/worker/logger";
 import { createWorkerDb } from "./db";
 import { DOCUMENTS_POOL_SIZE, MAX_UPLOADS_IN_FLIGHT } from "./documents/upload-pool";
 import { createChangeFeed } from "./documents/change-feed";
+import { createExtractPool } from "./documents/extract-pool";
 import { ingestDocument } from "./documents/ingest";
 import { enqueueStaleDocuments } from "./documents/reindex";
 import { postgresOriginalStore } from "./documents/original-store";
@@ -49,6 +50,8 @@ const revocation = createRevocationCheck({
 revocation.start();
 const changeFeed = createChangeFeed({ db, log: logger });
 const store = postgresOriginalStore;
+// Its threads start with the first document, not with the process.
+const extractor = createExtractPool(config.extraction);
 const queue = connectJobQueue({
   databaseUrl: config.databaseUrl,
   logger,
@@ -61,7 +64,7 @@ const queue = connectJobQueue({
     await connected.work<IngestJobData>(
       DOCUMENT_INGEST_QUEUE,
       (job) =>
-        ingestDocument({ db, store, searchConfig: config.searchConfig, log: logger }, job.data.documentId, {
+        ingestDocument({ db, store, extractor, searchConfig: config.searchConfig, log: logger }, job.data.documentId, {
           number: job.attempt,
           last: job.isLastAttempt,
         }),
@@ -119,6 +122,7 @@ async function stop(signal: string) {
   // Running jobs get the same time as requests; one cut short is retried by
   // another worker once its heartbeat lapses.
   await Promise.all([worker.close(config.shutdownTimeoutMs), queue.stop({ timeoutMs: config.shutdownTimeoutMs })]);
+  await extractor.close();
   revocation.stop();
   await Promise.all([db.close(), sessionsDb.close()]);
   logger.info("worker stopped");

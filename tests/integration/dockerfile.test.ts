@@ -49,6 +49,10 @@ describe("Dockerfile", () => {
     // The standalone server serves the static assets the build copied beside it.
     expect(origin("web", path.posix.join(workdir, ".next/static"))).toMatch(`build output ${BUILD_OUTPUT.webStatic}`);
     expect(origin("worker", path.posix.join(workdir, "worker.mjs"))).toMatch(`build output ${BUILD_OUTPUT.worker}`);
+    // The worker starts its extraction threads from this file, beside its own.
+    expect(origin("worker", path.posix.join(workdir, path.basename(BUILD_OUTPUT.extractThread)))).toMatch(
+      `build output ${BUILD_OUTPUT.extractThread}`,
+    );
     expect(origin("migrate", path.posix.join(workdir, "node_modules/prisma/build/index.js"))).toMatch(
       "node_modules/prisma/build/index.js of dependency prisma",
     );

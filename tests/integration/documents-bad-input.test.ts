@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { deflatedZeros, zip } from "../support/worker/zip-writer";
+import { deflatedZeros, wordDocumentOfTinyParagraphs, zip } from "../support/worker/zip-writer";
 import type { DocumentSummary } from "~/contract/document-summary";
 import { NOT_RETRYABLE_MESSAGE } from "~/worker/documents/failure";
 import {
@@ -37,6 +37,8 @@ import { queryOnce } from "../support/test-database";
 const MAX_UPLOAD_MB = 1.5;
 const MAX_DOCUMENTS = 50;
 const MAX_STORAGE_MB = 1.2;
+/** Each extraction thread's heap: a fourth of the default, so a small upload can need more. */
+const EXTRACT_MEMORY_MB = 128;
 
 let stack: DocumentsStack;
 let bystander: TestUser;
@@ -51,6 +53,7 @@ beforeAll(async () => {
       WORKER_MAX_UPLOAD_MB: String(MAX_UPLOAD_MB),
       WORKER_MAX_DOCUMENTS_PER_USER: String(MAX_DOCUMENTS),
       WORKER_MAX_STORAGE_MB_PER_USER: String(MAX_STORAGE_MB),
+      WORKER_EXTRACT_MEMORY_MB: String(EXTRACT_MEMORY_MB),
     },
   });
   bystander = await signedInUser("bystander");
@@ -266,6 +269,21 @@ describe("files that cannot be read end with a reason, and break nothing", () =>
     expect(performance.now() - started).toBeLessThan(20_000);
     await stillFine(user);
   });
+
+  it(`a DOCX under every cap whose reading needs more than a thread's ${EXTRACT_MEMORY_MB} MB heap: failed, 'too large or too complex', the worker up`, async () => {
+    const user = await signedInUser("heap");
+    // 60 KB expanding to 20 MB of tiny paragraphs: within the ZIP guard's 100 MB, but mammoth's tree of it is not within 128 MB.
+    const heavy = wordDocumentOfTinyParagraphs(20, CONTENT_TYPES);
+    expect(heavy.length).toBeLessThan(MAX_UPLOAD_MB * 1_000_000);
+    await expectFailed(
+      user,
+      "heavy.docx",
+      heavy,
+      /more memory than one document may take.*too large or too complex/i,
+      120_000,
+    );
+    await stillFine(user);
+  }, 180_000);
 
   it('a "DOCX" that is not a ZIP: refused (or failed) saying it is not a Word document', async () => {
     const user = await signedInUser("notzip");

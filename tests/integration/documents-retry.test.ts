@@ -11,6 +11,7 @@ import { getDocument, requeueFailedDocument } from "~/worker/documents/repositor
 import { insertUser, prose } from "../support/documents";
 import { createTestLog } from "../support/worker/log-capture";
 import { storeDocument } from "../support/worker/stored-document";
+import { testExtractPool } from "../support/worker/extract-pool";
 
 // Retry is for failures a retry may fix. A document whose file cannot be
 // read (damaged, password-protected, no text…) fails the same way on every
@@ -23,6 +24,7 @@ import { storeDocument } from "../support/worker/stored-document";
 const databaseUrl = inject("databaseUrl");
 let db: WorkerDb;
 let userId: string;
+const extractor = testExtractPool();
 
 beforeAll(async () => {
   db = createWorkerDb(databaseUrl, { max: 3 });
@@ -30,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db?.close();
+  await Promise.all([db?.close(), extractor.close()]);
 });
 
 async function queued(name: string, kind: string, mimeType: string, bytes: Buffer): Promise<string> {
@@ -43,7 +45,7 @@ async function queued(name: string, kind: string, mimeType: string, bytes: Buffe
 
 async function ingest(id: string, store: OriginalStore = postgresOriginalStore) {
   const { logger } = createTestLog("debug");
-  await ingestDocument({ db, store, searchConfig: "english", log: logger }, id, { number: 3, last: true });
+  await ingestDocument({ db, store, extractor, searchConfig: "english", log: logger }, id, { number: 3, last: true });
   return db.asWorker((tx) => getDocument(tx, userId, id), { readOnly: true });
 }
 

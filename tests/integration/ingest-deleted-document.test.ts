@@ -13,6 +13,7 @@ import { insertUser, prose } from "../support/documents";
 import { queryOnce } from "../support/test-database";
 import { createTestLog } from "../support/worker/log-capture";
 import { DEFAULT_SEARCH_CONFIG } from "~/worker/env";
+import { testExtractPool } from "../support/worker/extract-pool";
 
 // A document can go at any moment of its ingestion: deleted by its owner, or
 // with its owner's account (the user row's cascade). Whenever it goes, the
@@ -23,13 +24,14 @@ import { DEFAULT_SEARCH_CONFIG } from "~/worker/env";
 
 const databaseUrl = inject("databaseUrl");
 let db: WorkerDb;
+const extractor = testExtractPool();
 
 beforeAll(() => {
   db = createWorkerDb(databaseUrl, { max: 3 });
 });
 
 afterAll(async () => {
-  await db?.close();
+  await Promise.all([db?.close(), extractor.close()]);
 });
 
 /** Text of several chunks. */
@@ -76,10 +78,14 @@ function storeThat(at: { beforeReading?: () => Promise<void>; afterReading?: () 
 
 async function ingest(documentId: string, store: OriginalStore = postgresOriginalStore) {
   const log = createTestLog("debug");
-  const run = ingestDocument({ db, store, searchConfig: DEFAULT_SEARCH_CONFIG, log: log.logger }, documentId, {
-    number: 1,
-    last: false,
-  });
+  const run = ingestDocument(
+    { db, store, extractor, searchConfig: DEFAULT_SEARCH_CONFIG, log: log.logger },
+    documentId,
+    {
+      number: 1,
+      last: false,
+    },
+  );
   return { run, log };
 }
 
@@ -154,7 +160,7 @@ describe("ingesting a document that is gone ends quietly", () => {
       await queue.work<IngestJobData>(queueName, async (job) => {
         ran.push(job.attempt);
         await ingestDocument(
-          { db, store: postgresOriginalStore, searchConfig: DEFAULT_SEARCH_CONFIG, log: handlerLog.logger },
+          { db, store: postgresOriginalStore, extractor, searchConfig: DEFAULT_SEARCH_CONFIG, log: handlerLog.logger },
           job.data.documentId,
           {
             number: job.attempt,

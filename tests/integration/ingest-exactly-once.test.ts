@@ -11,6 +11,7 @@ import { insertUser, prose } from "../support/documents";
 import { queryOnce } from "../support/test-database";
 import { storeDocument } from "../support/worker/stored-document";
 import { DEFAULT_SEARCH_CONFIG } from "~/worker/env";
+import { testExtractPool } from "../support/worker/extract-pool";
 
 // ingestDocument's exactly-once guards, each driven straight against the
 // run's database in the state it exists for: a second delivery of a job
@@ -24,6 +25,7 @@ const databaseUrl = inject("databaseUrl");
 let first: WorkerDb;
 let second: WorkerDb;
 let userId: string;
+const extractor = testExtractPool();
 
 beforeAll(async () => {
   first = createWorkerDb(databaseUrl, { max: 3 });
@@ -34,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await first?.close();
   await second?.close();
+  await extractor.close();
 });
 
 /** Text of several chunks (at most 1,500 characters each). */
@@ -79,7 +82,7 @@ function countingStore(gate?: Promise<void>) {
 }
 
 function ingest(db: WorkerDb, store: OriginalStore, documentId: string, log = createTestLog()) {
-  return ingestDocument({ db, store, searchConfig: DEFAULT_SEARCH_CONFIG, log: log.logger }, documentId, {
+  return ingestDocument({ db, store, extractor, searchConfig: DEFAULT_SEARCH_CONFIG, log: log.logger }, documentId, {
     number: 1,
     last: false,
   });

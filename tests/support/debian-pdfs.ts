@@ -80,9 +80,14 @@ async function cutPages(name: DebianPdf, first: number, last: number, out: strin
  * A test over Debian's PDFs: run where they are installed, else skipped with
  * the apt-get install that would run it, or under CI failed with it.
  */
-export function itWithDebianPdfs(title: string, names: DebianPdf[], test: () => Promise<void>): void {
+export function itWithDebianPdfs(
+  title: string,
+  names: DebianPdf[],
+  test: () => Promise<void>,
+  timeoutMs?: number,
+): void {
   const missing = debianPdfsMissing(names);
-  if (!missing) it(title, test);
+  if (!missing) it(title, test, timeoutMs);
   else if (process.env.CI) {
     it(title, () => {
       throw new Error(`${missing} (CI installs them in .ci/run)`);

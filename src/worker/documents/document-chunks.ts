@@ -1,11 +1,12 @@
 /**
  * A stored document's chunks, read from its original: the extraction and
- * chunking a first ingestion and a re-index share. Deterministic, so every
- * run of one document gets the very same chunks.
+ * chunking a first ingestion and a re-index share, on the extraction
+ * threads (extract-pool.ts). Deterministic, so every run of one document
+ * gets the very same chunks.
  */
 import type { WorkerDb } from "../db";
-import { chunkUnits, type Chunk } from "./extract/chunk";
-import type { DocumentKind, Extracted, ExtractionProgress } from "./extract/types";
+import type { DocumentChunks, ExtractPool } from "./extract-pool";
+import type { DocumentKind, ExtractionProgress } from "./extract/types";
 import type { OriginalStore } from "./original-store";
 
 export interface StoredDocument {
@@ -16,21 +17,14 @@ export interface StoredDocument {
 
 /** The document's text and chunks, or undefined if it went away meanwhile. Throws ExtractionFailed for an unreadable one. */
 export async function readChunks(
-  { db, store }: { db: WorkerDb; store: OriginalStore },
+  { db, store, extractor }: { db: WorkerDb; store: OriginalStore; extractor: ExtractPool },
   document: StoredDocument,
   onProgress?: ExtractionProgress,
-): Promise<{ extracted: Extracted; chunks: Chunk[] } | undefined> {
+): Promise<DocumentChunks | undefined> {
   const bytes = await readOriginal(store, db, document.id, document.sizeBytes);
   if (!bytes) return undefined;
-  const extracted = await (await extractor()).extractText(bytes, document.kind, onProgress);
-  return { extracted, chunks: chunkUnits(extracted.units) };
+  return extractor.read(bytes, document.kind, onProgress);
 }
-
-/**
- * The extractors, loaded on the first job: pdf.js and mammoth take seconds to
- * load, which a worker start (and every restart) would otherwise wait for.
- */
-const extractor = () => import("./extract/extract");
 
 /** The whole original (extractors need it all), or undefined if the document went away meanwhile. */
 async function readOriginal(

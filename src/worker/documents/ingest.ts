@@ -19,6 +19,7 @@ import type { WorkerDb } from "../db";
 import { CHUNK_BATCH, insertChunks } from "./chunk-writer";
 import { readChunks } from "./document-chunks";
 import { ExtractionFailed } from "./extract/errors";
+import type { ExtractPool } from "./extract-pool";
 import type { OriginalStore } from "./original-store";
 import { INDEX_VERSION, reindexDocument } from "./reindex";
 import { MARK_CHANGED } from "./repository";
@@ -28,6 +29,8 @@ import type { DocumentKind, DocumentStatus } from "~/contract/document-summary";
 export interface IngestDependencies {
   db: WorkerDb;
   store: OriginalStore;
+  /** The threads documents are read on. */
+  extractor: ExtractPool;
   /** The text-search configuration (WORKER_SEARCH_CONFIG). */
   searchConfig: string;
   log: Logger;
@@ -43,7 +46,7 @@ export interface Attempt {
 }
 
 export async function ingestDocument(deps: IngestDependencies, documentId: string, attempt: Attempt): Promise<void> {
-  const { db, store, searchConfig, progressEveryMs = 250 } = deps;
+  const { db, store, extractor, searchConfig, progressEveryMs = 250 } = deps;
   const log = deps.log.child({ documentId, attempt: attempt.number });
 
   const started = await db.asWorker(async (tx) => {
@@ -85,11 +88,11 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
 
   const regconfig = sql`${searchConfig}::regconfig`;
   try {
-    const read = await readChunks({ db, store }, { id: documentId, ...started }, (done, total) =>
+    const read = await readChunks({ db, store, extractor }, { id: documentId, ...started }, (done, total) =>
       progress("extracting", (50 * done) / total),
     );
     if (!read) return log.info("deleted while being read");
-    const { extracted, chunks } = read;
+    const { chunks } = read;
     await progress("indexing", 50, true);
 
     const owner = { documentId, userId: started.userId, regconfig };
@@ -107,8 +110,8 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
           status: "ready",
           progress: 100,
           indexVersion: INDEX_VERSION,
-          pages: extracted.pages ?? null,
-          sections: extracted.sections ?? null,
+          pages: read.pages ?? null,
+          sections: read.sections ?? null,
           chunkCount: eb
             .selectFrom("document_chunk")
             .select(eb.fn.countAll<number>().as("count"))
@@ -118,7 +121,7 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
         .where("id", "=", documentId)
         .execute();
     });
-    log.info({ chunks: chunks.length, pages: extracted.pages, sections: extracted.sections }, "document ready");
+    log.info({ chunks: chunks.length, pages: read.pages, sections: read.sections }, "document ready");
   } catch (error) {
     // Deleted mid-run: the chunks' foreign key refuses them. Nothing to do.
     if ((error as { code?: string }).code === "23503") return log.info("deleted while being indexed");

@@ -19,6 +19,7 @@ import { CHUNK_BATCH, insertChunks } from "./chunk-writer";
 import { readChunks } from "./document-chunks";
 import { enqueueIngestion } from "./ingest-job";
 import { ExtractionFailed } from "./extract/errors";
+import type { ExtractPool } from "./extract-pool";
 import type { OriginalStore } from "./original-store";
 import { MARK_CHANGED } from "./repository";
 import { wordsOf, writeWords } from "./vocabulary";
@@ -38,6 +39,7 @@ const ENQUEUE_BATCH = 500;
 export interface ReindexDependencies {
   db: WorkerDb;
   store: OriginalStore;
+  extractor: ExtractPool;
   searchConfig: string;
 }
 
@@ -94,8 +96,8 @@ export async function reindexDocument(deps: ReindexDependencies, documentId: str
       .set({
         indexVersion: INDEX_VERSION,
         chunkCount: read.chunks.length,
-        pages: read.extracted.pages ?? null,
-        sections: read.extracted.sections ?? null,
+        pages: read.pages ?? null,
+        sections: read.sections ?? null,
         ...MARK_CHANGED,
       })
       .where("id", "=", documentId)

@@ -74,3 +74,21 @@ export function deflatedZeros(megabytes: number): { compressed: Buffer; size: nu
     crc,
   };
 }
+
+/**
+ * A Word document that passes every check before the parser (a small file,
+ * expanding to `megabytes` of XML, under the 100 MB cap) and whose reading
+ * then needs many times that in memory: mammoth holds the XML as a tree.
+ */
+export function wordDocumentOfTinyParagraphs(megabytes: number, contentTypes = Buffer.from("<Types/>")): Buffer {
+  const paragraph = "<w:p><w:r><w:t>lorem ipsum</w:t></w:r></w:p>";
+  const xml = Buffer.from(
+    `<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${paragraph.repeat(
+      Math.ceil((megabytes * 1e6) / paragraph.length),
+    )}</w:body></w:document>`,
+  );
+  return zip([
+    { name: "[Content_Types].xml", data: contentTypes },
+    { name: "word/document.xml", deflated: { compressed: deflateRawSync(xml), size: xml.length, crc: crc32(xml) } },
+  ]);
+}

@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { BUILD_OUTPUT } from "../../../../tooling/build-output";
 import { NODE_BUNDLE_OPTIONS } from "../../../../tooling/node-bundle";
+import { wordDocumentOfTinyParagraphs } from "../../../../tests/support/worker/zip-writer";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string) => path.join(here, "fixtures", name);
@@ -93,4 +95,73 @@ describe("the extraction library bundled as the worker is", () => {
       "Page one heading\nThe quick brown fox jumps over the lazy dog. Zebras graze at dawn.",
     );
   });
+});
+
+// The worker reads documents on threads that start extract-thread.mjs beside
+// its own file (extract-pool.ts): bundled as scripts/build.ts bundles them,
+// under the build's file names, and run where no package can be found.
+describe("the extraction threads bundled as the worker starts them", () => {
+  let dir: string;
+  let runner: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "extract-threads-bundle-"));
+    const entry = path.join(dir, "entry.ts");
+    writeFileSync(
+      entry,
+      [
+        `import { readFileSync } from "node:fs";`,
+        `import { createExtractPool } from ${JSON.stringify(path.join(here, "..", "extract-pool.ts"))};`,
+        `const pool = createExtractPool({ threads: 1, memoryMb: 128, timeoutMs: 60_000 });`,
+        `for (const arg of process.argv.slice(2)) {`,
+        `  const [kind, file] = arg.split(":");`,
+        `  const answer = await pool.read(new Uint8Array(readFileSync(file)), kind).then(`,
+        `    (read) => ({ pages: read.pages, text: read.chunks.map((chunk) => chunk.content).join("\\n") }),`,
+        `    (error) => ({ code: error.code, message: error.message }),`,
+        `  );`,
+        `  process.stdout.write("RESULT " + JSON.stringify(answer) + "\\n");`,
+        `}`,
+        `await pool.close();`,
+      ].join("\n"),
+    );
+    writeFileSync(path.join(dir, "bomb.docx"), wordDocumentOfTinyParagraphs(20));
+    runner = path.join(dir, "runner.mjs");
+    await build({
+      ...NODE_BUNDLE_OPTIONS,
+      entryPoints: [
+        { in: entry, out: "runner" },
+        { in: path.join(here, "..", "extract-thread.ts"), out: path.basename(BUILD_OUTPUT.extractThread, ".mjs") },
+      ],
+      outdir: dir,
+      outExtension: { ".js": ".mjs" },
+      logLevel: "silent",
+    });
+  }, 60_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("reads on a thread, and a document past the heap limit fails while the next one is read", () => {
+    const stdout = execFileSync(
+      process.execPath,
+      [
+        runner,
+        `pdf:${fixture("three-pages.pdf")}`,
+        `docx:${path.join(dir, "bomb.docx")}`,
+        `markdown:${fixture("sample.md")}`,
+      ],
+      {
+        cwd: dir,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const [pdf, bomb, markdown] = stdout
+      .split("\n")
+      .filter((line) => line.startsWith("RESULT "))
+      .map((line) => JSON.parse(line.slice("RESULT ".length)) as { pages?: number; text?: string; code?: string });
+    expect(pdf).toMatchObject({ pages: 3, text: expect.stringContaining("Quetzalcoatl") });
+    expect(bomb).toMatchObject({ code: "exceeds_memory" });
+    expect(markdown?.text).toContain("Quetzalcoatl");
+  }, 120_000);
 });

@@ -6,7 +6,10 @@ export type ExtractionFailureCode =
   | "too_large"
   | "not_word_document"
   | "invalid_encoding"
-  | "too_many_chunks";
+  | "too_many_chunks"
+  // Reading it took more than a thread's memory or time (../extract-pool.ts).
+  | "exceeds_memory"
+  | "exceeds_time";
 
 /**
  * The document itself cannot be read: retrying cannot help, so the job stops

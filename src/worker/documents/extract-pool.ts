@@ -1,0 +1,162 @@
+/**
+ * Documents are read (extracted and chunked) on a pool of threads running
+ * extract-thread.ts, not on the thread that answers calls and refreshes the
+ * job queue's heartbeat: a 300-page PDF or a large Word document there held
+ * every call behind its next page. The database writes stay with the caller.
+ *
+ * Each thread has a heap limit and each document a time limit. A document
+ * past either ends its thread, not the process: it fails like any document
+ * that cannot be read (ExtractionFailed, so no retry, which would meet the
+ * same limit), and the next one gets a new thread.
+ *
+ * workerpool, not piscina: piscina starts its threads from a worker.js of
+ * its own beside its code, which the bundled worker (one file, no
+ * node_modules) does not have; workerpool starts them from our entry.
+ */
+import { fileURLToPath } from "node:url";
+
+import workerpool from "workerpool";
+
+import type { Chunk } from "./extract/chunk";
+import { ExtractionFailed } from "./extract/errors";
+import type { DocumentKind, ExtractionProgress } from "./extract/types";
+import type { ExtractThreadMethods, ThreadProgress } from "./extract-thread";
+
+export interface ExtractPoolOptions {
+  /** Documents read at once; more wait for a thread. */
+  threads: number;
+  /** Each thread's JavaScript heap (old generation), in MB. */
+  memoryMb: number;
+  /** The longest one document may be read, from when a thread takes it. */
+  timeoutMs: number;
+  /** Threads end after this long without a document, giving their memory back; the next document starts them again. */
+  idleMs?: number;
+}
+
+/** What a document's reading gives the ingestion: its chunks, and its page or section count. */
+export interface DocumentChunks {
+  chunks: Chunk[];
+  pages?: number;
+  sections?: number;
+}
+
+export interface ExtractPool {
+  /**
+   * The document's chunks; throws ExtractionFailed when it cannot be read,
+   * within the limits too. Takes `bytes`: their buffer moves to the thread
+   * (a copy would cost this thread as much as a page of reading), so the
+   * caller's view is empty afterwards.
+   */
+  read(bytes: Uint8Array, kind: DocumentKind, onProgress?: ExtractionProgress): Promise<DocumentChunks>;
+  /** Ends the threads; a document being read fails (its job is retried, as after any stop). */
+  close(): Promise<void>;
+}
+
+const DEFAULT_IDLE_MS = 60_000;
+
+export function createExtractPool({
+  threads,
+  memoryMb,
+  timeoutMs,
+  idleMs = DEFAULT_IDLE_MS,
+}: ExtractPoolOptions): ExtractPool {
+  let pool: workerpool.Pool | undefined;
+  let reading = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+
+  const start = () =>
+    workerpool.pool(THREAD.script, {
+      workerType: "thread",
+      maxWorkers: threads,
+      workerThreadOpts: {
+        name: "extract",
+        resourceLimits: { maxOldGenerationSizeMb: memoryMb },
+        ...(THREAD.execArgv && { execArgv: THREAD.execArgv }),
+      },
+    });
+
+  return {
+    async read(bytes, kind, onProgress) {
+      clearTimeout(idleTimer);
+      reading++;
+      pool ??= start();
+      // Progress is written by the caller to the database: one write at a
+      // time, in order, and its failure is the run's once reading is done.
+      let progress = Promise.resolve();
+      let progressFailure: { error: unknown } | undefined;
+      const on = ({ done, total }: ThreadProgress) => {
+        progress = progress
+          .then(() => onProgress?.(done, total))
+          .catch((error: unknown) => void (progressFailure ??= { error }));
+      };
+      // Copied only when the bytes share their buffer (a small Buffer is a slice of Node's pool).
+      const owned =
+        bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+      try {
+        const answer = await pool
+          .exec<ExtractThreadMethods["read"]>("read", [owned, kind], { on, transfer: [owned.buffer] })
+          .timeout(timeoutMs);
+        await progress;
+        if (progressFailure) throw progressFailure.error;
+        if (!answer.ok) throw new ExtractionFailed(answer.code, answer.reason);
+        return { chunks: answer.chunks, pages: answer.pages, sections: answer.sections };
+      } catch (error) {
+        await progress;
+        throw limitFailure(error, timeoutMs) ?? error;
+      } finally {
+        if (--reading === 0) {
+          idleTimer = setTimeout(() => {
+            const idle = pool;
+            pool = undefined;
+            void idle?.terminate();
+          }, idleMs).unref();
+        }
+      }
+    },
+    async close() {
+      clearTimeout(idleTimer);
+      const closing = pool;
+      pool = undefined;
+      await closing?.terminate(true);
+    },
+  };
+}
+
+const SPLIT_ADVICE = "Split it into smaller files, or save it again in a simpler form, and upload those.";
+
+/** The document's failure when its thread was ended for it; undefined for any other error. */
+function limitFailure(error: unknown, timeoutMs: number): ExtractionFailed | undefined {
+  if (error instanceof workerpool.Promise.TimeoutError) {
+    return new ExtractionFailed(
+      "exceeds_time",
+      `Reading the document took longer than ${formatDuration(timeoutMs)}: it is too long or too complex to process. ${SPLIT_ADVICE}`,
+      { cause: error },
+    );
+  }
+  if ((error as { cause?: { code?: unknown } } | null)?.cause?.code === "ERR_WORKER_OUT_OF_MEMORY") {
+    return new ExtractionFailed(
+      "exceeds_memory",
+      `Reading the document needed more memory than one document may take: it is too large or too complex to process. ${SPLIT_ADVICE}`,
+      { cause: error },
+    );
+  }
+  return undefined;
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  const [count, unit] = seconds % 60 === 0 ? [seconds / 60, "minute"] : [seconds, "second"];
+  return `${count} ${unit}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * The thread's entry. Bundled, extract-thread.mjs beside the worker's own
+ * file (scripts/build.ts). From source, extract-thread.ts, with tsx's loader
+ * added when the process runs without it (a test runner's process).
+ */
+const THREAD = (() => {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const script = fileURLToPath(new URL(fromSource ? "./extract-thread.ts" : "./extract-thread.mjs", import.meta.url));
+  const hasTsx = process.execArgv.some((arg) => /\btsx\b/.test(arg));
+  return { script, execArgv: fromSource && !hasTsx ? [...process.execArgv, "--import", "tsx"] : undefined };
+})();
