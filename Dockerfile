@@ -71,7 +71,10 @@ FROM base AS worker
 ENV NODE_ENV=production \
     WORKER_HOST=0.0.0.0 \
     WORKER_PORT=4000
+# The bundle, its source map (src/ only: cheap to load, tooling/slim-source-map.ts)
+# and the chunks it imports on first use (extraction).
 COPY --from=build /app/dist/worker.mjs /app/dist/worker.mjs.map ./
+COPY --from=build /app/dist/chunks ./chunks
 USER node
 EXPOSE 4000
 CMD ["node", "--enable-source-maps", "worker.mjs"]

@@ -2,19 +2,18 @@
  * `npm run build`: the production build of both processes.
  * - Web tier: `next build` with `output: "standalone"`, which leaves out the
  *   static assets; they are copied beside the server, where it serves them.
- * - Worker, and the `npm start` launcher: bundled by esbuild into single ES
- *   modules with their dependencies inlined, so they run on plain Node — no
- *   tsx, no node_modules — which keeps the worker's image small.
+ * - Worker, and the `npm start` launcher: bundled by esbuild into ES modules
+ *   with their dependencies inlined (tooling/node-bundle.ts), so they run on
+ *   plain Node — no tsx, no node_modules — which keeps the worker's image
+ *   small. What only ingestion needs sits in dist/chunks/, loaded on first use.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
-import { build } from "esbuild";
-
 import { BUILD_OUTPUT, PROJECT_ROOT } from "../tooling/build-output";
-import { NODE_BUNDLE_OPTIONS } from "../tooling/node-bundle";
+import { bundleNode } from "../tooling/node-bundle";
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 
@@ -27,16 +26,12 @@ cpSync(path.join(PROJECT_ROOT, ".next/static"), staticDir, { recursive: true });
 
 rmSync(path.join(PROJECT_ROOT, "dist"), { recursive: true, force: true });
 const started = performance.now();
-await build({
-  absWorkingDir: PROJECT_ROOT,
-  entryPoints: [
+await bundleNode(
+  PROJECT_ROOT,
+  [
     { in: "src/worker/main.ts", out: path.basename(BUILD_OUTPUT.worker, ".mjs") },
     { in: "scripts/start.ts", out: path.basename(BUILD_OUTPUT.launcher, ".mjs") },
   ],
-  outdir: "dist",
-  ...NODE_BUNDLE_OPTIONS,
-  outExtension: { ".js": ".mjs" },
-  sourcemap: "linked",
-  logLevel: "warning",
-});
+  "dist",
+);
 console.log(`Worker and launcher bundled into dist/ in ${Math.round(performance.now() - started)} ms`);
