@@ -77,7 +77,11 @@ ENV NODE_ENV=production \
 RUN apt-get update && \
     apt-get install -y --no-install-recommends poppler-utils && \
     rm -rf /var/lib/apt/lists/*
+# The bundle, its source map (src/ only: cheap to load, tooling/slim-source-map.ts),
+# the entry of its document-reading threads, and the chunks they share or import
+# on first use.
 COPY --from=build /app/dist/worker.mjs /app/dist/worker.mjs.map /app/dist/extract-thread.mjs /app/dist/extract-thread.mjs.map ./
+COPY --from=build /app/dist/chunks ./chunks
 USER node
 EXPOSE 4000
 CMD ["node", "--enable-source-maps", "worker.mjs"]

@@ -8,6 +8,9 @@
  * of the worker — signs up a user, measures, prints one table and stops
  * everything it started.
  *
+ * Rows l and m (bench/worker-start.ts): fresh workers started as `npm start`
+ * runs them, spawn → ready, and their memory once idle.
+ *
  * Then the documents rows (g–k, bench/documents.ts): PDF extraction next
  * to pdftotext, ingestion with one and two workers, search over 100,000
  * chunks, the worker's memory and its calls while it ingests; on a stack with
@@ -32,6 +35,7 @@ import { cpuShares, sampleCpu, type CpuSample, type CpuShares } from "./cpu";
 import { makeCorpus } from "./documents-corpus";
 import { measureDocuments, printDocumentsReport } from "./documents";
 import { LOAD, measureLoad, measurePaced, type LoadResult } from "./load";
+import { measureWorkerStart, printWorkerStartReport } from "./worker-start";
 import { logFile, runBench, start, startStack, workPath, type Stack } from "./stack";
 import { machine, ms, percent, table, verdict } from "./table";
 
@@ -72,7 +76,12 @@ async function main(): Promise<void> {
   const stack = await startStack({ workers: documents ? [{}, {}] : [{}], databaseServer: options.postgres });
   if (documents) await stack.workers[1]!.service.stop();
 
-  if (!options.documents) await httpRows(stack);
+  if (!options.documents) {
+    await httpRows(stack);
+    console.log(`\n(k, l) worker start and idle memory: fresh workers on the stack's database and web tier…`);
+    const workerEnv = { LOG_LEVEL: "info", BETTER_AUTH_URL: stack.webUrl, WORKER_DATABASE_URL: stack.databaseUrl };
+    printWorkerStartReport(await measureWorkerStart(workerEnv, logFile("worker-start")));
+  }
   if (corpus) {
     const searchChunks = options["search-chunks"] === undefined ? undefined : Number(options["search-chunks"]);
     printDocumentsReport(await measureDocuments(stack, corpus, { searchChunks }));

@@ -2,20 +2,18 @@
  * `npm run build`: the production build of both processes.
  * - Web tier: `next build` with `output: "standalone"`, which leaves out the
  *   static assets; they are copied beside the server, where it serves them.
- * - Worker (with its extraction threads' entry), and the `npm start`
- *   launcher: bundled by esbuild into ES modules with their dependencies
- *   inlined, so they run on plain Node — no tsx, no node_modules — which
- *   keeps the worker's image small.
+ * - Worker (with its document-reading threads' entry), and the `npm start` launcher: bundled by esbuild into ES modules
+ *   with their dependencies inlined (tooling/node-bundle.ts), so they run on
+ *   plain Node — no tsx, no node_modules — which keeps the worker's image
+ *   small. What only ingestion needs sits in dist/chunks/, loaded on first use.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
-import { build } from "esbuild";
-
 import { BUILD_OUTPUT, PROJECT_ROOT } from "../tooling/build-output";
-import { NODE_BUNDLE_OPTIONS } from "../tooling/node-bundle";
+import { bundleNode } from "../tooling/node-bundle";
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
 
@@ -28,18 +26,14 @@ cpSync(path.join(PROJECT_ROOT, ".next/static"), staticDir, { recursive: true });
 
 rmSync(path.join(PROJECT_ROOT, "dist"), { recursive: true, force: true });
 const started = performance.now();
-await build({
-  absWorkingDir: PROJECT_ROOT,
-  entryPoints: [
+await bundleNode(
+  PROJECT_ROOT,
+  [
     { in: "src/worker/main.ts", out: path.basename(BUILD_OUTPUT.worker, ".mjs") },
     // The worker's document-reading threads start this file, found beside the worker's (extract-pool.ts).
     { in: "src/worker/documents/extract-thread.ts", out: path.basename(BUILD_OUTPUT.extractThread, ".mjs") },
     { in: "scripts/start.ts", out: path.basename(BUILD_OUTPUT.launcher, ".mjs") },
   ],
-  outdir: "dist",
-  ...NODE_BUNDLE_OPTIONS,
-  outExtension: { ".js": ".mjs" },
-  sourcemap: "linked",
-  logLevel: "warning",
-});
+  "dist",
+);
 console.log(`Worker and launcher bundled into dist/ in ${Math.round(performance.now() - started)} ms`);

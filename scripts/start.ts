@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 
 import nextEnv from "@next/env";
 
-import { BUILD_OUTPUT } from "../tooling/build-output";
+import { BUILD_OUTPUT, WORKER_NODE_ARGS } from "../tooling/build-output";
 import { runProcesses } from "./run-processes";
 
 // dist/start.mjs sits one folder below the root, as this file does.
@@ -40,7 +40,7 @@ if (!Number.isInteger(workerCount) || workerCount < 1 || workerCount > 32) {
 const firstWorkerPort = Number(process.env.WORKER_PORT ?? 4000);
 const workers = Array.from({ length: workerCount }, (_, index) => ({
   name: workerCount === 1 ? "worker" : `worker-${index + 1}`,
-  args: ["--enable-source-maps", path.join(root, BUILD_OUTPUT.worker)],
+  args: WORKER_NODE_ARGS.map((arg) => (arg === BUILD_OUTPUT.worker ? path.join(root, arg) : arg)),
   env: { NODE_ENV: "production", WORKER_PORT: String(firstWorkerPort + index) },
 }));
 

@@ -16,4 +16,14 @@ export const BUILD_OUTPUT = {
   /** The worker's extraction threads' entry, beside it: the worker starts it by that name (extract-pool.ts). */
   extractThread: "dist/extract-thread.mjs",
   launcher: "dist/start.mjs",
+  /** What the worker loads when first needed (extraction), beside it: the image copies it too. */
+  workerChunks: "dist/chunks",
 } as const;
+
+/**
+ * How `npm start`, the e2e suite and the bench run the worker (the
+ * Dockerfile's CMD says the same): with source maps, so a stack trace in the
+ * logs names our own files and lines. The maps cover src/ only, which keeps
+ * them cheap (tooling/slim-source-map.ts).
+ */
+export const WORKER_NODE_ARGS = ["--enable-source-maps", BUILD_OUTPUT.worker] as const;

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
 
-import { BUILD_OUTPUT, PROJECT_ROOT } from "./build-output";
+import { BUILD_OUTPUT, PROJECT_ROOT, WORKER_NODE_ARGS } from "./build-output";
 import { ChildService, tailOf } from "./child-service";
 
 type Env = Record<string, string>;
@@ -60,7 +60,7 @@ export function builtWorker({ name = "worker", port, env, logFile, inspectPort }
   return new ChildService({
     name,
     inspectPort,
-    args: ["--enable-source-maps", BUILD_OUTPUT.worker],
+    args: [...WORKER_NODE_ARGS],
     env: { NODE_ENV: "production", ...env, WORKER_PORT: String(port), WORKER_HOST: "127.0.0.1" },
     readyUrl: `http://127.0.0.1:${port}/readyz`,
     logFile,

@@ -5,18 +5,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { BUILD_OUTPUT } from "../../../../tooling/build-output";
-import { NODE_BUNDLE_OPTIONS } from "../../../../tooling/node-bundle";
+import { bundleNode } from "../../../../tooling/node-bundle";
 import { wordDocumentOfTinyParagraphs } from "../../../../tests/support/worker/zip-writer";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string) => path.join(here, "fixtures", name);
 
-// The production worker is one esbuild bundle run with no node_modules
-// (scripts/build.ts). pdf.js finds its parser by a dynamic import that a
+// The production worker is an esbuild bundle (and its chunks) run with no
+// node_modules (scripts/build.ts). pdf.js finds its parser by a dynamic import that a
 // bundle cannot follow, so this bundles the library the same way and runs it
 // from a directory where no package can be found.
 describe("the extraction library bundled as the worker is", () => {
@@ -31,7 +30,7 @@ describe("the extraction library bundled as the worker is", () => {
       [
         `import { readFileSync } from "node:fs";`,
         `import { detectDocumentType } from ${JSON.stringify(path.join(here, "detect.ts"))};`,
-        `import { extractText } from ${JSON.stringify(path.join(here, "extract.ts"))};`,
+        `const { extractText } = await import(${JSON.stringify(path.join(here, "extract.ts"))});`,
         `for (const file of process.argv.slice(2)) {`,
         `  const bytes = new Uint8Array(readFileSync(file));`,
         `  const type = await detectDocumentType(bytes.subarray(0, 4100), file);`,
@@ -40,13 +39,10 @@ describe("the extraction library bundled as the worker is", () => {
         `}`,
       ].join("\n"),
     );
+    // As the worker's: the extractors imported on first use, from a chunk of their own.
+    const { outputs } = await bundleNode(dir, [{ in: entry, out: "extract" }], dir, { logLevel: "silent" });
+    expect(Object.keys(outputs).filter((file) => file.includes("chunks/") && file.endsWith(".mjs"))).not.toEqual([]);
     bundle = path.join(dir, "extract.mjs");
-    await build({
-      ...NODE_BUNDLE_OPTIONS,
-      entryPoints: [entry],
-      outfile: bundle,
-      logLevel: "silent",
-    });
   }, 60_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -126,16 +122,15 @@ describe("the extraction threads bundled as the worker starts them", () => {
     );
     writeFileSync(path.join(dir, "bomb.docx"), wordDocumentOfTinyParagraphs(20));
     runner = path.join(dir, "runner.mjs");
-    await build({
-      ...NODE_BUNDLE_OPTIONS,
-      entryPoints: [
+    await bundleNode(
+      dir,
+      [
         { in: entry, out: "runner" },
         { in: path.join(here, "..", "extract-thread.ts"), out: path.basename(BUILD_OUTPUT.extractThread, ".mjs") },
       ],
-      outdir: dir,
-      outExtension: { ".js": ".mjs" },
-      logLevel: "silent",
-    });
+      dir,
+      { logLevel: "silent" },
+    );
   }, 60_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
