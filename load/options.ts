@@ -47,7 +47,8 @@ export const USAGE = `npm run load -- [options]
   --postgres URL       make the run's fresh database on this PostgreSQL server (e.g.
                        postgresql://postgres@127.0.0.1:5432/postgres) and drop it at the end;
                        else DATABASE_URL as it is, else a throwaway embedded PostgreSQL
-  --no-build           reuse the last build`;
+  --no-build           reuse the last build
+  -h, --help           this text`;
 
 export class UsageError extends Error {
   override name = "UsageError";
