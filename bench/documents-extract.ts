@@ -21,11 +21,10 @@ import type { PdfExtractor } from "~/worker/documents/extract/pdf";
 import type { CorpusFile } from "./documents-corpus";
 import { hasProgram } from "./documents-corpus";
 import { verdict } from "./table";
+import { TARGETS } from "./targets";
 
 /** Passes over all the files; the first warms up (pdf.js's code, the page cache) and is not counted. */
 const PASSES = 3;
-/** Issue 21: at most 3 times pdftotext's time per page, for the PDFs of every producer. */
-export const EXTRACTION_TARGET = 3;
 
 /** Real PDFs of other toolchains, as Debian installs them (gzipped or not). */
 const DEBIAN_PDFS = [
@@ -176,8 +175,8 @@ export function extractionRows({ producers, pdftotextStartupMs }: ExtractionComp
         "",
         "",
         pdfjs === undefined ? "" : `pdf.js alone ${pdfjs.toFixed(2)}×`,
-        `≤ ${EXTRACTION_TARGET}×`,
-        worker === undefined ? "n/a" : verdict(worker <= EXTRACTION_TARGET),
+        `≤ ${TARGETS.pdfOverPdftotext}×`,
+        worker === undefined ? "n/a" : verdict(worker <= TARGETS.pdfOverPdftotext),
       ],
     );
   }

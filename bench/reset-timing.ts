@@ -17,31 +17,41 @@
  *   npm run bench:reset-timing
  *   npm run bench:reset-timing -- --rounds 200
  *   npm run bench:reset-timing -- --postgres postgresql://postgres@127.0.0.1:5432/postgres
+ *   npm run bench:reset-timing -- --help
  */
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs } from "node:util";
-
 import { createAuth } from "~/server/auth";
 import { createPrismaClient } from "~/server/db/prisma";
 import { createLogger, logger as webLogger } from "~/server/logger";
 import { smtpTransport } from "~/server/mail/transport";
 import { newClientIp } from "../tooling/app-client";
+import { parseCommandLine, wholeNumber } from "./command-line";
 import { percentile } from "../tooling/percentiles";
 import { migrateDeploy } from "../tooling/prisma-cli";
 import { SmtpInbox } from "../tests/support/smtp-inbox";
 import { database, runBench } from "./stack";
 import { machine, ms, table } from "./table";
 
-const { values: options } = parseArgs({
+const USAGE = `npm run bench:reset-timing -- [options]
+
+  --rounds N           timed rounds, each a registered and an unknown address (default 50)
+  --warmup N           rounds before those, not timed (default 10)
+  --postgres URL       make the run's fresh database on this PostgreSQL server (e.g.
+                       postgresql://postgres@127.0.0.1:5432/postgres) and drop it at the end;
+                       else DATABASE_URL as it is, else a throwaway embedded PostgreSQL
+  -h, --help           this text`;
+
+const options = parseCommandLine("bench:reset-timing", USAGE, {
   options: {
     rounds: { type: "string", default: "50" },
     warmup: { type: "string", default: "10" },
     postgres: { type: "string" },
+    help: { type: "boolean", short: "h" },
   },
 });
-const ROUNDS = Number(options.rounds);
-const WARMUP = Number(options.warmup);
+const ROUNDS = wholeNumber("bench:reset-timing", USAGE, "rounds", options.rounds);
+const WARMUP = wholeNumber("bench:reset-timing", USAGE, "warmup", options.warmup, 0);
 const BASE_URL = "http://localhost:3000";
 
 await runBench(main);

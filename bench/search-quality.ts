@@ -32,12 +32,12 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 
 import { errorMessage } from "~/contract/error-message";
 import { SEARCH_PAGE_SIZE, searchInput } from "~/contract/document-inputs";
 import { migrateDeploy } from "../tooling/prisma-cli";
+import { parseCommandLine, usageError } from "./command-line";
 import { inParallel } from "./documents-corpus";
 import { openProduct, type Ingested, type Product } from "./search-quality-product";
 import { cutToLength, documentWords, middleLines, quoted, type PageLine } from "./search-quality-text";
@@ -86,15 +86,11 @@ const options = parseOptions(process.argv.slice(2));
 await runBench(main);
 
 function parseOptions(argv: string[]): Options {
-  const fail = (message: string): never => {
-    console.error(`bench:search-quality: ${message} (--help lists the options)`);
-    process.exit(2);
-  };
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
+  const fail = (message: string): never => usageError("bench:search-quality", USAGE, message);
+  const values = parseCommandLine(
+    "bench:search-quality",
+    USAGE,
+    {
       options: {
         docs: { type: "string" },
         lines: { type: "string", default: "20" },
@@ -103,14 +99,9 @@ function parseOptions(argv: string[]): Options {
         postgres: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-    }).values;
-  } catch (error) {
-    return fail(errorMessage(error));
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+    },
+    argv,
+  );
   const count = (name: string, value: string) => {
     const n = Number(value);
     return Number.isInteger(n) && n >= 1 ? n : fail(`--${name}: "${value}" is not a whole number ≥ 1`);

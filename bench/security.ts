@@ -10,8 +10,10 @@
  *
  *   npm run bench:security                 # runs `npm run build` first
  *   npm run bench:security -- --no-build   # reuses the last build
+ *   npm run bench:security -- --help
  */
 import type { ChildService } from "../tooling/child-service";
+import { parseCommandLine } from "./command-line";
 import { measureBatchAttack, BATCH_ATTACK, type BatchAttackResult, type RequestCost } from "./security/batch-attack";
 import { measureKeyRotation, ROTATION, type RotationResult } from "./security/key-rotation";
 import { GUESSING, guessPasswords, type GuessingResult } from "./security/password-guessing";
@@ -38,6 +40,16 @@ const TARGET = {
   victimP99Ms: 50,
   rotationFailures: 0,
 };
+
+const USAGE = `npm run bench:security -- [options]
+
+  --no-build           reuse the last build (default: npm run build first)
+  -h, --help           this text`;
+
+// Read by stack.ts's build(); parsed here so that --help works and a mistyped option is refused.
+parseCommandLine("bench:security", USAGE, {
+  options: { "no-build": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+});
 
 await runBench(main);
 

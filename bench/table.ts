@@ -46,3 +46,8 @@ export function machine(): string {
     .join(" ");
   return `Machine: ${cpu.length} CPUs, ${cpu[0]?.model.trim() ?? "unknown model"}, ${os.type()} ${os.release()}, Node ${process.version}, load average ${load}`;
 }
+
+/** What a run records about itself, at its start and again at its end: the date, then machine(). */
+export function runHeader(now = new Date()): string {
+  return `Run: ${now.toISOString()}\n${machine()}`;
+}

@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 
-import { isExpected, unexpectedOutcomes } from "./expected";
-import { Tally } from "./tally";
+import { isExpected, refusals, unexpectedOutcomes } from "./expected";
+import { REFUSED, Tally } from "./tally";
 import { ENDPOINT } from "./user";
 
 const direct = ENDPOINT.direct("worker-2");
@@ -41,4 +41,19 @@ test("unexpectedOutcomes adds up what no fault explains over every tally", () =>
   measured.record(ENDPOINT.viaWeb, 503, 3);
   measured.record(ENDPOINT.page, 200, 3);
   expect(unexpectedOutcomes([warmup, measured], ["kill-worker"])).toEqual([`${ENDPOINT.viaWeb}: 500 × 2`]);
+});
+
+test("under overload: the web tier's 503 + Retry-After is a refusal; a timeout, a bare 503 or a worker's refusal is not", () => {
+  const faults = ["rotate-keys" as const, "sign-out" as const];
+  expect(isExpected(ENDPOINT.page, REFUSED, faults)).toBe(true);
+  expect(isExpected(ENDPOINT.viaWeb, REFUSED, faults)).toBe(true);
+  expect(isExpected(ENDPOINT.page, 503, faults)).toBe(false);
+  expect(isExpected(ENDPOINT.page, "no answer (no answer within 5 s)", faults)).toBe(false);
+  expect(isExpected(direct, REFUSED, faults)).toBe(false);
+
+  const measured = new Tally();
+  measured.record(ENDPOINT.page, REFUSED, 3);
+  measured.record(ENDPOINT.viaWeb, REFUSED, 3);
+  measured.record(ENDPOINT.page, 200, 3);
+  expect(refusals([new Tally(), measured])).toBe(2);
 });

@@ -18,6 +18,21 @@ describe("parseLoadArgs", () => {
     });
   });
 
+  test("--overload: a cold burst, keys rotating and users signed out every 10 s, churn, a 5 s client timeout", () => {
+    expect(parseLoadArgs([])).toMatchObject({ burst: false, overload: false, requestTimeoutSeconds: 10 });
+    expect(parseLoadArgs(["--overload"])).toMatchObject({
+      overload: true,
+      burst: true,
+      faults: ["rotate-keys", "sign-out"],
+      faultEverySeconds: 10,
+      churnEverySeconds: 30,
+      requestTimeoutSeconds: 5,
+    });
+    expect(parseLoadArgs(["--overload", "--faults", "kill-worker"])).toMatchObject({ faults: ["kill-worker"] });
+    expect(parseLoadArgs(["--burst"])).toMatchObject({ burst: true, overload: false, faults: [] });
+    expect(() => parseLoadArgs(["--overload", "--soak"])).toThrow(UsageError);
+  });
+
   test("--soak: 10 minutes at a steady 50 requests/s after a minute's warm-up, unless told otherwise", () => {
     expect(parseLoadArgs(["--soak"])).toMatchObject({
       soak: true,

@@ -27,6 +27,16 @@ export interface LoadOptions {
   /** The flat-memory check: heap after GC may grow at most maxGrowthPercent after the warm-up. */
   soak: boolean;
   maxGrowthPercent: number;
+  /** Every user starts in the same second (a cold burst), instead of joining over half the warm-up. */
+  burst: boolean;
+  /**
+   * The overload check (--overload): a burst, keys rotating, churn; a 503
+   * with Retry-After from the web tier is a refusal (counted), anything
+   * slower than requestTimeoutSeconds a failure.
+   */
+  overload: boolean;
+  /** A request without a complete answer by then counts as a client timeout. */
+  requestTimeoutSeconds: number;
 }
 
 export const USAGE = `npm run load -- [options]
@@ -47,7 +57,14 @@ export const USAGE = `npm run load -- [options]
   --postgres URL       make the run's fresh database on this PostgreSQL server (e.g.
                        postgresql://postgres@127.0.0.1:5432/postgres) and drop it at the end;
                        else DATABASE_URL as it is, else a throwaway embedded PostgreSQL
-  --no-build           reuse the last build`;
+  --burst              every user starts in the same second, on a cold stack (default: they join
+                       over the first half of the warm-up)
+  --overload           the overload check: --burst, --faults rotate-keys,sign-out every 10 s
+                       (unless given), churn every 30 s, a 5 s client timeout; exit 1 on a timeout,
+                       a 5xx or a 503 no fault explains; a web tier's 503 with Retry-After is a
+                       refusal, counted and printed
+  --no-build           reuse the last build
+  -h, --help           this text`;
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -71,6 +88,8 @@ export function parseLoadArgs(argv: string[]): LoadOptions | "help" {
         "sample-every": { type: "string" },
         soak: { type: "boolean", default: false },
         "max-growth": { type: "string" },
+        burst: { type: "boolean", default: false },
+        overload: { type: "boolean", default: false },
         postgres: { type: "string" },
         // Read by bench/stack.ts's build().
         "no-build": { type: "boolean" },
@@ -83,8 +102,10 @@ export function parseLoadArgs(argv: string[]): LoadOptions | "help" {
   if (parsed.help) return "help";
 
   const soak = parsed.soak;
+  const overload = parsed.overload;
+  if (soak && overload) throw new UsageError("--soak and --overload are separate runs: give one of them");
   const seconds = number("seconds", parsed.seconds, soak ? 600 : 60);
-  const faults = (parsed.faults ?? "")
+  const faults = (parsed.faults ?? (overload ? "rotate-keys,sign-out" : ""))
     .split(",")
     .map((fault) => fault.trim())
     .filter(Boolean);
@@ -106,8 +127,8 @@ export function parseLoadArgs(argv: string[]): LoadOptions | "help" {
     rate,
     workers: number("workers", parsed.workers, 1),
     faults: [...new Set(faults as Fault[])],
-    faultEverySeconds: number("fault-every", parsed["fault-every"], 20),
-    churnEverySeconds: number("churn-every", parsed["churn-every"], 300),
+    faultEverySeconds: number("fault-every", parsed["fault-every"], overload ? 10 : 20),
+    churnEverySeconds: number("churn-every", parsed["churn-every"], overload ? 30 : 300),
     sampleEverySeconds: number(
       "sample-every",
       parsed["sample-every"],
@@ -116,6 +137,10 @@ export function parseLoadArgs(argv: string[]): LoadOptions | "help" {
     soak,
     maxGrowthPercent: number("max-growth", parsed["max-growth"], 10),
     postgres: parsed.postgres,
+    burst: parsed.burst || overload,
+    overload,
+    // The issue 21 rule: under a burst every request is answered or refused within 5 s.
+    requestTimeoutSeconds: overload ? 5 : 10,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { machine, mb, ms, seconds, table, verdict } from "../bench/table";
 import { percentiles } from "../tooling/percentiles";
+import { refusals } from "./expected";
 import type { MemoryReading } from "./memory";
 import type { LoadRun } from "./run";
 import type { Growth } from "./soak";
@@ -59,10 +60,14 @@ export function printReport(run: LoadRun, growth: Growth[], unexpected: string[]
     ]),
   );
 
+  const refused = refusals([run.warmup, run.measured]);
+  console.log(
+    `\nRefused by the web tier with 503 + Retry-After (warm-up included): ${refused.toLocaleString("en")} of ${(run.warmup.requests + run.measured.requests).toLocaleString("en")} requests.`,
+  );
   console.log(
     unexpected.length === 0
       ? `\nNo answer that the faults do not explain.`
-      : `\nAnswers no fault explains (warm-up included; a timeout is the tool's 10 s limit):\n  ${unexpected.join("\n  ")}`,
+      : `\nAnswers no fault explains (warm-up included; a timeout is the tool's ${options.requestTimeoutSeconds} s limit):\n  ${unexpected.join("\n  ")}`,
   );
   console.log(`\nRun on ${new Date().toISOString()}.`);
   console.log(machine());

@@ -64,7 +64,15 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
 
     const keys = new Set<string>();
     const users = accounts.map(
-      (account, index) => new SimulatedUser(account, target, index, options.churnEverySeconds * 1000, keys),
+      (account, index) =>
+        new SimulatedUser(
+          account,
+          target,
+          index,
+          options.churnEverySeconds * 1000,
+          keys,
+          options.requestTimeoutSeconds * 1000,
+        ),
     );
     const warmup = new Tally();
     const measured = new Tally();
@@ -76,7 +84,7 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
     const faults = new FaultInjector(target, users, options, record, began);
 
     console.log(
-      `Load: ${options.users} users, ${options.rate === undefined ? "each as fast as it can" : `${options.rate} requests/s in all`}, ` +
+      `Load: ${options.users} users ${options.burst ? "all starting at once" : "joining over half the warm-up"}, ${options.rate === undefined ? "each as fast as it can" : `${options.rate} requests/s in all`}, ` +
         `${options.warmupSeconds} s warm-up then ${options.seconds} s measured; faults: ${options.faults.join(", ") || "none"}; memory every ${options.sampleEverySeconds} s`,
     );
     const samples: MemorySample[] = [];
@@ -90,7 +98,8 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
     faults.start();
     // Users join one after another over the first half of the warm-up: 200 users at once on a
     // cold web tier (code still loading, nothing compiled) keep it from answering for seconds.
-    const rampMs = (options.warmupSeconds * 1000) / 2;
+    // --burst asks for exactly that: every user's first request in the same moment.
+    const rampMs = options.burst ? 0 : (options.warmupSeconds * 1000) / 2;
     await Promise.all(
       users.map((user, index) => drive(user, record, load, options, began + (rampMs * index) / users.length, endAt)),
     );

@@ -2,8 +2,11 @@
  * What the simulated users saw, per endpoint: how many answers of each
  * status (or no answer, and why), and how long the successful ones took.
  */
-/** An HTTP status, or "no answer (ECONNREFUSED)" and the like. */
-export type Outcome = number | `no answer (${string})`;
+/** An HTTP status, or "no answer (ECONNREFUSED)" and the like, or a 503 that said when to come back. */
+export type Outcome = number | `no answer (${string})` | typeof REFUSED;
+
+/** A 503 with Retry-After: a server too busy that says so at once, as issue 21 asks of an overloaded web tier. */
+export const REFUSED = "503 + Retry-After";
 
 interface EndpointTally {
   requests: number;

@@ -10,9 +10,9 @@ import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { cookieOf, exchange, postFromPage, signIn, type Headers, type User } from "../tooling/app-client";
-import { get, kidOf, refusalOf } from "../bench/client";
+import { get, kidOf, refusalOf, type Answer } from "../bench/client";
 import type { Stack } from "../bench/stack";
-import { noAnswer, type Outcome } from "./tally";
+import { noAnswer, REFUSED, type Outcome } from "./tally";
 
 /** What the load runs against: bench/stack.ts's Stack, or the e2e suite's. */
 export type Target = Pick<Stack, "webUrl" | "web" | "workers">;
@@ -54,6 +54,8 @@ export class SimulatedUser {
     private readonly churnEveryMs: number,
     /** Signing keys seen in the tokens it was given (their `kid`). */
     private readonly keys: Set<string>,
+    /** A GET without a complete answer by then is a client timeout. */
+    private readonly timeoutMs = 10_000,
   ) {
     this.cookie = account.cookie;
     this.worker = target.workers[index % target.workers.length]!;
@@ -182,7 +184,7 @@ export class SimulatedUser {
     inspect?: (body: Buffer) => void,
   ): Promise<Outcome> {
     const { outcome } = await this.timed(record, endpoint, async () => {
-      const answer = await get(url, headers, this.agent);
+      const answer = await get(url, headers, this.agent, this.timeoutMs);
       inspect?.(answer.body);
       return answer;
     });
@@ -190,7 +192,7 @@ export class SimulatedUser {
   }
 
   /** Times `send` and records its status, or why there was no answer (whatever it threw); hands back both. */
-  private async timed<T extends { status: number }>(
+  private async timed<T extends { status: number; headers?: Answer["headers"] | Response["headers"] }>(
     record: Recorder,
     endpoint: string,
     send: () => Promise<T>,
@@ -200,7 +202,8 @@ export class SimulatedUser {
     let answer: T | undefined;
     try {
       answer = await send();
-      outcome = answer.status;
+      outcome =
+        answer.status === 503 && answer.headers && retryAfterOf(answer.headers) !== undefined ? REFUSED : answer.status;
     } catch (error) {
       outcome = noAnswer(error);
     }
@@ -209,7 +212,12 @@ export class SimulatedUser {
   }
 }
 
-/** Whether the servers answered as servers should: not a 5xx, not silence. */
+/** Whether the servers answered as servers should: not a 5xx, not silence (a refusal with Retry-After backs off too). */
 function healthy(outcome: Outcome): boolean {
   return typeof outcome === "number" && outcome < 500;
+}
+
+function retryAfterOf(headers: Answer["headers"] | Response["headers"]): string | undefined {
+  const value = headers instanceof Headers ? headers.get("retry-after") : headers["retry-after"];
+  return value ?? undefined;
 }

@@ -10,4 +10,12 @@ export async function register() {
   // A BETTER_AUTH_SECRET other than the one the signing keys were made with.
   const { checkSigningKeysOrExit } = await import("./server/signing-key-check");
   await checkSigningKeysOrExit();
+  // From here on whatever a dependency prints is a JSON record: Next's
+  // request errors carry a client's values (a Next-Action id), and its
+  // multi-line stacks would break the one-record-per-line log. Its start-up
+  // banner, printed before this runs, stays as it is; `next dev` keeps its
+  // own readable output (compile errors with code frames).
+  if (process.env.NODE_ENV === "development") return;
+  const { routeConsoleToLog } = await import("./server/logger");
+  routeConsoleToLog();
 }

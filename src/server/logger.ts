@@ -1,5 +1,8 @@
+import { format } from "node:util";
+
 import pino from "pino";
 
+import { routeConsoleTo } from "~/contract/console-lines";
 import { logLineOptions } from "~/contract/log-lines";
 import { envLogLevel } from "~/env";
 
@@ -11,3 +14,8 @@ export function createLogger(level: string) {
 export type Logger = ReturnType<typeof createLogger>;
 
 export const logger = createLogger(envLogLevel());
+
+/** What dependencies print with console.* (Next.js's request errors, better-call's, Node's warnings) as this logger's records (contract/console-lines.ts). */
+export function routeConsoleToLog(): void {
+  routeConsoleTo(logger.child({ component: "console" }), format);
+}

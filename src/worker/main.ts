@@ -4,7 +4,7 @@
  * SIGTERM/SIGINT, finishes in-flight requests and running jobs before
  * exiting. Run as many as you like on one database: they share the queue.
  */
-import { createLogger } from "~/worker/logger";
+import { createLogger, routeConsoleToLog } from "~/worker/logger";
 import { createWorkerDb } from "./db";
 import { DOCUMENTS_POOL_SIZE, MAX_UPLOADS_IN_FLIGHT } from "./documents/upload-pool";
 import { createChangeFeed } from "./documents/change-feed";
@@ -26,6 +26,7 @@ import { createTokenVerifier } from "./verify";
 
 const config = loadWorkerEnvOrExit();
 const logger = createLogger(config.logLevel);
+routeConsoleToLog(logger);
 
 const verifier = createTokenVerifier({
   issuer: config.issuer,
