@@ -9,7 +9,7 @@ import { createTokenCache } from "~/worker-client/token-cache";
 import { createWorkerClient } from "~/worker-client/worker-client";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
-import { auth, createAuth } from "~/server/auth";
+import { createAuth } from "~/server/auth";
 import { migrateDeploy } from "../../tooling/prisma-cli";
 import { createPrismaClient } from "~/server/db/prisma";
 import { logger } from "~/server/logger";
@@ -17,24 +17,21 @@ import { workerTokenCache } from "~/server/worker-token-cache";
 import { signWorkerToken } from "~/server/worker-token";
 import { TestBrowser, uniqueEmail } from "../support/test-browser";
 import { createTestDatabase } from "../support/test-database";
-import { serveAuth } from "../support/serve-auth";
 import { sourceWorker } from "../support/source-worker";
 import { freePorts } from "../../tooling/child-service";
 
 // The web tier's tRPC (in this process) calling the worker as a real child
-// process over HTTP; the worker fetches the public keys from the web tier's
-// Better Auth routes, served here on a real port.
+// process over HTTP; the worker reads the public keys from the database, and
+// no web tier HTTP server runs at all.
 
 const issuer = process.env.BETTER_AUTH_URL!;
 const webOrigin = new URL(issuer).origin;
 
-let authServer: Awaited<ReturnType<typeof serveAuth>>;
 let worker: ReturnType<typeof sourceWorker>;
 
-function workerEnv(jwksBaseUrl: string): Record<string, string> {
+function workerEnv(): Record<string, string> {
   return {
     BETTER_AUTH_URL: issuer,
-    WORKER_JWKS_URL: `${jwksBaseUrl}/api/auth/jwks`,
     // Pick up a rotated key at once instead of after the default cooldown.
     WORKER_JWKS_COOLDOWN: "0",
     LOG_LEVEL: "info",
@@ -43,16 +40,18 @@ function workerEnv(jwksBaseUrl: string): Record<string, string> {
 
 beforeAll(async () => {
   const [port] = await freePorts(1);
-  // Before anything reads src/env.ts (serving auth does).
+  // Before anything reads src/env.ts.
   process.env.WORKER_URL = `http://127.0.0.1:${port}`;
-  authServer = await serveAuth(auth);
-  worker = sourceWorker({ name: "link-worker", port: port!, env: workerEnv(authServer.url) });
+  worker = sourceWorker({
+    name: "link-worker",
+    port: port!,
+    env: { ...workerEnv(), WORKER_DATABASE_URL: process.env.DATABASE_URL! },
+  });
   await worker.start();
 });
 
 afterAll(async () => {
   await worker.stop();
-  await authServer.close();
 });
 
 async function signedIn() {
@@ -407,7 +406,6 @@ describe("signing-key rotation", () => {
   let rotating: ReturnType<typeof createAuth>;
   let db: ReturnType<typeof createPrismaClient>;
   let dropDatabase: () => Promise<void>;
-  let server: Awaited<ReturnType<typeof serveAuth>>;
   let rotatingWorker: ReturnType<typeof sourceWorker>;
 
   beforeAll(async () => {
@@ -423,13 +421,12 @@ describe("signing-key rotation", () => {
       keyRotationInterval: 2,
       keyGracePeriod: 3,
     });
-    server = await serveAuth(rotating);
     const [port] = await freePorts(1);
     // The worker checks each token's session in this deployment's database.
     rotatingWorker = sourceWorker({
       name: "rotating-worker",
       port: port!,
-      env: { ...workerEnv(server.url), WORKER_DATABASE_URL: database.url },
+      env: { ...workerEnv(), WORKER_DATABASE_URL: database.url, JWT_GRACE_PERIOD: "3" },
     });
     await db.user.create({ data: { id: subject.user.id, email: subject.user.email, name: subject.user.name } });
     await db.session.create({
@@ -445,7 +442,6 @@ describe("signing-key rotation", () => {
 
   afterAll(async () => {
     await rotatingWorker.stop();
-    await server.close();
     await db.$disconnect();
     await dropDatabase();
   });
@@ -461,7 +457,8 @@ describe("signing-key rotation", () => {
     return body.error ? `${response.status} ${body.error.data.reason}` : String(response.status);
   };
   const publishedKids = async () => {
-    const { keys } = (await (await fetch(`${server.url}/api/auth/jwks`)).json()) as { keys: { kid: string }[] };
+    const response = await rotating.handler(new Request(`${issuer}/api/auth/jwks`));
+    const { keys } = (await response.json()) as { keys: { kid: string }[] };
     return keys.map((key) => key.kid);
   };
 
@@ -473,16 +470,18 @@ describe("signing-key rotation", () => {
     const after = await sign();
 
     expect(kidOf(after.token)).not.toBe(kidOf(before.token));
-    expect(await status(after.token)).toBe("200"); // unknown kid → the worker refetched the key set
+    expect(await status(after.token)).toBe("200"); // unknown kid → the worker re-read the key set
     expect(await publishedKids()).toEqual(expect.arrayContaining([kidOf(before.token), kidOf(after.token)]));
     // A fresh worker, so nothing is answered from its verified-token cache.
     await rotatingWorker.stop();
     await rotatingWorker.start();
     expect(await status(before.token)).toBe("200");
 
-    // Past rotation (2 s) + grace (3 s) the old key is no longer published.
+    // Past rotation (2 s) + grace (3 s) the old key is no longer published,
+    // and no longer verifies, even for the token the worker had verified.
     await new Promise((resolve) => setTimeout(resolve, 3_200));
     expect(await publishedKids()).not.toContain(kidOf(before.token));
+    expect(await status(before.token)).toBe("401 unknown_key");
     await rotatingWorker.stop();
     await rotatingWorker.start();
     expect(await status(before.token)).toBe("401 unknown_key");
