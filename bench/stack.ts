@@ -174,6 +174,14 @@ export interface StackOptions {
   databaseServer?: string;
 }
 
+/** The web tier's settings the worker reads too, under the same names. */
+function sharedWithWorkers(webEnv: Env): Env {
+  const shared: Env = {};
+  for (const name of ["WORKER_TOKEN_TTL", "JWT_GRACE_PERIOD"])
+    if (webEnv[name] !== undefined) shared[name] = webEnv[name];
+  return shared;
+}
+
 /**
  * The database migrated, the build made (see build()), then the web tier
  * and the workers, configured as deployed: logging a line per request at
@@ -227,8 +235,16 @@ export async function startStack({
       builtWorker({
         name,
         port: workerPorts[index]!,
-        // The worker checks each token's session in the session table.
-        env: { LOG_LEVEL: "info", BETTER_AUTH_URL: webUrl, WORKER_DATABASE_URL: databaseUrl, ...env },
+        // The worker checks each token's session in the session table and
+        // reads the keys from the jwks table; the variables both tiers read
+        // are the web tier's, as a deployment sets them alike.
+        env: {
+          LOG_LEVEL: "info",
+          BETTER_AUTH_URL: webUrl,
+          WORKER_DATABASE_URL: databaseUrl,
+          ...sharedWithWorkers(webEnv),
+          ...env,
+        },
         logFile: logFile(name),
         inspectPort: workerInspectPorts[index],
       }),

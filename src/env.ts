@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 import { flag, logLevel, orExit, parseEnvWith, seconds } from "~/contract/env-parsing";
-import { DEFAULT_WORKER_TOKEN_TTL } from "~/contract/worker-token";
+import { DEFAULT_JWT_GRACE_PERIOD, DEFAULT_WORKER_TOKEN_TTL } from "~/contract/worker-token";
 
 // Every variable the server reads, validated once. Each process (Next.js via
 // src/instrumentation.ts, the dev launcher) calls loadEnvOrExit() at start-up so
@@ -51,7 +51,7 @@ const schema = z.object({
   // Signing-key rotation: a new key every JWT_ROTATION_INTERVAL seconds (unset:
   // never); a retired key stays published for JWT_GRACE_PERIOD seconds.
   JWT_ROTATION_INTERVAL: seconds().optional(),
-  JWT_GRACE_PERIOD: seconds(30 * 24 * 3600),
+  JWT_GRACE_PERIOD: seconds(DEFAULT_JWT_GRACE_PERIOD),
   // Mail (src/server/mail): verification, password reset and address
   // changes go out over SMTP. Unset outside production: `npm run dev` starts
   // an embedded catcher and sets it; anything else writes mail to the log.

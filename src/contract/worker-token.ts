@@ -13,11 +13,21 @@ export const JWKS_PATH = "/api/auth/jwks";
 /** The only signing algorithm either side accepts (Ed25519 keys). */
 export const WORKER_TOKEN_ALG = "EdDSA";
 
+/** The curve of the signing keys. */
+export const WORKER_TOKEN_CRV = "Ed25519";
+
 /**
  * Seconds a worker token lives unless WORKER_TOKEN_TTL says otherwise. The
  * web tier mints tokens that long; the worker refuses any claiming longer.
  */
 export const DEFAULT_WORKER_TOKEN_TTL = 900;
+
+/**
+ * Seconds a retired signing key stays published unless JWT_GRACE_PERIOD says
+ * otherwise (30 days, Better Auth's own default). The worker reads the same
+ * variable so it never trusts a key longer than the web tier publishes it.
+ */
+export const DEFAULT_JWT_GRACE_PERIOD = 30 * 24 * 3600;
 
 /** What the exchange hands out: the compact JWT and when it stops working. */
 export interface WorkerToken {

@@ -4,26 +4,34 @@ import { describe, expect, it } from "vitest";
 
 import { EnvError } from "~/contract/env-parsing";
 import { MAX_BATCH_CALLS } from "~/contract/request-limits";
-import { DEFAULT_WORKER_TOKEN_TTL } from "~/contract/worker-token";
+import { DEFAULT_JWT_GRACE_PERIOD, DEFAULT_WORKER_TOKEN_TTL } from "~/contract/worker-token";
 import { parseWorkerEnv } from "~/worker/env";
 
 // The one variable without a default.
 const DB = { DATABASE_URL: "postgresql://localhost/app" };
 
 describe("worker environment", () => {
-  it("defaults: the token TTL both tiers default to, a 1 s JWKS cooldown, MAX_BATCH_CALLS", () => {
+  it("defaults: the token TTL and key grace both tiers default to, a 0.25 s key cooldown, MAX_BATCH_CALLS", () => {
     expect(parseWorkerEnv(DB)).toMatchObject({
       tokenTtlSec: DEFAULT_WORKER_TOKEN_TTL,
-      jwksCooldownMs: 1_000,
+      jwtGracePeriodSec: DEFAULT_JWT_GRACE_PERIOD,
+      jwksCooldownMs: 250,
       maxBatchCalls: MAX_BATCH_CALLS,
     });
   });
 
-  it("reads WORKER_TOKEN_TTL, WORKER_JWKS_COOLDOWN and WORKER_MAX_BATCH_CALLS", () => {
+  it("reads WORKER_TOKEN_TTL, JWT_GRACE_PERIOD, WORKER_JWKS_COOLDOWN and WORKER_MAX_BATCH_CALLS", () => {
     expect(
-      parseWorkerEnv({ ...DB, WORKER_TOKEN_TTL: "3600", WORKER_JWKS_COOLDOWN: "0.5", WORKER_MAX_BATCH_CALLS: "50" }),
+      parseWorkerEnv({
+        ...DB,
+        WORKER_TOKEN_TTL: "3600",
+        JWT_GRACE_PERIOD: "60",
+        WORKER_JWKS_COOLDOWN: "0.5",
+        WORKER_MAX_BATCH_CALLS: "50",
+      }),
     ).toMatchObject({
       tokenTtlSec: 3600,
+      jwtGracePeriodSec: 60,
       jwksCooldownMs: 500,
       maxBatchCalls: 50,
     });
@@ -34,6 +42,7 @@ describe("worker environment", () => {
     ["WORKER_MAX_BATCH_CALLS", "2.5"],
     ["WORKER_TOKEN_TTL", "-1"],
     ["WORKER_TOKEN_TTL", "forever"],
+    ["JWT_GRACE_PERIOD", "0"],
   ])("refuses %s=%s", (name, value) => {
     expect(() => parseWorkerEnv({ ...DB, [name]: value })).toThrow(EnvError);
     expect(() => parseWorkerEnv({ ...DB, [name]: value })).toThrow(name);

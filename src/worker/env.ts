@@ -4,7 +4,7 @@ import { z } from "zod";
 
 import { logLevel, orExit, parseEnvWith, seconds } from "~/contract/env-parsing";
 import { MAX_BATCH_CALLS } from "~/contract/request-limits";
-import { DEFAULT_WORKER_TOKEN_TTL, issuerFor, JWKS_PATH } from "~/contract/worker-token";
+import { DEFAULT_JWT_GRACE_PERIOD, DEFAULT_WORKER_TOKEN_TTL, issuerFor } from "~/contract/worker-token";
 
 /** English, accents ignored: the configuration the search_quality migration makes from PostgreSQL's english. */
 export const DEFAULT_SEARCH_CONFIG = "english_unaccent";
@@ -12,8 +12,8 @@ export const DEFAULT_SEARCH_CONFIG = "english_unaccent";
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, { error: "must be a postgresql:// URL" });
 
 // The worker's own configuration. It holds no signing secret: it verifies
-// tokens with the web tier's public keys, and reads from the database only
-// whether a token's session still exists.
+// tokens with the public halves of the web tier's signing keys, which it reads
+// from the database as it reads whether a token's session still exists.
 const schema = z
   .object({
     WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
@@ -22,35 +22,20 @@ const schema = z
     BETTER_AUTH_URL: z
       .url({ error: "must be the web tier's absolute URL (the tokens' issuer)" })
       .default("http://localhost:3000"),
-    // Where to fetch the public keys; defaults to the web tier's JWKS route.
-    WORKER_JWKS_URL: z.url().optional(),
-    // A static JWKS (JSON) for deployments where the worker cannot reach the
-    // web tier. When set, WORKER_JWKS_URL is not used.
-    WORKER_JWKS: z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          const parsed = JSON.parse(text) as unknown;
-          if (parsed && typeof parsed === "object" && Array.isArray((parsed as { keys?: unknown }).keys)) {
-            return parsed as { keys: Record<string, unknown>[] };
-          }
-        } catch {
-          // reported below
-        }
-        ctx.addIssue({ code: "custom", message: 'must be a JSON Web Key Set: {"keys":[…]}' });
-        return z.NEVER;
-      })
-      .optional(),
     // The only browser origin allowed to call the worker directly (CORS).
     // Defaults to the web tier's origin.
     WORKER_CORS_ORIGIN: z.url().optional(),
-    // Least seconds between two key-set fetches caused by an unknown key id.
-    // A call signed with a just-rotated key waits for that fetch rather than
-    // failing, so this is the most a new key's first calls wait, and 1/this
-    // the most JWKS fetches per second forged key ids can cause (all calls
-    // waiting share one fetch). 1 s: a delay no user notices, and one cheap
-    // GET a second at worst for the web tier.
-    WORKER_JWKS_COOLDOWN: z.coerce.number().min(0).default(1),
+    // Least seconds between two reads of the public keys (the jwks table)
+    // caused by a key id the worker has not seen. A call signed with a
+    // just-rotated key waits for that read rather than failing, so this is the
+    // most a new key's first calls wait, and 1/this the most key reads per
+    // second forged key ids can cause (all calls waiting share one read).
+    // 0.25 s: a delay no user notices, and four one-row queries a second at
+    // worst for the database.
+    WORKER_JWKS_COOLDOWN: z.coerce.number().min(0).default(0.25),
+    // The web tier's grace for retired signing keys (same variable, same
+    // default): the worker never trusts a key longer than it is published.
+    JWT_GRACE_PERIOD: seconds(DEFAULT_JWT_GRACE_PERIOD),
     // The web tier's token lifetime (same variable, same default): tokens
     // claiming a longer one, or older than it, are refused.
     WORKER_TOKEN_TTL: seconds(DEFAULT_WORKER_TOKEN_TTL),
@@ -105,8 +90,8 @@ const schema = z
     port: env.WORKER_PORT,
     host: env.WORKER_HOST,
     issuer: issuerFor(env.BETTER_AUTH_URL),
-    jwks: env.WORKER_JWKS ?? new URL(env.WORKER_JWKS_URL ?? new URL(JWKS_PATH, env.BETTER_AUTH_URL)),
     jwksCooldownMs: env.WORKER_JWKS_COOLDOWN * 1000,
+    jwtGracePeriodSec: env.JWT_GRACE_PERIOD,
     tokenTtlSec: env.WORKER_TOKEN_TTL,
     maxBatchCalls: env.WORKER_MAX_BATCH_CALLS,
     corsOrigin: new URL(env.WORKER_CORS_ORIGIN ?? env.BETTER_AUTH_URL).origin,

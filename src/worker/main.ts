@@ -22,22 +22,43 @@ import { createUserSlots } from "./user-slots";
 import { MAX_EXPORTS_IN_FLIGHT, MAX_EXPORTS_PER_USER } from "./account/export";
 import { MAX_UPLOADS_IN_FLIGHT_PER_USER } from "~/contract/document-limits";
 import { createSessionStore } from "./session-store";
-import { createTokenVerifier } from "./verify";
+import { createKeyStore, retiredKeyVerifiesFor } from "./key-store";
+import { storedKeySource } from "./jwks";
+import { createTokenVerifier, DEFAULT_CLOCK_TOLERANCE_SEC } from "./verify";
 
 const config = loadWorkerEnvOrExit();
 const logger = createLogger(config.logLevel);
 routeConsoleToLog(logger);
 
-const verifier = createTokenVerifier({
-  issuer: config.issuer,
-  jwks: config.jwks,
-  jwksCooldownMs: config.jwksCooldownMs,
-  tokenTtlSec: config.tokenTtlSec,
-});
-// Two pools: the session checks every request depends on have connections
-// of their own, which uploads streaming in or a busy ingestion cannot take.
+// Two pools: the session and key reads every request depends on have
+// connections of their own, which uploads streaming in or a busy ingestion
+// cannot take.
 const sessionsDb = createWorkerDb(config.databaseUrl, { max: 2 });
 const db = createWorkerDb(config.databaseUrl, { max: DOCUMENTS_POOL_SIZE });
+let keyReadFailures = 0;
+const keys = storedKeySource(
+  createKeyStore(sessionsDb, {
+    retiredForMs: retiredKeyVerifiesFor({
+      gracePeriodSec: config.jwtGracePeriodSec,
+      tokenTtlSec: config.tokenTtlSec,
+      clockToleranceSec: DEFAULT_CLOCK_TOLERANCE_SEC,
+    }),
+  }).read,
+  {
+    cooldownMs: config.jwksCooldownMs,
+    onRefreshError(error) {
+      // Every 10 s: one line when it starts failing, then one every ten minutes.
+      if (keyReadFailures++ % 60 === 0)
+        logger.error({ err: error, failures: keyReadFailures }, "signing key read failed");
+    },
+  },
+);
+keys.start();
+const verifier = createTokenVerifier({
+  issuer: config.issuer,
+  jwks: keys,
+  tokenTtlSec: config.tokenTtlSec,
+});
 const sessions = createSessionStore(sessionsDb);
 let pollFailures = 0;
 const revocation = createRevocationCheck({
@@ -107,7 +128,6 @@ worker.server.listen(config.port, config.host, () => {
     {
       port,
       issuer: config.issuer,
-      keys: config.jwks instanceof URL ? config.jwks.href : "static JWKS from WORKER_JWKS",
       corsOrigin: config.corsOrigin,
     },
     `worker listening on http://localhost:${port}`,
@@ -125,6 +145,7 @@ async function stop(signal: string) {
   await Promise.all([worker.close(config.shutdownTimeoutMs), queue.stop({ timeoutMs: config.shutdownTimeoutMs })]);
   await extractor.close();
   revocation.stop();
+  keys.stop();
   await Promise.all([db.close(), sessionsDb.close()]);
   logger.info("worker stopped");
   process.exit(0);

@@ -168,7 +168,8 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
     }
     if (pathname === "/readyz" && req.method === "GET") {
       const [keys, sessions] = await Promise.all([verifier.ready(), revocation.ready()]);
-      if (!keys) sendJson(res, 503, { status: "not_ready", reason: "The signing keys (JWKS) could not be loaded." });
+      if (!keys)
+        sendJson(res, 503, { status: "not_ready", reason: "The signing keys could not be read from the database." });
       else if (!sessions) sendJson(res, 503, { status: "not_ready", reason: "The session table could not be read." });
       else if (documents && !documents.queue.isConnected())
         sendJson(res, 503, { status: "not_ready", reason: "The job queue is not connected yet." });

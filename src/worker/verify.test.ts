@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import { request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 import { CompactSign, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK } from "jose";
@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { createLogger } from "~/worker/logger";
 import { WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/contract/worker-token";
 import { createWorkerServer } from "~/worker/server";
-import { serveJwks } from "../../tests/support/worker/jwks-server";
+import { storedKeySource } from "~/worker/jwks";
+import { keyTable } from "../../tests/support/worker/key-table";
 import { createTokenVerifier, type RejectReason, type TokenVerifier } from "~/worker/verify";
 import { noRevocations } from "../../tests/support/worker/no-revocations";
 
@@ -20,7 +21,7 @@ interface SigningKey {
   privateKey: CryptoKey;
   publicKey: CryptoKey;
   /** The public half as the web tier publishes it in its JWKS. */
-  jwk: JWK;
+  jwk: JWK & { kid: string };
 }
 
 async function newSigningKey(kid: string): Promise<SigningKey> {
@@ -523,64 +524,51 @@ describe("token lifetime against the TTL", () => {
   });
 });
 
-/** A port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  const { port } = new URL(await listen(server));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return Number(port);
-}
+const keyStore = (table: ReturnType<typeof keyTable>, cooldownMs = 0) => storedKeySource(table.read, { cooldownMs });
 
-describe("keys from a JWKS URL", () => {
-  it("is ready when the JWKS endpoint serves", async () => {
-    const jwks = await serveJwks([realKey.jwk]);
-    try {
-      const verifier = createTokenVerifier({ issuer: ISSUER, jwks: jwks.url });
-      expect(await verifier.ready()).toBe(true);
-      expect(jwks.fetches).toBe(1);
-      await expect(verifier.verify(`Bearer ${await mint()}`)).resolves.toMatchObject({ userId: "user_ada" });
-    } finally {
-      await jwks.close();
-    }
+describe("keys from the key store (the jwks table)", () => {
+  it("is ready once the keys are read", async () => {
+    const table = keyTable([realKey.jwk]);
+    const verifier = createTokenVerifier({ issuer: ISSUER, jwks: keyStore(table) });
+    expect(await verifier.ready()).toBe(true);
+    expect(table.reads).toBe(1);
+    await expect(verifier.verify(`Bearer ${await mint()}`)).resolves.toMatchObject({ userId: "user_ada" });
   });
 
-  it("verifies a token whose key is published after the first fetch", async () => {
+  it("verifies a token whose key is committed after the first read", async () => {
     const rotated = await newSigningKey("web-key-2");
-    const jwks = await serveJwks([realKey.jwk]);
-    const worker = await startWorker(createTokenVerifier({ issuer: ISSUER, jwks: jwks.url, jwksCooldownMs: 0 }));
+    const table = keyTable([realKey.jwk]);
+    const worker = await startWorker(createTokenVerifier({ issuer: ISSUER, jwks: keyStore(table) }));
     try {
       expect((await callWhoami(worker.url, `Bearer ${await mint()}`)).status).toBe(200);
-      const fetchesBefore = jwks.fetches;
+      const readsBefore = table.reads;
 
       const token = await mint({ sub: "user_rotated" }, {}, rotated);
       const early = await callWhoami(worker.url, `Bearer ${token}`);
       expect(early.status).toBe(401);
       expect((early.body as TRPCErrorBody).error.data.reason).toBe("unknown_key");
 
-      jwks.keys = [realKey.jwk, rotated.jwk];
+      table.add(rotated.jwk);
       const late = await callWhoami(worker.url, `Bearer ${token}`);
       expect(late.status).toBe(200);
       expect(late.body).toMatchObject({ result: { data: { userId: "user_rotated" } } });
-      expect(jwks.fetches).toBeGreaterThan(fetchesBefore);
+      expect(table.reads).toBeGreaterThan(readsBefore);
     } finally {
       await worker.close();
-      await jwks.close();
     }
   });
 
-  it("accepts a key published right after a fetch: its first calls wait for the next refetch instead of failing", async () => {
+  it("accepts a key committed right after a read: its first calls wait for the next read instead of failing", async () => {
     const COOLDOWN_MS = 500;
     const rotated = await newSigningKey("web-key-3");
-    const jwks = await serveJwks([realKey.jwk]);
-    const worker = await startWorker(
-      createTokenVerifier({ issuer: ISSUER, jwks: jwks.url, jwksCooldownMs: COOLDOWN_MS }),
-    );
+    const table = keyTable([realKey.jwk]);
+    const worker = await startWorker(createTokenVerifier({ issuer: ISSUER, jwks: keyStore(table, COOLDOWN_MS) }));
     try {
       expect((await callWhoami(worker.url, `Bearer ${await mint()}`)).status).toBe(200);
-      expect(jwks.fetches).toBe(1);
+      expect(table.reads).toBe(1);
 
-      // Rotation: the web tier publishes a key and signs with it at once.
-      jwks.keys = [realKey.jwk, rotated.jwk];
+      // Rotation: the web tier commits a key and signs with it at once.
+      table.add(rotated.jwk);
       const started = performance.now();
       const answers = await Promise.all(
         Array.from({ length: 20 }, async (_, i) =>
@@ -591,84 +579,111 @@ describe("keys from a JWKS URL", () => {
 
       expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
       expect(answers[7]!.body).toMatchObject({ result: { data: { userId: "user_7" } } });
-      // One refetch for all twenty, once the cooldown allowed it.
-      expect(jwks.fetches).toBe(2);
+      // One read for all twenty, once the cooldown allowed it.
+      expect(table.reads).toBe(2);
       expect(waitedMs).toBeLessThan(COOLDOWN_MS + 1_000);
     } finally {
       await worker.close();
-      await jwks.close();
     }
   });
 
-  it("100 concurrent forged kids cost one JWKS fetch, then fail with unknown_key", async () => {
+  it("100 concurrent forged kids cost one read, then fail with unknown_key", async () => {
     const COOLDOWN_MS = 300;
-    const jwks = await serveJwks([realKey.jwk]);
-    const verifier = createTokenVerifier({ issuer: ISSUER, jwks: jwks.url, jwksCooldownMs: COOLDOWN_MS });
-    try {
-      expect(await verifier.ready()).toBe(true);
-      const forgedKids = await Promise.all(
-        Array.from({ length: 100 }, () => mint({}, { kid: randomUUID() }, impostorKey)),
-      );
-      const started = performance.now();
-      const reasons = await Promise.all(
-        forgedKids.map((token) =>
-          verifier.verify(`Bearer ${token}`).then(
-            () => "accepted",
-            (error: unknown) => (error as { reason?: string }).reason,
-          ),
+    const table = keyTable([realKey.jwk]);
+    const verifier = createTokenVerifier({ issuer: ISSUER, jwks: keyStore(table, COOLDOWN_MS) });
+    expect(await verifier.ready()).toBe(true);
+    const forgedKids = await Promise.all(
+      Array.from({ length: 100 }, () => mint({}, { kid: randomUUID() }, impostorKey)),
+    );
+    const started = performance.now();
+    const reasons = await Promise.all(
+      forgedKids.map((token) =>
+        verifier.verify(`Bearer ${token}`).then(
+          () => "accepted",
+          (error: unknown) => (error as { reason?: string }).reason,
         ),
-      );
-      expect(reasons).toEqual(Array(100).fill("unknown_key"));
-      expect(jwks.fetches).toBe(2);
-      expect(performance.now() - started).toBeLessThan(COOLDOWN_MS + 1_000);
-    } finally {
-      await jwks.close();
-    }
+      ),
+    );
+    expect(reasons).toEqual(Array(100).fill("unknown_key"));
+    expect(table.reads).toBe(2);
+    expect(performance.now() - started).toBeLessThan(COOLDOWN_MS + 1_000);
   });
 
-  it("forged kids arriving without pause cost at most one JWKS fetch per cooldown", async () => {
+  it("forged kids arriving without pause cost at most one read per cooldown", async () => {
     const COOLDOWN_MS = 200;
     const RUN_MS = 1_000;
-    const jwks = await serveJwks([realKey.jwk]);
-    const verifier = createTokenVerifier({ issuer: ISSUER, jwks: jwks.url, jwksCooldownMs: COOLDOWN_MS });
+    const table = keyTable([realKey.jwk]);
+    const verifier = createTokenVerifier({ issuer: ISSUER, jwks: keyStore(table, COOLDOWN_MS) });
+    expect(await verifier.ready()).toBe(true);
+    const calls: Promise<unknown>[] = [];
+    const started = performance.now();
+    while (performance.now() - started < RUN_MS) {
+      calls.push(
+        verifier.verify(`Bearer ${await mint({}, { kid: randomUUID() }, impostorKey)}`).catch(() => undefined),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const readsDuringRun = table.reads;
+    await Promise.all(calls);
+    expect(calls.length).toBeGreaterThan(50);
+    // The first read (ready), then one per cooldown at most.
+    expect(readsDuringRun).toBeLessThanOrEqual(1 + Math.ceil(RUN_MS / COOLDOWN_MS));
+    expect(table.reads).toBeLessThanOrEqual(2 + Math.ceil(RUN_MS / COOLDOWN_MS));
+  });
+
+  it("stops answering a remembered token once its key retires or is deleted", async () => {
+    const retiring = await newSigningKey("web-key-retiring");
+    const deleted = await newSigningKey("web-key-deleted");
+    const table = keyTable([realKey.jwk, deleted.jwk]);
+    table.add(retiring.jwk, Date.now() + 300);
+    const keys = storedKeySource(table.read, { cooldownMs: 0, refreshMs: 100 });
+    keys.start();
     try {
-      expect(await verifier.ready()).toBe(true);
-      const calls: Promise<unknown>[] = [];
-      const started = performance.now();
-      while (performance.now() - started < RUN_MS) {
-        calls.push(
-          verifier.verify(`Bearer ${await mint({}, { kid: randomUUID() }, impostorKey)}`).catch(() => undefined),
+      const verifier = createTokenVerifier({ issuer: ISSUER, jwks: keys });
+      const byRetiring = `Bearer ${await mint({}, {}, retiring)}`;
+      const byDeleted = `Bearer ${await mint({}, {}, deleted)}`;
+      const byCurrent = `Bearer ${await mint()}`;
+      for (const authorization of [byRetiring, byDeleted, byCurrent])
+        await expect(verifier.verify(authorization)).resolves.toMatchObject({ userId: "user_ada" });
+
+      table.remove(deleted.kid);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const reasonOf = (authorization: string) =>
+        verifier.verify(authorization).then(
+          () => "accepted",
+          (error: unknown) => (error as { reason?: string }).reason,
         );
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      const fetchesDuringRun = jwks.fetches;
-      await Promise.all(calls);
-      expect(calls.length).toBeGreaterThan(50);
-      // The first fetch (ready), then one per cooldown at most.
-      expect(fetchesDuringRun).toBeLessThanOrEqual(1 + Math.ceil(RUN_MS / COOLDOWN_MS));
-      expect(jwks.fetches).toBeLessThanOrEqual(2 + Math.ceil(RUN_MS / COOLDOWN_MS));
+      expect(await reasonOf(byRetiring)).toBe("unknown_key");
+      expect(await reasonOf(byDeleted)).toBe("unknown_key");
+      expect(await reasonOf(byCurrent)).toBe("accepted");
     } finally {
-      await jwks.close();
+      keys.stop();
     }
   });
 
-  it("answers 503, not 401 or 500, when the JWKS endpoint is unreachable", async () => {
-    const verifier = createTokenVerifier({
-      issuer: ISSUER,
-      jwks: new URL(`http://127.0.0.1:${await closedPort()}/jwks`),
-    });
-    const worker = await startWorker(verifier);
+  it("answers 503, not 401 or 500, while the keys cannot be read, and /readyz says why", async () => {
+    const table = keyTable([realKey.jwk]);
+    table.failing = true;
+    const worker = await startWorker(createTokenVerifier({ issuer: ISSUER, jwks: keyStore(table) }));
     try {
       const { status, body } = await callWhoami(worker.url, `Bearer ${await mint()}`);
       expect(status).toBe(503);
-      expect((body as TRPCErrorBody).error.data).toMatchObject({
-        code: "SERVICE_UNAVAILABLE",
-        httpStatus: 503,
-        reason: null,
+      expect((body as TRPCErrorBody).error).toMatchObject({
+        message: "The worker cannot load its signing keys.",
+        data: { code: "SERVICE_UNAVAILABLE", httpStatus: 503, reason: null },
       });
 
-      expect((await fetch(`${worker.url}/readyz`)).status).toBe(503);
+      const ready = await fetch(`${worker.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({
+        status: "not_ready",
+        reason: "The signing keys could not be read from the database.",
+      });
       expect((await fetch(`${worker.url}/healthz`)).status).toBe(200);
+
+      table.failing = false;
+      expect((await fetch(`${worker.url}/readyz`)).status).toBe(200);
+      expect((await callWhoami(worker.url, `Bearer ${await mint()}`)).status).toBe(200);
     } finally {
       await worker.close();
     }

@@ -4,12 +4,12 @@
  * runs, once per request however many calls it batches (authenticate.ts).
  * A rejection always names one reason code; nothing a caller sends can turn
  * into anything but a TokenRejected (401) or, when the keys themselves cannot
- * be loaded, KeysUnavailable (503).
+ * be read, KeysUnavailable (503).
  */
 import { decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
 
 import { DEFAULT_WORKER_TOKEN_TTL, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/contract/worker-token";
-import { KeysUnavailable, remoteKeySource, staticKeySource } from "./jwks";
+import { KeysUnavailable, staticKeySource, type KeySource } from "./jwks";
 
 export { KeysUnavailable };
 
@@ -55,8 +55,8 @@ export interface Caller {
 export interface TokenVerifierOptions {
   /** The web tier's base URL; tokens from anywhere else are refused. */
   issuer: string;
-  /** A URL to fetch the JWKS from, or a fixed key set. */
-  jwks: URL | JSONWebKeySet;
+  /** The keys read from the database (jwks.ts's storedKeySource), or a fixed key set. */
+  jwks: KeySource | JSONWebKeySet;
   audience?: string;
   clockToleranceSec?: number;
   /**
@@ -65,8 +65,6 @@ export interface TokenVerifierOptions {
    * signing key or a misconfigured minter cannot mint long-lived credentials.
    */
   tokenTtlSec?: number;
-  /** Least time between two JWKS fetches triggered by an unknown `kid` (see jwks.ts). */
-  jwksCooldownMs?: number;
   /** Verified tokens remembered (until their exp) so the hot path skips the signature check. */
   cacheMaxEntries?: number;
 }
@@ -78,9 +76,12 @@ export interface TokenVerifier {
    * `req.headersDistinct.authorization`): more than one is refused.
    */
   verify(authorization: string | readonly string[] | undefined): Promise<Caller>;
-  /** True when keys are loaded (fetching them if needed): /readyz. */
+  /** True when keys have been read recently (reading them if not): /readyz. */
   ready(): Promise<boolean>;
 }
+
+/** The clock skew allowed on exp, nbf and iat unless told otherwise. */
+export const DEFAULT_CLOCK_TOLERANCE_SEC = 5;
 
 // Far above a real token (~600 bytes), far below anything worth parsing.
 const MAX_TOKEN_LENGTH = 8 * 1024;
@@ -111,6 +112,8 @@ function isCanonicalCompact(token: string): boolean {
 /** What a verified token is remembered as: the caller, and until when it may be used. */
 interface Verified {
   caller: Caller;
+  /** The key that signed it: a token stops being answered from memory when its key retires or is deleted. */
+  kid: string;
   /** Epoch ms: the earlier of exp and iat + TTL, plus the clock tolerance (what jwtVerify would allow). */
   usableUntil: number;
 }
@@ -119,16 +122,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const {
     issuer,
     audience = WORKER_AUDIENCE,
-    clockToleranceSec = 5,
+    clockToleranceSec = DEFAULT_CLOCK_TOLERANCE_SEC,
     tokenTtlSec = DEFAULT_WORKER_TOKEN_TTL,
-    jwksCooldownMs = 1_000,
     cacheMaxEntries = 10_000,
   } = options;
 
-  const keys =
-    options.jwks instanceof URL
-      ? remoteKeySource(options.jwks, { cooldownMs: jwksCooldownMs })
-      : staticKeySource(options.jwks);
+  const keys = "lookup" in options.jwks ? options.jwks : staticKeySource(options.jwks);
 
   const verified = new Map<string, Verified>();
 
@@ -183,6 +182,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       );
     }
     return {
+      kid: header.kid,
       caller: {
         userId: sub as string,
         sessionId: sid as string,
@@ -212,9 +212,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
       const cached = verified.get(token);
       if (cached) {
-        if (cached.usableUntil > Date.now()) return cached.caller;
+        if (cached.usableUntil <= Date.now()) {
+          verified.delete(token);
+          throw new TokenRejected("expired", "The token has expired.");
+        }
+        if (keys.usable(cached.kid)) return cached.caller;
+        // Its key retired or was deleted since: verified again, which now
+        // refuses it (unknown_key) as it would refuse the token uncached.
         verified.delete(token);
-        throw new TokenRejected("expired", "The token has expired.");
       }
 
       const entry = await verifyToken(token);

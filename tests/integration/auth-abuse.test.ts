@@ -164,7 +164,7 @@ describe("client IP: TRUSTED_PROXY_HOPS", () => {
       expect((await signIn(client, uniqueEmail("spray"), wrong, spoofed(11))).status).toBe(429);
     });
 
-    it("the public key set is never throttled: workers behind one address refetch it at every rotation", async () => {
+    it("the public key set is never throttled: verifiers behind one address refetch it at every rotation", async () => {
       const worker = new TestBrowser();
       const statuses = new Set<number>();
       // Past the 100-a-minute budget every other path of this IP has.

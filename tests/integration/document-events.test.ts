@@ -19,9 +19,10 @@ import { createWorkerServer, type WorkerServer } from "~/worker/server";
 import { createSessionStore } from "~/worker/session-store";
 import { createTestLog } from "../support/worker/log-capture";
 import { createTokenVerifier } from "~/worker/verify";
+import { storedKeySource } from "~/worker/jwks";
+import { createKeyStore } from "~/worker/key-store";
 import { freePorts } from "../../tooling/child-service";
 import { insertDocument, setProgress } from "../support/documents";
-import { serveAuth } from "../support/serve-auth";
 import { INTEGRATION_OUTPUT, sourceWorker } from "../support/source-worker";
 import { TestBrowser, uniqueEmail } from "../support/test-browser";
 
@@ -35,7 +36,6 @@ const issuer = process.env.BETTER_AUTH_URL!;
 const databaseUrl = inject("databaseUrl");
 const CROSS_PROCESS_BUDGET_MS = 1_000;
 
-let authServer: Awaited<ReturnType<typeof serveAuth>>;
 let child: ReturnType<typeof sourceWorker>;
 let writer: WorkerDb;
 
@@ -51,13 +51,11 @@ let stopLocal: () => void;
 beforeAll(async () => {
   const [childPort] = await freePorts(1);
   process.env.WORKER_URL ??= `http://127.0.0.1:${childPort!}`;
-  authServer = await serveAuth(auth);
   child = sourceWorker({
     name: "document-events-worker",
     port: childPort!,
     env: {
       BETTER_AUTH_URL: issuer,
-      WORKER_JWKS_URL: `${authServer.url}/api/auth/jwks`,
       WORKER_DATABASE_URL: databaseUrl,
       LOG_LEVEL: "info",
     },
@@ -71,8 +69,7 @@ beforeAll(async () => {
   local = createWorkerServer({
     verifier: createTokenVerifier({
       issuer: issuerFor(issuer),
-      jwks: new URL(`${authServer.url}/api/auth/jwks`),
-      jwksCooldownMs: 0,
+      jwks: storedKeySource(createKeyStore(localDb, { retiredForMs: 0 }).read, { cooldownMs: 0 }),
     }),
     revocation,
     changeFeed,
@@ -105,7 +102,6 @@ afterAll(async () => {
   await local?.close(1_000);
   await child?.stop();
   await Promise.all([writer?.close(), localDb?.close()]);
-  await authServer?.close();
 });
 
 async function signedIn(prefix: string) {

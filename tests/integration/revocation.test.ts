@@ -9,7 +9,6 @@ import { WORKER_DB_ROLE } from "~/worker/db";
 import { freePorts } from "../../tooling/child-service";
 import { percentiles } from "../../tooling/percentiles";
 import { timeToRefusal as timeToRefusalBy, whoami } from "../support/revocation-watch";
-import { serveAuth } from "../support/serve-auth";
 import { sourceWorker } from "../support/source-worker";
 import { TEST_PASSWORD, TestBrowser, uniqueEmail } from "../support/test-browser";
 
@@ -21,23 +20,20 @@ import { TEST_PASSWORD, TestBrowser, uniqueEmail } from "../support/test-browser
 const issuer = process.env.BETTER_AUTH_URL!;
 const REVOCATION_BUDGET_MS = 1_000;
 
-let authServer: Awaited<ReturnType<typeof serveAuth>>;
 let workers: ReturnType<typeof sourceWorker>[];
 const latencies: number[] = [];
 
 beforeAll(async () => {
   const ports = await freePorts(2);
-  // Before anything reads src/env.ts (serving auth does): the web tier's own
-  // worker calls go to the first worker.
+  // Before anything reads src/env.ts: the web tier's own worker calls go to
+  // the first worker.
   process.env.WORKER_URL = `http://127.0.0.1:${ports[0]!}`;
-  authServer = await serveAuth(auth);
   workers = ports.map((port, index) =>
     sourceWorker({
       name: `revocation-worker-${index + 1}`,
       port,
       env: {
         BETTER_AUTH_URL: issuer,
-        WORKER_JWKS_URL: `${authServer.url}/api/auth/jwks`,
         WORKER_DATABASE_URL: process.env.DATABASE_URL!,
       },
     }),
@@ -53,7 +49,6 @@ afterAll(async () => {
     );
   }
   await Promise.all(workers.map((worker) => worker.stop()));
-  await authServer.close();
 });
 
 /** A signed-in browser, its session id and a worker token minted for it. */

@@ -9,7 +9,7 @@ import { createTokenCache } from "~/worker-client/token-cache";
 import { createWorkerClient } from "~/worker-client/worker-client";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
-import { auth, createAuth } from "~/server/auth";
+import { createAuth } from "~/server/auth";
 import { migrateDeploy } from "../../tooling/prisma-cli";
 import { createPrismaClient } from "~/server/db/prisma";
 import { logger } from "~/server/logger";
@@ -17,24 +17,21 @@ import { workerTokenCache } from "~/server/worker-token-cache";
 import { signWorkerToken } from "~/server/worker-token";
 import { TestBrowser, uniqueEmail } from "../support/test-browser";
 import { createTestDatabase } from "../support/test-database";
-import { serveAuth } from "../support/serve-auth";
 import { sourceWorker } from "../support/source-worker";
 import { freePorts } from "../../tooling/child-service";
 
 // The web tier's tRPC (in this process) calling the worker as a real child
-// process over HTTP; the worker fetches the public keys from the web tier's
-// Better Auth routes, served here on a real port.
+// process over HTTP; the worker reads the public keys from the database, and
+// no web tier HTTP server runs at all.
 
 const issuer = process.env.BETTER_AUTH_URL!;
 const webOrigin = new URL(issuer).origin;
 
-let authServer: Awaited<ReturnType<typeof serveAuth>>;
 let worker: ReturnType<typeof sourceWorker>;
 
-function workerEnv(jwksBaseUrl: string): Record<string, string> {
+function workerEnv(): Record<string, string> {
   return {
     BETTER_AUTH_URL: issuer,
-    WORKER_JWKS_URL: `${jwksBaseUrl}/api/auth/jwks`,
     // Pick up a rotated key at once instead of after the default cooldown.
     WORKER_JWKS_COOLDOWN: "0",
     LOG_LEVEL: "info",
@@ -43,16 +40,18 @@ function workerEnv(jwksBaseUrl: string): Record<string, string> {
 
 beforeAll(async () => {
   const [port] = await freePorts(1);
-  // Before anything reads src/env.ts (serving auth does).
+  // Before anything reads src/env.ts.
   process.env.WORKER_URL = `http://127.0.0.1:${port}`;
-  authServer = await serveAuth(auth);
-  worker = sourceWorker({ name: "link-worker", port: port!, env: workerEnv(authServer.url) });
+  worker = sourceWorker({
+    name: "link-worker",
+    port: port!,
+    env: { ...workerEnv(), WORKER_DATABASE_URL: process.env.DATABASE_URL! },
+  });
   await worker.start();
 });
 
 afterAll(async () => {
   await worker.stop();
-  await authServer.close();
 });
 
 async function signedIn() {
@@ -402,13 +401,17 @@ describe("the web tier's /api/trpc answers bad input with a 4xx, never a 5xx", (
 });
 
 describe("signing-key rotation", () => {
-  // A deployment of its own (fresh database, web auth, worker) configured to
-  // rotate every 2 s with a 3 s grace period.
+  const GRACE_SECONDS = 5;
+  // A deployment of its own (fresh database, web auth, two workers)
+  // configured to rotate every 2 s with a 5 s grace period. The second
+  // worker gets no call until the old key is retired: nothing is answered
+  // from its verified-token cache (a restart took over 10 s on a busy machine,
+  // longer than any grace a test can wait out).
   let rotating: ReturnType<typeof createAuth>;
   let db: ReturnType<typeof createPrismaClient>;
   let dropDatabase: () => Promise<void>;
-  let server: Awaited<ReturnType<typeof serveAuth>>;
   let rotatingWorker: ReturnType<typeof sourceWorker>;
+  let freshWorker: ReturnType<typeof sourceWorker>;
 
   beforeAll(async () => {
     const database = await createTestDatabase(inject("testServerUrl"));
@@ -421,16 +424,13 @@ describe("signing-key rotation", () => {
       baseURL: issuer,
       workerTokenTtl: 900,
       keyRotationInterval: 2,
-      keyGracePeriod: 3,
+      keyGracePeriod: GRACE_SECONDS,
     });
-    server = await serveAuth(rotating);
-    const [port] = await freePorts(1);
-    // The worker checks each token's session in this deployment's database.
-    rotatingWorker = sourceWorker({
-      name: "rotating-worker",
-      port: port!,
-      env: { ...workerEnv(server.url), WORKER_DATABASE_URL: database.url },
-    });
+    const ports = await freePorts(2);
+    // The workers check each token's session in this deployment's database.
+    const env = { ...workerEnv(), WORKER_DATABASE_URL: database.url, JWT_GRACE_PERIOD: String(GRACE_SECONDS) };
+    rotatingWorker = sourceWorker({ name: "rotating-worker", port: ports[0]!, env });
+    freshWorker = sourceWorker({ name: "rotating-worker-fresh", port: ports[1]!, env });
     await db.user.create({ data: { id: subject.user.id, email: subject.user.email, name: subject.user.name } });
     await db.session.create({
       data: {
@@ -440,12 +440,11 @@ describe("signing-key rotation", () => {
         expiresAt: new Date(Date.now() + 3_600_000),
       },
     });
-    await rotatingWorker.start();
+    await Promise.all([rotatingWorker.start(), freshWorker.start()]);
   });
 
   afterAll(async () => {
-    await rotatingWorker.stop();
-    await server.close();
+    await Promise.all([rotatingWorker.stop(), freshWorker.stop()]);
     await db.$disconnect();
     await dropDatabase();
   });
@@ -453,15 +452,16 @@ describe("signing-key rotation", () => {
   const subject = { user: { id: "u-rot", email: "rot@example.test", name: "Rotation" }, session: { id: "s-rot" } };
   const sign = () => signWorkerToken(rotating, subject, { ttlSeconds: 900 });
   const kidOf = (token: string) => decodeProtectedHeader(token).kid;
-  const status = async (token: string) => {
-    const response = await fetch(`${rotatingWorker.url}/trpc/whoami`, {
+  const status = async (token: string, worker = rotatingWorker) => {
+    const response = await fetch(`${worker.url}/trpc/whoami`, {
       headers: { authorization: `Bearer ${token}` },
     });
     const body = (await response.json()) as { error?: { data: { reason: string } } };
     return body.error ? `${response.status} ${body.error.data.reason}` : String(response.status);
   };
   const publishedKids = async () => {
-    const { keys } = (await (await fetch(`${server.url}/api/auth/jwks`)).json()) as { keys: { kid: string }[] };
+    const response = await rotating.handler(new Request(`${issuer}/api/auth/jwks`));
+    const { keys } = (await response.json()) as { keys: { kid: string }[] };
     return keys.map((key) => key.kid);
   };
 
@@ -473,18 +473,18 @@ describe("signing-key rotation", () => {
     const after = await sign();
 
     expect(kidOf(after.token)).not.toBe(kidOf(before.token));
-    expect(await status(after.token)).toBe("200"); // unknown kid → the worker refetched the key set
+    expect(await status(after.token)).toBe("200"); // unknown kid → the worker re-read the key set
     expect(await publishedKids()).toEqual(expect.arrayContaining([kidOf(before.token), kidOf(after.token)]));
-    // A fresh worker, so nothing is answered from its verified-token cache.
-    await rotatingWorker.stop();
-    await rotatingWorker.start();
-    expect(await status(before.token)).toBe("200");
+    // A worker that never saw it, so nothing is answered from its verified-token cache.
+    expect(await status(before.token, freshWorker)).toBe("200");
 
-    // Past rotation (2 s) + grace (3 s) the old key is no longer published.
-    await new Promise((resolve) => setTimeout(resolve, 3_200));
+    // Past its expiry + grace the old key is no longer published, and no
+    // longer verifies, even for the token the worker had verified.
+    const { expiresAt } = await db.jwks.findUniqueOrThrow({ where: { id: kidOf(before.token)! } });
+    await new Promise((resolve) => setTimeout(resolve, expiresAt!.getTime() + GRACE_SECONDS * 1000 + 200 - Date.now()));
     expect(await publishedKids()).not.toContain(kidOf(before.token));
-    await rotatingWorker.stop();
-    await rotatingWorker.start();
     expect(await status(before.token)).toBe("401 unknown_key");
+    expect(await status(before.token, freshWorker)).toBe("401 unknown_key");
+    expect(await status(after.token, freshWorker)).toBe("200");
   });
 });

@@ -15,13 +15,11 @@ import { sql } from "kysely";
 
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
-import { auth } from "~/server/auth";
 import type { WorkerDb } from "~/worker/db";
 import type { DocumentStatus, DocumentSummary } from "~/contract/document-summary";
 import { MARK_CHANGED } from "~/worker/documents/repository";
 import { PROJECT_ROOT } from "../../tooling/build-output";
 import { freePorts } from "../../tooling/child-service";
-import { serveAuth } from "./serve-auth";
 import { sourceWorker } from "./source-worker";
 import { queryOnce } from "./test-database";
 import { TestBrowser, uniqueEmail } from "./test-browser";
@@ -97,9 +95,8 @@ export interface DocumentsStack {
 }
 
 /**
- * The web tier's auth routes on a port of their own (the workers fetch its
- * keys there) and `count` workers named `name-1`, `name-2`, … on the run's
- * database, logging at info (their logs are in test-results/integration/).
+ * `count` workers named `name-1`, `name-2`, … on the run's database (where
+ * they read the web tier's public keys too), logging at info (their logs are in test-results/integration/).
  * `env` adds to or overrides the workers' environment (limits, a login of
  * their own); the workers are started but not their ports reused.
  */
@@ -112,11 +109,9 @@ export async function startDocumentsStack({
   count?: number;
   env?: Record<string, string>;
 }): Promise<DocumentsStack> {
-  const authServer = await serveAuth(auth);
   const workers: Worker[] = [];
   const workerEnv = {
     BETTER_AUTH_URL: process.env.BETTER_AUTH_URL!,
-    WORKER_JWKS_URL: `${authServer.url}/api/auth/jwks`,
     WORKER_DATABASE_URL: process.env.DATABASE_URL!,
     LOG_LEVEL: "info",
     ...env,
@@ -140,7 +135,6 @@ export async function startDocumentsStack({
     await Promise.all(Array.from({ length: count }, (_, index) => addWorker(`${name}-${index + 1}`)));
   } catch (error) {
     await Promise.all(workers.map((worker) => worker.stop()));
-    await authServer.close();
     throw error;
   }
   return {
@@ -149,7 +143,6 @@ export async function startDocumentsStack({
     addWorker,
     async stop() {
       await Promise.all(workers.map((worker) => worker.stop()));
-      await authServer.close();
     },
   };
 }

@@ -71,10 +71,11 @@ export const IP_RULES: readonly IpRule[] = [
 ];
 
 /**
- * Paths no per-IP budget applies to. /jwks is public and cheap, and the
- * workers, which often share one address, fetch it whenever a token names a
- * key they have not seen (at most once per WORKER_JWKS_COOLDOWN each):
- * throttling it would turn a key rotation into failed calls.
+ * Paths no per-IP budget applies to. /jwks is public and cheap, and a
+ * verifier of the tokens refetches it whenever a token names a key it has
+ * not seen: throttling it would turn a key rotation into failed calls for
+ * verifiers behind one address. (This app's workers read the keys from the
+ * database instead: docs/decisions/0025.)
  */
 export const UNLIMITED_PATHS: readonly string[] = ["/jwks"];
 
