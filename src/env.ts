@@ -8,6 +8,10 @@ import { DEFAULT_JWT_GRACE_PERIOD, DEFAULT_WORKER_TOKEN_TTL } from "~/contract/w
 // a bad configuration stops it with one readable line instead of failing later
 // inside a request.
 
+// Measured on 2 cores with a cold burst of 200 /dashboard requests (docs/performance.md).
+const WEB_MAX_IN_FLIGHT_DEFAULT = 16;
+const WEB_QUEUE_WAIT_MS_DEFAULT = 2_000;
+
 const SECRET_HINT = "make one with `openssl rand -base64 32`";
 
 const schema = z.object({
@@ -65,6 +69,19 @@ const schema = z.object({
   // Whether an account must verify its address before it may sign in (and
   // get worker tokens). Unset: on in production, off in development and tests.
   REQUIRE_EMAIL_VERIFICATION: flag().optional(),
+  // Overload (src/server/overload): requests the production web server
+  // handles at once (0: no limit); the next ones wait in line up to
+  // WEB_QUEUE_WAIT_MS each, and are then answered 503 with Retry-After.
+  WEB_MAX_IN_FLIGHT: z.coerce
+    .number({ error: "must be a number of requests" })
+    .int({ error: "must be a whole number of requests" })
+    .min(0, { error: "must be 0 (no limit) or more" })
+    .default(WEB_MAX_IN_FLIGHT_DEFAULT),
+  WEB_QUEUE_WAIT_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int({ error: "must be a whole number of milliseconds" })
+    .min(0, { error: "must be 0 or more" })
+    .default(WEB_QUEUE_WAIT_MS_DEFAULT),
 });
 
 const withDefaults = schema

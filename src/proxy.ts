@@ -5,15 +5,22 @@
  * renders, which is why pages render per request; see src/app/layout.tsx)
  * and Strict-Transport-Security on https. API routes are left out: a proxy
  * that runs buffers the request body, and /api/trpc caps its own.
+ *
+ * While the database is down (src/server/db/database-availability.ts) a page
+ * is a short 503 that reloads itself, answered here: a page's render cannot
+ * set its status, and every page of the app reads the session.
  */
 import { NextResponse, type NextRequest } from "next/server";
 
 import { env } from "~/env";
 import { browserWorkerUrl } from "~/server/browser-worker-url";
+import { databaseAvailability } from "~/server/db/database-availability";
+import { DATABASE_UNAVAILABLE, unavailablePage } from "~/server/unavailable-answers";
 import { contentSecurityPolicy, newNonce, servedOverHttps, transportSecurityHeaders } from "~/server/security-headers";
 
-export function proxy(request: NextRequest) {
+export async function proxy(request: NextRequest) {
   const { BETTER_AUTH_URL } = env();
+  if (!(await databaseAvailability.check())) return unavailablePage(DATABASE_UNAVAILABLE);
   const nonce = newNonce();
   const policy = contentSecurityPolicy({
     nonce,

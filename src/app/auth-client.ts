@@ -1,4 +1,7 @@
 import { createAuthClient } from "better-auth/react";
 
-// Same-origin: the auth routes live in this Next.js app at /api/auth.
-export const authClient = createAuthClient();
+import { fetchWaitingOut503 } from "~/trpc/retry-after-fetch";
+
+// Same-origin: the auth routes live in this Next.js app at /api/auth. A 503
+// with Retry-After (busy, or the database down) is waited out as tRPC's are.
+export const authClient = createAuthClient({ fetchOptions: { customFetchImpl: fetchWaitingOut503() } });

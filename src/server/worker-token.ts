@@ -6,7 +6,9 @@ import { TRPCError } from "@trpc/server";
 
 import { env } from "~/env";
 import type { WorkerToken } from "~/contract/worker-token";
+import { DatabaseUnavailableError } from "~/server/api/database-unavailable";
 import { auth, type Auth, type Session } from "~/server/auth";
+import { databaseAvailability } from "~/server/db/database-availability";
 import { db } from "~/server/db/prisma";
 import { logger } from "~/server/logger";
 import { signingKeyProblem } from "~/server/signing-key-check";
@@ -62,6 +64,8 @@ export async function mintWorkerToken(session: Session, requestId: string, signe
  * changed BETTER_AUTH_SECRET is the reason.
  */
 async function signingFailed(signer: Auth, error: unknown, requestId: string): Promise<never> {
+  // The key is read from the database: gone, it is the database's 503 (logged once, when it went).
+  if (databaseAvailability.reportFailure(error)) throw new DatabaseUnavailableError(error);
   const problem = await signingKeyProblem(signer, db).catch(() => undefined);
   if (problem) logger.error({ requestId }, problem);
   else logger.error({ requestId, err: error }, "worker token signing failed");

@@ -9,6 +9,7 @@ import SuperJSON from "superjson";
 import { newRequestId, REQUEST_ID_HEADER } from "~/contract/request-id";
 import type { AppRouter } from "~/server/api/root";
 import { createQueryClient } from "./query-client";
+import { fetchWaitingOut503 } from "./retry-after-fetch";
 
 let clientQueryClientSingleton: QueryClient | undefined;
 
@@ -36,6 +37,8 @@ export function TRPCReactProvider(props: { children: React.ReactNode }) {
         httpBatchStreamLink({
           transformer: SuperJSON,
           url: `${getBaseUrl()}/api/trpc`,
+          // A busy web tier or a missing database answers 503 with Retry-After: waited out, then sent again.
+          fetch: fetchWaitingOut503(),
           headers: ({ opList }) => {
             const headers = new Headers();
             headers.set("x-trpc-source", "nextjs-react");

@@ -279,16 +279,16 @@ describe("/api/trpc answers: no stack trace, never cached, HSTS on https", () =>
 });
 
 describe("pages: security headers", () => {
-  function page(path: string, headers: Record<string, string> = {}) {
+  async function page(path: string, headers: Record<string, string> = {}) {
     const request = new NextRequest(`${appOrigin}${path}`, { headers });
-    const response = proxy(request);
+    const response = await proxy(request);
     const policy = response.headers.get("content-security-policy") ?? "";
     return { response, policy, nonce: /'nonce-([^']+)'/.exec(policy)?.[1] };
   }
 
-  it("the proxy gives each page a nonce-based Content-Security-Policy, a new nonce every time", () => {
-    const first = page("/dashboard");
-    const second = page("/dashboard");
+  it("the proxy gives each page a nonce-based Content-Security-Policy, a new nonce every time", async () => {
+    const first = await page("/dashboard");
+    const second = await page("/dashboard");
 
     expect(first.nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
     expect(second.nonce).not.toBe(first.nonce);
@@ -306,17 +306,17 @@ describe("pages: security headers", () => {
     expect(first.policy).not.toContain("unsafe-inline");
   });
 
-  it("hands the same policy to Next.js on the request, which takes the nonce for its scripts from there", () => {
-    const { response, policy, nonce } = page("/sign-in");
+  it("hands the same policy to Next.js on the request, which takes the nonce for its scripts from there", async () => {
+    const { response, policy, nonce } = await page("/sign-in");
 
     // NextResponse.next({ request: { headers } }) carries overridden request headers this way.
     expect(response.headers.get("x-middleware-request-content-security-policy")).toBe(policy);
     expect(response.headers.get("x-middleware-request-x-nonce")).toBe(nonce);
   });
 
-  it("Strict-Transport-Security and upgrade-insecure-requests on https only", () => {
-    const plain = page("/");
-    const behindTls = page("/", { "x-forwarded-proto": "https" });
+  it("Strict-Transport-Security and upgrade-insecure-requests on https only", async () => {
+    const plain = await page("/");
+    const behindTls = await page("/", { "x-forwarded-proto": "https" });
 
     expect(plain.response.headers.get("strict-transport-security")).toBeNull();
     expect(plain.policy).not.toContain("upgrade-insecure-requests");

@@ -7,7 +7,9 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { publicErrorShape } from "~/contract/public-error-shape";
 import { REQUEST_ID_HEADER, requestIdFrom } from "~/contract/request-id";
 import { auth as appAuth, type Auth } from "~/server/auth";
+import { databaseAvailability } from "~/server/db/database-availability";
 import { db } from "~/server/db/prisma";
+import { DatabaseUnavailableError } from "./database-unavailable";
 import { transformer } from "./transformer";
 
 /**
@@ -18,7 +20,11 @@ import { transformer } from "./transformer";
  */
 export async function createTRPCContext(opts: { headers: Headers; auth?: Auth }) {
   const auth = opts.auth ?? appAuth;
-  const session = await auth.api.getSession({ headers: opts.headers });
+  // Known to be down: no session read to wait for.
+  if (!(await databaseAvailability.check())) throw databaseUnavailable();
+  const session = await auth.api.getSession({ headers: opts.headers }).catch((error: unknown) => {
+    throw databaseAvailability.reportFailure(error) ? databaseUnavailable(error) : error;
+  });
   const requestId = requestIdFrom(opts.headers.get(REQUEST_ID_HEADER));
   return { db, auth, session, headers: opts.headers, requestId };
 }
@@ -36,10 +42,22 @@ const t = initTRPC.context<TRPCContext>().create({
 export const createCallerFactory = t.createCallerFactory;
 export const createTRPCRouter = t.router;
 
-export const publicProcedure = t.procedure;
+const databaseUnavailable = (cause?: unknown) => new DatabaseUnavailableError(cause);
+
+/**
+ * Every procedure: a call that failed because the database is unreachable
+ * is that 503, whatever the procedure made of the error (a 500 otherwise).
+ */
+export const publicProcedure = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.code !== "SERVICE_UNAVAILABLE" && databaseAvailability.reportFailure(result.error)) {
+    throw databaseUnavailable(result.error);
+  }
+  return result;
+});
 
 /** Signed-in users only; narrows ctx.session to non-null for the resolver. */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
   }

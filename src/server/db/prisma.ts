@@ -5,7 +5,13 @@ import { lazy } from "~/server/lazy";
 import { PrismaClient } from "./generated/client.ts";
 
 export function createPrismaClient(connectionString: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString }),
+    // An error's message is its reason, not a multi-line excerpt of the calling
+    // code: it goes into one JSON log line (and the database's absence is
+    // logged once, by ./database-availability.ts).
+    errorFormat: "minimal",
+  });
 }
 
 // One client (and so one pg pool) per process. Next.js dev re-evaluates modules

@@ -3,7 +3,9 @@ import { toNextJsHandler } from "better-auth/next-js";
 import { env } from "~/env";
 import { auth } from "~/server/auth";
 import { bufferedWithin } from "~/server/body-limit";
+import { databaseAvailability } from "~/server/db/database-availability";
 import { privateApiResponse } from "~/server/security-headers";
+import { DATABASE_UNAVAILABLE, unavailableJson } from "~/server/unavailable-answers";
 
 /**
  * Far above any auth form (name ≤ 100, email ≤ 254, password ≤ 128
@@ -23,7 +25,14 @@ async function handle(request: Request): Promise<Response> {
       { status: 413 },
     );
   }
-  return auth.handler(limited);
+  // Every auth route reads or writes the database (/jwks too): while it is
+  // known to be down, the answer is a 503 at once.
+  if (!(await databaseAvailability.check())) return unavailableJson(DATABASE_UNAVAILABLE);
+  const answer = await auth.handler(limited);
+  // Better Auth answers a failed database call with a 500 of its own and
+  // keeps the error: a probe tells whether the database was the reason.
+  if (answer.status >= 500 && !(await databaseAvailability.recheck())) return unavailableJson(DATABASE_UNAVAILABLE);
+  return answer;
 }
 
 /**

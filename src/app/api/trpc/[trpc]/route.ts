@@ -4,11 +4,13 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { env } from "~/env";
 import { MAX_BATCH_CALLS, MAX_BODY_BYTES } from "~/contract/request-limits";
 import { appRouter } from "~/server/api/root";
+import { DatabaseUnavailableError } from "~/server/api/database-unavailable";
 import { createTRPCContext } from "~/server/api/trpc";
 import { capUndeclaredBody, declaresMoreThan } from "~/server/body-limit";
 import { logger } from "~/server/logger";
 import { rejectCrossSite } from "~/server/origin-check";
 import { privateApiResponse } from "~/server/security-headers";
+import { DATABASE_UNAVAILABLE } from "~/server/unavailable-answers";
 
 const tooLarge = () =>
   new TRPCError({
@@ -50,6 +52,11 @@ function answer(req: Request): Promise<Response> | Response {
       if (oversized) throw oversized;
       return createTRPCContext({ headers: request.headers });
     },
+    // When to ask again, for the browser's link (src/trpc/retry-after-fetch.ts) and anyone else.
+    responseMeta: ({ errors }) =>
+      errors.some((error) => error instanceof DatabaseUnavailableError)
+        ? { headers: { "retry-after": String(DATABASE_UNAVAILABLE.retryAfterSeconds) } }
+        : {},
     onError({ path, error }) {
       // Expected outcomes (bad input, signed out) are the caller's business;
       // only server faults belong in the error log.
