@@ -8,12 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as authGet } from "~/app/api/auth/[...all]/route";
 import { GET as trpcGet } from "~/app/api/trpc/[trpc]/route";
 import { proxy } from "~/proxy";
-import { auth } from "~/server/auth";
 import { DATABASE_UNAVAILABLE } from "~/server/unavailable-answers";
 import { freePorts } from "../../tooling/child-service";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../tooling/embedded-postgres";
 import { migrateDeploy } from "../../tooling/prisma-cli";
-import { serveAuth } from "../support/serve-auth";
 import { sourceWorker } from "../support/source-worker";
 import { appOrigin, TestBrowser } from "../support/test-browser";
 import { createTestDatabase } from "../support/test-database";
@@ -26,7 +24,6 @@ import { createTestDatabase } from "../support/test-database";
 let dataDir: string;
 let pgPort: number;
 let postgres: EmbeddedPostgres;
-let authServer: Awaited<ReturnType<typeof serveAuth>>;
 let worker: ReturnType<typeof sourceWorker>;
 const browser = new TestBrowser();
 
@@ -40,13 +37,11 @@ beforeAll(async () => {
   // Before anything reads src/env.ts: the app's client, auth and the worker all use this database.
   process.env.DATABASE_URL = database.url;
   process.env.WORKER_URL = `http://127.0.0.1:${String(workerPort)}`;
-  authServer = await serveAuth(auth);
   worker = sourceWorker({
     name: "database-down-worker",
     port: workerPort!,
     env: {
       BETTER_AUTH_URL: process.env.BETTER_AUTH_URL!,
-      WORKER_JWKS_URL: `${authServer.url}/api/auth/jwks`,
       DATABASE_URL: database.url,
       LOG_LEVEL: "info",
     },
@@ -57,7 +52,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop();
-  await authServer?.close();
   await postgres?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
