@@ -73,7 +73,10 @@ revocation.start();
 const changeFeed = createChangeFeed({ db, log: logger });
 const store = postgresOriginalStore;
 // Its threads start with the first document, not with the process.
-const extractor = createExtractPool(config.extraction);
+const extractor = createExtractPool({
+  ...config.extraction,
+  onOutput: (stream, text) => logger.warn({ component: "document-reader", stream, text }, "a document reader printed"),
+});
 const queue = connectJobQueue({
   databaseUrl: config.databaseUrl,
   logger,

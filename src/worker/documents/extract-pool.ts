@@ -1,13 +1,18 @@
 /**
- * Documents are read (extracted and chunked) on a pool of threads running
- * extract-thread.ts, not on the thread that answers calls and refreshes the
- * job queue's heartbeat: a 300-page PDF or a large Word document there held
- * every call behind its next page. The database writes stay with the caller.
+ * Documents are read (extracted and chunked) by a pool of child processes
+ * running extract-thread.ts, not on the thread that answers calls and
+ * refreshes the job queue's heartbeat: a 300-page PDF or a large Word
+ * document there held every call behind its next page. The database writes
+ * stay with the caller.
  *
- * Each thread has a heap limit and each document a time limit. A document
- * past either ends its thread, not the process: it fails like any document
+ * Each reader has a heap limit and each document a time limit. A document
+ * past either ends its reader, not the worker: it fails like any document
  * that cannot be read (ExtractionFailed, so no retry, which would meet the
- * same limit), and the next one gets a new thread.
+ * same limit), and the next one gets a new reader. Processes, not threads:
+ * a worker thread's heap limit is best effort (nodejs/node#47224), and one
+ * test run in five saw V8's out-of-memory abort take the whole process down.
+ * The bytes cross by Node's structured-clone IPC ("advanced" serialization),
+ * one copy, which is cheap next to reading them.
  *
  * workerpool, not piscina: piscina starts its threads from a worker.js of
  * its own beside its code, which the bundled worker (one file, no
@@ -23,14 +28,19 @@ import type { DocumentKind, ExtractionProgress } from "./extract/types";
 import type { ExtractThreadMethods, ThreadProgress } from "./extract-thread";
 
 export interface ExtractPoolOptions {
-  /** Documents read at once; more wait for a thread. */
+  /** Documents read at once; more wait for a reader. */
   threads: number;
-  /** Each thread's JavaScript heap (old generation), in MB. */
+  /** Each reader's JavaScript heap (old generation), in MB. */
   memoryMb: number;
   /** The longest one document may be read, from when a thread takes it. */
   timeoutMs: number;
-  /** Threads end after this long without a document, giving their memory back; the next document starts them again. */
+  /** Readers end after this long without a document, giving their memory back; the next document starts them again. */
   idleMs?: number;
+  /**
+   * What a reader printed (V8's out-of-memory report, a library's warning),
+   * so that it reaches the worker's JSON log as a field, not as raw lines.
+   */
+  onOutput?: (stream: "stdout" | "stderr", text: string) => void;
 }
 
 /** What a document's reading gives the ingestion: its chunks, and its page or section count. */
@@ -43,12 +53,10 @@ export interface DocumentChunks {
 export interface ExtractPool {
   /**
    * The document's chunks; throws ExtractionFailed when it cannot be read,
-   * within the limits too. Takes `bytes`: their buffer moves to the thread
-   * (a copy would cost this thread as much as a page of reading), so the
-   * caller's view is empty afterwards.
+   * within the limits too.
    */
   read(bytes: Uint8Array, kind: DocumentKind, onProgress?: ExtractionProgress): Promise<DocumentChunks>;
-  /** Ends the threads; a document being read fails (its job is retried, as after any stop). */
+  /** Ends the readers; a document being read fails (its job is retried, as after any stop). */
   close(): Promise<void>;
 }
 
@@ -59,19 +67,20 @@ export function createExtractPool({
   memoryMb,
   timeoutMs,
   idleMs = DEFAULT_IDLE_MS,
+  onOutput = (stream, text) => void process[stream].write(text),
 }: ExtractPoolOptions): ExtractPool {
   let pool: workerpool.Pool | undefined;
   let reading = 0;
   let idleTimer: NodeJS.Timeout | undefined;
 
   const start = () =>
-    workerpool.pool(THREAD.script, {
-      workerType: "thread",
+    workerpool.pool(READER.script, {
+      workerType: "process",
       maxWorkers: threads,
-      workerThreadOpts: {
-        name: "extract",
-        resourceLimits: { maxOldGenerationSizeMb: memoryMb },
-        ...(THREAD.execArgv && { execArgv: THREAD.execArgv }),
+      emitStdStreams: true,
+      forkOpts: {
+        execArgv: [...READER.execArgv, `--max-old-space-size=${String(memoryMb)}`],
+        serialization: "advanced",
       },
     });
 
@@ -84,18 +93,16 @@ export function createExtractPool({
       // time, in order, and its failure is the run's once reading is done.
       let progress = Promise.resolve();
       let progressFailure: { error: unknown } | undefined;
-      const on = ({ done, total }: ThreadProgress) => {
+      const on = (event: ThreadProgress | { stdout: string } | { stderr: string }) => {
+        if ("stdout" in event) return onOutput("stdout", event.stdout);
+        if ("stderr" in event) return onOutput("stderr", event.stderr);
+        const { done, total } = event;
         progress = progress
           .then(() => onProgress?.(done, total))
           .catch((error: unknown) => void (progressFailure ??= { error }));
       };
-      // Copied only when the bytes share their buffer (a small Buffer is a slice of Node's pool).
-      const owned =
-        bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
       try {
-        const answer = await pool
-          .exec<ExtractThreadMethods["read"]>("read", [owned, kind], { on, transfer: [owned.buffer] })
-          .timeout(timeoutMs);
+        const answer = await pool.exec<ExtractThreadMethods["read"]>("read", [bytes, kind], { on }).timeout(timeoutMs);
         await progress;
         if (progressFailure) throw progressFailure.error;
         if (!answer.ok) throw new ExtractionFailed(answer.code, answer.reason);
@@ -124,7 +131,7 @@ export function createExtractPool({
 
 const SPLIT_ADVICE = "Split it into smaller files, or save it again in a simpler form, and upload those.";
 
-/** The document's failure when its thread was ended for it; undefined for any other error. */
+/** The document's failure when its reader was ended for it, or ended by it; undefined for any other error. */
 function limitFailure(error: unknown, timeoutMs: number): ExtractionFailed | undefined {
   if (error instanceof workerpool.Promise.TimeoutError) {
     return new ExtractionFailed(
@@ -133,7 +140,10 @@ function limitFailure(error: unknown, timeoutMs: number): ExtractionFailed | und
       { cause: error },
     );
   }
-  if ((error as { cause?: { code?: unknown } } | null)?.cause?.code === "ERR_WORKER_OUT_OF_MEMORY") {
+  // V8 aborts a process past its heap limit; workerpool says the reader
+  // ended unexpectedly. Any end of a reader while it read this document is
+  // this document's doing.
+  if (error instanceof Error && error.message.includes("Worker terminated Unexpectedly")) {
     return new ExtractionFailed(
       "exceeds_memory",
       `Reading the document needed more memory than one document may take: it is too large or too complex to process. ${SPLIT_ADVICE}`,
@@ -150,13 +160,11 @@ function formatDuration(ms: number): string {
 }
 
 /**
- * The thread's entry. Bundled, extract-thread.mjs beside the worker's own
- * file (scripts/build.ts). From source, extract-thread.ts, with tsx's loader
- * added when the process runs without it (a test runner's process).
+ * The reader's entry. Bundled, extract-thread.mjs beside the worker's own
+ * file (scripts/build.ts). From source, extract-thread.ts with tsx's loader.
  */
-const THREAD = (() => {
+const READER = (() => {
   const fromSource = import.meta.url.endsWith(".ts");
   const script = fileURLToPath(new URL(fromSource ? "./extract-thread.ts" : "./extract-thread.mjs", import.meta.url));
-  const hasTsx = process.execArgv.some((arg) => /\btsx\b/.test(arg));
-  return { script, execArgv: fromSource && !hasTsx ? [...process.execArgv, "--import", "tsx"] : undefined };
+  return { script, execArgv: fromSource ? ["--import", "tsx"] : [] };
 })();
