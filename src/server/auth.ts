@@ -27,7 +27,16 @@ import { hashVerificationIdentifier } from "~/server/account/verification-identi
 import { verificationMailSender } from "~/server/account/verification-mail";
 import { accountKey } from "~/server/auth-rate-limit/keys";
 import { createMailer } from "~/server/mail/mailer";
+import { onSessionWrite } from "~/server/db/session-writes";
+import { createSessionCache, type SessionShape } from "~/server/session-cache/session-cache";
+import { cachedSessionReader, type SessionSource } from "~/server/session-cache/session-reader";
+import { sessionVersions } from "~/server/session-cache/session-versions";
 import { logTransport, smtpTransport, type MailTransport } from "~/server/mail/transport";
+
+/** Seconds between two write-backs of a session in use (Better Auth's updateAge). */
+const SESSION_UPDATE_AGE = 3600;
+/** A session's lifetime: Better Auth's default, named so the session cache refreshes when Better Auth would. */
+const SESSION_EXPIRES_IN = 7 * 24 * 3600;
 
 export interface AuthConfig {
   db: PrismaClient;
@@ -73,7 +82,7 @@ export function createAuth({
   });
   // Mail's own lines go to the web tier's log; `logger` is Better Auth's.
   const mailer = createMailer({ ...mail, budget: rateLimitStore, logger: webLogger.child({ component: "mail" }) });
-  return betterAuth({
+  const instance = betterAuth({
     appName: "Typed Worker Stack",
     baseURL,
     secret,
@@ -118,11 +127,13 @@ export function createAuth({
     session: {
       // How often a session in use is written back (its expiry moved on):
       // the "last active" the account page shows is at most this old.
-      updateAge: 3600,
+      updateAge: SESSION_UPDATE_AGE,
+      expiresIn: SESSION_EXPIRES_IN,
       // No signed copy of the session in a cookie: with one, a signed-out
       // session's replayed cookies still rendered the dashboard (name, email)
-      // and passed update-user for its maxAge. Every session read asks the
-      // database instead; what that costs is in docs/decisions/0008.
+      // and passed update-user for its maxAge. The app's pages and tRPC calls
+      // read sessions through `readSession` (below), which holds them in
+      // memory but re-validates them every 250 ms (docs/decisions/0023).
       cookieCache: sessionCookieCacheSeconds
         ? { enabled: true, maxAge: sessionCookieCacheSeconds }
         : { enabled: false },
@@ -200,6 +211,38 @@ export function createAuth({
       }),
     ],
   });
+  return Object.assign(instance, sessionReads(instance, db));
+}
+
+/**
+ * Session reads for the app's pages and tRPC calls (`readSession`): held in
+ * memory per cookie and re-validated by a poll (session-cache/session-cache.ts,
+ * docs/decisions/0023), so a request costs no database round trip and no HMAC
+ * check, and a session ended anywhere is refused within a second. Better
+ * Auth's own routes (/api/auth/*) still read the database every time.
+ */
+function sessionReads<V extends SessionShape>(instance: SessionSource<V>, db: PrismaClient) {
+  const log = webLogger.child({ component: "sessions" });
+  let pollErrorLoggedAt = -Infinity;
+  const sessions = createSessionCache<V>({
+    store: sessionVersions(db),
+    updateAgeSeconds: SESSION_UPDATE_AGE,
+    expiresInSeconds: SESSION_EXPIRES_IN,
+    // Ended on any process, or by hand: its worker token must not be handed out again.
+    onEnded: (sessionId) => workerTokenCache.drop(sessionId),
+    // At most one line per 10 s: a poll that fails fails four times a second.
+    onPollError: (err) => {
+      if (Date.now() - pollErrorLoggedAt < 10_000) return;
+      pollErrorLoggedAt = Date.now();
+      log.warn({ err }, "sessions: re-reading the sessions held failed");
+    },
+  });
+  sessions.onReachabilityChange((reachable) => {
+    if (reachable) log.info("sessions: the database answers again; sessions are served from memory");
+    else log.warn("sessions: the database has not answered for a second; every session is read through Better Auth");
+  });
+  onSessionWrite(db, () => sessions.written());
+  return { sessions, readSession: cachedSessionReader(instance, sessions) };
 }
 
 export type Auth = ReturnType<typeof createAuth>;

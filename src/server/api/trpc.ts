@@ -12,13 +12,13 @@ import { transformer } from "./transformer";
 
 /**
  * Built once per request, from its headers: the Better Auth session (null when
- * signed out), the auth that read it (the app's; tests pass one configured
+ * signed out; from the session cache, see auth.ts), the auth that read it (the app's; tests pass one configured
  * otherwise), the database client, and the request id the browser sent (or a
  * new one), which goes on to the worker and into both processes' logs.
  */
 export async function createTRPCContext(opts: { headers: Headers; auth?: Auth }) {
   const auth = opts.auth ?? appAuth;
-  const session = await auth.api.getSession({ headers: opts.headers });
+  const session = await auth.readSession(opts.headers);
   const requestId = requestIdFrom(opts.headers.get(REQUEST_ID_HEADER));
   return { db, auth, session, headers: opts.headers, requestId };
 }

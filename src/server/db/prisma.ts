@@ -3,9 +3,10 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { env } from "~/env";
 import { lazy } from "~/server/lazy";
 import { PrismaClient } from "./generated/client.ts";
+import { withSessionWriteSignal } from "./session-writes";
 
 export function createPrismaClient(connectionString: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+  return withSessionWriteSignal(new PrismaClient({ adapter: new PrismaPg({ connectionString }) }));
 }
 
 // One client (and so one pg pool) per process. Next.js dev re-evaluates modules
