@@ -26,7 +26,9 @@ const READS_AND_CREATES = new Set([
 
 // On the client itself, not in a WeakMap: the app's `db` is a lazy proxy
 // (src/server/lazy.ts) that forwards property reads but is not the client.
-const LISTENERS = Symbol("session write listeners");
+// A registered symbol: Next.js bundles this module into more than one chunk
+// (route handlers, pages), and every copy must find the one client's set.
+const LISTENERS = Symbol.for("typed-worker-stack.session-write-listeners");
 
 /** `client` with its writes to sessions and users told to `onSessionWrite` listeners. */
 export function withSessionWriteSignal(client: PrismaClient): PrismaClient {
