@@ -8,6 +8,7 @@ import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "~/contract/password-po
 import { betterAuthLogger } from "~/server/auth-logger";
 import { authRateLimit, createRateLimitStore } from "~/server/auth-rate-limit";
 import { db } from "~/server/db/prisma";
+import { databaseAvailability } from "~/server/db/database-availability";
 import { hideSessionTokens } from "~/server/hide-session-tokens";
 import { createSigningKeyOnce } from "~/server/signing-keys";
 import { issuerFor, WORKER_AUDIENCE, WORKER_TOKEN_ALG } from "~/contract/worker-token";
@@ -27,7 +28,16 @@ import { hashVerificationIdentifier } from "~/server/account/verification-identi
 import { verificationMailSender } from "~/server/account/verification-mail";
 import { accountKey } from "~/server/auth-rate-limit/keys";
 import { createMailer } from "~/server/mail/mailer";
+import { onSessionWrite } from "~/server/db/session-writes";
+import { createSessionCache, type SessionShape } from "~/server/session-cache/session-cache";
+import { cachedSessionReader, type SessionSource } from "~/server/session-cache/session-reader";
+import { sessionVersions } from "~/server/session-cache/session-versions";
 import { logTransport, smtpTransport, type MailTransport } from "~/server/mail/transport";
+
+/** Seconds between two write-backs of a session in use (Better Auth's updateAge). */
+const SESSION_UPDATE_AGE = 3600;
+/** A session's lifetime: Better Auth's default, named so the session cache refreshes when Better Auth would. */
+const SESSION_EXPIRES_IN = 7 * 24 * 3600;
 
 export interface AuthConfig {
   db: PrismaClient;
@@ -73,7 +83,7 @@ export function createAuth({
   });
   // Mail's own lines go to the web tier's log; `logger` is Better Auth's.
   const mailer = createMailer({ ...mail, budget: rateLimitStore, logger: webLogger.child({ component: "mail" }) });
-  return betterAuth({
+  const instance = betterAuth({
     appName: "Typed Worker Stack",
     baseURL,
     secret,
@@ -118,11 +128,13 @@ export function createAuth({
     session: {
       // How often a session in use is written back (its expiry moved on):
       // the "last active" the account page shows is at most this old.
-      updateAge: 3600,
+      updateAge: SESSION_UPDATE_AGE,
+      expiresIn: SESSION_EXPIRES_IN,
       // No signed copy of the session in a cookie: with one, a signed-out
       // session's replayed cookies still rendered the dashboard (name, email)
-      // and passed update-user for its maxAge. Every session read asks the
-      // database instead; what that costs is in docs/decisions/0008.
+      // and passed update-user for its maxAge. The app's pages and tRPC calls
+      // read sessions through `readSession` (below), which holds them in
+      // memory but re-validates them every 250 ms (docs/decisions/0026).
       cookieCache: sessionCookieCacheSeconds
         ? { enabled: true, maxAge: sessionCookieCacheSeconds }
         : { enabled: false },
@@ -200,6 +212,36 @@ export function createAuth({
       }),
     ],
   });
+  return Object.assign(instance, sessionReads(instance, db));
+}
+
+/**
+ * Session reads for the app's pages and tRPC calls (`readSession`): held in
+ * memory per cookie and re-validated by a poll (session-cache/session-cache.ts,
+ * docs/decisions/0026), so a request costs no database round trip and no HMAC
+ * check, and a session ended anywhere is refused within a second. Better
+ * Auth's own routes (/api/auth/*) still read the database every time.
+ */
+function sessionReads<V extends SessionShape>(instance: SessionSource<V>, db: PrismaClient) {
+  const log = webLogger.child({ component: "sessions" });
+  let pollErrorLoggedAt = -Infinity;
+  const sessions = createSessionCache<V>({
+    store: sessionVersions(db),
+    updateAgeSeconds: SESSION_UPDATE_AGE,
+    expiresInSeconds: SESSION_EXPIRES_IN,
+    // Ended on any process, or by hand: its worker token must not be handed out again.
+    onEnded: (sessionId) => workerTokenCache.drop(sessionId),
+    onReached: () => databaseAvailability.reportSuccess(),
+    // The database's absence is logged once, by its availability state; any
+    // other failure at most once per 10 s: a poll that fails fails four times a second.
+    onPollError: (err) => {
+      if (databaseAvailability.reportFailure(err) || Date.now() - pollErrorLoggedAt < 10_000) return;
+      pollErrorLoggedAt = Date.now();
+      log.warn({ err }, "sessions: re-reading the sessions held failed");
+    },
+  });
+  onSessionWrite(db, () => sessions.written());
+  return { sessions, readSession: cachedSessionReader(instance, sessions) };
 }
 
 export type Auth = ReturnType<typeof createAuth>;

@@ -20,9 +20,10 @@ import { signingKeyProblem } from "~/server/signing-key-check";
  * plugin with the current Ed25519 key. The token is never logged.
  */
 export async function mintWorkerToken(session: Session, requestId: string, signer: Auth = auth): Promise<WorkerToken> {
-  // `session` was read from the database for this request (auth.ts keeps no
-  // cookie cache), so a revoked session never gets here; one that expired
-  // since still must not get a fresh credential.
+  // `session` was confirmed against the database within the last second
+  // (the session cache, auth.ts), so a session revoked before that never gets
+  // here, and the worker refuses the token of one revoked since within a
+  // second too; one that expired since still must not get a fresh credential.
   const sessionEnds = new Date(session.session.expiresAt);
   if (sessionEnds.getTime() <= Date.now()) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Your session has ended. Sign in again." });

@@ -28,10 +28,13 @@ export class TestBrowser {
   readonly ip = `10.${[1, 2, 3].map(() => randomBytes(1)[0]!).join(".")}`;
   private readonly auth: Auth;
   readonly origin: string;
+  private readonly server?: string;
 
-  constructor({ auth = appAuth, origin = appOrigin }: { auth?: Auth; origin?: string } = {}) {
+  /** `server`: a web process's URL to send to over HTTP (support/source-web.ts) instead of `auth` in this process. */
+  constructor({ auth = appAuth, origin = appOrigin, server }: { auth?: Auth; origin?: string; server?: string } = {}) {
     this.auth = auth;
     this.origin = origin;
+    this.server = server;
   }
 
   get cookie(): string {
@@ -82,7 +85,9 @@ export class TestBrowser {
       if (value === null) headers.delete(name);
       else headers.set(name, value);
     }
-    const response = await this.auth.handler(new Request(`${this.origin}/api/auth${path}`, { method, headers, body }));
+    const response = this.server
+      ? await fetch(`${this.server}/api/auth${path}`, { method, headers, body, redirect: "manual" })
+      : await this.auth.handler(new Request(`${this.origin}/api/auth${path}`, { method, headers, body }));
     for (const line of response.headers.getSetCookie()) {
       const { name, value, attributes } = parseSetCookie(line);
       if (value === "" || attributes["max-age"] === "0") this.jar.delete(name);

@@ -14,7 +14,7 @@ import { transformer } from "./transformer";
 
 /**
  * Built once per request, from its headers: the Better Auth session (null when
- * signed out), the auth that read it (the app's; tests pass one configured
+ * signed out; from the session cache, see auth.ts), the auth that read it (the app's; tests pass one configured
  * otherwise), the database client, and the request id the browser sent (or a
  * new one), which goes on to the worker and into both processes' logs.
  */
@@ -22,7 +22,7 @@ export async function createTRPCContext(opts: { headers: Headers; auth?: Auth })
   const auth = opts.auth ?? appAuth;
   // Known to be down: no session read to wait for.
   if (!(await databaseAvailability.check())) throw databaseUnavailable();
-  const session = await auth.api.getSession({ headers: opts.headers }).catch((error: unknown) => {
+  const session = await auth.readSession(opts.headers).catch((error: unknown) => {
     throw databaseAvailability.reportFailure(error) ? databaseUnavailable(error) : error;
   });
   const requestId = requestIdFrom(opts.headers.get(REQUEST_ID_HEADER));
