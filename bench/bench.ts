@@ -52,8 +52,8 @@ const USAGE = `npm run bench -- [options]
   --postgres URL       make the run's fresh database on this PostgreSQL server (e.g.
                        postgresql://postgres@127.0.0.1:5432/postgres) and drop it at the end;
                        else DATABASE_URL as it is, else a throwaway embedded PostgreSQL
-  --documents          the documents rows (g–j) only
-  --no-documents       without the documents rows: (a–f) only, no corpus to make
+  --documents          the documents rows (g–k) only
+  --no-documents       without the documents rows: (a–f) and the worker start (l, m) only, no corpus to make
   --search-chunks N    chunks in the search table of row (i) (default 100,000; fewer for a quick run)
   -h, --help           this text`;
 
