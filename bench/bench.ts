@@ -94,7 +94,7 @@ async function main(): Promise<void> {
 
   if (!options.documents) {
     await httpRows(stack);
-    console.log(`\n(k, l) worker start and idle memory: fresh workers on the stack's database and web tier…`);
+    console.log(`\n(l, m) worker start and idle memory: fresh workers on the stack's database and web tier…`);
     const workerEnv = { LOG_LEVEL: "info", BETTER_AUTH_URL: stack.webUrl, WORKER_DATABASE_URL: stack.databaseUrl };
     printWorkerStartReport(await measureWorkerStart(workerEnv, logFile("worker-start")));
   }
