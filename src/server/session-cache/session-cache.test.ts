@@ -205,22 +205,30 @@ describe("session cache", () => {
   });
 
   it("trusts nothing from memory once the poll has failed for longer than maxStaleMs, and says so", async () => {
-    const { db, cache, read, loads } = setUp({ maxStaleMs: 300 });
-    const changes: boolean[] = [];
-    cache.onReachabilityChange((reachable) => changes.push(reachable));
+    // What the process-wide database availability state is told (auth.ts).
+    const reports: string[] = [];
+    const report = (what: string) => {
+      if (reports.at(-1) !== what) reports.push(what);
+    };
+    const { db, read, loads } = setUp({
+      maxStaleMs: 300,
+      onReached: () => report("reached"),
+      onPollError: () => report("failed"),
+    });
     db.rows.set("s1", freshRow());
     await read("s1");
     db.setDown(true);
     await until(() => db.queries.length >= 1);
     await read("s1"); // one poll failed, but within maxStaleMs: from memory
     expect(loads).toEqual(["s1"]);
-    await until(() => !cache.databaseReachable());
+    await sleep(350);
     await read("s1"); // Better Auth's read (the database is back for it)
     expect(loads).toEqual(["s1", "s1"]);
+    // The reads succeeded, the polls failed: each said so.
+    expect(reports.slice(0, 2)).toEqual(["reached", "failed"]);
 
     db.setDown(false);
-    await until(() => cache.databaseReachable());
-    expect(changes).toEqual([false, true]);
+    await until(() => db.queries.length > 0 && reports.at(-1) === "reached");
   });
 
   it("a read that fails is not held and fails the request, as Better Auth's read did", async () => {

@@ -69,10 +69,6 @@ export interface SessionCache<V extends SessionShape> {
   read(key: string, load: () => Promise<V | null>): Promise<V | null>;
   /** A write to sessions or users was made by this process: confirm what is held before trusting it. */
   written(): void;
-  /** Whether the last poll (or read) within `maxStaleMs` reached the database. */
-  databaseReachable(): boolean;
-  /** Called with the new state whenever `databaseReachable()` changes; returns the unsubscribe. */
-  onReachabilityChange(listener: (reachable: boolean) => void): () => void;
   /** Stops polling and forgets everything (tests, shutdown). */
   stop(): void;
   readonly size: number;
@@ -110,27 +106,11 @@ export function createSessionCache<V extends SessionShape>(options: SessionCache
 
   const entries = new Map<string, Entry<V>>();
   const loading = new Map<string, { result: Promise<V | null>; writes: number }>();
-  const reachabilityListeners = new Set<(reachable: boolean) => void>();
   // Writes this process has made to sessions or users (bumped after each).
   let writes = 0;
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
   let queuedPoll: Promise<void> | undefined;
-  let lastReached = now();
-  let reachable = true;
-
-  function setReachable(value: boolean) {
-    if (value === reachable) return;
-    reachable = value;
-    for (const listener of reachabilityListeners) listener(value);
-  }
-
-  function reached(at: number) {
-    onReached?.();
-    lastReached = Math.max(lastReached, at);
-    setReachable(true);
-  }
-
   /** Served from memory only if confirmed recently, after this process's last write, and not due for refresh. */
   function trusted(entry: Entry<V>, at: number) {
     return at - entry.confirmedAt <= maxStaleMs && at < entry.refreshAt && at < entry.expiresAt;
@@ -142,7 +122,6 @@ export function createSessionCache<V extends SessionShape>(options: SessionCache
       await check();
     } catch (error) {
       onPollError?.(error);
-      if (now() - lastReached > maxStaleMs) setReachable(false);
     }
   }
 
@@ -153,7 +132,7 @@ export function createSessionCache<V extends SessionShape>(options: SessionCache
     const held = [...entries];
     if (held.length === 0) return;
     const rows = await store.versions([...new Set(held.map(([, entry]) => entry.sessionId))]);
-    reached(started);
+    onReached?.();
     const at = now();
     for (const [key, entry] of held) {
       // Replaced by a newer read meanwhile: that one is checked next time.
@@ -237,7 +216,7 @@ export function createSessionCache<V extends SessionShape>(options: SessionCache
     const writesAtRead = writes;
     const result = read()
       .then((value) => {
-        reached(readAt);
+        onReached?.();
         // Only the latest read of a key is held (an older one may finish last).
         if (loading.get(key)?.result === result) {
           if (value) hold(key, value, readAt, writesAtRead);
@@ -271,15 +250,6 @@ export function createSessionCache<V extends SessionShape>(options: SessionCache
 
     written() {
       writes += 1;
-    },
-
-    databaseReachable() {
-      return reachable;
-    },
-
-    onReachabilityChange(listener) {
-      reachabilityListeners.add(listener);
-      return () => reachabilityListeners.delete(listener);
     },
 
     stop() {
