@@ -10,6 +10,7 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 
 import type { HttpErrorBody } from "~/contract/http-error-body";
 
+import { closeAfterAnswer } from "./lingering-close";
 import { sendJson } from "./trpc-http";
 import { TokenRejected } from "./verify";
 
@@ -22,7 +23,7 @@ export function sendError(
   error: TRPCError,
   { close = false, reason }: { close?: boolean; reason?: string } = {},
 ): void {
-  if (close) res.setHeader("connection", "close");
+  if (close) closeAfterAnswer(res);
   const tokenReason = error.cause instanceof TokenRejected ? error.cause.reason : null;
   const body: HttpErrorBody<TRPC_ERROR_CODE_KEY> = {
     error: { code: error.code, message: error.message, reason: reason ?? tokenReason },
