@@ -20,6 +20,7 @@ import { workerTokenCache } from "~/server/worker-token-cache";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
 import { RESET_LINK_LIFETIME, VERIFY_LINK_LIFETIME } from "~/server/account/link-lifetimes";
 import { deleteAccountConfirmation } from "~/server/account/delete-account-confirmation";
+import { deleteAccountLink } from "~/server/account/delete-account-link";
 import { addressChangeNotice } from "~/server/account/address-change-notice";
 import { resetMailSender } from "~/server/account/reset-mail";
 import { resetRequestFloor } from "~/server/account/reset-request-floor";
@@ -168,6 +169,10 @@ export function createAuth({
       // Answers whether a password is the session owner's: nothing here uses
       // it, and with a stolen cookie it is a password oracle.
       "/verify-password",
+      // Deletes on a GET, which a mail scanner's prefetch can make: the
+      // mailed deletion link opens an app page that asks first
+      // (account/delete-account-link.ts).
+      "/delete-user/callback",
     ],
     databaseHooks: {
       user: {
@@ -189,6 +194,7 @@ export function createAuth({
       resetRequestFloor(),
       signUpMail({ mailer, db }),
       deleteAccountConfirmation(),
+      deleteAccountLink({ mailer }),
       addressChangeNotice({ mailer }),
       hideSessionTokens(),
       // The key store for worker tokens: Ed25519 keys in the jwks table, private

@@ -8,9 +8,8 @@ import { APIError, createAuthMiddleware } from "better-auth/api";
  * request, could erase an account and every document in it. The password
  * is then checked by Better Auth, within the per-account password budget
  * (auth-rate-limit: /delete-user is a password check). Every account has a
- * password while email and password is the only way in; accounts without
- * one (single sign-on) will confirm by a mailed link instead
- * (user.deleteUser.sendDeleteAccountVerification).
+ * password but those made by single sign-on, which confirm by a mailed link
+ * instead (delete-account-link.ts).
  */
 export function deleteAccountConfirmation() {
   return {
@@ -20,7 +19,9 @@ export function deleteAccountConfirmation() {
         {
           matcher: (ctx) => ctx.path === "/delete-user",
           handler: createAuthMiddleware(async (ctx) => {
-            const password: unknown = (ctx.body as { password?: unknown } | undefined)?.password;
+            const { password, token } = (ctx.body ?? {}) as { password?: unknown; token?: unknown };
+            // A token is the mailed link of an account without a password (delete-account-link.ts).
+            if (typeof token === "string" && token !== "") return;
             if (typeof password !== "string" || password === "") {
               throw new APIError("BAD_REQUEST", {
                 code: "PASSWORD_REQUIRED",

@@ -8,3 +8,4 @@ export interface LinkToMail {
   url: string;
   token: string;
 }
+export const DELETE_LINK_LIFETIME = 3600;

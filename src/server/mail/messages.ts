@@ -83,6 +83,18 @@ export const messages = {
     );
   },
 
+  confirmAccountDeletion({ name, url, lifetime }: { name: string } & Link): MailMessage {
+    return message(
+      `Confirm deleting your ${APP_NAME} account`,
+      [
+        greeting(name),
+        "Someone signed in to your account asked to delete it. If it was you, open the link below in the browser you asked from and confirm: the account and every document in it are then deleted.",
+        "If it was not you, ignore this mail and sign out your other sessions on the account page.",
+      ],
+      { url, lifetime, label: "Confirm the deletion" },
+    );
+  },
+
   signUpAttempt({ name, signInUrl }: { name: string; signInUrl: string }): MailMessage {
     return message(`Someone tried to sign up with your address`, [
       greeting(name),

@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 
 import { linkErrorInWords } from "~/app/_components/link-errors";
 import { singleParam, type SearchParamsProps } from "~/app/_components/search-params";
+import { hasPassword } from "~/server/account/has-password";
 import { VERIFY_LINK_LIFETIME } from "~/server/account/link-lifetimes";
 import { lifetimeInWords } from "~/server/mail/messages";
 import { browserWorkerUrl } from "~/server/browser-worker-url";
@@ -22,6 +23,7 @@ export default async function AccountPage({ searchParams }: SearchParamsProps) {
   const { user } = session;
   // A change-of-address link comes back here, with ?error=CODE when it did not work.
   const linkError = singleParam((await searchParams).error);
+  const withPassword = await hasPassword(user.id);
 
   return (
     <main className="wide">
@@ -38,7 +40,7 @@ export default async function AccountPage({ searchParams }: SearchParamsProps) {
       <PasswordForm />
       <SessionsSection />
       <ExportData workerUrl={browserWorkerUrl()} sessionId={session.session.id} />
-      <DeleteAccountForm />
+      <DeleteAccountForm hasPassword={withPassword} email={user.email} />
     </main>
   );
 }
