@@ -37,7 +37,7 @@ export default async function AccountPage({ searchParams }: SearchParamsProps) {
         verified={user.emailVerified}
         linkError={linkError === undefined ? null : linkErrorInWords(linkError, lifetimeInWords(VERIFY_LINK_LIFETIME))}
       />
-      <PasswordForm />
+      <PasswordForm hasPassword={withPassword} />
       <SessionsSection />
       <ExportData workerUrl={browserWorkerUrl()} sessionId={session.session.id} />
       <DeleteAccountForm hasPassword={withPassword} email={user.email} />

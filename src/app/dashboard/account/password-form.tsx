@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 
@@ -13,7 +14,25 @@ import { MAX_PASSWORD_LENGTH } from "~/contract/password-policy";
 import { api } from "~/trpc/react";
 import { FormAlert, SubmitButton } from "~/app/_components/form-parts";
 
-export function PasswordForm() {
+/** Changes the password; an account without one (single sign-on) is told how to add one. */
+export function PasswordForm({ hasPassword }: { hasPassword: boolean }) {
+  if (!hasPassword) return <NoPassword />;
+  return <ChangePassword />;
+}
+
+function NoPassword() {
+  return (
+    <section className="card" aria-label="Password">
+      <h2>Password</h2>
+      <p>
+        Your account has no password: you sign in with single sign-on. To add one, ask for a link on the{" "}
+        <Link href="/forgot-password">forgot password</Link> page; choosing it there signs out your other sessions.
+      </p>
+    </section>
+  );
+}
+
+function ChangePassword() {
   const router = useRouter();
   const utils = api.useUtils();
   const { pending, failure, run } = useAuthCall();
