@@ -74,7 +74,7 @@ export function SignInMethodsSection({ provider, error }: { provider: SignInProv
                 data-testid="sign-in-method"
                 data-provider={method.providerId}
               >
-                <strong>{nameOf(method.providerId)}</strong>
+                <strong data-testid="sign-in-method-name">{nameOf(method.providerId)}</strong>
                 {methods.length > 1 && (
                   <div className="actions">
                     <button
