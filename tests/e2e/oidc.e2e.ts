@@ -115,6 +115,14 @@ test("sign in with the provider → dashboard and worker; an address of a passwo
       .toEqual([NAME, "Password"].sort());
   });
 
+  await ownerSteps.run("a failed link sent to the sign-in page goes on to settings, in words", async () => {
+    await otherPage.goto(`${stack.webUrl}/sign-in?error=unable_to_link_account`);
+    await otherPage.waitForURL(`${stack.webUrl}/dashboard/account?method-error=unable_to_link_account`);
+    await expect
+      .poll(() => otherPage.getByRole("region", { name: "Sign-in methods" }).getByRole("alert").textContent())
+      .toContain(`${NAME} could not be linked`);
+  });
+
   await ownerSteps.run("the provider can be removed again: the password remains", async () => {
     await otherPage.getByRole("button", { name: `Remove ${NAME}` }).click();
     await expect.poll(() => otherPage.getByTestId("sign-in-method-name").allTextContents()).toEqual(["Password"]);

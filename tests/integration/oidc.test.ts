@@ -26,7 +26,7 @@ import { appOrigin, TestBrowser, uniqueEmail } from "../support/test-browser";
 
 const NAME = "Test ID";
 let provider: RunningOidcProvider;
-let proxy: Server & { resign: boolean };
+let proxy: Server & { resign: boolean; resigned: number };
 let web: ReturnType<typeof sourceWeb>;
 /** The same, where accounts must have verified addresses (REQUIRE_EMAIL_VERIFICATION, production's default). */
 let strictWeb: ReturnType<typeof sourceWeb>;
@@ -209,6 +209,7 @@ describe("sign in with OpenID Connect", () => {
     } finally {
       proxy.resign = false;
     }
+    expect(proxy.resigned).toBe(1);
     expect(await sessionOf(browser)).toBeNull();
     await expectNothingFor(email);
   });
@@ -338,6 +339,7 @@ async function resigningProxy(port: number, target: string, kid: string) {
               .setProtectedHeader({ alg: "RS256", kid })
               .sign(privateKey);
             body = Buffer.from(JSON.stringify(tokens));
+            server.resigned++;
           }
           if (req.url?.startsWith("/token") && answer.statusCode === 200) {
             const tokens = JSON.parse(body.toString()) as Record<string, string>;
@@ -347,13 +349,14 @@ async function resigningProxy(port: number, target: string, kid: string) {
           const headers = { ...answer.headers, "content-length": String(body.length) };
           delete headers["transfer-encoding"];
           res.writeHead(answer.statusCode ?? 502, headers).end(body);
-        })();
+        })().catch(() => res.writeHead(502).end());
       });
     });
     upstream.on("error", () => res.writeHead(502).end());
     req.pipe(upstream);
-  }) as Server & { resign: boolean };
+  }) as Server & { resign: boolean; resigned: number };
   server.resign = false;
+  server.resigned = 0;
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   expect((server.address() as AddressInfo).port).toBe(port);
   return server;
