@@ -33,6 +33,22 @@ describe("environment validation", () => {
     });
   });
 
+  it("takes OpenID Connect sign-in as all three of issuer, client id and secret, or none", () => {
+    expect(parseEnv(valid).OIDC_ISSUER).toBeUndefined();
+    expect(parseEnv(valid).OIDC_NAME).toBe("OpenID Connect");
+    const oidc = { OIDC_ISSUER: "https://id.example.com", OIDC_CLIENT_ID: "app", OIDC_CLIENT_SECRET: "s3cret" };
+    expect(parseEnv({ ...valid, ...oidc, OIDC_NAME: "Example ID" })).toMatchObject({
+      ...oidc,
+      OIDC_NAME: "Example ID",
+    });
+    expect(messageFor({ ...valid, OIDC_ISSUER: oidc.OIDC_ISSUER })).toBe(
+      "Invalid environment: OIDC_ISSUER and OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: set all three to offer OpenID Connect sign-in, or none",
+    );
+    expect(messageFor({ ...valid, ...oidc, OIDC_ISSUER: "id.example.com" })).toContain(
+      "OIDC_ISSUER must be the provider's issuer URL",
+    );
+  });
+
   it("reads TRUSTED_PROXY_HOPS as a whole number of proxies", () => {
     expect(parseEnv({ ...valid, TRUSTED_PROXY_HOPS: "2" }).TRUSTED_PROXY_HOPS).toBe(2);
     expect(messageFor({ ...valid, TRUSTED_PROXY_HOPS: "yes" })).toContain(

@@ -69,6 +69,17 @@ const schema = z.object({
   // Whether an account must verify its address before it may sign in (and
   // get worker tokens). Unset: on in production, off in development and tests.
   REQUIRE_EMAIL_VERIFICATION: flag().optional(),
+  // "Sign in with OpenID Connect" (src/server/oidc-sign-in.ts): any provider
+  // that publishes /.well-known/openid-configuration under OIDC_ISSUER, with
+  // this app registered as a confidential client whose redirect URI is
+  // BETTER_AUTH_URL + /api/auth/callback/oidc. All three set, or none (no button).
+  OIDC_ISSUER: z
+    .url({ protocol: /^https?$/, error: "must be the provider's issuer URL, e.g. https://id.example.com" })
+    .optional(),
+  OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  // The provider's name on the button ("Sign in with …").
+  OIDC_NAME: z.string().trim().min(1).max(60, { error: "must be at most 60 characters" }).default("OpenID Connect"),
   // Overload (src/server/overload): requests the production web server
   // handles at once (0: no limit); the next ones wait in line up to
   // WEB_QUEUE_WAIT_MS each, and are then answered 503 with Retry-After.
@@ -90,6 +101,16 @@ const withDefaults = schema
     error:
       "is missing: production sends mail (address verification, password reset) and needs an SMTP server, e.g. SMTP_URL=smtp://user:password@mail.example.com:587",
   })
+  .refine(
+    (env) =>
+      [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].every((value) => value === undefined) ||
+      [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].every((value) => value !== undefined),
+    {
+      path: ["OIDC_ISSUER"],
+      error:
+        "and OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: set all three to offer OpenID Connect sign-in, or none",
+    },
+  )
   .transform((env) => ({
     ...env,
     MAIL_FROM: env.MAIL_FROM ?? `Typed Worker Stack <no-reply@${new URL(env.BETTER_AUTH_URL).hostname}>`,

@@ -34,6 +34,7 @@ import { createSessionCache, type SessionShape } from "~/server/session-cache/se
 import { cachedSessionReader, type SessionSource } from "~/server/session-cache/session-reader";
 import { sessionVersions } from "~/server/session-cache/session-versions";
 import { logTransport, smtpTransport, type MailTransport } from "~/server/mail/transport";
+import { assertOidcSignUpAllowed, oidcConfigFrom, oidcSignIn, type OidcConfig } from "~/server/oidc-sign-in";
 
 /** Seconds between two write-backs of a session in use (Better Auth's updateAge). */
 const SESSION_UPDATE_AGE = 3600;
@@ -64,6 +65,8 @@ export interface AuthConfig {
   mail?: { transport: MailTransport; from: string };
   /** Whether an unverified address may sign in (REQUIRE_EMAIL_VERIFICATION); default false. */
   requireEmailVerification?: boolean;
+  /** "Sign in with OpenID Connect" (OIDC_*); undefined: password only. */
+  oidc?: OidcConfig | undefined;
 }
 
 export function createAuth({
@@ -78,6 +81,7 @@ export function createAuth({
   sessionCookieCacheSeconds,
   mail = { transport: logTransport(webLogger), from: "Typed Worker Stack <no-reply@localhost>" },
   requireEmailVerification = false,
+  oidc,
 }: AuthConfig) {
   const rateLimitStore = createRateLimitStore(db, {
     onPruneError: (err) => logger.warn({ err }, "rate limit: pruning expired rows failed"),
@@ -123,6 +127,25 @@ export function createAuth({
       // ingestion jobs, which these hooks remove (account/delete-user-data.ts).
       deleteUser: { enabled: true, ...userDataCleanup(db) },
     },
+    account: {
+      accountLinking: {
+        enabled: true,
+        // An OpenID Connect identity joins an existing account only through
+        // the link flow a signed-in owner starts (settings, Sign-in methods),
+        // and only when the provider says the address is verified and it is
+        // the account's own (no trustedProviders, no allowDifferentEmails).
+        // A sign-in whose address belongs to an account it is not linked to
+        // is refused (account_not_linked), whatever the provider says: an
+        // address is not proof of owning the account here.
+        disableImplicitLinking: true,
+        trustedProviders: [],
+        allowDifferentEmails: false,
+      },
+    },
+    // Where the OAuth callback sends the browser when it fails (?error=CODE):
+    // the sign-in page, which says what happened in words. Better Auth's
+    // default is its own bare /api/auth/error page.
+    onAPIError: { errorURL: new URL("/sign-in", baseURL).href },
     verification: {
       storeIdentifier: { hash: hashVerificationIdentifier },
     },
@@ -177,7 +200,12 @@ export function createAuth({
     databaseHooks: {
       user: {
         // Every write of a user row, whichever endpoint makes it.
-        create: { before: async (user) => assertUserFieldLimits(user) },
+        create: {
+          before: async (user, ctx) => {
+            assertUserFieldLimits(user);
+            assertOidcSignUpAllowed(user, ctx, requireEmailVerification);
+          },
+        },
         update: { before: async (user) => assertUserFieldLimits(user) },
       },
       session: {
@@ -197,6 +225,7 @@ export function createAuth({
       deleteAccountLink({ mailer }),
       addressChangeNotice({ mailer }),
       hideSessionTokens(),
+      ...(oidc ? oidcSignIn(oidc) : []),
       // The key store for worker tokens: Ed25519 keys in the jwks table, private
       // halves encrypted with the secret, public halves at /api/auth/jwks.
       jwt({
@@ -263,6 +292,7 @@ export const auth: Auth = lazy(() =>
     keyGracePeriod: env().JWT_GRACE_PERIOD,
     trustedProxyHops: env().TRUSTED_PROXY_HOPS,
     requireEmailVerification: env().REQUIRE_EMAIL_VERIFICATION,
+    oidc: oidcConfigFrom(env()),
     mail: {
       transport: env().SMTP_URL ? smtpTransport(env().SMTP_URL!) : logTransport(webLogger),
       from: env().MAIL_FROM,

@@ -12,6 +12,7 @@ import { Notice } from "./notice";
 import { ResendVerification } from "./resend-verification";
 import { useAuthCall } from "./use-auth-call";
 import { FormAlert } from "./form-parts";
+import { ProviderSignIn, type SignInProvider } from "./provider-sign-in";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -34,9 +35,21 @@ const copy = {
 
 /**
  * The sign-in and sign-up forms. `notice` is what the page that sent the
- * user here had to say (a password just reset, say).
+ * user here had to say (a password just reset, say); `error`, why a sign-in
+ * with the provider failed; `provider`, the OpenID Connect provider when one
+ * is configured.
  */
-export function AuthForm({ mode, notice }: { mode: Mode; notice?: string | null }) {
+export function AuthForm({
+  mode,
+  notice,
+  error,
+  provider,
+}: {
+  mode: Mode;
+  notice?: string | null;
+  error?: string | null;
+  provider?: SignInProvider | null;
+}) {
   const router = useRouter();
   const { pending, failure, run } = useAuthCall();
   // The address last submitted: a sign-in refused because it is unverified offers a new link to it.
@@ -92,6 +105,11 @@ export function AuthForm({ mode, notice }: { mode: Mode; notice?: string | null 
         <h1>{text.title}</h1>
         <form onSubmit={(event) => void onSubmit(event)} aria-label={text.title}>
           {notice && <Notice testId="page-notice">{notice}</Notice>}
+          {error && (
+            <p className="error" role="alert" data-testid="sign-in-error">
+              {error}
+            </p>
+          )}
           {mode === "sign-up" && (
             <label>
               Name
@@ -122,6 +140,7 @@ export function AuthForm({ mode, notice }: { mode: Mode; notice?: string | null 
             {mode === "sign-in" && <Link href="/forgot-password">Forgot password?</Link>}
           </div>
         </form>
+        {provider && <ProviderSignIn provider={provider} mode={mode} />}
       </div>
     </main>
   );

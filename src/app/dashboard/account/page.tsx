@@ -14,6 +14,9 @@ import { ExportData } from "./export-data";
 import { NameForm } from "./name-form";
 import { PasswordForm } from "./password-form";
 import { SessionsSection } from "./sessions-section";
+import { SignInMethodsSection } from "./sign-in-methods-section";
+import { signInErrorInWords } from "~/app/_components/sign-in-errors";
+import { signInProvider } from "~/server/oidc-sign-in";
 
 export const metadata = { title: "Account settings · Typed Worker Stack" };
 
@@ -22,7 +25,11 @@ export default async function AccountPage({ searchParams }: SearchParamsProps) {
   if (!session) redirect("/sign-in");
   const { user } = session;
   // A change-of-address link comes back here, with ?error=CODE when it did not work.
-  const linkError = singleParam((await searchParams).error);
+  const params = await searchParams;
+  const linkError = singleParam(params.error);
+  // A provider link that failed (the sign-in page sends a signed-in user here).
+  const methodError = singleParam(params["method-error"]);
+  const provider = signInProvider();
   const withPassword = await hasPassword(user.id);
 
   return (
@@ -38,6 +45,10 @@ export default async function AccountPage({ searchParams }: SearchParamsProps) {
         linkError={linkError === undefined ? null : linkErrorInWords(linkError, lifetimeInWords(VERIFY_LINK_LIFETIME))}
       />
       <PasswordForm hasPassword={withPassword} />
+      <SignInMethodsSection
+        provider={provider}
+        error={methodError === undefined ? null : signInErrorInWords(methodError, provider?.name ?? "the provider")}
+      />
       <SessionsSection />
       <ExportData workerUrl={browserWorkerUrl()} sessionId={session.session.id} />
       <DeleteAccountForm hasPassword={withPassword} email={user.email} />
