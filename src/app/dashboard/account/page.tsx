@@ -13,6 +13,7 @@ import { ExportData } from "./export-data";
 import { NameForm } from "./name-form";
 import { PasswordForm } from "./password-form";
 import { SessionsSection } from "./sessions-section";
+import { TwoFactorSection } from "./two-factor-section";
 
 export const metadata = { title: "Account settings · Typed Worker Stack" };
 
@@ -36,6 +37,7 @@ export default async function AccountPage({ searchParams }: SearchParamsProps) {
         linkError={linkError === undefined ? null : linkErrorInWords(linkError, lifetimeInWords(VERIFY_LINK_LIFETIME))}
       />
       <PasswordForm />
+      <TwoFactorSection enabled={user.twoFactorEnabled === true} />
       <SessionsSection />
       <ExportData workerUrl={browserWorkerUrl()} sessionId={session.session.id} />
       <DeleteAccountForm />
