@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 
-import { Secret, TOTP } from "otpauth";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
+import { totpCodeAt as codeAt, TOTP_PERIOD_MS } from "../support/totp";
 import { openWatchedPage, signUpInBrowser, Steps } from "./browser";
 import { expectPageSecurityHeaders } from "./security-headers";
 import { startStack, type Stack } from "./stack";
@@ -29,13 +29,6 @@ afterAll(async () => {
   await browser?.close();
   await stack?.stop();
 });
-
-/** The authenticator app's code for `secret` (base32) at `ms`. */
-function codeAt(secret: string, ms: number): string {
-  return new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" }).generate({
-    timestamp: ms,
-  });
-}
 
 test("turn on two-factor sign-in in the settings → sign out → password and code → dashboard", async () => {
   const steps = new Steps(page, "two-factor");
@@ -93,7 +86,7 @@ test("turn on two-factor sign-in in the settings → sign out → password and c
 
   await steps.run("the code signs in and lands on the dashboard", async () => {
     // The setup's confirmation used this step's code: the app's next one is accepted too.
-    await page.getByLabel("Code from your authenticator app").fill(codeAt(secret, Date.now() + 30_000));
+    await page.getByLabel("Code from your authenticator app").fill(codeAt(secret, Date.now() + TOTP_PERIOD_MS));
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL("**/dashboard");
     await expect.poll(() => page.getByText(user.email).count()).toBeGreaterThan(0);

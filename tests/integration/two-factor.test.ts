@@ -1,4 +1,3 @@
-import { Secret, TOTP } from "otpauth";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { createCaller } from "~/server/api/root";
@@ -6,24 +5,16 @@ import { createTRPCContext } from "~/server/api/trpc";
 import { ACCOUNT_RULE } from "~/server/auth-rate-limit/rules";
 import { db } from "~/server/db/prisma";
 import { parseSetCookie, TEST_PASSWORD, TestBrowser, type TestResponse } from "../support/test-browser";
+import { totpCodeAt as codeAt, TOTP_PERIOD_MS as PERIOD_MS, totpSecretOf } from "../support/totp";
 
 // TOTP sign-in with Better Auth's two-factor plugin, through the app's own
 // auth (its handler, its rate limiter, its database), with codes computed
 // here from the secret the setup hands out (RFC 6238, the `otpauth`
 // package) at the server's clock: the auth runs in this process.
 
-const PERIOD_MS = 30_000;
-
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/** The code of the time step `ms` falls in. */
-function codeAt(secret: string, ms: number): string {
-  return new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" }).generate({
-    timestamp: ms,
-  });
-}
 
 /** A 6-digit code that is none of the codes the server accepts around `ms`. */
 function wrongCode(secret: string, ms: number): string {
@@ -43,7 +34,7 @@ async function userWithTwoFactor(browser = new TestBrowser()) {
   const backupCodes = enable.json!.backupCodes as string[];
   expect(totpURI).toMatch(/^otpauth:\/\/totp\//);
   expect(backupCodes).toHaveLength(10);
-  const secret = new URL(totpURI).searchParams.get("secret")!;
+  const secret = totpSecretOf(totpURI);
   // Until a code confirms the setup, nothing changes.
   expect((await browser.get("/get-session")).json).toMatchObject({ user: { twoFactorEnabled: false } });
   expect((await browser.post("/two-factor/verify-totp", { code: codeAt(secret, Date.now()) })).status).toBe(200);
