@@ -171,6 +171,28 @@ describe("backup codes", () => {
   });
 });
 
+describe("new backup codes", () => {
+  it("take the password, and the old ones stop working", async () => {
+    const { email, backupCodes } = await userWithTwoFactor();
+    const browser = new TestBrowser();
+    await signInPending(browser, email);
+    expect((await browser.post("/two-factor/verify-backup-code", { code: backupCodes[0] })).status).toBe(200);
+
+    const refused = await browser.post("/two-factor/generate-backup-codes", { password: "not the password" });
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ code: "INVALID_PASSWORD" });
+    const renewed = await browser.post("/two-factor/generate-backup-codes", { password: TEST_PASSWORD });
+    expect(renewed.status).toBe(200);
+    const fresh = renewed.json!.backupCodes as string[];
+    expect(fresh).toHaveLength(10);
+
+    const next = new TestBrowser();
+    await signInPending(next, email);
+    expect((await next.post("/two-factor/verify-backup-code", { code: backupCodes[1] })).status).toBe(401);
+    expect((await next.post("/two-factor/verify-backup-code", { code: fresh[0] })).status).toBe(200);
+  });
+});
+
 describe("the per-account limit on codes", () => {
   it("holds across client IPs: 5 a minute for the account, a correct code included, then a typed 429", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
