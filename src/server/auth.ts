@@ -1,6 +1,7 @@
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { jwt } from "better-auth/plugins";
+import { twoFactor } from "better-auth/plugins/two-factor";
 
 import { env } from "~/env";
 import type { Logger } from "~/server/logger";
@@ -35,11 +36,14 @@ import { cachedSessionReader, type SessionSource } from "~/server/session-cache/
 import { sessionVersions } from "~/server/session-cache/session-versions";
 import { logTransport, smtpTransport, type MailTransport } from "~/server/mail/transport";
 import { assertOidcSignUpAllowed, oidcConfigFrom, oidcSignIn, type OidcConfig } from "~/server/oidc-sign-in";
+import { TOTP_DIGITS, TOTP_PERIOD_SECONDS, totpReplayGuard } from "~/server/two-factor/totp-replay";
 
 /** Seconds between two write-backs of a session in use (Better Auth's updateAge). */
 const SESSION_UPDATE_AGE = 3600;
 /** A session's lifetime: Better Auth's default, named so the session cache refreshes when Better Auth would. */
 const SESSION_EXPIRES_IN = 7 * 24 * 3600;
+/** How long "trust this browser" skips the second factor at sign-in. */
+const TRUSTED_BROWSER_SECONDS = 30 * 24 * 3600;
 
 export interface AuthConfig {
   db: PrismaClient;
@@ -196,6 +200,12 @@ export function createAuth({
       // mailed deletion link opens an app page that asks first
       // (account/delete-account-link.ts).
       "/delete-user/callback",
+      // The two-factor plugin's codes by mail or SMS: not offered (no sendOTP).
+      "/two-factor/send-otp",
+      "/two-factor/verify-otp",
+      // Hands out the TOTP secret again for a password; the settings page
+      // shows it once, at setup, and a lost one is a disable and enable away.
+      "/two-factor/get-totp-uri",
     ],
     databaseHooks: {
       user: {
@@ -225,7 +235,20 @@ export function createAuth({
       deleteAccountLink({ mailer }),
       addressChangeNotice({ mailer }),
       hideSessionTokens(),
-      ...(oidc ? oidcSignIn(oidc) : []),
+      ...oidcSignIn(oidc),
+      // TOTP sign-in: after the password, a sign-in is only a pending cookie
+      // (no session row, no session cookie) until /two-factor/verify-totp or
+      // /two-factor/verify-backup-code accepts a code. Secrets and backup codes
+      // are stored encrypted with the secret. Its own limits stay on: 5 codes
+      // per pending sign-in, and 10 failures in a row lock the account's
+      // second factor for 15 minutes; its declared rateLimit rule is inert, as
+      // Better Auth's limiter is off (auth-rate-limit counts these paths).
+      twoFactor({
+        trustDeviceMaxAge: TRUSTED_BROWSER_SECONDS,
+        totpOptions: { digits: TOTP_DIGITS, period: TOTP_PERIOD_SECONDS },
+      }),
+      // After the rate limiter's hook (it counts the attempt first): a TOTP code is good once.
+      totpReplayGuard(db),
       // The key store for worker tokens: Ed25519 keys in the jwks table, private
       // halves encrypted with the secret, public halves at /api/auth/jwks.
       jwt({

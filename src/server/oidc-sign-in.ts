@@ -44,24 +44,29 @@ export function signInProvider(): SignInProvider | null {
  * jwks_uri skip the provider rather than trust unsigned tokens. Added here:
  * the ID-token-in-the-body sign-in is refused (below).
  */
-export function oidcSignIn(config: OidcConfig): BetterAuthPlugin[] {
+export function oidcSignIn(config: OidcConfig | undefined) {
+  // Both plugins always, the provider list empty when none is configured:
+  // a conditional spread would widen the plugin list's type and lose what
+  // the others add to the session's type (e.g. user.twoFactorEnabled).
   return [
     genericOAuth({
-      config: [
-        {
-          providerId: OIDC_PROVIDER_ID,
-          name: config.name,
-          discoveryUrl: `${config.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`,
-          clientId: config.clientId,
-          clientSecret: config.clientSecret,
-          scopes: ["openid", "email", "profile"],
-          pkce: true,
-          requireIdTokenVerification: true,
-        },
-      ],
+      config: config ? [oidcProvider(config)] : [],
     }),
     noIdTokenInTheBody(),
-  ];
+  ] as const;
+}
+
+function oidcProvider(config: OidcConfig) {
+  return {
+    providerId: OIDC_PROVIDER_ID,
+    name: config.name,
+    discoveryUrl: `${config.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    scopes: ["openid", "email", "profile"],
+    pkce: true,
+    requireIdTokenVerification: true,
+  };
 }
 
 /**

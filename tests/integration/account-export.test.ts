@@ -16,8 +16,11 @@ import { auth } from "~/server/auth";
 import { db as prisma } from "~/server/db/prisma";
 import { signWorkerToken } from "~/server/worker-token";
 import { createWorkerDb, type WorkerDb } from "~/worker/db";
+import { TEST_PASSWORD } from "../support/test-browser";
+import { totpCodeAt, totpSecretOf } from "../support/totp";
 import {
   callOk,
+  signedInAs,
   prose,
   prosePdf,
   signedInUser,
@@ -255,6 +258,25 @@ describe("an export of a user without documents", () => {
       user: { ...row, createdAt: row.createdAt.toISOString() },
       documents: [],
     });
+  });
+});
+
+describe("an export of a user with two-factor sign-in on", () => {
+  it("holds neither the TOTP secret nor a backup code, plain or encrypted", async () => {
+    const { browser } = await signedInUser("export-2fa");
+    const enabled = await browser.post("/two-factor/enable", { password: TEST_PASSWORD });
+    const secret = totpSecretOf(enabled.json!.totpURI as string);
+    const backupCodes = enabled.json!.backupCodes as string[];
+    expect((await browser.post("/two-factor/verify-totp", { code: totpCodeAt(secret, Date.now()) })).status).toBe(200);
+    // Confirming gave the browser a new session: a token for that one.
+    const user = await signedInAs(browser);
+    const stored = await prisma.twoFactor.findUniqueOrThrow({ where: { userId: user.userId } });
+
+    const { entries } = await exportOk(user.token);
+    const text = entries.map((entry) => entry.bytes.toString("utf8")).join("\n");
+    expect(text).toContain(user.email);
+    for (const kept of [secret, stored.secret, stored.backupCodes, ...backupCodes]) expect(text).not.toContain(kept);
+    expect(text).not.toMatch(/twoFactor|two_factor/);
   });
 });
 

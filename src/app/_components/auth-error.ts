@@ -19,6 +19,10 @@ const clearer: Record<string, string> = {
   PASSWORD_TOO_LONG: `Password too long: use at most ${String(MAX_PASSWORD_LENGTH)} characters.`,
   INVALID_PASSWORD: "That is not your current password.",
   EMAIL_NOT_VERIFIED: "Your address is not verified yet: open the link we mailed to it.",
+  INVALID_CODE: "That code is not right. Check the time on your phone, and use the newest code.",
+  INVALID_BACKUP_CODE: "That backup code is not right, or it was used already.",
+  INVALID_TWO_FACTOR_COOKIE: "This sign-in has expired. Sign in again with your password.",
+  TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE: "Too many wrong codes for this sign-in. Sign in again with your password.",
   INVALID_TOKEN:
     "This link does not work any more: it was used already, a newer one was sent, or it expired. Ask for a new one.",
 };

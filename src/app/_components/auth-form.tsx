@@ -69,6 +69,12 @@ export function AuthForm({
         ? await run(() => authClient.signUp.email({ name: textField(form, "name"), email, password }))
         : await run(() => authClient.signIn.email({ email, password }));
     if (!answer) return;
+    // The password was right and the account asks for a second factor: no
+    // session yet, only the two-factor plugin's pending cookie.
+    if ("twoFactorRedirect" in answer && answer.twoFactorRedirect) {
+      router.push("/sign-in/two-factor");
+      return;
+    }
     // Sign-up makes no session while the address waits for its link
     // (REQUIRE_EMAIL_VERIFICATION); the answer cannot say so, as session
     // tokens are kept from the browser, so ask for the session.

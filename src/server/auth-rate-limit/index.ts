@@ -2,8 +2,17 @@ import type { BetterAuthOptions, BetterAuthPlugin } from "better-auth";
 import { createAuthMiddleware, getIP, getSessionFromCtx, isAPIError } from "better-auth/api";
 
 import { forwardedClientIp } from "./client-ip";
-import { accountKey, deviceKey, ipKey, mailRequestKey } from "./keys";
-import { ACCOUNT_RULE, ipRuleFor, isMailRequest, isPasswordCheck, MAIL_REQUEST_RULES, mailedAddress } from "./rules";
+import { secondFactorUserId } from "~/server/two-factor/second-factor-user";
+import { accountKey, deviceKey, ipKey, mailRequestKey, secondFactorKey } from "./keys";
+import {
+  ACCOUNT_RULE,
+  ipRuleFor,
+  isMailRequest,
+  isPasswordCheck,
+  isSecondFactorCheck,
+  MAIL_REQUEST_RULES,
+  mailedAddress,
+} from "./rules";
 import type { RateLimitStore } from "./store";
 import { tooManyAttempts, tooManyAttemptsResponse } from "./too-many-attempts";
 import { trustDevice, trustedDeviceOf } from "./trusted-device";
@@ -30,6 +39,9 @@ type HookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
  *   caller can vary; a correct password clears the account's count. A
  *   browser that proved the password before has a budget of its own
  *   (trusted-device.ts), so a stranger cannot lock the owner out.
+ * - Per account on the paths that check a second factor, keyed on the user
+ *   the pending sign-in (or the session) names, on a budget of their own; a
+ *   correct code clears it.
  * - Per address on the paths that send mail (rules.ts, MAIL_REQUEST_RULES).
  */
 export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions) {
@@ -77,6 +89,17 @@ export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions)
           }),
         },
         {
+          matcher: (ctx) => isSecondFactorCheck(ctx.path),
+          handler: createAuthMiddleware(async (ctx) => {
+            const userId = await secondFactorUserId(ctx);
+            // Nobody's: the plugin answers that the sign-in is not pending.
+            if (userId === null) return;
+            if (ctx.request) secondFactorsInFlight.set(ctx.request, userId);
+            const { allowed, retryAfter } = await store.consume(secondFactorKey(userId), ACCOUNT_RULE);
+            if (!allowed) throw tooManyAttempts(retryAfter ?? ACCOUNT_RULE.window);
+          }),
+        },
+        {
           matcher: (ctx) => ctx.path === "/reset-password",
           handler: createAuthMiddleware(async (ctx) => {
             const body = ctx.body as { token?: unknown } | undefined;
@@ -113,6 +136,14 @@ export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions)
           }),
         },
         {
+          // Read before the check: a sign-in's pending state is gone once its code is accepted.
+          matcher: (ctx) => isSecondFactorCheck(ctx.path),
+          handler: createAuthMiddleware(async (ctx) => {
+            const userId = ctx.request && secondFactorsInFlight.get(ctx.request);
+            if (userId && !isAPIError(ctx.context.returned)) await store.reset(secondFactorKey(userId));
+          }),
+        },
+        {
           // Whoever opened a valid reset link owns the account: the browser
           // they did it in gets past a stranger's exhausted budget too.
           matcher: (ctx) => ctx.path === "/reset-password",
@@ -125,6 +156,9 @@ export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions)
     },
   } satisfies BetterAuthPlugin;
 }
+
+/** Second-factor checks, by request: whose code it is. */
+const secondFactorsInFlight = new WeakMap<Request, string>();
 
 /** Reset requests whose token is valid, by request: the account it resets (the token is consumed by then). */
 const resetsInFlight = new WeakMap<Request, string>();

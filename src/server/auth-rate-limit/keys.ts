@@ -10,6 +10,15 @@ export function accountKey(email: string): string {
   return `account:${addressHash(email)}`;
 }
 
+/**
+ * An account's second-factor codes (rules.ts, SECOND_FACTOR_PATHS): by user
+ * id, which is what the plugin's pending sign-in names, and which a change
+ * of address does not reset.
+ */
+export function secondFactorKey(userId: string): string {
+  return `second-factor:${userId}`;
+}
+
 /** Requests on `path` that mail `address` (rules.ts, MAIL_REQUEST_RULES). */
 export function mailRequestKey(path: string, address: string): string {
   return `mail-request:${path}:${addressHash(address)}`;

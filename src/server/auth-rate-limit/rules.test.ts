@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { ipRuleFor, isPasswordCheck } from "./rules";
+import { ipRuleFor, isPasswordCheck, isSecondFactorCheck } from "./rules";
 
 describe("ipRuleFor", () => {
   it.each([
@@ -8,6 +8,10 @@ describe("ipRuleFor", () => {
     ["/sign-in/social", "password", 10],
     ["/change-password", "password", 10],
     ["/verify-password", "password", 10],
+    ["/two-factor/enable", "password", 10],
+    ["/two-factor/disable", "password", 10],
+    ["/two-factor/verify-totp", "second-factor", 10],
+    ["/two-factor/verify-backup-code", "second-factor", 10],
     ["/sign-up/email", "sign-up", 5],
     ["/get-session", "other", 100],
     ["/no/such/route", "other", 100],
@@ -24,5 +28,14 @@ describe("isPasswordCheck", () => {
   it("is the routes that compare a password", () => {
     expect(["/sign-in/email", "/change-password", "/verify-password"].every(isPasswordCheck)).toBe(true);
     expect(["/sign-up/email", "/sign-in/social", "/get-session", undefined].some(isPasswordCheck)).toBe(false);
+  });
+});
+
+describe("isSecondFactorCheck", () => {
+  it("is the routes that check a two-factor code, and not the settings behind the password", () => {
+    expect(["/two-factor/verify-totp", "/two-factor/verify-backup-code"].every(isSecondFactorCheck)).toBe(true);
+    expect(["/two-factor/enable", "/two-factor/disable", "/sign-in/email", undefined].some(isSecondFactorCheck)).toBe(
+      false,
+    );
   });
 });

@@ -13,11 +13,35 @@ export interface IpRule extends RateLimitRule {
  * owner as much as from a stranger: a stolen session cookie must not turn
  * them into a password oracle.
  */
-export const PASSWORD_CHECK_PATHS = ["/sign-in/email", "/change-password", "/verify-password", "/delete-user"] as const;
+export const PASSWORD_CHECK_PATHS = [
+  "/sign-in/email",
+  "/change-password",
+  "/verify-password",
+  "/delete-user",
+  // The two-factor plugin's settings, each behind the password.
+  "/two-factor/enable",
+  "/two-factor/disable",
+  "/two-factor/get-totp-uri",
+  "/two-factor/generate-backup-codes",
+] as const;
 export type PasswordCheckPath = (typeof PASSWORD_CHECK_PATHS)[number];
 
 export function isPasswordCheck(path: string | undefined): path is PasswordCheckPath {
   return (PASSWORD_CHECK_PATHS as readonly (string | undefined)[]).includes(path);
+}
+
+/**
+ * The paths that check a second factor (Better Auth's two-factor plugin): a
+ * sign-in's code after its password, or a signed-in user's confirming the
+ * setup. Each draws on a per-account budget of ACCOUNT_RULE's size, its own
+ * (keys.ts, secondFactorKey): shared with the password's, a correct password,
+ * which clears that budget, would hand a guesser of codes a fresh one.
+ * No OTP-by-mail paths: the app does not enable them (auth.ts).
+ */
+export const SECOND_FACTOR_PATHS = ["/two-factor/verify-totp", "/two-factor/verify-backup-code"] as const;
+
+export function isSecondFactorCheck(path: string | undefined): boolean {
+  return (SECOND_FACTOR_PATHS as readonly (string | undefined)[]).includes(path);
 }
 
 /**
@@ -58,12 +82,14 @@ export function mailedAddress(path: string, body: unknown): unknown {
 /**
  * Per client IP, when one is known (TRUSTED_PROXY_HOPS > 0). Password checks
  * 10 a minute: two accounts' worth, enough for a shared office NAT's typos,
- * and it caps spraying one password over many accounts. Sign-up 5 a minute:
+ * and it caps spraying one password over many accounts; second-factor codes
+ * the same, on a budget of their own. Sign-up 5 a minute:
  * it creates accounts and answers whether an email is taken. Everything
  * else gets Better Auth's own default, 100 a minute per path group.
  */
 export const IP_RULES: readonly IpRule[] = [
   { scope: "password", window: 60, max: 10, matches: (path) => path.startsWith("/sign-in") || isPasswordCheck(path) },
+  { scope: "second-factor", window: 60, max: 10, matches: (path) => isSecondFactorCheck(path) },
   { scope: "sign-up", window: 60, max: 5, matches: (path) => path.startsWith("/sign-up") },
   // Other paths that make the app send mail: 10 in ten minutes from one client.
   { scope: "mail", window: 600, max: 10, matches: (path) => isMailRequest(path) },

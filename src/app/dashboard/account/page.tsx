@@ -17,6 +17,7 @@ import { SessionsSection } from "./sessions-section";
 import { SignInMethodsSection } from "./sign-in-methods-section";
 import { signInErrorInWords } from "~/app/_components/sign-in-errors";
 import { signInProvider } from "~/server/oidc-sign-in";
+import { TwoFactorSection } from "./two-factor-section";
 
 export const metadata = { title: "Account settings · Typed Worker Stack" };
 
@@ -45,6 +46,7 @@ export default async function AccountPage({ searchParams }: SearchParamsProps) {
         linkError={linkError === undefined ? null : linkErrorInWords(linkError, lifetimeInWords(VERIFY_LINK_LIFETIME))}
       />
       <PasswordForm hasPassword={withPassword} />
+      <TwoFactorSection enabled={user.twoFactorEnabled === true} hasPassword={withPassword} />
       <SignInMethodsSection
         provider={provider}
         error={methodError === undefined ? null : signInErrorInWords(methodError, provider?.name ?? "the provider")}
