@@ -20,6 +20,7 @@ import { workerTokenCache } from "~/server/worker-token-cache";
 import type { PrismaClient } from "~/server/db/generated/client.ts";
 import { RESET_LINK_LIFETIME, VERIFY_LINK_LIFETIME } from "~/server/account/link-lifetimes";
 import { deleteAccountConfirmation } from "~/server/account/delete-account-confirmation";
+import { passkeyInputChecks, passkeys } from "~/server/account/passkeys";
 import { addressChangeNotice } from "~/server/account/address-change-notice";
 import { resetMailSender } from "~/server/account/reset-mail";
 import { resetRequestFloor } from "~/server/account/reset-request-floor";
@@ -38,6 +39,7 @@ import { logTransport, smtpTransport, type MailTransport } from "~/server/mail/t
 const SESSION_UPDATE_AGE = 3600;
 /** A session's lifetime: Better Auth's default, named so the session cache refreshes when Better Auth would. */
 const SESSION_EXPIRES_IN = 7 * 24 * 3600;
+const APP_NAME = "Typed Worker Stack";
 
 export interface AuthConfig {
   db: PrismaClient;
@@ -84,7 +86,7 @@ export function createAuth({
   // Mail's own lines go to the web tier's log; `logger` is Better Auth's.
   const mailer = createMailer({ ...mail, budget: rateLimitStore, logger: webLogger.child({ component: "mail" }) });
   const instance = betterAuth({
-    appName: "Typed Worker Stack",
+    appName: APP_NAME,
     baseURL,
     secret,
     logger: betterAuthLogger(logger),
@@ -191,6 +193,10 @@ export function createAuth({
       deleteAccountConfirmation(),
       addressChangeNotice({ mailer }),
       hideSessionTokens(),
+      // Passkeys (WebAuthn) for the app's own host and origin; the checks
+      // first, so the plugin sees only input it can take.
+      passkeyInputChecks(),
+      passkeys({ baseURL, appName: APP_NAME }),
       // The key store for worker tokens: Ed25519 keys in the jwks table, private
       // halves encrypted with the secret, public halves at /api/auth/jwks.
       jwt({

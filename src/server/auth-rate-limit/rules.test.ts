@@ -9,6 +9,9 @@ describe("ipRuleFor", () => {
     ["/change-password", "password", 10],
     ["/verify-password", "password", 10],
     ["/sign-up/email", "sign-up", 5],
+    ["/passkey/generate-authenticate-options", "passkey", 30],
+    ["/passkey/verify-authentication", "passkey", 30],
+    ["/passkey/generate-register-options", "other", 100],
     ["/get-session", "other", 100],
     ["/no/such/route", "other", 100],
   ])("%s: the %s budget, %i a minute", (path, scope, max) => {
