@@ -19,6 +19,14 @@ const clearer: Record<string, string> = {
   PASSWORD_TOO_LONG: `Password too long: use at most ${String(MAX_PASSWORD_LENGTH)} characters.`,
   INVALID_PASSWORD: "That is not your current password.",
   EMAIL_NOT_VERIFIED: "Your address is not verified yet: open the link we mailed to it.",
+  // The passkey plugin's codes (@better-auth/passkey).
+  PASSKEY_NOT_FOUND:
+    "This passkey is not registered here (it may have been removed): sign in with your password or another passkey.",
+  AUTHENTICATION_FAILED: "This passkey could not be checked: try again, or sign in with your password.",
+  AUTH_CANCELLED: "Sign-in with a passkey was cancelled or timed out.",
+  REGISTRATION_CANCELLED: "Adding the passkey was cancelled or timed out.",
+  PREVIOUSLY_REGISTERED: "This authenticator already holds a passkey for your account.",
+  SESSION_NOT_FRESH: "For this, sign in again first: your session is over a day old.",
   INVALID_TOKEN:
     "This link does not work any more: it was used already, a newer one was sent, or it expired. Ask for a new one.",
 };

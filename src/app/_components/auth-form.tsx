@@ -34,9 +34,18 @@ const copy = {
 
 /**
  * The sign-in and sign-up forms. `notice` is what the page that sent the
- * user here had to say (a password just reset, say).
+ * user here had to say (a password just reset, say); `alternative`, another
+ * way in, shown under the form (sign-in's passkey button).
  */
-export function AuthForm({ mode, notice }: { mode: Mode; notice?: string | null }) {
+export function AuthForm({
+  mode,
+  notice,
+  alternative,
+}: {
+  mode: Mode;
+  notice?: string | null;
+  alternative?: React.ReactNode;
+}) {
   const router = useRouter();
   const { pending, failure, run } = useAuthCall();
   // The address last submitted: a sign-in refused because it is unverified offers a new link to it.
@@ -100,7 +109,14 @@ export function AuthForm({ mode, notice }: { mode: Mode; notice?: string | null 
           )}
           <label>
             Email
-            <input name="email" type="email" autoComplete="email" required maxLength={MAX_EMAIL_LENGTH} />
+            <input
+              name="email"
+              type="email"
+              // "webauthn": the browser may offer the account's passkeys here (passkey-sign-in.tsx).
+              autoComplete={mode === "sign-in" ? "username webauthn" : "email"}
+              required
+              maxLength={MAX_EMAIL_LENGTH}
+            />
           </label>
           <label>
             Password
@@ -122,6 +138,7 @@ export function AuthForm({ mode, notice }: { mode: Mode; notice?: string | null 
             {mode === "sign-in" && <Link href="/forgot-password">Forgot password?</Link>}
           </div>
         </form>
+        {alternative}
       </div>
     </main>
   );

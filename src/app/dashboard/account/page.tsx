@@ -11,6 +11,7 @@ import { DeleteAccountForm } from "./delete-account-form";
 import { EmailForm } from "./email-form";
 import { ExportData } from "./export-data";
 import { NameForm } from "./name-form";
+import { PasskeysSection } from "./passkeys-section";
 import { PasswordForm } from "./password-form";
 import { SessionsSection } from "./sessions-section";
 
@@ -36,6 +37,7 @@ export default async function AccountPage({ searchParams }: SearchParamsProps) {
         linkError={linkError === undefined ? null : linkErrorInWords(linkError, lifetimeInWords(VERIFY_LINK_LIFETIME))}
       />
       <PasswordForm />
+      <PasskeysSection />
       <SessionsSection />
       <ExportData workerUrl={browserWorkerUrl()} sessionId={session.session.id} />
       <DeleteAccountForm />
