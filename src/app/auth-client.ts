@@ -1,4 +1,5 @@
 import { twoFactorClient } from "better-auth/client/plugins";
+import { passkeyClient } from "@better-auth/passkey/client";
 import { createAuthClient } from "better-auth/react";
 
 import { fetchWaitingOut503 } from "~/trpc/retry-after-fetch";
@@ -9,5 +10,5 @@ import { fetchWaitingOut503 } from "~/trpc/retry-after-fetch";
 // sign-in form sends the browser on to /sign-in/two-factor itself.
 export const authClient = createAuthClient({
   fetchOptions: { customFetchImpl: fetchWaitingOut503() },
-  plugins: [twoFactorClient()],
+  plugins: [twoFactorClient(), passkeyClient()],
 });

@@ -29,6 +29,14 @@ export interface AccountExport {
   };
   /** Oldest first. */
   documents: ExportedDocument[];
+  /** The passkeys that sign in to the account, oldest first: what the account page lists, no key material. */
+  passkeys: ExportedPasskey[];
+}
+
+export interface ExportedPasskey {
+  /** The name the user gave it; null when it has none. */
+  name: string | null;
+  createdAt: string;
 }
 
 export interface ExportedDocument {

@@ -8,3 +8,5 @@ export const MAX_NAME_LENGTH = 100;
 export const MAX_EMAIL_LENGTH = 254;
 /** Characters in a profile image URL (the app shows none, but Better Auth stores what it is sent). */
 export const MAX_IMAGE_URL_LENGTH = 2048;
+/** Characters in the name a user gives a passkey (the settings page's list shows it). */
+export const MAX_PASSKEY_NAME_LENGTH = 64;

@@ -22,6 +22,7 @@ import type { PrismaClient } from "~/server/db/generated/client.ts";
 import { RESET_LINK_LIFETIME, VERIFY_LINK_LIFETIME } from "~/server/account/link-lifetimes";
 import { deleteAccountConfirmation } from "~/server/account/delete-account-confirmation";
 import { deleteAccountLink } from "~/server/account/delete-account-link";
+import { passkeyInputChecks, passkeys } from "~/server/account/passkeys";
 import { addressChangeNotice } from "~/server/account/address-change-notice";
 import { resetMailSender } from "~/server/account/reset-mail";
 import { resetRequestFloor } from "~/server/account/reset-request-floor";
@@ -44,6 +45,7 @@ const SESSION_UPDATE_AGE = 3600;
 const SESSION_EXPIRES_IN = 7 * 24 * 3600;
 /** How long "trust this browser" skips the second factor at sign-in. */
 const TRUSTED_BROWSER_SECONDS = 30 * 24 * 3600;
+const APP_NAME = "Typed Worker Stack";
 
 export interface AuthConfig {
   db: PrismaClient;
@@ -93,7 +95,7 @@ export function createAuth({
   // Mail's own lines go to the web tier's log; `logger` is Better Auth's.
   const mailer = createMailer({ ...mail, budget: rateLimitStore, logger: webLogger.child({ component: "mail" }) });
   const instance = betterAuth({
-    appName: "Typed Worker Stack",
+    appName: APP_NAME,
     baseURL,
     secret,
     logger: betterAuthLogger(logger),
@@ -249,6 +251,10 @@ export function createAuth({
       }),
       // After the rate limiter's hook (it counts the attempt first): a TOTP code is good once.
       totpReplayGuard(db),
+      // Passkeys (WebAuthn) for the app's own host and origin; the checks
+      // first, so the plugin sees only input it can take.
+      passkeyInputChecks(),
+      passkeys({ baseURL, appName: APP_NAME }),
       // The key store for worker tokens: Ed25519 keys in the jwks table, private
       // halves encrypted with the secret, public halves at /api/auth/jwks.
       jwt({

@@ -284,7 +284,7 @@ test("name, address, password and deletion from the account page", async () => {
   await steps.run("a new name is saved and shown", async () => {
     await signInInBrowser(page, user.email, user.password);
     await page.goto(`${stack.webUrl}/dashboard/account`);
-    await page.getByLabel("Name").fill("Grace Renamed");
+    await page.getByLabel("Name", { exact: true }).fill("Grace Renamed");
     await page.getByRole("button", { name: "Save" }).click();
     await status("Saved.").waitFor();
     await page.goto(`${stack.webUrl}/dashboard`);

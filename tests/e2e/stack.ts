@@ -52,6 +52,12 @@ export interface StackOptions {
   webEnv?: Record<string, string>;
   /** Added to every worker's environment. */
   workerEnv?: Record<string, string>;
+  /**
+   * The host name in the web tier's URL (BETTER_AUTH_URL) without a balancer;
+   * default 127.0.0.1. Passkeys need a domain there (WebAuthn refuses an IP
+   * address as relying party): their suite says localhost.
+   */
+  webHost?: string;
   /** Every process opens the V8 inspector on a free port of its own (ChildService.spec.inspectPort), for load/memory.ts. */
   inspect?: boolean;
 }
@@ -77,6 +83,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     webEnv = {},
     workerEnv = {},
     inspect = false,
+    webHost = "127.0.0.1",
   } = options;
   mkdirSync(E2E_OUTPUT, { recursive: true });
   const database = await createE2eDatabase();
@@ -110,7 +117,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
         logFile: path.join(E2E_OUTPUT, `${name}-nginx.log`),
       });
     }
-    const webUrl = balancer?.webUrl ?? local(webPorts[0]!);
+    const webUrl = balancer?.webUrl ?? `http://${webHost}:${String(webPorts[0]!)}`;
     const workerUrl = balancer?.workerUrl ?? local(workerPorts[0]!);
     const browserWorkerUrl = workerUrl.replace("127.0.0.1", "localhost");
 

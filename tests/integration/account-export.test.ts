@@ -188,6 +188,7 @@ describe("an export of a user with documents", () => {
         status: document.status,
         createdAt: new Date(document.createdAt).toISOString(),
       })),
+      passkeys: [],
     });
     expect(Math.abs(Date.parse(profile.exportedAt) - Date.now())).toBeLessThan(60_000);
     expect(profile.user).toMatchObject({ id: owner.userId, email: owner.email, emailVerified: false });
@@ -248,8 +249,24 @@ describe("an export of a user with documents", () => {
 });
 
 describe("an export of a user without documents", () => {
-  it("is a ZIP of profile.json alone", async () => {
+  it("is a ZIP of profile.json alone, with the account's passkeys by name and date, no key material", async () => {
     const user = await signedInUser("export-empty");
+    const passkey = (name: string | null, createdAt: Date) => ({
+      id: randomUUID(),
+      name,
+      userId: user.userId,
+      publicKey: `public-key-${randomUUID()}`,
+      credentialID: `credential-${randomUUID()}`,
+      counter: 3,
+      deviceType: "singleDevice",
+      backedUp: false,
+      createdAt,
+    });
+    const rows = [
+      passkey("Laptop", new Date("2026-01-02T03:04:05.678Z")),
+      passkey(null, new Date("2026-02-01T00:00:00Z")),
+    ];
+    await prisma.passkey.createMany({ data: rows });
     const { entries, profile } = await exportOk(user.token);
     expect(entries.map((entry) => entry.name)).toEqual([PROFILE_FILE]);
     const row = await userRow(user.userId);
@@ -257,7 +274,13 @@ describe("an export of a user without documents", () => {
       exportedAt: expect.any(String),
       user: { ...row, createdAt: row.createdAt.toISOString() },
       documents: [],
+      passkeys: [
+        { name: "Laptop", createdAt: "2026-01-02T03:04:05.678Z" },
+        { name: null, createdAt: "2026-02-01T00:00:00.000Z" },
+      ],
     });
+    expect(JSON.stringify(profile)).not.toContain("public-key-");
+    expect(JSON.stringify(profile)).not.toContain("credential-");
   });
 });
 

@@ -52,6 +52,11 @@ const FORBIDDEN: [string, string][] = [
   ["whole session rows (they hold the token)", `SELECT * FROM "session"`],
   ["whole user rows (only the export's five profile columns are granted)", `SELECT * FROM "user"`],
   ["verification tokens", `SELECT * FROM "verification"`],
+  [
+    "passkeys' public keys and credential ids (only name and date are granted)",
+    `SELECT "publicKey", "credentialID" FROM "passkey"`,
+  ],
+  ["writing passkeys", `UPDATE "passkey" SET "counter" = 0`],
   ["the migrations' history", `SELECT * FROM "_prisma_migrations"`],
   ["writing sessions", `UPDATE "session" SET "expiresAt" = now()`],
   ["emptying a documents table (TRUNCATE is not granted)", `TRUNCATE "document_chunk"`],

@@ -23,6 +23,14 @@ const clearer: Record<string, string> = {
   INVALID_BACKUP_CODE: "That backup code is not right, or it was used already.",
   INVALID_TWO_FACTOR_COOKIE: "This sign-in has expired. Sign in again with your password.",
   TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE: "Too many wrong codes for this sign-in. Sign in again with your password.",
+  // The passkey plugin's codes (@better-auth/passkey).
+  PASSKEY_NOT_FOUND:
+    "This passkey is not registered here (it may have been removed): sign in with your password or another passkey.",
+  AUTHENTICATION_FAILED: "This passkey could not be checked: try again, or sign in with your password.",
+  AUTH_CANCELLED: "Sign-in with a passkey was cancelled or timed out.",
+  REGISTRATION_CANCELLED: "Adding the passkey was cancelled or timed out.",
+  PREVIOUSLY_REGISTERED: "This authenticator already holds a passkey for your account.",
+  SESSION_NOT_FRESH: "For this, sign in again first: your session is over a day old.",
   INVALID_TOKEN:
     "This link does not work any more: it was used already, a newer one was sent, or it expired. Ask for a new one.",
 };

@@ -37,18 +37,21 @@ const copy = {
  * The sign-in and sign-up forms. `notice` is what the page that sent the
  * user here had to say (a password just reset, say); `error`, why a sign-in
  * with the provider failed; `provider`, the OpenID Connect provider when one
- * is configured.
+ * is configured; `alternative`, another way in, shown under the form
+ * (sign-in's passkey button).
  */
 export function AuthForm({
   mode,
   notice,
   error,
   provider,
+  alternative,
 }: {
   mode: Mode;
   notice?: string | null;
   error?: string | null;
   provider?: SignInProvider | null;
+  alternative?: React.ReactNode;
 }) {
   const router = useRouter();
   const { pending, failure, run } = useAuthCall();
@@ -124,7 +127,14 @@ export function AuthForm({
           )}
           <label>
             Email
-            <input name="email" type="email" autoComplete="email" required maxLength={MAX_EMAIL_LENGTH} />
+            <input
+              name="email"
+              type="email"
+              // "webauthn": the browser may offer the account's passkeys here (passkey-sign-in.tsx).
+              autoComplete={mode === "sign-in" ? "username webauthn" : "email"}
+              required
+              maxLength={MAX_EMAIL_LENGTH}
+            />
           </label>
           <label>
             Password
@@ -147,6 +157,7 @@ export function AuthForm({
           </div>
         </form>
         {provider && <ProviderSignIn provider={provider} mode={mode} />}
+        {alternative}
       </div>
     </main>
   );

@@ -6,6 +6,7 @@ import { singleParam, type SearchParamsProps } from "~/app/_components/search-pa
 import { signInErrorInWords } from "~/app/_components/sign-in-errors";
 import { signInProvider } from "~/server/oidc-sign-in";
 import { getSession } from "~/server/session";
+import { PasskeySignIn } from "./passkey-sign-in";
 
 export const metadata = { title: "Sign in · Typed Worker Stack" };
 
@@ -25,6 +26,7 @@ export default async function SignInPage({ searchParams }: SearchParamsProps) {
       notice={noticeFor(params.notice)}
       error={error === undefined ? null : signInErrorInWords(error, provider?.name ?? "the provider")}
       provider={provider}
+      alternative={<PasskeySignIn />}
     />
   );
 }

@@ -13,6 +13,9 @@ describe("ipRuleFor", () => {
     ["/two-factor/verify-totp", "second-factor", 10],
     ["/two-factor/verify-backup-code", "second-factor", 10],
     ["/sign-up/email", "sign-up", 5],
+    ["/passkey/generate-authenticate-options", "passkey", 30],
+    ["/passkey/verify-authentication", "passkey", 30],
+    ["/passkey/generate-register-options", "other", 100],
     ["/get-session", "other", 100],
     ["/no/such/route", "other", 100],
   ])("%s: the %s budget, %i a minute", (path, scope, max) => {

@@ -79,18 +79,28 @@ export function mailedAddress(path: string, body: unknown): unknown {
   return path === "/change-email" ? fields?.newEmail : fields?.email;
 }
 
+/** The passkey plugin's sign-in ceremony: its challenge and the assertion's check. */
+export const PASSKEY_SIGN_IN_PATHS: readonly string[] = [
+  "/passkey/generate-authenticate-options",
+  "/passkey/verify-authentication",
+];
+
 /**
  * Per client IP, when one is known (TRUSTED_PROXY_HOPS > 0). Password checks
  * 10 a minute: two accounts' worth, enough for a shared office NAT's typos,
  * and it caps spraying one password over many accounts; second-factor codes
  * the same, on a budget of their own. Sign-up 5 a minute:
- * it creates accounts and answers whether an email is taken. Everything
- * else gets Better Auth's own default, 100 a minute per path group.
+ * it creates accounts and answers whether an email is taken. Passkey
+ * sign-in 30 a minute. Everything else gets Better Auth's own default, 100 a minute per path group.
  */
 export const IP_RULES: readonly IpRule[] = [
   { scope: "password", window: 60, max: 10, matches: (path) => path.startsWith("/sign-in") || isPasswordCheck(path) },
   { scope: "second-factor", window: 60, max: 10, matches: (path) => isSecondFactorCheck(path) },
   { scope: "sign-up", window: 60, max: 5, matches: (path) => path.startsWith("/sign-up") },
+  // Passkey sign-in: a challenge, then its answer, so 15 sign-ins a minute.
+  // A signature cannot be guessed; the budget caps the challenges (a row
+  // each) a client can make the app store.
+  { scope: "passkey", window: 60, max: 30, matches: (path) => PASSKEY_SIGN_IN_PATHS.includes(path) },
   // Other paths that make the app send mail: 10 in ten minutes from one client.
   { scope: "mail", window: 600, max: 10, matches: (path) => isMailRequest(path) },
   { scope: "other", window: 60, max: 100, matches: () => true },

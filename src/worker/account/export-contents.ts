@@ -2,7 +2,8 @@
  * What an account export holds, read in one read-only transaction as
  * app_worker: the user's profile (the five columns of Better Auth's "user"
  * that migration 20261206210000_worker_reads_profile grants, nothing else of
- * it) and their documents' metadata, oldest first, each with the name its
+ * it), their passkeys' names and dates (20261207062900_passkeys grants those,
+ * never a key) and their documents' metadata, oldest first, each with the name its
  * original gets in the archive. The originals themselves are read afterwards,
  * a part at a time, as the archive is sent (export.ts).
  */
@@ -32,7 +33,7 @@ export async function readExportContents(
   userId: string,
   exportedAt: Date,
 ): Promise<ExportContents | undefined> {
-  const { user, documents } = await db.asWorker(
+  const { user, passkeys, documents } = await db.asWorker(
     async (tx) => ({
       user: await tx
         .selectFrom("user")
@@ -47,6 +48,13 @@ export async function readExportContents(
         ])
         .where("id", "=", userId)
         .executeTakeFirst(),
+      passkeys: await tx
+        .selectFrom("passkey")
+        .select(["name", sql<Date>`"createdAt" AT TIME ZONE 'UTC'`.as("createdAt")])
+        .where("userId", "=", userId)
+        .orderBy("createdAt")
+        .orderBy("id")
+        .execute(),
       documents: await tx
         .selectFrom("document")
         .select(["id", "name", "kind", "mimeType", "sizeBytes", "sha256", "status", "createdAt"])
@@ -75,6 +83,7 @@ export async function readExportContents(
         status: document.status,
         createdAt: document.createdAt.toISOString(),
       })),
+      passkeys: passkeys.map((passkey) => ({ name: passkey.name, createdAt: passkey.createdAt.toISOString() })),
     },
     originals: documents.map((document, index) => ({
       documentId: document.id,

@@ -12,6 +12,7 @@ import { DeleteAccountForm } from "./delete-account-form";
 import { EmailForm } from "./email-form";
 import { ExportData } from "./export-data";
 import { NameForm } from "./name-form";
+import { PasskeysSection } from "./passkeys-section";
 import { PasswordForm } from "./password-form";
 import { SessionsSection } from "./sessions-section";
 import { SignInMethodsSection } from "./sign-in-methods-section";
@@ -47,6 +48,7 @@ export default async function AccountPage({ searchParams }: SearchParamsProps) {
       />
       <PasswordForm hasPassword={withPassword} />
       <TwoFactorSection enabled={user.twoFactorEnabled === true} hasPassword={withPassword} />
+      <PasskeysSection />
       <SignInMethodsSection
         provider={provider}
         error={methodError === undefined ? null : signInErrorInWords(methodError, provider?.name ?? "the provider")}
