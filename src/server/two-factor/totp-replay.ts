@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 
+import { createOTP } from "@better-auth/utils/otp";
 import type { BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { symmetricDecrypt } from "better-auth/crypto";
@@ -42,7 +43,7 @@ export function totpReplayGuard(db: PrismaClient) {
             const row = await db.twoFactor.findUnique({ where: { userId }, select: { secret: true } });
             if (!row) return;
             const secret = await symmetricDecrypt({ key: ctx.context.secretConfig, data: row.secret });
-            const step = matchingStep(secret, code, Date.now());
+            const step = await matchingStep(secret, code, Date.now());
             if (step === null) return;
             const claimed = await db.twoFactor.updateMany({
               where: { userId, OR: [{ lastTotpStep: null }, { lastTotpStep: { lt: step } }] },
@@ -62,27 +63,18 @@ export function totpReplayGuard(db: PrismaClient) {
 }
 
 /**
- * The time step within the plugin's window whose code `code` is, or null.
- * As @better-auth/utils/otp computes it: HMAC-SHA1 keyed with the secret's
- * UTF-8 bytes (RFC 4226's dynamic truncation). Every step is compared, in
- * constant time, so the timing says nothing about which matched.
+ * The time step within the plugin's window whose code `code` is, or null,
+ * computed by the plugin's own OTP code (@better-auth/utils). Every step is
+ * compared, in constant time, so the timing says nothing about which matched.
  */
-export function matchingStep(secret: string, code: string, now: number): number | null {
+export async function matchingStep(secret: string, code: string, now: number): Promise<number | null> {
+  const otp = createOTP(secret, { digits: TOTP_DIGITS, period: TOTP_PERIOD_SECONDS });
   const current = Math.floor(now / 1000 / TOTP_PERIOD_SECONDS);
+  const given = Buffer.from(code);
   let found: number | null = null;
   for (let step = current - TOTP_WINDOW; step <= current + TOTP_WINDOW; step++) {
-    const expected = Buffer.from(hotp(secret, step));
-    const given = Buffer.from(code);
+    const expected = Buffer.from(await otp.hotp(step));
     if (given.length === expected.length && timingSafeEqual(given, expected) && found === null) found = step;
   }
   return found;
-}
-
-export function hotp(secret: string, counter: number): string {
-  const message = Buffer.alloc(8);
-  message.writeBigUInt64BE(BigInt(counter));
-  const digest = createHmac("sha1", Buffer.from(secret, "utf8")).update(message).digest();
-  const offset = digest[digest.length - 1]! & 0x0f;
-  const value = digest.readUInt32BE(offset) & 0x7fffffff;
-  return String(value % 10 ** TOTP_DIGITS).padStart(TOTP_DIGITS, "0");
 }
