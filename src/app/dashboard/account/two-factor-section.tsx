@@ -7,6 +7,7 @@ import { authClient } from "~/app/auth-client";
 import { textField } from "~/app/_components/form-field";
 import { FormAlert, SubmitButton } from "~/app/_components/form-parts";
 import { Notice } from "~/app/_components/notice";
+import { TotpCodeField } from "~/app/_components/totp-code-field";
 import { useAuthCall } from "~/app/_components/use-auth-call";
 import { MAX_PASSWORD_LENGTH } from "~/contract/password-policy";
 import { api } from "~/trpc/react";
@@ -134,17 +135,7 @@ function TwoFactorSettings({ enabled }: { enabled: boolean }) {
           </p>
           <BackupCodes codes={setup.backupCodes} />
           <form onSubmit={(event) => void onConfirm(event)} aria-label="Confirm two-factor sign-in">
-            <label>
-              Code from the app
-              <input
-                name="code"
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                pattern="[0-9 ]*"
-                maxLength={8}
-                required
-              />
-            </label>
+            <TotpCodeField label="Code from the app" />
             <div className="actions">
               <SubmitButton pending={pending} busy="Checking…">
                 Turn on

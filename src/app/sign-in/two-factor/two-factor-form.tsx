@@ -7,6 +7,7 @@ import { useState } from "react";
 import { authClient } from "~/app/auth-client";
 import { textField } from "~/app/_components/form-field";
 import { FormAlert, SubmitButton } from "~/app/_components/form-parts";
+import { TotpCodeField } from "~/app/_components/totp-code-field";
 import { useAuthCall } from "~/app/_components/use-auth-call";
 
 /** The code from the authenticator app, or a backup code instead; "trust this browser" skips this step for 30 days. */
@@ -41,18 +42,7 @@ export function TwoFactorForm() {
               <input name="code" autoComplete="off" autoCapitalize="off" spellCheck={false} maxLength={32} required />
             </label>
           ) : (
-            <label key="totp">
-              Code from your authenticator app
-              <input
-                name="code"
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                pattern="[0-9 ]*"
-                maxLength={8}
-                required
-                autoFocus
-              />
-            </label>
+            <TotpCodeField key="totp" label="Code from your authenticator app" autoFocus />
           )}
           <label className="checkbox">
             <input name="trustDevice" type="checkbox" />
