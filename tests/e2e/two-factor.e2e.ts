@@ -39,6 +39,7 @@ test("turn on two-factor sign-in in the settings → sign out → password and c
   };
   await signUpInBrowser(page, stack.webUrl, user);
 
+  let backupCodes: string[] = [];
   const secret = await steps.run("set up: a QR code drawn in the page, the key as text, 10 backup codes", async () => {
     expectPageSecurityHeaders(await page.goto(`${stack.webUrl}/dashboard/account`), stack.browserWorkerUrl);
     const setupForm = page.getByRole("form", { name: "Set up two-factor sign-in" });
@@ -48,6 +49,7 @@ test("turn on two-factor sign-in in the settings → sign out → password and c
     expect(key).toMatch(/^[A-Z2-7]+$/);
     await expect.poll(() => page.getByTestId("totp-qr").getAttribute("src")).toMatch(/^data:image\/svg\+xml/);
     expect(await page.getByTestId("backup-codes").locator("li").count()).toBe(10);
+    backupCodes = (await page.getByTestId("backup-codes").locator("li").allTextContents()).map((code) => code.trim());
     return key;
   });
 
@@ -93,5 +95,10 @@ test("turn on two-factor sign-in in the settings → sign out → password and c
   });
 
   expect(cspViolations).toEqual([]);
+  // Neither process printed the key or a backup code: the web tier handled
+  // them, and the worker saw the session that resulted.
+  for (const output of [await stack.web.logs(), await stack.worker.logs()]) {
+    for (const value of [secret, ...backupCodes]) expect(output).not.toContain(value);
+  }
   await steps.finish();
 });
