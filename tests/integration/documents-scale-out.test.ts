@@ -169,71 +169,90 @@ async function readyLines(worker: Worker): Promise<string[]> {
     .map((line) => (JSON.parse(line) as { documentId: string }).documentId);
 }
 
-describe("two workers, one queue", () => {
-  it("12 documents of every kind, uploaded to both: each ready exactly once, by whichever worker", async () => {
-    const words: string[] = [];
-    const files: [string, string | Buffer][] = [];
-    for (let i = 0; i < 12; i++) {
-      const word = uniqueWord(`zqscale${i}x`);
-      words.push(word);
-      const body = prose(4_000 + i * 3_000, [word]);
-      switch (i % 6) {
-        case 0:
-          files.push([`doc-${i}.txt`, body]);
-          break;
-        case 1:
-          files.push([`doc-${i}.md`, `# Heading ${i}\n\n${body}\n\n## Second\n\n- a point\n- another\n`]);
-          break;
-        case 2:
-          files.push([
-            `doc-${i}.html`,
-            `<!doctype html><html><body><h1>Page ${i}</h1><p>${body}</p><h2>More</h2><p>${prose(2_000)}</p></body></html>`,
-          ]);
-          break;
-        case 3:
-          files.push([`doc-${i}.pdf`, prosePdf(4 + i, [word])]);
-          break;
-        case 4:
-          files.push([`doc-${i}.docx`, fixture("sample.docx")]);
-          words[i] = "";
-          break;
-        default:
-          files.push([`doc-${i}.txt`, `${body}\n\n${prose(20_000)}`]);
-      }
-    }
-    const started = performance.now();
-    const uploaded = await Promise.all(
-      files.map(([name, body], i) => uploadOk(stack.workers[i % 2]!, user.token, name, body)),
-    );
-    await Promise.all(
-      uploaded.map((document) =>
-        waitInDb(document.id, "ready or failed", (row) => row.status === "ready" || row.status === "failed", 60_000),
-      ),
-    );
-    const settled = await Promise.all(
-      uploaded.map((document, i) => getDocument(stack.workers[(i + 1) % 2]!, user.token, document.id)),
-    );
-    console.log(`12 documents ingested by two workers in ${Math.round(performance.now() - started)} ms`);
+/**
+ * For all 12 to settle: 4 job slots (2 per worker) on 2 cores that other
+ * test files share. Measured 40–45 s alone and over 60 s once in CI
+ * (PostgreSQL server step), the last document still queued. This test is
+ * about "exactly once", not speed (npm run bench measures ingestion).
+ */
+const ALL_SETTLED_MS = 150_000;
 
-    for (const [i, document] of settled.entries()) {
-      expect(document, files[i]![0]).toMatchObject({ status: "ready", failureReason: null });
-      const landed = await landing(document.id);
-      expectEachChunkOnce(document, landed);
-      expect(landed.attempts, files[i]![0]).toBe(1);
-      expect(landed.jobs, files[i]![0]).toEqual([{ state: "completed", retry_count: 0 }]);
-      if (words[i])
-        expect((await search(stack.worker, user.token, words[i])).map((hit) => hit.documentId)).toEqual([document.id]);
-    }
-    // Between them, each document once. How the jobs split is up to the
-    // queue: a worker with a backlog fetches again at once (burst), so on a
-    // fast database one of them may drain all twelve before the other's next
-    // poll. That the second worker takes jobs is the next test's business.
-    const byWorker = await Promise.all(stack.workers.map(readyLines));
-    const ids = new Set(uploaded.map((document) => document.id));
-    const mine = byWorker.map((lines) => lines.filter((id) => ids.has(id)));
-    console.log(`ingested per worker: ${mine.map((lines) => lines.length).join(" + ")}`);
-    expect(mine.flat().sort()).toEqual([...ids].sort());
-  }, 90_000);
+describe("two workers, one queue", () => {
+  it(
+    "12 documents of every kind, uploaded to both: each ready exactly once, by whichever worker",
+    async () => {
+      const words: string[] = [];
+      const files: [string, string | Buffer][] = [];
+      for (let i = 0; i < 12; i++) {
+        const word = uniqueWord(`zqscale${i}x`);
+        words.push(word);
+        const body = prose(4_000 + i * 3_000, [word]);
+        switch (i % 6) {
+          case 0:
+            files.push([`doc-${i}.txt`, body]);
+            break;
+          case 1:
+            files.push([`doc-${i}.md`, `# Heading ${i}\n\n${body}\n\n## Second\n\n- a point\n- another\n`]);
+            break;
+          case 2:
+            files.push([
+              `doc-${i}.html`,
+              `<!doctype html><html><body><h1>Page ${i}</h1><p>${body}</p><h2>More</h2><p>${prose(2_000)}</p></body></html>`,
+            ]);
+            break;
+          case 3:
+            files.push([`doc-${i}.pdf`, prosePdf(4 + i, [word])]);
+            break;
+          case 4:
+            files.push([`doc-${i}.docx`, fixture("sample.docx")]);
+            words[i] = "";
+            break;
+          default:
+            files.push([`doc-${i}.txt`, `${body}\n\n${prose(20_000)}`]);
+        }
+      }
+      const started = performance.now();
+      const uploaded = await Promise.all(
+        files.map(([name, body], i) => uploadOk(stack.workers[i % 2]!, user.token, name, body)),
+      );
+      await Promise.all(
+        uploaded.map((document) =>
+          waitInDb(
+            document.id,
+            "ready or failed",
+            (row) => row.status === "ready" || row.status === "failed",
+            ALL_SETTLED_MS,
+          ),
+        ),
+      );
+      const settled = await Promise.all(
+        uploaded.map((document, i) => getDocument(stack.workers[(i + 1) % 2]!, user.token, document.id)),
+      );
+      console.log(`12 documents ingested by two workers in ${Math.round(performance.now() - started)} ms`);
+
+      for (const [i, document] of settled.entries()) {
+        expect(document, files[i]![0]).toMatchObject({ status: "ready", failureReason: null });
+        const landed = await landing(document.id);
+        expectEachChunkOnce(document, landed);
+        expect(landed.attempts, files[i]![0]).toBe(1);
+        expect(landed.jobs, files[i]![0]).toEqual([{ state: "completed", retry_count: 0 }]);
+        if (words[i])
+          expect((await search(stack.worker, user.token, words[i])).map((hit) => hit.documentId)).toEqual([
+            document.id,
+          ]);
+      }
+      // Between them, each document once. How the jobs split is up to the
+      // queue: a worker with a backlog fetches again at once (burst), so on a
+      // fast database one of them may drain all twelve before the other's next
+      // poll. That the second worker takes jobs is the next test's business.
+      const byWorker = await Promise.all(stack.workers.map(readyLines));
+      const ids = new Set(uploaded.map((document) => document.id));
+      const mine = byWorker.map((lines) => lines.filter((id) => ids.has(id)));
+      console.log(`ingested per worker: ${mine.map((lines) => lines.length).join(" + ")}`);
+      expect(mine.flat().sort()).toEqual([...ids].sort());
+    },
+    ALL_SETTLED_MS + 60_000,
+  );
 
   it("a worker SIGKILLed mid-ingestion: the other takes the job up, the document ends ready with each chunk once", async () => {
     const word = uniqueWord("zqkilled");
