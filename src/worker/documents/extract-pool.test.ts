@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 
 import { afterAll, describe, expect, it } from "vitest";
@@ -110,4 +111,34 @@ describe("the extraction pool", () => {
     },
     SLOW,
   );
+  it(
+    "closes when its readers are gone already, as after a SIGTERM sent to the worker's process group",
+    async () => {
+      const closing = pool();
+      await closing.read(fixture("three-pages.pdf"), "pdf");
+      const readers = childrenOf(process.pid);
+      expect(readers.length).toBeGreaterThan(0);
+      for (const pid of readers) process.kill(pid, "SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const waited = new Promise((resolve) => setTimeout(resolve, 5_000, "still waiting after 5 s"));
+      expect(await Promise.race([closing.close().then(() => "closed"), waited])).toBe("closed");
+    },
+    SLOW,
+  );
 });
+
+/** The processes whose parent is `pid` (Linux /proc): the pool's readers, here. */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        // The fields after the command's closing parenthesis: state, then the parent's pid.
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}

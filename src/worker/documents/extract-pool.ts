@@ -18,6 +18,7 @@
  * its own beside its code, which the bundled worker (one file, no
  * node_modules) does not have; workerpool starts them from our entry.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
 import workerpool from "workerpool";
@@ -61,6 +62,8 @@ export interface ExtractPool {
 }
 
 const DEFAULT_IDLE_MS = 60_000;
+/** How long close() waits for the readers to exit. */
+const CLOSE_WAIT_MS = 2_000;
 
 export function createExtractPool({
   threads,
@@ -124,7 +127,12 @@ export function createExtractPool({
       clearTimeout(idleTimer);
       const closing = pool;
       pool = undefined;
-      await closing?.terminate(true);
+      // terminate(true) kills the readers, then waits for each one's exit
+      // event, which never comes for a reader that is gone already: one that
+      // died of the same SIGTERM as the worker (sent to the process group,
+      // as a supervisor or a test harness does) held the worker's shutdown
+      // until the worker itself was killed.
+      await Promise.race([closing?.terminate(true), sleep(CLOSE_WAIT_MS)]);
     },
   };
 }
