@@ -1,5 +1,5 @@
 import type { BetterAuthPlugin, GenericEndpointContext } from "better-auth";
-import { APIError, createAuthMiddleware } from "better-auth/api";
+import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
 import { genericOAuth } from "better-auth/plugins/generic-oauth";
 
 import type { SignInProvider } from "~/app/_components/provider-sign-in";
@@ -53,7 +53,40 @@ export function oidcSignIn(config: OidcConfig | undefined) {
       config: config ? [oidcProvider(config)] : [],
     }),
     noIdTokenInTheBody(),
+    providerUnreachable(config),
   ] as const;
+}
+
+/**
+ * The plugin builds a provider from its discovery document on first use and
+ * tries again on the next request while that fails; meanwhile it answers
+ * "Provider not found" (404), which reads as a settings error. For the one
+ * provider the settings name, that can only mean its discovery document did
+ * not load: a 502 that says so. No Retry-After: the browser's client waits
+ * those out, and a person would rather sign in another way.
+ */
+function providerUnreachable(config: OidcConfig | undefined) {
+  return {
+    id: "oidc-provider-unreachable",
+    hooks: {
+      after: [
+        {
+          matcher: (ctx) => ctx.path === "/sign-in/social" || ctx.path === "/link-social",
+          handler: createAuthMiddleware(async (ctx) => {
+            const returned = ctx.context.returned;
+            const asked = (ctx.body as { provider?: unknown } | undefined)?.provider;
+            if (!config || asked !== OIDC_PROVIDER_ID || !isAPIError(returned)) return;
+            if ((returned.body as { code?: unknown } | undefined)?.code !== "PROVIDER_NOT_FOUND") return;
+            const body = {
+              code: "PROVIDER_UNREACHABLE",
+              message: `${config.name} cannot be reached right now: try again in a moment, or sign in another way.`,
+            };
+            return Response.json(body, { status: 502 });
+          }),
+        },
+      ],
+    },
+  } satisfies BetterAuthPlugin;
 }
 
 function oidcProvider(config: OidcConfig) {

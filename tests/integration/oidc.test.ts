@@ -5,6 +5,8 @@ import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from "jose
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { signInErrorInWords } from "~/app/_components/sign-in-errors";
+import { env } from "~/env";
+import { createAuth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 import { OIDC_PROVIDER_ID } from "~/server/oidc-sign-in";
 import { freePorts } from "../../tooling/child-service";
@@ -303,6 +305,45 @@ describe("an identity whose address belongs to an existing account", () => {
     const answer = await browser.post("/unlink-account", { accountId: accounts[0]!.id });
     expect(answer.status).toBe(400);
     expect(answer.json).toMatchObject({ code: "FAILED_TO_UNLINK_LAST_ACCOUNT" });
+  });
+});
+
+describe("a provider that cannot be reached", () => {
+  it("is a 502 in words, not 'provider not found'; sign-in works once it is back, without a restart", async () => {
+    const [port] = await freePorts(1);
+    const issuer = `http://127.0.0.1:${String(port)}`;
+    const downAuth = createAuth({
+      db,
+      secret: env().BETTER_AUTH_SECRET,
+      baseURL: env().BETTER_AUTH_URL,
+      workerTokenTtl: env().WORKER_TOKEN_TTL,
+      keyGracePeriod: env().JWT_GRACE_PERIOD,
+      trustedProxyHops: env().TRUSTED_PROXY_HOPS,
+      oidc: { issuer, clientId: "late-client", clientSecret: "late-secret", name: "Late ID" },
+    });
+    const browser = new TestBrowser({ auth: downAuth });
+    const signIn = () => browser.post("/sign-in/social", { provider: OIDC_PROVIDER_ID, callbackURL: "/dashboard" });
+
+    const refused = await signIn();
+    expect(refused.status).toBe(502);
+    expect(refused.json).toEqual({
+      code: "PROVIDER_UNREACHABLE",
+      message: "Late ID cannot be reached right now: try again in a moment, or sign in another way.",
+    });
+
+    const late = await startOidcProvider({
+      port,
+      clientId: "late-client",
+      clientSecret: "late-secret",
+      redirectUris: [`${appOrigin}/api/auth/callback/${OIDC_PROVIDER_ID}`],
+    });
+    try {
+      const started = await signIn();
+      expect(started.status, JSON.stringify(started.json)).toBe(200);
+      expect(new URL(String(started.json?.url)).origin).toBe(issuer);
+    } finally {
+      await late.stop();
+    }
   });
 });
 
