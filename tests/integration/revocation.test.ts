@@ -66,8 +66,8 @@ async function signedIn(browser = new TestBrowser(), email?: string) {
 }
 
 /** How long each worker kept accepting `token` after `revoke` returned (support/revocation-watch.ts), recorded. */
-async function timeToRefusal(token: string, revoke: () => Promise<unknown>): Promise<number[]> {
-  const measured = await timeToRefusalBy(workers, token, revoke);
+async function timeToRefusal(tokens: string | string[], revoke: () => Promise<unknown>): Promise<number[]> {
+  const measured = await timeToRefusalBy(workers, tokens, revoke);
   latencies.push(...measured);
   return measured;
 }
@@ -102,11 +102,8 @@ describe("revocation reaches both workers within a second", () => {
   it("revoke-sessions: every session of the user", async () => {
     const here = await signedIn();
     const other = await signedIn(new TestBrowser(), here.email);
-    const ms = await Promise.all([
-      timeToRefusal(here.token, () => here.browser.post("/revoke-sessions")),
-      timeToRefusal(other.token, () => Promise.resolve()),
-    ]);
-    for (const value of ms.flat()) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
+    const ms = await timeToRefusal([here.token, other.token], () => here.browser.post("/revoke-sessions"));
+    for (const value of ms) expect(value).toBeLessThan(REVOCATION_BUDGET_MS);
   });
 
   it("password change with revokeOtherSessions", async () => {

@@ -8,19 +8,22 @@ export async function whoami(workerUrl: string, token: string) {
 }
 
 /**
- * Calls every worker with `token` in a tight loop while `revoke` runs, and
- * returns, per worker, how long after `revoke` returned it kept answering 200
- * (0 when it refused before: the revocation commits before the call returns).
- * Each worker must accept the token first and end by refusing it as revoked.
+ * Calls every worker with `token` (or each of `tokens`) in a tight loop while
+ * `revoke` runs, and returns, per worker and token, how long after `revoke`
+ * returned it kept answering 200 (0 when it refused before: the revocation
+ * commits before the call returns). Each must be accepted first and end
+ * refused as revoked. Tokens one revocation ends are watched in one call:
+ * each watch's "revocation started" must be the real one.
  */
 export async function timeToRefusal(
   workers: readonly { url: string }[],
-  token: string,
+  tokens: string | readonly string[],
   revoke: () => Promise<unknown>,
 ): Promise<number[]> {
-  for (const worker of workers) expect(await whoami(worker.url, token)).toEqual({ status: 200, reason: null });
+  const watched = workers.flatMap((worker) => [tokens].flat().map((token) => ({ url: worker.url, token })));
+  for (const { url, token } of watched) expect(await whoami(url, token)).toEqual({ status: 200, reason: null });
   let revokeStartedAt = Infinity;
-  const watch = async (url: string) => {
+  const watch = async ({ url, token }: { url: string; token: string }) => {
     const deadline = performance.now() + 10_000;
     while (performance.now() < deadline) {
       const sentAt = performance.now();
@@ -30,7 +33,7 @@ export async function timeToRefusal(
     }
     throw new Error(`${url} still accepts the token 10 s after the revocation`);
   };
-  const watching = Promise.all(workers.map((worker) => watch(worker.url)));
+  const watching = Promise.all(watched.map(watch));
   await new Promise((resolve) => setTimeout(resolve, 30));
   revokeStartedAt = performance.now();
   await revoke();
