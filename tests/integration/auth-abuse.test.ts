@@ -4,10 +4,10 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { GET, POST } from "~/app/api/auth/[...all]/route";
-import { env } from "~/env";
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "~/contract/user-fields";
-import { auth, createAuth, type AuthConfig } from "~/server/auth";
+import { auth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
+import { authWith } from "../support/app-auth";
 import { appOrigin, TEST_PASSWORD, TestBrowser, uniqueEmail, type TestResponse } from "../support/test-browser";
 
 // What an attack run found, each pinned: password guessing against one
@@ -17,18 +17,6 @@ import { appOrigin, TEST_PASSWORD, TestBrowser, uniqueEmail, type TestResponse }
 
 const password = TEST_PASSWORD;
 const wrong = "not the password";
-
-/** Another deployment of the app's auth (same database), e.g. one without a proxy in front. */
-function authWith(config: Partial<AuthConfig> = {}) {
-  return createAuth({
-    db,
-    secret: env().BETTER_AUTH_SECRET,
-    baseURL: env().BETTER_AUTH_URL,
-    workerTokenTtl: env().WORKER_TOKEN_TTL,
-    keyGracePeriod: env().JWT_GRACE_PERIOD,
-    ...config,
-  });
-}
 
 function signIn(browser: TestBrowser, email: string, guess = wrong, headers?: Record<string, string>) {
   return browser.post("/sign-in/email", { email, password: guess }, { headers });

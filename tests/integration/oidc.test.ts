@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { signInErrorInWords } from "~/app/_components/sign-in-errors";
 import { env } from "~/env";
-import { createAuth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 import { OIDC_PROVIDER_ID } from "~/server/oidc-sign-in";
 import { freePorts } from "../../tooling/child-service";
 import { startOidcProvider, type RunningOidcProvider } from "../../tooling/oidc-provider";
+import { authWith } from "../support/app-auth";
 import { ProviderBrowser } from "../support/oidc-browser";
 import { sourceWeb } from "../support/source-web";
 import { appOrigin, TestBrowser, uniqueEmail } from "../support/test-browser";
@@ -312,12 +312,7 @@ describe("a provider that cannot be reached", () => {
   it("is a 502 in words, not 'provider not found'; sign-in works once it is back, without a restart", async () => {
     const [port] = await freePorts(1);
     const issuer = `http://127.0.0.1:${String(port)}`;
-    const downAuth = createAuth({
-      db,
-      secret: env().BETTER_AUTH_SECRET,
-      baseURL: env().BETTER_AUTH_URL,
-      workerTokenTtl: env().WORKER_TOKEN_TTL,
-      keyGracePeriod: env().JWT_GRACE_PERIOD,
+    const downAuth = authWith({
       trustedProxyHops: env().TRUSTED_PROXY_HOPS,
       oidc: { issuer, clientId: "late-client", clientSecret: "late-secret", name: "Late ID" },
     });

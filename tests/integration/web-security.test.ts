@@ -3,12 +3,11 @@ import { describe, expect, it } from "vitest";
 
 import nextConfig from "../../next.config.js";
 import { GET, POST } from "~/app/api/trpc/[trpc]/route";
-import { env } from "~/env";
 import { config as proxyConfig, proxy } from "~/proxy";
 import { browserWorkerUrl } from "~/server/browser-worker-url";
 import { STRICT_TRANSPORT_SECURITY } from "~/server/security-headers";
-import { createAuth } from "~/server/auth";
 import { db } from "~/server/db/prisma";
+import { authWith } from "../support/app-auth";
 import {
   appOrigin,
   parseSetCookie,
@@ -55,13 +54,7 @@ describe("session cookies", () => {
 
   it("over https://: the same, plus Secure and the __Secure- name prefix", async () => {
     const origin = "https://app.example.test";
-    const secureAuth = createAuth({
-      db,
-      secret: env().BETTER_AUTH_SECRET,
-      baseURL: origin,
-      workerTokenTtl: env().WORKER_TOKEN_TTL,
-      keyGracePeriod: env().JWT_GRACE_PERIOD,
-    });
+    const secureAuth = authWith({ baseURL: origin });
     const { email, result: signedUp } = await new TestBrowser({ auth: secureAuth, origin }).signUp();
     expectSessionCookies(signedUp, { secure: true });
 

@@ -1,8 +1,9 @@
 import { env } from "~/env";
-import { createAuth, type Auth, type AuthConfig } from "~/server/auth";
+import type { Auth, AuthConfig } from "~/server/auth";
 import { db } from "~/server/db/prisma";
 import { smtpTransport, SMTP_TIMEOUTS } from "~/server/mail/transport";
 
+import { authWith } from "./app-auth";
 import { linkIn, type SmtpInbox } from "./smtp-inbox";
 import { appOrigin, TEST_PASSWORD, TestBrowser, uniqueEmail } from "./test-browser";
 
@@ -11,12 +12,7 @@ export const TEST_SMTP_TIMEOUTS = { connectionTimeout: 2_000, greetingTimeout: 2
 
 /** The app's auth (same database and secret) mailing over SMTP to `inbox`. */
 export function authMailingTo(inbox: SmtpInbox, config: Partial<AuthConfig> = {}) {
-  return createAuth({
-    db,
-    secret: env().BETTER_AUTH_SECRET,
-    baseURL: env().BETTER_AUTH_URL,
-    workerTokenTtl: env().WORKER_TOKEN_TTL,
-    keyGracePeriod: env().JWT_GRACE_PERIOD,
+  return authWith({
     trustedProxyHops: env().TRUSTED_PROXY_HOPS,
     requireEmailVerification: true,
     mail: {
