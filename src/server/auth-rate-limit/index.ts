@@ -94,7 +94,6 @@ export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions)
             const userId = await secondFactorUserId(ctx);
             // Nobody's: the plugin answers that the sign-in is not pending.
             if (userId === null) return;
-            if (ctx.request) secondFactorsInFlight.set(ctx.request, userId);
             const { allowed, retryAfter } = await store.consume(secondFactorKey(userId), ACCOUNT_RULE);
             if (!allowed) throw tooManyAttempts(retryAfter ?? ACCOUNT_RULE.window);
           }),
@@ -136,11 +135,13 @@ export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions)
           }),
         },
         {
-          // Read before the check: a sign-in's pending state is gone once its code is accepted.
+          // The user as read before the check (remembered per request): a
+          // sign-in's pending state is gone once its code is accepted.
           matcher: (ctx) => isSecondFactorCheck(ctx.path),
           handler: createAuthMiddleware(async (ctx) => {
-            const userId = ctx.request && secondFactorsInFlight.get(ctx.request);
-            if (userId && !isAPIError(ctx.context.returned)) await store.reset(secondFactorKey(userId));
+            if (isAPIError(ctx.context.returned) || !ctx.request) return;
+            const userId = await secondFactorUserId(ctx);
+            if (userId) await store.reset(secondFactorKey(userId));
           }),
         },
         {
@@ -156,9 +157,6 @@ export function authRateLimit({ store, trustedProxyHops }: AuthRateLimitOptions)
     },
   } satisfies BetterAuthPlugin;
 }
-
-/** Second-factor checks, by request: whose code it is. */
-const secondFactorsInFlight = new WeakMap<Request, string>();
 
 /** Reset requests whose token is valid, by request: the account it resets (the token is consumed by then). */
 const resetsInFlight = new WeakMap<Request, string>();

@@ -16,7 +16,18 @@ const PENDING_COOKIE = "two_factor";
  * then answers 401 itself. From the server's rows, never from anything the
  * caller can vary without the password.
  */
-export async function secondFactorUserId(ctx: HookContext): Promise<string | null> {
+export function secondFactorUserId(ctx: HookContext): Promise<string | null> {
+  // Once per request: the rate limiter and the replay guard both ask, and
+  // the limiter asks again after the check, when the pending sign-in is gone.
+  if (!ctx.request) return lookUp(ctx);
+  let answer = answers.get(ctx.request);
+  if (!answer) answers.set(ctx.request, (answer = lookUp(ctx)));
+  return answer;
+}
+
+const answers = new WeakMap<Request, Promise<string | null>>();
+
+async function lookUp(ctx: HookContext): Promise<string | null> {
   const session = await getSessionFromCtx(ctx, { disableCookieCache: true });
   if (session) return session.user.id;
   const { name } = ctx.context.createAuthCookie(PENDING_COOKIE);
