@@ -2,7 +2,7 @@
  * A document as the list, the live feed and the upload's answer show it: one
  * shape, read by one SELECT list, so the three never disagree.
  */
-export const DOCUMENT_KINDS = ["pdf", "docx", "html", "markdown", "text"] as const;
+export const DOCUMENT_KINDS = ["pdf", "docx", "html", "markdown", "text", "image"] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 
 /** queued → extracting → indexing → ready, or failed (with a reason) from any of the first three. */
@@ -31,6 +31,12 @@ export interface DocumentSummary {
   /** Sections (headings, or the PDF's pages); null until extracted. */
   sections: number | null;
   chunkCount: number;
+  /** Pages whose text came from OCR (a scan's, an image's), with the recogniser's mean confidence (0–100); null when none did. */
+  ocr: { pages: number; confidence: number } | null;
+  /** What the owner of a ready document should know (no text found in a scan, pages OCR could not read); null when nothing. */
+  notice: string | null;
+  /** While extracting: the page being read now, of how many, and whether by OCR ("Reading page 12 of 40 (OCR)"); null otherwise. */
+  reading: { page: number; pages: number; ocr: boolean } | null;
   /** Epoch milliseconds, as every time the worker sends. */
   createdAt: number;
   /** The document's position in the change feed: moves on every change (a decimal string: it is a bigint). */

@@ -13,6 +13,11 @@ export interface SearchHit {
   /** Which chunk of the document (0-based). */
   ordinal: number;
   page: number | null;
+  /**
+   * The hit's page was read by OCR: its recogniser's confidence (0–100) there,
+   * and a small image of it at pageImagePath(documentId, page). Null otherwise.
+   */
+  ocrConfidence: number | null;
   section: string | null;
   rank: number;
   snippet: SnippetSegment[];

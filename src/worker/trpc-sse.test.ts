@@ -9,6 +9,7 @@ import type { DocumentSummary } from "~/contract/document-summary";
 import { createWorkerServer, DEFAULT_TIMEOUTS } from "./server";
 import { createTestSigner } from "../../tests/support/worker/token-signer";
 import { noRevocations } from "../../tests/support/worker/no-revocations";
+import { documentSummary } from "../../tests/support/document-summary";
 import { SSE_CLIENT_RECONNECT_AFTER_INACTIVITY_MS, SSE_PING_MS } from "./trpc";
 import { createTokenVerifier } from "./verify";
 
@@ -66,22 +67,8 @@ function fakeFeed() {
   };
 }
 
-const summary = (changeSeq: string): DocumentSummary => ({
-  id: "doc-1",
-  name: "notes.md",
-  kind: "markdown",
-  mimeType: "text/markdown",
-  sizeBytes: 10,
-  status: "extracting",
-  progress: 20,
-  failureReason: null,
-  retryable: false,
-  pages: null,
-  sections: null,
-  chunkCount: 0,
-  createdAt: 0,
-  changeSeq,
-});
+const summary = (changeSeq: string): DocumentSummary =>
+  documentSummary({ id: "doc-1", sizeBytes: 10, status: "extracting", progress: 20, createdAt: 0, changeSeq });
 
 const { feed, push } = fakeFeed();
 /** The served worker's request deadline and ping interval: production's (server.ts, trpc.ts) shortened to keep the tests quick. */

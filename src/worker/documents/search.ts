@@ -73,7 +73,12 @@ export async function searchChunks(
     )
     .selectFrom("hits as h")
     .crossJoin("q")
+    // A page OCR read has its image and confidence; the join is on the page image's key.
+    .leftJoin("document_page_image as i", (join) =>
+      join.onRef("i.documentId", "=", "h.documentId").onRef("i.page", "=", "h.page"),
+    )
     .select(["h.documentId", "h.name as documentName", "h.kind", "h.ordinal", "h.page", "h.section", "h.rank"])
+    .select("i.confidence as ocrConfidence")
     .select((eb) =>
       eb
         .fn<string>("ts_headline", [
@@ -92,9 +97,10 @@ export async function searchChunks(
   const hits = rows.slice(0, pageSize);
   return {
     // kind is a text column that only the worker writes, from DOCUMENT_KINDS.
-    hits: hits.map(({ headline, kind, ...hit }) => ({
+    hits: hits.map(({ headline, kind, ocrConfidence, ...hit }) => ({
       ...hit,
       kind: kind as DocumentKind,
+      ocrConfidence: ocrConfidence === null ? null : Math.round(ocrConfidence),
       snippet: toSegments(headline),
     })),
     page,

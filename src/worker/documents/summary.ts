@@ -24,19 +24,37 @@ export const SUMMARY_COLUMNS = [
   "pages",
   "sections",
   "chunkCount",
+  "ocrPages",
+  "ocrConfidence",
+  "notice",
+  "readingPage",
+  "readingPages",
+  "readingOcr",
   "createdAt",
   "changeSeq",
-] as const satisfies readonly (keyof DocumentTable & keyof DocumentSummary)[];
+] as const satisfies readonly (keyof DocumentTable)[];
 
 /** A row as node-postgres returns it: timestamps as Dates, bigints as strings (as the summary keeps changeSeq). */
 export type DocumentSummaryRow = Pick<Selectable<DocumentTable>, (typeof SUMMARY_COLUMNS)[number]>;
 
-export function toSummary(row: DocumentSummaryRow): DocumentSummary {
+export function toSummary({
+  ocrPages,
+  ocrConfidence,
+  readingPage,
+  readingPages,
+  readingOcr,
+  ...row
+}: DocumentSummaryRow): DocumentSummary {
   // kind and status are text columns that only the worker writes, from
   // DOCUMENT_KINDS and DOCUMENT_STATUSES.
   const status = row.status as DocumentStatus;
   return {
     ...row,
+    ocr: ocrPages === null ? null : { pages: ocrPages, confidence: Math.round(ocrConfidence ?? 0) },
+    reading:
+      status === "extracting" && readingPage !== null && readingPages !== null
+        ? { page: readingPage, pages: readingPages, ocr: readingOcr }
+        : null,
     kind: row.kind as DocumentKind,
     status,
     retryable: isRetryable(status, row.failureReason),

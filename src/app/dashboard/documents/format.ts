@@ -7,6 +7,7 @@ const KIND_LABELS: Record<DocumentKind, string> = {
   html: "HTML",
   markdown: "Markdown",
   text: "Text",
+  image: "Image",
 };
 
 export function kindLabel(kind: DocumentKind): string {

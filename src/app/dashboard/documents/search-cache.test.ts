@@ -13,6 +13,7 @@ function hit(documentId: string, ordinal: number): SearchHit {
     kind: "markdown",
     ordinal,
     page: null,
+    ocrConfidence: null,
     section: null,
     rank: 1,
     snippet: [{ text: "quartz", match: true }],

@@ -54,5 +54,8 @@ function extractByKind(
       return extractMarkdown(decodeDocument(bytes));
     case "text":
       return extractPlainText(bytes);
+    case "image":
+      // Replaced by the OCR reader (extract/ocr/) in the commits that follow this one.
+      throw new ExtractionFailed("damaged", "Images are not read yet.");
   }
 }
