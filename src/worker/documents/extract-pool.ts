@@ -25,7 +25,7 @@ import workerpool from "workerpool";
 
 import type { Chunk } from "./extract/chunk";
 import { ExtractionFailed } from "./extract/errors";
-import type { DocumentKind, ExtractionProgress } from "./extract/types";
+import type { DocumentKind, ExtractionProgress, OcrOutcome } from "./extract/types";
 import type { ExtractThreadMethods, ThreadProgress } from "./extract-thread";
 
 export interface ExtractPoolOptions {
@@ -49,6 +49,7 @@ export interface DocumentChunks {
   chunks: Chunk[];
   pages?: number;
   sections?: number;
+  ocr?: OcrOutcome;
 }
 
 export interface ExtractPool {
@@ -56,7 +57,13 @@ export interface ExtractPool {
    * The document's chunks; throws ExtractionFailed when it cannot be read,
    * within the limits too.
    */
-  read(bytes: Uint8Array, kind: DocumentKind, onProgress?: ExtractionProgress): Promise<DocumentChunks>;
+  read(
+    bytes: Uint8Array,
+    kind: DocumentKind,
+    onProgress?: ExtractionProgress,
+    /** Ends the document's reader (and so its reading) when aborted; read() then rejects. */
+    signal?: AbortSignal,
+  ): Promise<DocumentChunks>;
   /** Ends the readers; a document being read fails (its job is retried, as after any stop). */
   close(): Promise<void>;
 }
@@ -88,7 +95,7 @@ export function createExtractPool({
     });
 
   return {
-    async read(bytes, kind, onProgress) {
+    async read(bytes, kind, onProgress, signal) {
       clearTimeout(idleTimer);
       reading++;
       pool ??= start();
@@ -105,7 +112,15 @@ export function createExtractPool({
           .catch((error: unknown) => void (progressFailure ??= { error }));
       };
       try {
-        const answer = await pool.exec<ExtractThreadMethods["read"]>("read", [bytes, kind], { on }).timeout(timeoutMs);
+        const running = pool.exec<ExtractThreadMethods["read"]>("read", [bytes, kind], { on }).timeout(timeoutMs);
+        const cancel = () => void running.cancel();
+        signal?.addEventListener("abort", cancel, { once: true });
+        let answer;
+        try {
+          answer = await running;
+        } finally {
+          signal?.removeEventListener("abort", cancel);
+        }
         await progress;
         if (progressFailure) throw progressFailure.error;
         if (!answer.ok) throw new ExtractionFailed(answer.code, answer.reason);

@@ -21,6 +21,7 @@ import { enqueueIngestion } from "./ingest-job";
 import { ExtractionFailed } from "./extract/errors";
 import type { ExtractPool } from "./extract-pool";
 import type { OriginalStore } from "./original-store";
+import { ocrColumns, writePageImages } from "./ocr-results";
 import { MARK_CHANGED } from "./repository";
 import { wordsOf, writeWords } from "./vocabulary";
 import type { DocumentKind } from "~/contract/document-summary";
@@ -29,9 +30,10 @@ import type { DocumentKind } from "~/contract/document-summary";
  * Raise it with any change to what a document's chunks, tsvectors or words
  * would be. 1: reader text (accents, ligatures, hyphenation), parsable
  * markup, symbol terms, the vocabulary (docs/decisions/0022). 2: PDFs read
- * by pdftotext where it is installed (docs/decisions/0023).
+ * by pdftotext where it is installed (docs/decisions/0023). 3: PDF pages
+ * without a text layer read by OCR (docs/decisions/0030).
  */
-export const INDEX_VERSION = 2;
+export const INDEX_VERSION = 3;
 
 /** Documents queued per transaction at start. */
 const ENQUEUE_BATCH = 500;
@@ -91,6 +93,7 @@ export async function reindexDocument(deps: ReindexDependencies, documentId: str
       await insertChunks(tx, owner, read.chunks.slice(start, start + CHUNK_BATCH));
     }
     await writeWords(tx, owner, wordsOf(read.chunks));
+    await writePageImages(tx, documentId, read.ocr);
     await tx
       .updateTable("document")
       .set({
@@ -98,6 +101,7 @@ export async function reindexDocument(deps: ReindexDependencies, documentId: str
         chunkCount: read.chunks.length,
         pages: read.pages ?? null,
         sections: read.sections ?? null,
+        ...ocrColumns(read),
         ...MARK_CHANGED,
       })
       .where("id", "=", documentId)
