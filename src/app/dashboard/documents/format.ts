@@ -68,10 +68,10 @@ export function readingPage({ status, reading }: Pick<DocumentSummary, "status" 
 
 /**
  * That a document's text came from OCR, and how sure the recogniser was:
- * "Read by OCR · 91% confidence", "12 of 40 pages read by OCR · 88%
- * confidence", "Read by OCR · 3 pages" for a multi-page image. No
- * confidence where no word was found (it would be about nothing). Null when
- * no page was OCR'd.
+ * "Read by OCR · 91% confidence" when every page was (the row counts them
+ * already), "12 of 40 pages read by OCR · 88% confidence" in a mixed PDF,
+ * the count itself where the document's is unknown. No confidence where no
+ * word was found (it would be about nothing). Null when no page was OCR'd.
  */
 export function ocrLabel({
   ocr,
