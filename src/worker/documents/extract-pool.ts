@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import workerpool from "workerpool";
 
 import type { Chunk } from "./extract/chunk";
+import { formatDuration } from "./extract/duration";
 import { ExtractionFailed } from "./extract/errors";
 import type { DocumentKind, ExtractionProgress, OcrOutcome } from "./extract/types";
 import type { ExtractThreadMethods, ThreadProgress } from "./extract-thread";
@@ -174,12 +175,6 @@ function limitFailure(error: unknown, timeoutMs: number): ExtractionFailed | und
     );
   }
   return undefined;
-}
-
-function formatDuration(ms: number): string {
-  const seconds = Math.max(1, Math.round(ms / 1000));
-  const [count, unit] = seconds % 60 === 0 ? [seconds / 60, "minute"] : [seconds, "second"];
-  return `${count} ${unit}${count === 1 ? "" : "s"}`;
 }
 
 /**

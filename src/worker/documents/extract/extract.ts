@@ -3,6 +3,8 @@ import { extractDocx } from "./docx";
 import { ExtractionFailed } from "./errors";
 import { extractHtml } from "./html";
 import { extractMarkdown } from "./markdown";
+import { extractImage } from "./ocr/image-pages";
+import { DEFAULT_OCR_SETTINGS, type OcrSettings } from "./ocr/settings";
 import { extractPdf, type PdfExtractor } from "./pdf";
 import { readerText } from "./reader-text";
 import { decodeDocument, extractPlainText } from "./text";
@@ -10,16 +12,18 @@ import type { DocumentKind, Extracted, ExtractedUnit, ExtractionProgress } from 
 
 /**
  * A document's text, in units that keep where each piece came from (page or
- * section). Throws ExtractionFailed when the document cannot be read: a
- * permanent failure with a reason for the uploader.
+ * section); an image's, and a PDF's pages without a text layer, read by OCR
+ * within `ocr`'s limits. Throws ExtractionFailed when the document cannot be
+ * read: a permanent failure with a reason for the uploader.
  */
 export async function extractText(
   bytes: Uint8Array,
   kind: DocumentKind,
   onProgress?: ExtractionProgress,
   pdfExtractor: PdfExtractor = "auto",
+  ocr: OcrSettings = DEFAULT_OCR_SETTINGS,
 ): Promise<Extracted> {
-  const extracted = await extractByKind(bytes, kind, onProgress, pdfExtractor);
+  const extracted = await extractByKind(bytes, kind, onProgress, pdfExtractor, ocr);
   // Every format's text passes here, so none can bring NULs or the search's highlight markers.
   const units: ExtractedUnit[] = [];
   for (const unit of extracted.units) {
@@ -32,7 +36,11 @@ export async function extractText(
       text,
     });
   }
-  if (units.length === 0) throw new ExtractionFailed("no_text", "The document contains no text.");
+  if (units.length === 0) {
+    // A scan OCR found no words on is read all the same: the ingestion says so in words, with no chunks.
+    if (extracted.ocr) return { ...extracted, units: [] };
+    throw new ExtractionFailed("no_text", "The document contains no text.");
+  }
   // The chunks store this text, so it is what the search matches and what a snippet shows.
   return { ...extracted, units: readerText(units) };
 }
@@ -42,10 +50,11 @@ function extractByKind(
   kind: DocumentKind,
   onProgress: ExtractionProgress | undefined,
   pdfExtractor: PdfExtractor,
+  ocr: OcrSettings,
 ): Promise<Extracted> | Extracted {
   switch (kind) {
     case "pdf":
-      return extractPdf(bytes, onProgress, pdfExtractor);
+      return extractPdf(bytes, onProgress, pdfExtractor, ocr);
     case "docx":
       return extractDocx(bytes);
     case "html":
@@ -55,7 +64,6 @@ function extractByKind(
     case "text":
       return extractPlainText(bytes);
     case "image":
-      // Replaced by the OCR reader (extract/ocr/) in the commits that follow this one.
-      throw new ExtractionFailed("damaged", "Images are not read yet.");
+      return extractImage(bytes, ocr, onProgress);
   }
 }

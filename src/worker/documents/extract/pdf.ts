@@ -1,5 +1,9 @@
 import { cleanText } from "./clean";
-import { noTextLayer } from "./pdf-failures";
+import { noPageRead } from "./ocr/ocr-pages";
+import { hasPdftoppm } from "./ocr/pdf-page-render";
+import { ocrPdfPages } from "./ocr/pdf-pages";
+import type { OcrSettings } from "./ocr/settings";
+import { noTextLayer, nothingOnPages } from "./pdf-failures";
 import { hasPdftotext, pdftotextPages } from "./pdftotext";
 import { extractPdfWithPdfjs, pdfjsPages } from "./pdfjs";
 import type { Extracted, ExtractedUnit, ExtractionProgress } from "./types";
@@ -11,7 +15,8 @@ import type { Extracted, ExtractedUnit, ExtractionProgress } from "./types";
 export type PdfExtractor = "auto" | "pdftotext" | "pdf.js";
 
 /**
- * A PDF's text layer, one unit per page that has text: by poppler's
+ * A PDF's text layer, one unit per page that has text, and with `ocr`
+ * settings its scanned pages read by OCR (ocr/pdf-pages.ts): by poppler's
  * pdftotext where it is installed (3-5 times faster on TeX and FOP output;
  * docs/decisions/0023), else, or when it cannot read the file, by pdf.js,
  * which also says why a file cannot be read (a password, damage). pdf.js is
@@ -23,13 +28,62 @@ export async function extractPdf(
   bytes: Uint8Array,
   onProgress?: ExtractionProgress,
   extractor: PdfExtractor = "auto",
+  ocr?: OcrSettings,
 ): Promise<Extracted> {
+  const textLayer = await readTextLayer(bytes, onProgress, extractor);
+  return ocr ? withScannedPages(bytes, textLayer, ocr, onProgress) : textOnly(textLayer);
+}
+
+async function readTextLayer(
+  bytes: Uint8Array,
+  onProgress: ExtractionProgress | undefined,
+  extractor: PdfExtractor,
+): Promise<TextLayer> {
   if (extractor !== "pdf.js" && (extractor === "pdftotext" || (await hasPdftotext()))) {
     const pages = await pdftotextPages(bytes);
     if (pages) return fromPdftotext(bytes, pages, onProgress);
     if (extractor === "pdftotext") throw new Error("pdftotext could not read the PDF");
   }
   return extractPdfWithPdfjs(bytes, onProgress);
+}
+
+/** The units of the pages that have text, and the page count. */
+interface TextLayer {
+  units: ExtractedUnit[];
+  pages: number;
+}
+
+function textOnly({ units, pages }: TextLayer): Extracted {
+  if (units.length === 0) throw noTextLayer();
+  return { units, pages };
+}
+
+/**
+ * The text layer, and OCR's reading of the pages without one that show an
+ * image (a scan's pages); a page with text is never OCR'd.
+ */
+async function withScannedPages(
+  bytes: Uint8Array,
+  textLayer: TextLayer,
+  settings: OcrSettings,
+  onProgress: ExtractionProgress | undefined,
+): Promise<Extracted> {
+  const { units, pages } = textLayer;
+  const withText = new Set(units.map((unit) => unit.page));
+  const withoutText = Array.from({ length: pages }, (_, index) => index + 1).filter((page) => !withText.has(page));
+  if (withoutText.length === 0) return { units, pages };
+  if (!(await hasPdftoppm())) {
+    if (units.length === 0) throw noTextLayer("no_renderer");
+    return { units, pages };
+  }
+  const scanned = await ocrPdfPages(bytes, withoutText, { settings, pages, done: pages, onProgress });
+  if (!scanned) {
+    if (units.length === 0) throw nothingOnPages();
+    return { units, pages };
+  }
+  if (units.length === 0 && scanned.outcome.pages === 0) throw noPageRead(scanned.failures);
+  const all = [...units, ...scanned.units].sort((a, b) => (a.page ?? 0) - (b.page ?? 0));
+  return { units: all, pages, ocr: scanned.outcome };
 }
 
 // A line with a run of four or more single letters, each followed by one
@@ -46,7 +100,7 @@ async function fromPdftotext(
   bytes: Uint8Array,
   pages: readonly string[],
   onProgress?: ExtractionProgress,
-): Promise<Extracted> {
+): Promise<TextLayer> {
   const units: ExtractedUnit[] = [];
   const letterSpaced: ExtractedUnit[] = [];
   for (const [index, page] of pages.entries()) {
@@ -63,6 +117,5 @@ async function fromPdftotext(
     units.push(...again);
     units.sort((a, b) => (a.page ?? 0) - (b.page ?? 0));
   }
-  if (units.length === 0) throw noTextLayer();
   return { units, pages: pages.length };
 }

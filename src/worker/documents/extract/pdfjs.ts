@@ -11,19 +11,21 @@ import { getDocument, VerbosityLevel } from "pdfjs-dist/legacy/build/pdf.mjs";
 import { cleanText } from "./clean";
 import { ExtractionFailed } from "./errors";
 import { pageText } from "./letter-spacing";
-import { DAMAGED, noTextLayer } from "./pdf-failures";
-import type { Extracted, ExtractedUnit, ExtractionProgress } from "./types";
+import { DAMAGED } from "./pdf-failures";
+import type { ExtractedUnit, ExtractionProgress } from "./types";
 
 /**
- * A PDF's text layer by pdf.js, one unit per page that has text. Yields to the event
+ * A PDF's text layer by pdf.js, one unit per page that has text (none for a
+ * scan: pdf.ts decides what that means), and its page count. Yields to the event
  * loop between pages: parsing runs on the worker's only thread, which also
  * answers its HTTP requests. (pdf.js also breaks its own parsing into 20 ms
  * slots today; the yield here does not rely on that staying so.)
  */
-export async function extractPdfWithPdfjs(bytes: Uint8Array, onProgress?: ExtractionProgress): Promise<Extracted> {
-  const { units, pages } = await readPages(bytes, undefined, onProgress);
-  if (units.length === 0) throw noTextLayer();
-  return { units, pages };
+export function extractPdfWithPdfjs(
+  bytes: Uint8Array,
+  onProgress?: ExtractionProgress,
+): Promise<{ units: ExtractedUnit[]; pages: number }> {
+  return readPages(bytes, undefined, onProgress);
 }
 
 /** Only these pages (numbers from 1) by pdf.js: the units of those that have text. */

@@ -1,0 +1,127 @@
+/**
+ * PDF pages as pictures, by poppler's pdftoppm (Debian: poppler-utils, as
+ * pdftotext): a process of its own per page, so a page that crashes or
+ * hangs it costs that page. Each page is rendered at 300 dpi, or less where
+ * that would pass the pixel limit or the size Tesseract can use.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { MAX_OCR_SIDE } from "./page-image";
+
+const DPI = 300;
+const POINTS_PER_INCH = 72;
+
+let found: Promise<boolean> | undefined;
+
+/** Whether pdftoppm runs here: asked once per process (`-v` exits 99, so only a failed spawn says no). */
+export function hasPdftoppm(): Promise<boolean> {
+  found ??= new Promise((resolve) => {
+    const child = spawn("pdftoppm", ["-v"], { stdio: "ignore" });
+    child.once("error", () => resolve(false));
+    child.once("close", () => resolve(true));
+  });
+  return found;
+}
+
+/** The PDF as a file for the poppler programs (they seek in it), removed when `read` ends. */
+export async function withPdfFile<T>(bytes: Uint8Array, read: (file: string) => Promise<T>): Promise<T> {
+  const directory = await mkdtemp(path.join(tmpdir(), "ocr-pdf-"));
+  try {
+    const file = path.join(directory, "document.pdf");
+    await writeFile(file, bytes);
+    return await read(file);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+export interface PageSize {
+  /** In points (1/72 inch). */
+  width: number;
+  height: number;
+}
+
+/** Each page's size in points by pdfinfo, for the pages `first` to `last` (pages it could not read are missing). */
+export async function pageSizes(file: string, first: number, last: number): Promise<Map<number, PageSize>> {
+  const output = await run("pdfinfo", ["-f", String(first), "-l", String(last), file], {
+    timeoutMs: 60_000,
+    maxOutputBytes: 10_000_000,
+  });
+  const sizes = new Map<number, PageSize>();
+  for (const match of (output?.toString("utf8") ?? "").matchAll(/^Page\s+(\d+) size:\s+([\d.]+) x ([\d.]+) pts/gm)) {
+    sizes.set(Number(match[1]), { width: Number(match[2]), height: Number(match[3]) });
+  }
+  return sizes;
+}
+
+/**
+ * Which of the pages `first` to `last` show an image (pdfimages lists them
+ * without decoding any), or undefined when it could not list them. A page
+ * with neither text nor an image is blank (or drawn with lines only): no
+ * scan to read.
+ */
+export async function pagesWithImages(file: string, first: number, last: number): Promise<Set<number> | undefined> {
+  const output = await run("pdfimages", ["-list", "-f", String(first), "-l", String(last), file], {
+    timeoutMs: 60_000,
+    maxOutputBytes: 50_000_000,
+  });
+  if (!output) return undefined;
+  // After two header lines, one line per image: its page first.
+  const pages = output
+    .toString("utf8")
+    .split("\n")
+    .slice(2)
+    .map((line) => Number(/^\s*(\d+)\s/.exec(line)?.[1]));
+  return new Set(pages.filter((page) => page > 0));
+}
+
+/** The resolution a page is rendered at: 300 dpi, lower where its pixels would pass `maxPixels` or its longest side Tesseract's. */
+export function renderDpi(size: PageSize, maxPixels: number): number {
+  const inches = { width: size.width / POINTS_PER_INCH, height: size.height / POINTS_PER_INCH };
+  const byPixels = Math.sqrt(maxPixels / (inches.width * inches.height));
+  const bySide = MAX_OCR_SIDE / Math.max(inches.width, inches.height);
+  // Whole dots per inch, rounded down: never a pixel past either limit.
+  return Math.max(1, Math.floor(Math.min(DPI, byPixels, bySide)));
+}
+
+/** One page (from 1) as a grayscale PNG, or undefined when pdftoppm could not render it within `timeoutMs`. */
+export async function renderPage(
+  file: string,
+  page: number,
+  dpi: number,
+  limits: { timeoutMs: number; maxPixels: number },
+): Promise<Buffer | undefined> {
+  const args = ["-q", "-f", String(page), "-l", String(page), "-r", String(dpi), "-gray", "-png", "-singlefile", file];
+  // A PNG is at most its pixels (one byte each, grayscale) and a little.
+  return run("pdftoppm", args, { timeoutMs: limits.timeoutMs, maxOutputBytes: limits.maxPixels + 1_000_000 });
+}
+
+/** A poppler program's stdout, or undefined when it failed, crashed or passed a limit. */
+function run(
+  program: string,
+  args: string[],
+  limits: { timeoutMs: number; maxOutputBytes: number },
+): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(program, args, { stdio: ["ignore", "pipe", "ignore"], timeout: limits.timeoutMs });
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let failed = false;
+    const fail = () => {
+      failed = true;
+      child.kill("SIGKILL");
+    };
+    child.once("error", fail);
+    child.stdout.on("data", (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > limits.maxOutputBytes) fail();
+      else chunks.push(chunk);
+    });
+    child.once("close", (code, signal) => {
+      resolve(failed || code !== 0 || signal !== null ? undefined : Buffer.concat(chunks));
+    });
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * Tesseract (tesseract.js: WebAssembly in a worker thread of this reader
+ * process), one instance per process: started on the first page OCR reads
+ * (about 0.4 s, loading the language models), then reused by every page of
+ * every document this reader takes. A page that takes longer than its limit
+ * ends that instance — WebAssembly cannot be interrupted any other way — and
+ * the next page starts a new one.
+ */
+import Tesseract from "tesseract.js";
+
+import { languagesFolder } from "./languages";
+
+export interface Recognition {
+  text: string;
+  /** Tesseract's mean word confidence, 0–100 (0 when it found no word). */
+  confidence: number;
+}
+
+/** The page took longer than the limit: its recogniser was ended. */
+export class PageTimedOut extends Error {
+  override readonly name = "PageTimedOut";
+}
+
+interface Instance {
+  languages: string;
+  worker: Promise<Tesseract.Worker>;
+  /** Rejects when the thread dies (a crash in the WebAssembly, an out-of-memory end). */
+  died: Promise<never>;
+}
+
+let current: Instance | undefined;
+
+function instance(languages: readonly string[]): Instance {
+  const key = languages.join("+");
+  if (current?.languages === key) return current;
+  void end();
+  let reject: (error: Error) => void = () => undefined;
+  const died = new Promise<never>((_, rejectDied) => (reject = rejectDied));
+  // Only observed when a page is waiting on it.
+  died.catch(() => undefined);
+  const worker = Tesseract.createWorker(key, Tesseract.OEM.LSTM_ONLY, {
+    // A folder on this machine, never a URL: a model missing from it fails, it is not downloaded.
+    langPath: languagesFolder(languages),
+    gzip: true,
+    // Not "write": tesseract.js would otherwise copy each model into the current directory.
+    cacheMethod: "none",
+    // Without one, tesseract.js throws a failed job's error from its message handler, ending the process.
+    errorHandler: () => undefined,
+  }).then((created) => {
+    const thread = (created as unknown as { worker: NodeJS.EventEmitter }).worker;
+    thread.on("error", (error: Error) => reject(error));
+    thread.on("exit", () => reject(new Error("the recogniser's thread ended")));
+    return created;
+  });
+  const created: Instance = { languages: key, worker, died };
+  current = created;
+  // A model that cannot load fails this page; the next one tries again.
+  worker.catch(() => {
+    if (current === created) current = undefined;
+  });
+  return created;
+}
+
+/** The text and confidence Tesseract reads from one page's image (PNG), within `timeoutMs`. */
+export async function recognize(image: Buffer, languages: readonly string[], timeoutMs: number): Promise<Recognition> {
+  const used = instance(languages);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PageTimedOut(`longer than ${String(timeoutMs)} ms`)), timeoutMs);
+  });
+  try {
+    const result = await Promise.race([used.worker.then((worker) => worker.recognize(image)), used.died, timedOut]);
+    return { text: result.data.text, confidence: Math.max(0, result.data.confidence) };
+  } catch (error) {
+    // Whatever is running in it now belongs to this page: end it so the next page starts clean.
+    if (current === used) await end();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Ends the recogniser, if one runs; the next page starts another. */
+export async function end(): Promise<void> {
+  const ending = current;
+  current = undefined;
+  if (!ending) return;
+  const worker = await ending.worker.catch(() => undefined);
+  await worker?.terminate();
+}
