@@ -13,6 +13,7 @@ import { ingestDocument } from "./documents/ingest";
 import { enqueueStaleDocuments } from "./documents/reindex";
 import { postgresOriginalStore } from "./documents/original-store";
 import { checkSearchConfig } from "./documents/search";
+import { missingOcrLanguages } from "./documents/extract/ocr/languages";
 import { loadWorkerEnvOrExit } from "./env";
 import { connectJobQueue } from "./jobs/connecting-queue";
 import { DOCUMENT_INGEST_QUEUE, type IngestJobData } from "~/contract/ingest-queue";
@@ -29,6 +30,12 @@ import { createTokenVerifier, DEFAULT_CLOCK_TOLERANCE_SEC } from "./verify";
 const config = loadWorkerEnvOrExit();
 const logger = createLogger(config.logLevel);
 routeConsoleToLog(logger);
+// A language without its model would fail every scan: the worker does not start without it.
+const missingLanguages = missingOcrLanguages(config.ocr.languages);
+if (missingLanguages) {
+  logger.fatal(missingLanguages);
+  process.exit(1);
+}
 
 // Two pools: the session and key reads every request depends on have
 // connections of their own, which uploads streaming in or a busy ingestion

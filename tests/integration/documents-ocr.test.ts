@@ -163,6 +163,12 @@ describe.skipIf(MISSING)(`OCR of scans made from real PDF pages${MISSING ? ` (${
     expect(after).toMatchObject({ status: "ready", ocr: { pages: 1 } });
   });
 
+  it("a worker whose OCR_LANGUAGES names a model that is not installed does not start, and says which and how to install it", async () => {
+    await expect(stack.addWorker("documents-ocr-unknown-language", { OCR_LANGUAGES: "eng+zzz" })).rejects.toThrow(
+      /"zzz".*npm install --save-exact @tesseract\.js-data\/zzz/,
+    );
+  });
+
   it("deleting a document while OCR reads it stops the reading, and the next document is read", async () => {
     const long = await asPdf(Array.from({ length: 8 }, (_, index) => ({ scan: scans[index % 2]! })));
     const uploaded = await uploadOk(stack.worker, owner.token, "long-scan.pdf", long);
