@@ -4,6 +4,7 @@ import { z } from "zod";
 
 import { logLevel, orExit, parseEnvWith, seconds } from "~/contract/env-parsing";
 import { MAX_BATCH_CALLS } from "~/contract/request-limits";
+import { searchConfigsFor } from "./documents/search-config";
 import { DEFAULT_OCR_SETTINGS, type OcrSettings } from "./documents/extract/ocr/settings";
 import { DEFAULT_JWT_GRACE_PERIOD, DEFAULT_WORKER_TOKEN_TTL, issuerFor } from "~/contract/worker-token";
 
@@ -124,7 +125,7 @@ const schema = z
       maxDocumentsPerUser: env.WORKER_MAX_DOCUMENTS_PER_USER,
       maxStorageBytesPerUser: Math.round(env.WORKER_MAX_STORAGE_MB_PER_USER * 1_000_000),
     },
-    searchConfig: env.WORKER_SEARCH_CONFIG,
+    searchConfigs: searchConfigsFor(env.WORKER_SEARCH_CONFIG, env.OCR_LANGUAGES.split("+")),
     jobConcurrency: env.WORKER_JOB_CONCURRENCY,
     extraction: {
       threads: env.WORKER_EXTRACT_THREADS,

@@ -26,6 +26,7 @@ import { MARK_CHANGED } from "./repository";
 import { wordsOf, writeWords } from "./vocabulary";
 import type { ReadingPage } from "./extract/types";
 import { ocrColumns, writePageImages } from "./ocr-results";
+import { documentSearchConfig, type SearchConfigs } from "./search-config";
 import type { DocumentKind, DocumentStatus } from "~/contract/document-summary";
 
 /** No page being read: every status but extracting. */
@@ -37,7 +38,8 @@ export interface IngestDependencies {
   /** The threads documents are read on. */
   extractor: ExtractPool;
   /** The text-search configuration (WORKER_SEARCH_CONFIG). */
-  searchConfig: string;
+  /** The text-search configurations a document may be indexed with (search-config.ts). */
+  searchConfigs: SearchConfigs;
   log: Logger;
   /** Least time between two progress writes. */
   progressEveryMs?: number;
@@ -51,7 +53,7 @@ export interface Attempt {
 }
 
 export async function ingestDocument(deps: IngestDependencies, documentId: string, attempt: Attempt): Promise<void> {
-  const { db, store, extractor, searchConfig, progressEveryMs = 250 } = deps;
+  const { db, store, extractor, searchConfigs, progressEveryMs = 250 } = deps;
   const log = deps.log.child({ documentId, attempt: attempt.number });
 
   const started = await db.asWorker(async (tx) => {
@@ -105,7 +107,6 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
     if (numUpdatedRows === 0n) deleted.abort();
   };
 
-  const regconfig = sql`${searchConfig}::regconfig`;
   try {
     const read = await readChunks(
       { db, store, extractor },
@@ -115,6 +116,8 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
     );
     if (!read) return log.info("deleted while being read");
     const { chunks } = read;
+    const searchConfig = documentSearchConfig(searchConfigs, read);
+    const regconfig = sql`${searchConfig}::regconfig`;
     await progress("indexing", 50);
 
     const owner = { documentId, userId: started.userId, regconfig };
@@ -136,6 +139,7 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
           pages: read.pages ?? null,
           sections: read.sections ?? null,
           ...ocrColumns(read),
+          searchConfig,
           chunkCount: eb
             .selectFrom("document_chunk")
             .select(eb.fn.countAll<number>().as("count"))
