@@ -142,6 +142,8 @@ export function layOutShippedPackages(root: string, outdir: string): ShippedPack
     const unused = NOT_LOADED_BY_NODE[name];
     cpSync(dir, dest, {
       recursive: true,
+      // A linked package (npm link, a workspace) is copied as its files: the layout must stand alone.
+      dereference: true,
       // Packages nested in this one are copied as packages of their own, if the graph has them.
       filter: (source) => source !== nested && !(unused?.test(path.basename(source)) ?? false),
     });
