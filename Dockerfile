@@ -2,8 +2,9 @@
 #
 # Three images from one build, chosen with --target (docker-compose.yml does):
 #   web      the Next.js standalone server          (node server.js, port 3000)
-#   worker   the worker bundle, no node_modules     (node worker.mjs, port 4000;
-#            its extraction threads run extract-thread.mjs beside it)
+#   worker   the worker bundle                      (node worker.mjs, port 4000;
+#            its extraction threads run extract-thread.mjs beside it; the
+#            packages it cannot inline are in node_modules beside it)
 #   migrate  `prisma migrate deploy`, then exits    (run before web and worker)
 # Nothing secret is read at build time: every image is configured by its
 # environment when it starts. tests/integration/dockerfile.test.ts lints this file.
@@ -73,15 +74,19 @@ ENV NODE_ENV=production \
     WORKER_HOST=0.0.0.0 \
     WORKER_PORT=4000
 # poppler's pdftotext reads PDFs 3-5x faster than the bundled pdf.js, which
-# stays the fallback (docs/decisions/0023-pdftotext-first-pdfjs-as-fallback.md).
+# stays the fallback (docs/decisions/0023-pdftotext-first-pdfjs-as-fallback.md);
+# its pdftoppm renders the pages OCR reads.
 RUN apt-get update && \
     apt-get install -y --no-install-recommends poppler-utils && \
     rm -rf /var/lib/apt/lists/*
 # The bundle, its source map (src/ only: cheap to load, tooling/slim-source-map.ts),
-# the entry of its document-reading threads, and the chunks they share or import
-# on first use.
+# the entry of its document-reading threads, the chunks they share or import
+# on first use, and the packages they import rather than inline: OCR's
+# (tesseract.js, its wasm core, the @tesseract.js-data models) and sharp with
+# its native libvips, the build's linux ones (tooling/shipped-packages.ts).
 COPY --from=build /app/dist/worker.mjs /app/dist/worker.mjs.map /app/dist/extract-thread.mjs /app/dist/extract-thread.mjs.map ./
 COPY --from=build /app/dist/chunks ./chunks
+COPY --from=build /app/dist/node_modules ./node_modules
 USER node
 EXPOSE 4000
 CMD ["node", "--enable-source-maps", "worker.mjs"]

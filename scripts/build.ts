@@ -4,8 +4,11 @@
  *   static assets; they are copied beside the server, where it serves them.
  * - Worker (with its document-reading threads' entry), and the `npm start` launcher: bundled by esbuild into ES modules
  *   with their dependencies inlined (tooling/node-bundle.ts), so they run on
- *   plain Node — no tsx, no node_modules — which keeps the worker's image
- *   small. What only ingestion needs sits in dist/chunks/, loaded on first use.
+ *   plain Node — no tsx — which keeps the worker's image small. What only
+ *   ingestion needs sits in dist/chunks/, loaded on first use. What cannot be
+ *   inlined (OCR's wasm, models and worker script, sharp's native addon) is in
+ *   dist/node_modules, those packages alone (tooling/shipped-packages.ts);
+ *   their sizes are printed last.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
@@ -26,7 +29,7 @@ cpSync(path.join(PROJECT_ROOT, ".next/static"), staticDir, { recursive: true });
 
 rmSync(path.join(PROJECT_ROOT, "dist"), { recursive: true, force: true });
 const started = performance.now();
-await bundleNode(
+const { packages } = await bundleNode(
   PROJECT_ROOT,
   [
     { in: "src/worker/main.ts", out: path.basename(BUILD_OUTPUT.worker, ".mjs") },
@@ -37,3 +40,9 @@ await bundleNode(
   "dist",
 );
 console.log(`Worker and launcher bundled into dist/ in ${Math.round(performance.now() - started)} ms`);
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const total = packages.reduce((sum, { bytes }) => sum + bytes, 0);
+console.log(`${BUILD_OUTPUT.workerPackages}: ${megabytes(total)} in ${packages.length} packages`);
+for (const { path: where, version, bytes } of [...packages].sort((a, b) => b.bytes - a.bytes))
+  console.log(`  ${megabytes(bytes).padStart(8)}  ${where}@${version}`);

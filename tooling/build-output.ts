@@ -1,6 +1,7 @@
 /**
  * What `npm run build` produces and what runs it (`npm start`, the Dockerfile,
- * the e2e suite, the bench), relative to the project root.
+ * the e2e suite, the bench), relative to the project root. A path without an
+ * extension is a folder (the Dockerfile's lint reads them so).
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +19,8 @@ export const BUILD_OUTPUT = {
   launcher: "dist/start.mjs",
   /** What the worker loads when first needed (extraction), beside it: the image copies it too. */
   workerChunks: "dist/chunks",
+  /** The packages the bundles import rather than inline (OCR, sharp), beside them: the image copies it too. */
+  workerPackages: "dist/node_modules",
 } as const;
 
 /**

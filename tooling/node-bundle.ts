@@ -1,15 +1,18 @@
 /**
  * How the worker (and the `npm start` launcher) are bundled for production:
- * ES modules with their dependencies inlined, run on plain Node with no
- * node_modules. scripts/build.ts builds with bundleNode(), and the tests
- * that must prove something runs bundled (the extraction library) use it
- * too, so the two cannot drift apart.
+ * ES modules with their dependencies inlined, run on plain Node, with only
+ * the packages that cannot be inlined (OCR's and sharp's: shipped-packages.ts)
+ * in a node_modules beside them. scripts/build.ts builds with bundleNode(),
+ * and the tests that must prove something runs bundled (the extraction
+ * library, OCR) use it too, so the two cannot drift apart.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { build, type BuildOptions, type Metafile } from "esbuild";
 
+import { PROJECT_ROOT } from "./build-output";
+import { EXTERNAL_PACKAGES, layOutShippedPackages, type ShippedPackage } from "./shipped-packages";
 import { slimSourceMap } from "./slim-source-map";
 
 export const NODE_BUNDLE_OPTIONS = {
@@ -17,6 +20,8 @@ export const NODE_BUNDLE_OPTIONS = {
   platform: "node",
   target: "node22.13",
   format: "esm",
+  // Left as imports, found in the node_modules bundleNode() lays out beside the bundle.
+  external: EXTERNAL_PACKAGES,
   // Bundled CommonJS dependencies still expect CommonJS's globals: pino's
   // call require(), @next/env's (an ncc bundle) reads __dirname. Every chunk
   // is a module of its own, so each gets these.
@@ -30,6 +35,11 @@ export const NODE_BUNDLE_OPTIONS = {
     ].join(" "),
   },
 } satisfies BuildOptions;
+
+/** esbuild's metafile, and the packages laid out beside the bundle. */
+export interface NodeBundle extends Metafile {
+  packages: ShippedPackage[];
+}
 
 export interface NodeEntry {
   /** Source file. */
@@ -51,13 +61,18 @@ export interface NodeEntry {
  * file's whole map the first time a stack in it is formatted, and pino does
  * that at every start (util.getCallSites) — reads kilobytes, not the 15 MB
  * a map of every dependency took.
+ *
+ * The external packages go to `outdir`/node_modules (replaced on every call),
+ * copied from the project's node_modules (whatever `root` the entries are
+ * resolved from): a bundle runs wherever its folder is copied, with no
+ * other node_modules.
  */
 export async function bundleNode(
   root: string,
   entries: NodeEntry[],
   outdir: string,
   options: Pick<BuildOptions, "logLevel"> = {},
-): Promise<Metafile> {
+): Promise<NodeBundle> {
   const result = await build({
     ...NODE_BUNDLE_OPTIONS,
     absWorkingDir: root,
@@ -75,5 +90,6 @@ export async function bundleNode(
     await mkdir(path.dirname(file.path), { recursive: true });
     await writeFile(file.path, file.path.endsWith(".map") ? slimSourceMap(file.text) : file.contents);
   }
-  return result.metafile;
+  const packages = layOutShippedPackages(PROJECT_ROOT, path.resolve(root, outdir));
+  return { ...result.metafile, packages };
 }

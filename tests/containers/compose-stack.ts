@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -10,6 +10,7 @@ import Docker from "dockerode";
 import { errorMessage } from "~/contract/error-message";
 import { PROJECT_ROOT } from "../../tooling/build-output";
 import { freePorts } from "../../tooling/child-service";
+import { OCR_PROBE_FILE, offlineGuardFlags } from "../../tooling/ocr-probe-harness";
 import { SmtpInbox } from "../support/smtp-inbox";
 
 /** The compose logs of containers runs (git-ignored). */
@@ -294,6 +295,27 @@ export class ComposeStack {
         );
       }
     }
+  }
+
+  /**
+   * Runs tooling/ocr-probe.mjs on `png` with the service's own node, in its
+   * working directory (so from the packages its image ships there), under the
+   * offline guard; everything it printed. The source goes in with -e (Node
+   * tells it is a module): the image holds no file of the tests'.
+   */
+  async ocrProbe(service: string, png: Buffer): Promise<string> {
+    const source = readFileSync(OCR_PROBE_FILE, "utf8");
+    return this.compose([
+      "exec",
+      "-T",
+      service,
+      "node",
+      ...offlineGuardFlags(),
+      "-e",
+      source,
+      "--",
+      png.toString("base64"),
+    ]);
   }
 
   /** The container's addresses on its networks. */

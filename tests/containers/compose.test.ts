@@ -14,6 +14,7 @@ import {
   signUpInBrowser,
   Steps,
 } from "../e2e/browser";
+import { NETWORK_REFUSED, probeResult, textImagePng } from "../../tooling/ocr-probe-harness";
 import { linkIn } from "../support/smtp-inbox";
 import { ComposeStack, reachEngine } from "./compose-stack";
 
@@ -79,6 +80,19 @@ test("web and worker run as the unprivileged `node` user: every process in them"
       service,
     ).toEqual([]);
   }
+});
+
+test("the worker image reads an image's words with the tesseract.js, English model and sharp it ships, offline", async () => {
+  const output = await stack!.ocrProbe("worker", await textImagePng("Harbour quay 1837"));
+  expect(output).not.toMatch(NETWORK_REFUSED);
+  const result = probeResult(output, "");
+  expect(result.text.trim()).toBe("Harbour quay 1837");
+  // From the node_modules the image copied from the build's dist/node_modules, beside worker.mjs.
+  expect(result.loaded).toEqual({
+    tesseract: "/app/node_modules/tesseract.js/src/index.js",
+    sharp: "/app/node_modules/sharp/dist/index.cjs",
+    langPath: "/app/node_modules/@tesseract.js-data/eng/4.0.0_best_int",
+  });
 });
 
 test("the worker holds no secret: not in its configuration, not in any process's environment", async () => {

@@ -62,6 +62,33 @@ describe("Dockerfile", () => {
     expect(origin("migrate", path.posix.join(workdir, "prisma/deploy.mjs"))).toBe("repository file prisma/deploy.mjs");
   });
 
+  it("gives the worker image everything the build puts beside the bundle: threads' entry, chunks, shipped packages", () => {
+    const { workdir } = stageNamed("worker")!;
+    const besideWorker = Object.values(BUILD_OUTPUT).filter(
+      (output) => output.startsWith("dist/") && output !== BUILD_OUTPUT.launcher,
+    );
+    expect(besideWorker).toEqual(expect.arrayContaining([BUILD_OUTPUT.workerChunks, BUILD_OUTPUT.workerPackages]));
+    const inWorker = (output: string) => path.posix.join(workdir, path.posix.relative("dist", output));
+    for (const output of besideWorker)
+      expect(originOf(dockerfile.stages, stageNamed("worker")!, inWorker(output), repoContext), output).toMatch(
+        `build output ${output}`,
+      );
+    // Where the bundle's imports of tesseract.js and sharp find them: a file inside the copied folder.
+    expect(
+      originOf(
+        dockerfile.stages,
+        stageNamed("worker")!,
+        path.posix.join(workdir, "node_modules/sharp/package.json"),
+        repoContext,
+      ),
+    ).toMatch(`build output ${BUILD_OUTPUT.workerPackages}/sharp/package.json`);
+    // Without its COPY, the packages have no origin in the image.
+    const without = parseDockerfile(dockerfileText.replace(/^COPY --from=build \/app\/dist\/node_modules .*\n/m, ""));
+    const worker = without.stages.find((stage) => stage.name === "worker")!;
+    expect(without.stages.length).toBe(dockerfile.stages.length);
+    expect(originOf(without.stages, worker, inWorker(BUILD_OUTPUT.workerPackages), repoContext)).toBeUndefined();
+  });
+
   it("gives the migrate image the Prisma CLI and the wasm engine's imports only, at the pinned versions", () => {
     const { dependencies } = migratePackageJson(packageJson, engineSource);
     expect(Object.keys(dependencies)).toEqual([

@@ -245,7 +245,7 @@ export interface LintContext {
   devDependencies: Set<string>;
   /** What the migrate image installs (prisma/engine/migrate-package.mjs). */
   migrateDependencies: Set<string>;
-  /** What `npm run build` produces, relative to the project root. */
+  /** What `npm run build` produces, relative to the project root: files, and folders (named without an extension). */
   buildOutputs: string[];
 }
 
@@ -264,7 +264,11 @@ export function originOf(
   for (const run of stage.runs) {
     const rel = path.posix.relative(run.workdir, absPath);
     if (rel.startsWith("..")) continue;
-    if (/\bnpm run build\b/.test(run.command) && ctx.buildOutputs.includes(rel)) {
+    // An output named without an extension is a folder (dist/chunks, dist/node_modules): its files are built too.
+    const built = ctx.buildOutputs.some(
+      (output) => rel === output || (path.posix.extname(output) === "" && rel.startsWith(`${output}/`)),
+    );
+    if (/\bnpm run build\b/.test(run.command) && built) {
       return `build output ${rel} (${label(stage)})`;
     }
     const pkg = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(rel)?.[1];
