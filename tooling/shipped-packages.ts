@@ -17,14 +17,18 @@ import path from "node:path";
 export const EXTERNAL_PACKAGES = ["tesseract.js", "tesseract.js-core", "@tesseract.js-data/*", "sharp", "@img/*"];
 
 /**
- * Files of a shipped package that Node never loads, left out. tesseract.js-core's
- * *.wasm.js are the browser's builds, with the WebAssembly inlined as text (30 of
- * its 44 MB): in Node, tesseract.js requires tesseract-core*.js, which read the
- * .wasm beside them (tesseract.js/src/worker-script/node/getCore.js).
+ * Files of a shipped package that the worker never loads, left out (by base
+ * name). tesseract.js-core's *.wasm.js are the browser's builds, with the
+ * WebAssembly inlined as text (30 of its 44 MB): in Node, tesseract.js
+ * requires tesseract-core*.js, which read the .wasm beside them
+ * (tesseract.js/src/worker-script/node/getCore.js). A language package's
+ * 4.0.0/ holds the legacy engine's model (11 MB for English): the OCR code
+ * loads 4.0.0_best_int/ only (src/worker/documents/extract/ocr/languages.ts).
  */
-const NOT_LOADED_BY_NODE: Record<string, RegExp> = {
-  "tesseract.js-core": /\.wasm\.js$/,
-};
+const NOT_LOADED_BY_NODE: [pattern: string, unused: RegExp][] = [
+  ["tesseract.js-core", /\.wasm\.js$/],
+  ["@tesseract.js-data/*", /^4\.0\.0$/],
+];
 
 export interface ShippedPackage {
   name: string;
@@ -139,7 +143,7 @@ export function layOutShippedPackages(root: string, outdir: string): ShippedPack
     const rel = path.relative(path.join(root, "node_modules"), dir);
     const dest = path.join(target, rel);
     const nested = path.join(dir, "node_modules");
-    const unused = NOT_LOADED_BY_NODE[name];
+    const unused = NOT_LOADED_BY_NODE.find(([pattern]) => matchesExternal(name, pattern))?.[1];
     cpSync(dir, dest, {
       recursive: true,
       // A linked package (npm link, a workspace) is copied as its files: the layout must stand alone.
