@@ -11,6 +11,7 @@ import { createChangeFeed } from "./documents/change-feed";
 import { createExtractPool } from "./documents/extract-pool";
 import { ingestDocument } from "./documents/ingest";
 import { enqueueStaleDocuments } from "./documents/reindex";
+import { requeueRefusedScans } from "./documents/reread-scans";
 import { postgresOriginalStore } from "./documents/original-store";
 import { checkSearchConfig } from "./documents/search";
 import { configsInUse } from "./documents/search-config";
@@ -112,6 +113,9 @@ const queue = connectJobQueue({
     // In the background: the worker serves meanwhile, and a failure here is retried at the next start.
     void enqueueStaleDocuments(db, connected, config.searchConfigs, logger).catch((error: unknown) => {
       logger.error({ err: error }, "could not queue the re-indexing of older documents");
+    });
+    void requeueRefusedScans(db, connected, logger).catch((error: unknown) => {
+      logger.error({ err: error }, "could not queue the scans refused before OCR");
     });
   },
 });

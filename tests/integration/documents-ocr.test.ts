@@ -1,6 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 import type { DocumentSummary } from "~/contract/document-summary";
+import { createWorkerDb } from "~/worker/db";
+import { REFUSED_AS_SCANNED } from "~/worker/documents/reread-scans";
 import { pageImagePath } from "~/contract/document-routes";
 import type { SearchResults } from "~/contract/search-results";
 import { debianPdfsMissing } from "../support/debian-pdfs";
@@ -30,6 +34,7 @@ import {
   scanDebianPage,
   type ScannedPage,
 } from "../support/worker/scans";
+import { storeDocument } from "../support/worker/stored-document";
 
 // Scans, the way a user sends them: made at test time from real pages of
 // Debian's documentation PDFs (rendered, skewed, grainy), uploaded to a
@@ -161,6 +166,34 @@ describe.skipIf(MISSING)(`OCR of scans made from real PDF pages${MISSING ? ` (${
     }
     const after = await settle("after.png", asPng(scans[0]!));
     expect(after).toMatchObject({ status: "ready", ocr: { pages: 1 } });
+  });
+
+  it("a scan refused before OCR existed is queued again by a worker's start, and becomes ready", async () => {
+    const id = randomUUID();
+    const bytes = Buffer.from(await asPdf([{ scan: scans[1]! }]));
+    const db = createWorkerDb(inject("databaseUrl"), { max: 1 });
+    await db.asWorker((tx) =>
+      storeDocument(
+        tx,
+        {
+          id,
+          userId: owner.userId,
+          name: "refused-scan.pdf",
+          kind: "pdf",
+          mimeType: "application/pdf",
+          sizeBytes: bytes.length,
+          sha256: "0".repeat(64),
+          status: "failed",
+          failureReason: REFUSED_AS_SCANNED,
+        },
+        bytes,
+      ),
+    );
+    await db.close();
+    await stack.addWorker("documents-ocr-restarted");
+    const ready = await waitForStatus(stack.worker, owner.token, id, { timeoutMs: OCR_READY_MS });
+    expect(ready).toMatchObject({ status: "ready", failureReason: null, ocr: { pages: 1 } });
+    expect((await searchAs(owner, sentenceFrom(scans[1]!), id)).hits[0]).toMatchObject({ page: 1 });
   });
 
   it("a worker whose OCR_LANGUAGES names a model that is not installed does not start, and says which and how to install it", async () => {
