@@ -11,10 +11,20 @@ import Tesseract from "tesseract.js";
 import { languagesFolder } from "./languages";
 
 export interface Recognition {
+  /** The words Tesseract is sure enough of, in its lines and paragraphs. */
   text: string;
-  /** Tesseract's mean word confidence, 0–100 (0 when it found no word). */
+  /** Tesseract's mean confidence over those words, 0–100 (0 when there are none). */
   confidence: number;
 }
+
+/**
+ * Words Tesseract is less sure of than this are left out. On a page of
+ * print nearly every word scores 90 or more, and what scores under 50 is
+ * specks read as letters ("ee", "a"); on a photo or a pattern with no text
+ * every "word" it finds scores under 50. Indexed, those would match
+ * searches on nothing.
+ */
+const MIN_WORD_CONFIDENCE = 50;
 
 /** The page took longer than the limit: its recogniser was ended. */
 export class PageTimedOut extends Error {
@@ -69,8 +79,12 @@ export async function recognize(image: Buffer, languages: readonly string[], tim
     timer = setTimeout(() => reject(new PageTimedOut(`longer than ${String(timeoutMs)} ms`)), timeoutMs);
   });
   try {
-    const result = await Promise.race([used.worker.then((worker) => worker.recognize(image)), used.died, timedOut]);
-    return { text: result.data.text, confidence: Math.max(0, result.data.confidence) };
+    const result = await Promise.race([
+      used.worker.then((worker) => worker.recognize(image, {}, { text: false, blocks: true })),
+      used.died,
+      timedOut,
+    ]);
+    return keptWords(result.data.blocks ?? []);
   } catch (error) {
     // Whatever is running in it now belongs to this page: end it so the next page starts clean.
     if (current === used) await end();
@@ -78,6 +92,24 @@ export async function recognize(image: Buffer, languages: readonly string[], tim
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The page's text as Tesseract lays it out (a line a line, a blank line between paragraphs), without its unsure words. */
+function keptWords(blocks: readonly Tesseract.Block[]): Recognition {
+  let sum = 0;
+  let count = 0;
+  const paragraphs: string[] = [];
+  for (const paragraph of blocks.flatMap((block) => block.paragraphs)) {
+    const lines: string[] = [];
+    for (const line of paragraph.lines) {
+      const words = line.words.filter((word) => word.confidence >= MIN_WORD_CONFIDENCE);
+      for (const word of words) sum += word.confidence;
+      count += words.length;
+      if (words.length > 0) lines.push(words.map((word) => word.text).join(" "));
+    }
+    if (lines.length > 0) paragraphs.push(lines.join("\n"));
+  }
+  return { text: paragraphs.join("\n\n"), confidence: count === 0 ? 0 : sum / count };
 }
 
 /** Ends the recogniser, if one runs; the next page starts another. */
