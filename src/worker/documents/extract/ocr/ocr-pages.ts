@@ -89,7 +89,7 @@ export async function ocrPages(sources: readonly OcrPage[], run: OcrRun): Promis
       });
     } catch (error) {
       // The document's time ran out on this page, not the page's own.
-      if (error instanceof PageTimedOut && recognitionMs < settings.pageTimeoutMs) {
+      if (performance.now() >= deadline || (error instanceof PageTimedOut && recognitionMs < settings.pageTimeoutMs)) {
         throw outOfTime(settings, index, sources.length);
       }
       failures.push({ page: source.page, failure: pageFailure(error, settings) });
