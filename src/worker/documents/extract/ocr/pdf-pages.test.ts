@@ -1,3 +1,7 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
 import { afterAll, describe, expect, it } from "vitest";
 
 import { extractText } from "../extract";
@@ -120,6 +124,30 @@ describe("a PDF's pages without a text layer, read by OCR", () => {
         [1, 0],
         [2, 0],
       ]);
+    },
+    SLOW,
+  );
+
+  it(
+    "says a scan cannot be read where poppler-utils is not installed",
+    async () => {
+      // A reader whose PATH finds no program: no pdftotext, no pdftoppm.
+      const script = [
+        `import { readFileSync } from "node:fs";`,
+        `import { extractText } from ${JSON.stringify(fileURLToPath(new URL("../extract.ts", import.meta.url)))};`,
+        `const bytes = new Uint8Array(readFileSync(${JSON.stringify(fileURLToPath(new URL("../fixtures/image-only.pdf", import.meta.url)))}));`,
+        `await extractText(bytes, "pdf").then(() => console.log("read"), (error) => console.log(error.code, error.reason));`,
+      ].join("\n");
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ["--import", "tsx", "--input-type=module", "-e", script],
+        {
+          env: { PATH: "/nonexistent" },
+        },
+      );
+      expect(stdout.trim()).toBe(
+        "no_text_layer The PDF has no text layer (scanned?), and this server cannot OCR scanned PDFs: poppler-utils (pdftoppm) is not installed on it. Upload a PDF with selectable text, or ask the administrator to install poppler-utils.",
+      );
     },
     SLOW,
   );
