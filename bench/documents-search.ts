@@ -26,6 +26,7 @@ import type { Headers } from "../tooling/app-client";
 import { percentiles } from "../tooling/percentiles";
 import { get } from "./client";
 import { CONTENT_VOCABULARY, TextGenerator } from "./documents-text";
+import { searchConfigsFor } from "~/worker/documents/search-config";
 import { DEFAULT_SEARCH_CONFIG } from "~/worker/env";
 
 /** The table's default size, and how it is cut into documents and sections. */
@@ -35,6 +36,7 @@ export const SEARCH_RUN = { warmup: 50, calls: 500, queries: 20 };
 /** The share of chunks a query word is in: mid frequencies. */
 const QUERY_WORD_SHARE = { min: 0.03, max: 0.1 };
 const SEARCH_CONFIG = DEFAULT_SEARCH_CONFIG;
+const SEARCH_CONFIGS = searchConfigsFor(SEARCH_CONFIG, ["eng"]);
 /** Distinct sentences the chunks are made of. */
 const SENTENCE_POOL = 50_000;
 
@@ -252,9 +254,9 @@ export async function rawSqlRoutes(
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 1 }) }),
   });
   return {
-    bare: async (query) => (await searchChunks(bare, userId, SEARCH_CONFIG, inputOf(query))).hits.length,
+    bare: async (query) => (await searchChunks(bare, userId, SEARCH_CONFIGS, inputOf(query))).hits.length,
     asWorker: async (query) =>
-      (await db.asWorker((tx) => searchChunks(tx, userId, SEARCH_CONFIG, inputOf(query)), { readOnly: true })).hits
+      (await db.asWorker((tx) => searchChunks(tx, userId, SEARCH_CONFIGS, inputOf(query)), { readOnly: true })).hits
         .length,
     async close() {
       await bare.destroy();

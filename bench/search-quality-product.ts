@@ -19,6 +19,7 @@ import { DETECTION_HEAD_BYTES, detectDocumentType } from "~/worker/documents/ext
 import { createExtractPool } from "~/worker/documents/extract-pool";
 import { ingestDocument } from "~/worker/documents/ingest";
 import { postgresOriginalStore } from "~/worker/documents/original-store";
+import { searchConfigsFor } from "~/worker/documents/search-config";
 import { checkSearchConfig, searchChunks } from "~/worker/documents/search";
 import { createLogger } from "~/worker/logger";
 import { storeDocument } from "../tests/support/worker/stored-document";
@@ -59,6 +60,7 @@ export async function openProduct(
   { searchConfig, connections }: { searchConfig: string; connections: number },
 ): Promise<Product> {
   const db: WorkerDb = createWorkerDb(databaseUrl, { max: connections });
+  const searchConfigs = searchConfigsFor(searchConfig, ["eng"]);
   try {
     await checkSearchConfig(db, searchConfig);
   } catch (error) {
@@ -96,7 +98,7 @@ export async function openProduct(
         ),
       );
       const begin = performance.now();
-      await ingestDocument({ db, store: postgresOriginalStore, extractor, searchConfig, log }, documentId, {
+      await ingestDocument({ db, store: postgresOriginalStore, extractor, searchConfigs, log }, documentId, {
         number: 1,
         last: true,
       });
@@ -122,7 +124,7 @@ export async function openProduct(
 
     async search(query, { documentId, pageSize } = {}) {
       const input = searchInput.parse({ query, documentId, pageSize });
-      const results = await db.asWorker((tx) => searchChunks(tx, userId, searchConfig, input), { readOnly: true });
+      const results = await db.asWorker((tx) => searchChunks(tx, userId, searchConfigs, input), { readOnly: true });
       return results.hits.map((hit) => ({ documentId: hit.documentId, page: hit.page }));
     },
 

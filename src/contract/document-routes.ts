@@ -2,7 +2,7 @@
  * The worker's plain HTTP routes for file bytes, as both sides name them:
  * the worker serves them (src/worker/documents/upload.ts, download.ts, page-image.ts) and
  * the browser calls them (src/worker-client/upload-document.ts,
- * download-document.ts).
+ * download-document.ts, page-image.ts).
  */
 import type { DocumentSummary } from "./document-summary";
 

@@ -26,7 +26,7 @@ export interface DocumentSummary {
    * text…), which fails the same way every time, and for any other status.
    */
   retryable: boolean;
-  /** PDF pages; null for other kinds and until extracted. */
+  /** Pages of a PDF or an image (a multi-page TIFF has several); null for other kinds and until extracted. */
   pages: number | null;
   /** Sections (headings, or the PDF's pages); null until extracted. */
   sections: number | null;

@@ -4,8 +4,7 @@
  * the file is fetched, held as a blob and handed to the browser's download
  * through an object URL.
  */
-import { refusalError, unreachable, withWorkerToken, WorkerHttpError, type WorkerHttpOptions } from "./worker-http";
-import { workerRoute } from "./worker-route";
+import { getWorkerBlob, type WorkerHttpOptions } from "./worker-http";
 
 // Long enough for the browser to have started writing the file; the blob is
 // in memory until then.
@@ -17,28 +16,9 @@ const REVOKE_AFTER_MS = 60_000;
  * unavailable, the download broken off…).
  */
 export async function downloadAttachment(options: WorkerHttpOptions, path: string, fileName: string): Promise<void> {
-  const { workerUrl } = options;
-  const url = workerRoute(workerUrl, path);
-  const response = await withWorkerToken(options, async (headers) => {
-    try {
-      return await fetch(url, { headers, cache: "no-store" });
-    } catch {
-      throw unreachable(workerUrl);
-    }
-  });
-  if (!response.ok) throw refusalError(response.status, await response.text());
-  let blob: Blob;
-  try {
-    blob = await response.blob();
-  } catch {
-    // The worker cuts a download off rather than end it short (a document
-    // was deleted meanwhile, or the worker stopped).
-    throw new WorkerHttpError(
-      { code: "BAD_GATEWAY", message: "The download broke off before the end: try again." },
-      null,
-      response.status,
-    );
-  }
+  // The worker cuts a download off rather than end it short (a document was
+  // deleted meanwhile, or the worker stopped).
+  const blob = await getWorkerBlob(options, path, { brokeOff: "The download broke off before the end: try again." });
   saveBlob(blob, fileName);
 }
 

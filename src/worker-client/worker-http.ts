@@ -1,5 +1,5 @@
 /**
- * The browser's side of the worker's plain HTTP routes (uploads, downloads):
+ * The browser's side of the worker's plain HTTP routes (uploads, downloads, page images):
  * the same token cache and the same one retry on a 401 as the typed client
  * (token-retry.ts), and refusals put into the same words, since the routes
  * answer with the codes and messages its tRPC calls use
@@ -12,6 +12,7 @@ import { newRequestId } from "~/contract/request-id";
 
 import { sendWithToken, type WorkerCredentials } from "./token-retry";
 import { explainWorkerAnswer, workerUnavailable, type WorkerFailure } from "./worker-client";
+import { workerRoute } from "./worker-route";
 
 export interface WorkerHttpOptions extends WorkerCredentials {
   /** The worker's base URL as the browser reaches it (it may appear in messages). */
@@ -40,6 +41,43 @@ export function withWorkerToken<Answer extends { status: number }>(
   send: (headers: Record<string, string>) => Promise<Answer>,
 ): Promise<Answer> {
   return sendWithToken(options, newRequestId(), send);
+}
+
+export interface GetWorkerBlobOptions {
+  /** Aborting it stops the request: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** What to tell the user when the answer stops short (the worker stopped, the file went meanwhile). */
+  brokeOff: string;
+}
+
+/**
+ * GETs `path` on the worker and reads the answer whole, for a route an
+ * element cannot call itself (a link or an <img> cannot carry the
+ * Authorization header). Rejects with a WorkerHttpError that says why in
+ * words: the worker's refusal, nothing answered, the answer broken off.
+ */
+export async function getWorkerBlob(
+  options: WorkerHttpOptions,
+  path: string,
+  { signal, brokeOff }: GetWorkerBlobOptions,
+): Promise<Blob> {
+  const { workerUrl } = options;
+  const url = workerRoute(workerUrl, path);
+  const response = await withWorkerToken(options, async (headers) => {
+    try {
+      return await fetch(url, { headers, cache: "no-store", signal });
+    } catch {
+      signal?.throwIfAborted();
+      throw unreachable(workerUrl);
+    }
+  });
+  if (!response.ok) throw refusalError(response.status, await response.text());
+  try {
+    return await response.blob();
+  } catch {
+    signal?.throwIfAborted();
+    throw new WorkerHttpError({ code: "BAD_GATEWAY", message: brokeOff }, null, response.status);
+  }
 }
 
 /** The error for a refusal (status ≥ 400) of one of the worker's routes, from the body it came with. */

@@ -71,6 +71,41 @@ describe("worker environment", () => {
     }
   });
 
+  it("OCRs English, 200 pages and 100 megapixels at most, 60 s a page and 20 min a document, unless told otherwise", () => {
+    expect(parseWorkerEnv(DB).ocr).toEqual({
+      languages: ["eng"],
+      maxPages: 200,
+      maxPixels: 100_000_000,
+      pageTimeoutMs: 60_000,
+      documentTimeoutMs: 1_200_000,
+    });
+    expect(
+      parseWorkerEnv({
+        ...DB,
+        OCR_LANGUAGES: "eng+deu+chi_sim",
+        OCR_MAX_PAGES: "20",
+        OCR_MAX_MEGAPIXELS: "2.5",
+        OCR_PAGE_TIMEOUT: "5",
+        OCR_DOCUMENT_TIMEOUT: "30",
+      }).ocr,
+    ).toEqual({
+      languages: ["eng", "deu", "chi_sim"],
+      maxPages: 20,
+      maxPixels: 2_500_000,
+      pageTimeoutMs: 5_000,
+      documentTimeoutMs: 30_000,
+    });
+    for (const [name, value] of [
+      ["OCR_LANGUAGES", "eng,deu"],
+      ["OCR_LANGUAGES", "../../etc"],
+      ["OCR_MAX_PAGES", "0"],
+      ["OCR_MAX_MEGAPIXELS", "-1"],
+      ["OCR_PAGE_TIMEOUT", "0"],
+    ]) {
+      expect(() => parseWorkerEnv({ ...DB, [name!]: value })).toThrow(name);
+    }
+  });
+
   it("connects as WORKER_DATABASE_URL, else DATABASE_URL, and refuses to start with neither", () => {
     expect(parseWorkerEnv(DB).databaseUrl).toBe(DB.DATABASE_URL);
     const own = "postgresql://app_worker:pw@db/app";

@@ -4,6 +4,8 @@ import { z } from "zod";
 
 import { logLevel, orExit, parseEnvWith, seconds } from "~/contract/env-parsing";
 import { MAX_BATCH_CALLS } from "~/contract/request-limits";
+import { searchConfigsFor } from "./documents/search-config";
+import { DEFAULT_OCR_SETTINGS, type OcrSettings } from "./documents/extract/ocr/settings";
 import { DEFAULT_JWT_GRACE_PERIOD, DEFAULT_WORKER_TOKEN_TTL, issuerFor } from "~/contract/worker-token";
 
 /** English, accents ignored: the configuration the search_quality migration makes from PostgreSQL's english. */
@@ -74,6 +76,27 @@ const schema = z
     WORKER_EXTRACT_MEMORY_MB: z.coerce.number().int().min(16).max(16_384).default(512),
     // The longest one document's reading may take before it is stopped and fails the same way.
     WORKER_EXTRACT_TIMEOUT: seconds(300),
+    // OCR (scanned PDF pages, images): Tesseract's language codes, joined by
+    // "+" as Tesseract writes them (eng+deu); each comes from its installed
+    // @tesseract.js-data/<code> package, checked at start.
+    OCR_LANGUAGES: z
+      .string()
+      .regex(/^[a-z][a-z_]*(\+[a-z][a-z_]*)*$/, {
+        error: "must be Tesseract language codes joined by +, e.g. eng or eng+deu",
+      })
+      .default("eng"),
+    // Pages of one document OCR reads at most; a scan with more fails, saying so.
+    OCR_MAX_PAGES: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_OCR_SETTINGS.maxPages),
+    // The largest image or rendered page, in millions of pixels: a larger one
+    // is refused from its header, before it is decoded (a decompression bomb).
+    OCR_MAX_MEGAPIXELS: z.coerce
+      .number()
+      .positive()
+      .max(1_000)
+      .default(DEFAULT_OCR_SETTINGS.maxPixels / 1_000_000),
+    // The longest OCR may take on one page (it is skipped, saying why) and on one document (it fails).
+    OCR_PAGE_TIMEOUT: seconds(DEFAULT_OCR_SETTINGS.pageTimeoutMs / 1000),
+    OCR_DOCUMENT_TIMEOUT: seconds(DEFAULT_OCR_SETTINGS.documentTimeoutMs / 1000),
     LOG_LEVEL: logLevel,
   })
   .transform((env, ctx) => ({
@@ -102,13 +125,20 @@ const schema = z
       maxDocumentsPerUser: env.WORKER_MAX_DOCUMENTS_PER_USER,
       maxStorageBytesPerUser: Math.round(env.WORKER_MAX_STORAGE_MB_PER_USER * 1_000_000),
     },
-    searchConfig: env.WORKER_SEARCH_CONFIG,
+    searchConfigs: searchConfigsFor(env.WORKER_SEARCH_CONFIG, env.OCR_LANGUAGES.split("+")),
     jobConcurrency: env.WORKER_JOB_CONCURRENCY,
     extraction: {
       threads: env.WORKER_EXTRACT_THREADS,
       memoryMb: env.WORKER_EXTRACT_MEMORY_MB,
       timeoutMs: env.WORKER_EXTRACT_TIMEOUT * 1000,
     },
+    ocr: {
+      languages: env.OCR_LANGUAGES.split("+"),
+      maxPages: env.OCR_MAX_PAGES,
+      maxPixels: Math.round(env.OCR_MAX_MEGAPIXELS * 1_000_000),
+      pageTimeoutMs: env.OCR_PAGE_TIMEOUT * 1000,
+      documentTimeoutMs: env.OCR_DOCUMENT_TIMEOUT * 1000,
+    } satisfies OcrSettings,
   }));
 
 export type WorkerConfig = z.infer<typeof schema>;

@@ -13,6 +13,8 @@ import { ingestDocument } from "./documents/ingest";
 import { enqueueStaleDocuments } from "./documents/reindex";
 import { postgresOriginalStore } from "./documents/original-store";
 import { checkSearchConfig } from "./documents/search";
+import { configsInUse } from "./documents/search-config";
+import { missingOcrLanguages } from "./documents/extract/ocr/languages";
 import { loadWorkerEnvOrExit } from "./env";
 import { connectJobQueue } from "./jobs/connecting-queue";
 import { DOCUMENT_INGEST_QUEUE, type IngestJobData } from "~/contract/ingest-queue";
@@ -29,6 +31,12 @@ import { createTokenVerifier, DEFAULT_CLOCK_TOLERANCE_SEC } from "./verify";
 const config = loadWorkerEnvOrExit();
 const logger = createLogger(config.logLevel);
 routeConsoleToLog(logger);
+// A language without its model would fail every scan: the worker does not start without it.
+const missingLanguages = missingOcrLanguages(config.ocr.languages);
+if (missingLanguages) {
+  logger.fatal(missingLanguages);
+  process.exit(1);
+}
 
 // Two pools: the session and key reads every request depends on have
 // connections of their own, which uploads streaming in or a busy ingestion
@@ -82,21 +90,27 @@ const queue = connectJobQueue({
   logger,
   async onConnected(connected) {
     // A configuration that does not exist would fail every ingestion and search.
-    await checkSearchConfig(db, config.searchConfig).catch((error: unknown) => {
-      logger.fatal({ err: error }, `WORKER_SEARCH_CONFIG: ${(error as Error).message}`);
-      process.exit(1);
-    });
+    for (const searchConfig of configsInUse(config.searchConfigs)) {
+      await checkSearchConfig(db, searchConfig).catch((error: unknown) => {
+        logger.fatal({ err: error }, `WORKER_SEARCH_CONFIG: ${(error as Error).message}`);
+        process.exit(1);
+      });
+    }
     await connected.work<IngestJobData>(
       DOCUMENT_INGEST_QUEUE,
       (job) =>
-        ingestDocument({ db, store, extractor, searchConfig: config.searchConfig, log: logger }, job.data.documentId, {
-          number: job.attempt,
-          last: job.isLastAttempt,
-        }),
+        ingestDocument(
+          { db, store, extractor, searchConfigs: config.searchConfigs, log: logger },
+          job.data.documentId,
+          {
+            number: job.attempt,
+            last: job.isLastAttempt,
+          },
+        ),
       { concurrency: config.jobConcurrency },
     );
     // In the background: the worker serves meanwhile, and a failure here is retried at the next start.
-    void enqueueStaleDocuments(db, connected, logger).catch((error: unknown) => {
+    void enqueueStaleDocuments(db, connected, config.searchConfigs, logger).catch((error: unknown) => {
       logger.error({ err: error }, "could not queue the re-indexing of older documents");
     });
   },
@@ -112,7 +126,7 @@ const worker = createWorkerServer({
     uploads: createUserSlots(MAX_UPLOADS_IN_FLIGHT, MAX_UPLOADS_IN_FLIGHT_PER_USER),
     exports: createUserSlots(MAX_EXPORTS_IN_FLIGHT, MAX_EXPORTS_PER_USER),
     limits: config.documents,
-    searchConfig: config.searchConfig,
+    searchConfigs: config.searchConfigs,
     logger,
   },
   logger,

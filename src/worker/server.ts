@@ -13,7 +13,8 @@ import type { Logger } from "~/worker/logger";
 import { REQUEST_ID_HEADER, requestIdFrom } from "~/contract/request-id";
 import type { DocumentServices } from "./documents/services";
 import { handleDownload } from "./documents/download";
-import { DOWNLOAD_PATH, FILE_NAME_HEADER, UPLOAD_PATH } from "~/contract/document-routes";
+import { handlePageImage } from "./documents/page-image";
+import { DOWNLOAD_PATH, FILE_NAME_HEADER, PAGE_IMAGE_PATH, UPLOAD_PATH } from "~/contract/document-routes";
 import { handleUpload } from "./documents/upload";
 import { handleAccountExport } from "./account/export";
 import { ACCOUNT_EXPORT_PATH } from "~/contract/account-export";
@@ -146,7 +147,12 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
       await trpc(req, res, procedures, url.searchParams, ctx);
       return;
     }
-    if (pathname === UPLOAD_PATH || DOWNLOAD_PATH.test(pathname) || pathname === ACCOUNT_EXPORT_PATH) {
+    if (
+      pathname === UPLOAD_PATH ||
+      DOWNLOAD_PATH.test(pathname) ||
+      PAGE_IMAGE_PATH.test(pathname) ||
+      pathname === ACCOUNT_EXPORT_PATH
+    ) {
       if (!documents)
         return sendJson(res, 503, {
           error: { code: "SERVICE_UNAVAILABLE", message: "This worker has no document store configured." },
@@ -155,6 +161,9 @@ export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
       const download = DOWNLOAD_PATH.exec(pathname);
       if (download && (req.method === "GET" || req.method === "HEAD"))
         return handleDownload(req, res, context(), download[1]!, documents);
+      const pageImage = PAGE_IMAGE_PATH.exec(pathname);
+      if (pageImage && (req.method === "GET" || req.method === "HEAD"))
+        return handlePageImage(req, res, context(), pageImage[1]!, pageImage[2]!, documents);
       if (pathname === ACCOUNT_EXPORT_PATH && req.method === "GET")
         return handleAccountExport(req, res, context(), documents);
       res.setHeader("connection", "close");

@@ -12,6 +12,7 @@ import { insertUser, prose } from "../support/documents";
 import { createTestLog } from "../support/worker/log-capture";
 import { storeDocument } from "../support/worker/stored-document";
 import { testExtractPool } from "../support/worker/extract-pool";
+import { searchConfigsFor } from "~/worker/documents/search-config";
 
 // Retry is for failures a retry may fix. A document whose file cannot be
 // read (damaged, password-protected, no text…) fails the same way on every
@@ -45,7 +46,10 @@ async function queued(name: string, kind: string, mimeType: string, bytes: Buffe
 
 async function ingest(id: string, store: OriginalStore = postgresOriginalStore) {
   const { logger } = createTestLog("debug");
-  await ingestDocument({ db, store, extractor, searchConfig: "english", log: logger }, id, { number: 3, last: true });
+  await ingestDocument({ db, store, extractor, searchConfigs: searchConfigsFor("english", ["eng"]), log: logger }, id, {
+    number: 3,
+    last: true,
+  });
   return db.asWorker((tx) => getDocument(tx, userId, id), { readOnly: true });
 }
 

@@ -12,6 +12,7 @@ import { QUEUE_POLICIES } from "~/worker/jobs/queues";
 import { insertUser, prose } from "../support/documents";
 import { queryOnce } from "../support/test-database";
 import { createTestLog } from "../support/worker/log-capture";
+import { searchConfigsFor } from "~/worker/documents/search-config";
 import { DEFAULT_SEARCH_CONFIG } from "~/worker/env";
 import { testExtractPool } from "../support/worker/extract-pool";
 
@@ -79,7 +80,7 @@ function storeThat(at: { beforeReading?: () => Promise<void>; afterReading?: () 
 async function ingest(documentId: string, store: OriginalStore = postgresOriginalStore) {
   const log = createTestLog("debug");
   const run = ingestDocument(
-    { db, store, extractor, searchConfig: DEFAULT_SEARCH_CONFIG, log: log.logger },
+    { db, store, extractor, searchConfigs: searchConfigsFor(DEFAULT_SEARCH_CONFIG, ["eng"]), log: log.logger },
     documentId,
     {
       number: 1,
@@ -160,7 +161,13 @@ describe("ingesting a document that is gone ends quietly", () => {
       await queue.work<IngestJobData>(queueName, async (job) => {
         ran.push(job.attempt);
         await ingestDocument(
-          { db, store: postgresOriginalStore, extractor, searchConfig: DEFAULT_SEARCH_CONFIG, log: handlerLog.logger },
+          {
+            db,
+            store: postgresOriginalStore,
+            extractor,
+            searchConfigs: searchConfigsFor(DEFAULT_SEARCH_CONFIG, ["eng"]),
+            log: handlerLog.logger,
+          },
           job.data.documentId,
           {
             number: job.attempt,

@@ -10,6 +10,7 @@ import { createTestLog } from "../support/worker/log-capture";
 import { insertUser, prose } from "../support/documents";
 import { queryOnce } from "../support/test-database";
 import { storeDocument } from "../support/worker/stored-document";
+import { searchConfigsFor } from "~/worker/documents/search-config";
 import { DEFAULT_SEARCH_CONFIG } from "~/worker/env";
 import { testExtractPool } from "../support/worker/extract-pool";
 
@@ -82,10 +83,14 @@ function countingStore(gate?: Promise<void>) {
 }
 
 function ingest(db: WorkerDb, store: OriginalStore, documentId: string, log = createTestLog()) {
-  return ingestDocument({ db, store, extractor, searchConfig: DEFAULT_SEARCH_CONFIG, log: log.logger }, documentId, {
-    number: 1,
-    last: false,
-  });
+  return ingestDocument(
+    { db, store, extractor, searchConfigs: searchConfigsFor(DEFAULT_SEARCH_CONFIG, ["eng"]), log: log.logger },
+    documentId,
+    {
+      number: 1,
+      last: false,
+    },
+  );
 }
 
 interface Chunk {

@@ -4,7 +4,8 @@ ADD COLUMN     "ocrConfidence" REAL,
 ADD COLUMN     "ocrPages" INTEGER,
 ADD COLUMN     "readingOcr" BOOLEAN NOT NULL DEFAULT false,
 ADD COLUMN     "readingPage" INTEGER,
-ADD COLUMN     "readingPages" INTEGER;
+ADD COLUMN     "readingPages" INTEGER,
+ADD COLUMN     "searchConfig" TEXT;
 
 -- CreateTable
 CREATE TABLE "document_page_image" (

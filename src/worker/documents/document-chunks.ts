@@ -20,10 +20,17 @@ export async function readChunks(
   { db, store, extractor }: { db: WorkerDb; store: OriginalStore; extractor: ExtractPool },
   document: StoredDocument,
   onProgress?: ExtractionProgress,
+  /** Aborted when the document is deleted meanwhile: its reading stops, and this answers undefined. */
+  signal?: AbortSignal,
 ): Promise<DocumentChunks | undefined> {
   const bytes = await readOriginal(store, db, document.id, document.sizeBytes);
-  if (!bytes) return undefined;
-  return extractor.read(bytes, document.kind, onProgress);
+  if (!bytes || signal?.aborted) return undefined;
+  try {
+    return await extractor.read(bytes, document.kind, onProgress, signal);
+  } catch (error) {
+    if (signal?.aborted) return undefined;
+    throw error;
+  }
 }
 
 /** The whole original (extractors need it all), or undefined if the document went away meanwhile. */

@@ -174,7 +174,7 @@ describe("the extraction pool", () => {
           reader = childrenOf(process.pid).filter((pid) => !others.has(pid));
           deleted.abort(new Error("the document was deleted"));
         },
-        { signal: deleted.signal },
+        deleted.signal,
       );
       await expect(read).rejects.toThrow("the document was deleted");
       expect(reader).toHaveLength(1);
@@ -182,9 +182,7 @@ describe("the extraction pool", () => {
         .poll(() => childrenOf(process.pid).filter((pid) => reader.includes(pid)), { timeout: 10_000 })
         .toEqual([]);
       // Aborted before it starts, a reading does not start.
-      await expect(reading.read(pdf, "pdf", undefined, { signal: deleted.signal })).rejects.toThrow(
-        "the document was deleted",
-      );
+      await expect(reading.read(pdf, "pdf", undefined, deleted.signal)).rejects.toThrow("the document was deleted");
       // The pool reads on, on a new reader.
       expect((await reading.read(fixture("three-pages.pdf"), "pdf")).pages).toBe(3);
     },

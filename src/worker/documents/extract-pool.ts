@@ -57,15 +57,6 @@ export interface DocumentChunks {
   ocr?: OcrOutcome;
 }
 
-export interface ReadOptions {
-  /**
-   * Ends the reading when aborted (the document was deleted): its reader
-   * process is ended with it, OCR and all, and read() rejects with the
-   * signal's reason.
-   */
-  signal?: AbortSignal;
-}
-
 export interface ExtractPool {
   /**
    * The document's chunks; throws ExtractionFailed when it cannot be read,
@@ -75,7 +66,12 @@ export interface ExtractPool {
     bytes: Uint8Array,
     kind: DocumentKind,
     onProgress?: ExtractionProgress,
-    options?: ReadOptions,
+    /**
+     * Ends the reading when aborted (the document was deleted): its reader
+     * process is ended with it, OCR and all, and read() rejects with the
+     * signal's reason.
+     */
+    signal?: AbortSignal,
   ): Promise<DocumentChunks>;
   /** Ends the readers; a document being read fails (its job is retried, as after any stop). */
   close(): Promise<void>;
@@ -109,7 +105,7 @@ export function createExtractPool({
     });
 
   return {
-    async read(bytes, kind, onProgress, { signal } = {}) {
+    async read(bytes, kind, onProgress, signal) {
       signal?.throwIfAborted();
       clearTimeout(idleTimer);
       reading++;

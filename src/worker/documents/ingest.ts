@@ -24,7 +24,13 @@ import type { OriginalStore } from "./original-store";
 import { INDEX_VERSION, reindexDocument } from "./reindex";
 import { MARK_CHANGED } from "./repository";
 import { wordsOf, writeWords } from "./vocabulary";
+import type { ReadingPage } from "./extract/types";
+import { ocrColumns, writePageImages } from "./ocr-results";
+import { documentSearchConfig, type SearchConfigs } from "./search-config";
 import type { DocumentKind, DocumentStatus } from "~/contract/document-summary";
+
+/** No page being read: every status but extracting. */
+const NOT_READING = { readingPage: null, readingPages: null, readingOcr: false };
 
 export interface IngestDependencies {
   db: WorkerDb;
@@ -32,7 +38,8 @@ export interface IngestDependencies {
   /** The threads documents are read on. */
   extractor: ExtractPool;
   /** The text-search configuration (WORKER_SEARCH_CONFIG). */
-  searchConfig: string;
+  /** The text-search configurations a document may be indexed with (search-config.ts). */
+  searchConfigs: SearchConfigs;
   log: Logger;
   /** Least time between two progress writes. */
   progressEveryMs?: number;
@@ -46,7 +53,7 @@ export interface Attempt {
 }
 
 export async function ingestDocument(deps: IngestDependencies, documentId: string, attempt: Attempt): Promise<void> {
-  const { db, store, extractor, searchConfig, progressEveryMs = 250 } = deps;
+  const { db, store, extractor, searchConfigs, progressEveryMs = 250 } = deps;
   const log = deps.log.child({ documentId, attempt: attempt.number });
 
   const started = await db.asWorker(async (tx) => {
@@ -56,6 +63,7 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
         status: "extracting",
         progress: 0,
         failureReason: null,
+        ...NOT_READING,
         attempts: eb("attempts", "+", 1),
         ...MARK_CHANGED,
       }))
@@ -72,28 +80,45 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
   if (!started) return reindexDocument(deps, documentId, log);
   log.info({ kind: started.kind, bytes: started.sizeBytes }, "ingesting document");
 
+  // Deleting the document stops its reading: a progress write that finds no row ends it.
+  const deleted = new AbortController();
   let lastWrite = 0;
-  const progress = async (status: DocumentStatus, percent: number, force = false) => {
+  let lastStatus: DocumentStatus = "extracting";
+  let lastReading: ReadingPage | undefined;
+  const progress = async (status: DocumentStatus, percent: number, reading?: ReadingPage) => {
     const now = performance.now();
-    if (!force && now - lastWrite < progressEveryMs) return;
+    // A new step or page is always told: OCR takes seconds a page, and the feed says which one.
+    const news = status !== lastStatus || (reading !== undefined && reading.page !== lastReading?.page);
+    if (!news && now - lastWrite < progressEveryMs) return;
     lastWrite = now;
-    await db.asWorker((tx) =>
+    lastStatus = status;
+    lastReading = reading ?? lastReading;
+    const reads =
+      status === "extracting" && lastReading
+        ? { readingPage: lastReading.page, readingPages: lastReading.pages, readingOcr: lastReading.ocr }
+        : NOT_READING;
+    const { numUpdatedRows } = await db.asWorker((tx) =>
       tx
         .updateTable("document")
-        .set({ status, progress: Math.round(percent), ...MARK_CHANGED })
+        .set({ status, progress: Math.round(percent), ...reads, ...MARK_CHANGED })
         .where("id", "=", documentId)
-        .execute(),
+        .executeTakeFirst(),
     );
+    if (numUpdatedRows === 0n) deleted.abort();
   };
 
-  const regconfig = sql`${searchConfig}::regconfig`;
   try {
-    const read = await readChunks({ db, store, extractor }, { id: documentId, ...started }, (done, total) =>
-      progress("extracting", (50 * done) / total),
+    const read = await readChunks(
+      { db, store, extractor },
+      { id: documentId, ...started },
+      (done, total, reading) => progress("extracting", (50 * done) / total, reading),
+      deleted.signal,
     );
     if (!read) return log.info("deleted while being read");
     const { chunks } = read;
-    await progress("indexing", 50, true);
+    const searchConfig = documentSearchConfig(searchConfigs, read);
+    const regconfig = sql`${searchConfig}::regconfig`;
+    await progress("indexing", 50);
 
     const owner = { documentId, userId: started.userId, regconfig };
     for (let start = 0; start < chunks.length; start += CHUNK_BATCH) {
@@ -104,6 +129,7 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
 
     await db.asWorker(async (tx) => {
       await writeWords(tx, owner, wordsOf(chunks));
+      await writePageImages(tx, documentId, read.ocr);
       await tx
         .updateTable("document")
         .set((eb) => ({
@@ -112,6 +138,8 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
           indexVersion: INDEX_VERSION,
           pages: read.pages ?? null,
           sections: read.sections ?? null,
+          ...ocrColumns(read),
+          searchConfig,
           chunkCount: eb
             .selectFrom("document_chunk")
             .select(eb.fn.countAll<number>().as("count"))
@@ -121,7 +149,10 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
         .where("id", "=", documentId)
         .execute();
     });
-    log.info({ chunks: chunks.length, pages: read.pages, sections: read.sections }, "document ready");
+    log.info(
+      { chunks: chunks.length, pages: read.pages, sections: read.sections, ocrPages: read.ocr?.pages },
+      "document ready",
+    );
   } catch (error) {
     // Deleted mid-run: the chunks' foreign key refuses them. Nothing to do.
     if ((error as { code?: string }).code === "23503") return log.info("deleted while being indexed");
@@ -142,7 +173,7 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
       .asWorker((tx) =>
         tx
           .updateTable("document")
-          .set({ status: "queued", progress: 0, ...MARK_CHANGED })
+          .set({ status: "queued", progress: 0, ...NOT_READING, ...MARK_CHANGED })
           .where("id", "=", documentId)
           .execute(),
       )
@@ -154,9 +185,10 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
 async function markFailed(db: WorkerDb, documentId: string, reason: string): Promise<void> {
   await db.asWorker(async (tx) => {
     await tx.deleteFrom("document_chunk").where("documentId", "=", documentId).execute();
+    await writePageImages(tx, documentId, undefined);
     await tx
       .updateTable("document")
-      .set({ status: "failed", progress: 0, failureReason: reason, chunkCount: 0, ...MARK_CHANGED })
+      .set({ status: "failed", progress: 0, failureReason: reason, chunkCount: 0, ...NOT_READING, ...MARK_CHANGED })
       .where("id", "=", documentId)
       .execute();
   });

@@ -10,10 +10,10 @@
  * The swap is one transaction: a search sees the old chunks or the new ones,
  * never a mix, and the document stays ready and searchable throughout.
  */
-import { sql } from "kysely";
+import { sql, type ExpressionBuilder } from "kysely";
 
 import type { Logger } from "~/worker/logger";
-import type { WorkerDb } from "../db";
+import type { WorkerDatabase, WorkerDb } from "../db";
 import type { JobQueue } from "../jobs/queue";
 import { CHUNK_BATCH, insertChunks } from "./chunk-writer";
 import { readChunks } from "./document-chunks";
@@ -21,7 +21,9 @@ import { enqueueIngestion } from "./ingest-job";
 import { ExtractionFailed } from "./extract/errors";
 import type { ExtractPool } from "./extract-pool";
 import type { OriginalStore } from "./original-store";
+import { ocrColumns, writePageImages } from "./ocr-results";
 import { MARK_CHANGED } from "./repository";
+import { configsInUse, documentSearchConfig, type SearchConfigs } from "./search-config";
 import { wordsOf, writeWords } from "./vocabulary";
 import type { DocumentKind } from "~/contract/document-summary";
 
@@ -29,9 +31,10 @@ import type { DocumentKind } from "~/contract/document-summary";
  * Raise it with any change to what a document's chunks, tsvectors or words
  * would be. 1: reader text (accents, ligatures, hyphenation), parsable
  * markup, symbol terms, the vocabulary (docs/decisions/0022). 2: PDFs read
- * by pdftotext where it is installed (docs/decisions/0023).
+ * by pdftotext where it is installed (docs/decisions/0023). 3: PDF pages
+ * without a text layer read by OCR (docs/decisions/0030).
  */
-export const INDEX_VERSION = 2;
+export const INDEX_VERSION = 3;
 
 /** Documents queued per transaction at start. */
 const ENQUEUE_BATCH = 500;
@@ -40,10 +43,28 @@ export interface ReindexDependencies {
   db: WorkerDb;
   store: OriginalStore;
   extractor: ExtractPool;
-  searchConfig: string;
+  /** The text-search configurations a document may be indexed with (search-config.ts). */
+  searchConfigs: SearchConfigs;
 }
 
-/** Re-indexes the document if it is ready and its index older than INDEX_VERSION; otherwise does nothing. */
+/**
+ * A ready document's index is stale when an older version of the text
+ * handling made it, or it was made with a text-search configuration this
+ * worker no longer searches with (WORKER_SEARCH_CONFIG or OCR_LANGUAGES
+ * changed): a search would not find it.
+ */
+function isStale(configs: SearchConfigs) {
+  return (eb: ExpressionBuilder<WorkerDatabase, "document">) =>
+    eb.and([
+      eb("status", "=", "ready"),
+      eb.or([
+        eb("indexVersion", "<", INDEX_VERSION),
+        eb.and([eb("searchConfig", "is not", null), eb("searchConfig", "not in", configsInUse(configs))]),
+      ]),
+    ]);
+}
+
+/** Re-indexes the document if it is ready and its index stale (isStale); otherwise does nothing. */
 export async function reindexDocument(deps: ReindexDependencies, documentId: string, log: Logger): Promise<void> {
   const { db } = deps;
   const stale = await db.asWorker(
@@ -52,8 +73,7 @@ export async function reindexDocument(deps: ReindexDependencies, documentId: str
         .selectFrom("document")
         .select(["id", "userId", "kind", "sizeBytes"])
         .where("id", "=", documentId)
-        .where("status", "=", "ready")
-        .where("indexVersion", "<", INDEX_VERSION)
+        .where(isStale(deps.searchConfigs))
         .executeTakeFirst(),
     { readOnly: true },
   );
@@ -74,15 +94,15 @@ export async function reindexDocument(deps: ReindexDependencies, documentId: str
   }
   if (!read) return log.info("deleted while being read");
 
-  const owner = { documentId, userId: stale.userId, regconfig: sql`${deps.searchConfig}::regconfig` };
+  const searchConfig = documentSearchConfig(deps.searchConfigs, read);
+  const owner = { documentId, userId: stale.userId, regconfig: sql`${searchConfig}::regconfig` };
   const swapped = await db.asWorker(async (tx) => {
     // The row lock makes two runs of one job take turns; the second finds the version current.
     const locked = await tx
       .selectFrom("document")
       .select("id")
       .where("id", "=", documentId)
-      .where("status", "=", "ready")
-      .where("indexVersion", "<", INDEX_VERSION)
+      .where(isStale(deps.searchConfigs))
       .forUpdate()
       .executeTakeFirst();
     if (!locked) return false;
@@ -91,6 +111,7 @@ export async function reindexDocument(deps: ReindexDependencies, documentId: str
       await insertChunks(tx, owner, read.chunks.slice(start, start + CHUNK_BATCH));
     }
     await writeWords(tx, owner, wordsOf(read.chunks));
+    await writePageImages(tx, documentId, read.ocr);
     await tx
       .updateTable("document")
       .set({
@@ -98,6 +119,8 @@ export async function reindexDocument(deps: ReindexDependencies, documentId: str
         chunkCount: read.chunks.length,
         pages: read.pages ?? null,
         sections: read.sections ?? null,
+        ...ocrColumns(read),
+        searchConfig,
         ...MARK_CHANGED,
       })
       .where("id", "=", documentId)
@@ -112,7 +135,12 @@ export async function reindexDocument(deps: ReindexDependencies, documentId: str
  * version. A key per document keeps a second worker's start (or a restart
  * before the queue drained) from queueing it twice.
  */
-export async function enqueueStaleDocuments(db: WorkerDb, queue: JobQueue, log: Logger): Promise<number> {
+export async function enqueueStaleDocuments(
+  db: WorkerDb,
+  queue: JobQueue,
+  configs: SearchConfigs,
+  log: Logger,
+): Promise<number> {
   let queued = 0;
   let after = "";
   for (;;) {
@@ -120,8 +148,7 @@ export async function enqueueStaleDocuments(db: WorkerDb, queue: JobQueue, log: 
       const rows = await tx
         .selectFrom("document")
         .select("id")
-        .where("status", "=", "ready")
-        .where("indexVersion", "<", INDEX_VERSION)
+        .where(isStale(configs))
         .where("id", ">", after)
         .orderBy("id")
         .limit(ENQUEUE_BATCH)

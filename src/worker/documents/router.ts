@@ -37,7 +37,7 @@ export const documentsRouter = createWorkerRouter({
     ctx.documents.db.asWorker(
       async (tx) => {
         if (input.documentId) await getDocument(tx, ctx.caller.userId, input.documentId);
-        return searchChunks(tx, ctx.caller.userId, ctx.documents.searchConfig, input);
+        return searchChunks(tx, ctx.caller.userId, ctx.documents.searchConfigs, input);
       },
       { readOnly: true },
     ),

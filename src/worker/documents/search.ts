@@ -13,6 +13,7 @@ import type { searchInput } from "~/contract/document-inputs";
 import type { DocumentKind } from "~/contract/document-summary";
 import type { SearchResults, SnippetSegment } from "~/contract/search-results";
 import { negationsAsWritten, parseQuery, parsableSql, symbolTsquery, unparsable } from "./search-terms";
+import { configsInUse, type SearchConfigs } from "./search-config";
 import { SUGGEST_BELOW_HITS, suggestQuery } from "./vocabulary";
 import type { z } from "zod";
 
@@ -34,23 +35,28 @@ const HEADLINE_OPTIONS = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWord
 export async function searchChunks(
   tx: WorkerTx,
   userId: string,
-  config: string,
+  configs: SearchConfigs,
   input: z.output<typeof searchInput>,
 ): Promise<SearchResults> {
   const { page, pageSize } = input;
   // null and undefined both mean every document (the dashboard sends null).
   const documentId = input.documentId ?? undefined;
-  const regconfig = sql`${config}::regconfig`;
   const query = parseQuery(input.query);
+  // The query in each configuration a document may be indexed with (search-config.ts), any of them matching.
+  const inEach = (parse: "websearch_to_tsquery" | "phraseto_tsquery", text: string) =>
+    sql`(${sql.join(
+      configsInUse(configs).map((config) => sql`${sql.raw(parse)}(${config}::regconfig, ${text})`),
+      sql` || `,
+    )})`;
   // Symbol terms (C++, .NET) must each be there as written; the text part ranks and highlights.
   const symbols = query.symbols.length > 0 ? sql`${symbolTsquery(query.symbols)}::tsquery` : sql`''::tsquery`;
   const rows = await tx
     .with("q", (db) =>
       db.selectNoFrom([
-        sql<string>`websearch_to_tsquery(${regconfig}, ${query.text})`.as("q"),
-        sql<string>`websearch_to_tsquery(${regconfig}, ${query.text}) && ${symbols}`.as("filter"),
+        sql<string>`${inEach("websearch_to_tsquery", query.text)}`.as("q"),
+        sql<string>`${inEach("websearch_to_tsquery", query.text)} && ${symbols}`.as("filter"),
         // The words in the order typed, next to each other: a line pasted from a page ranks that page first.
-        sql<string>`phraseto_tsquery(${regconfig}, ${query.text.replaceAll('"', " ")})`.as("phrase"),
+        sql<string>`${inEach("phraseto_tsquery", query.text.replaceAll('"', " "))}`.as("phrase"),
       ]),
     )
     .with("hits", (db) =>
@@ -58,7 +64,7 @@ export async function searchChunks(
         .selectFrom("document_chunk as c")
         .innerJoin("document as d", (join) => join.onRef("d.id", "=", "c.documentId").on("d.status", "=", "ready"))
         .crossJoin("q")
-        .select(["c.documentId", "c.ordinal", "c.page", "c.section", "c.content", "d.name", "d.kind"])
+        .select(["c.documentId", "c.ordinal", "c.page", "c.section", "c.content", "d.name", "d.kind", "d.searchConfig"])
         .select((eb) => eb.fn<number>("ts_rank_cd", [eb.ref("c.search"), eb.ref("q.q")]).as("rank"))
         .select((eb) => eb("c.search", "@@", eb.ref("q.phrase")).as("phrase"))
         .where("c.userId", "=", userId)
@@ -82,7 +88,7 @@ export async function searchChunks(
     .select((eb) =>
       eb
         .fn<string>("ts_headline", [
-          regconfig,
+          sql`coalesce(${eb.ref("h.searchConfig")}, ${configs.text})::regconfig`,
           parsableSql(eb.ref("h.content")),
           eb.ref("q.q"),
           sql.lit(HEADLINE_OPTIONS),

@@ -5,6 +5,7 @@ import type { ConnectingQueue } from "../jobs/connecting-queue";
 import type { DocumentLimits } from "~/contract/document-limits";
 import type { OriginalStore } from "./original-store";
 import type { UserSlots } from "../user-slots";
+import type { SearchConfigs } from "./search-config";
 
 export interface DocumentServices {
   db: WorkerDb;
@@ -16,7 +17,7 @@ export interface DocumentServices {
   exports: UserSlots;
   store: OriginalStore;
   limits: DocumentLimits;
-  /** The text-search configuration (WORKER_SEARCH_CONFIG). */
-  searchConfig: string;
+  /** The text-search configurations documents are indexed with (WORKER_SEARCH_CONFIG, and OCR_LANGUAGES' for scans). */
+  searchConfigs: SearchConfigs;
   logger: Logger;
 }

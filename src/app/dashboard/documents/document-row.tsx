@@ -15,6 +15,9 @@ import {
   formatDateTime,
   inProgress,
   kindLabel,
+  ocrLabel,
+  readingPage,
+  readyNotice,
   statusLabel,
   structureLabel,
 } from "./format";
@@ -56,6 +59,9 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
 
   const structure = structureLabel(document);
   const advice = failureAdvice(document);
+  const reading = readingPage(document);
+  const ocr = ocrLabel(document);
+  const notice = readyNotice(document);
   const busy = remove.isPending || retry.isPending;
   return (
     <li
@@ -101,7 +107,19 @@ export function DocumentRow({ document, http, onDeleted, onChanged }: DocumentRo
             aria-label={`${document.name}: ${statusLabel(document.status).toLowerCase()}`}
           />
           <span>{document.progress}%</span>
+          {/* After the percentage: its length changes page by page, the percentage stays put. */}
+          {reading && <span data-testid="document-reading">Reading {reading}</span>}
         </div>
+      )}
+      {ocr && (
+        <p className={styles.meta} data-testid="document-ocr">
+          {ocr}
+        </p>
+      )}
+      {notice && (
+        <p className={styles.notice} data-testid="document-notice">
+          {notice}
+        </p>
       )}
       {document.status === "failed" && (
         <p className="error" data-testid="document-failure-reason">

@@ -4,24 +4,17 @@ import { keepPreviousData } from "@tanstack/react-query";
 import { useId, useState } from "react";
 
 import { api } from "~/trpc/react";
+import type { WorkerHttpOptions } from "~/worker-client/worker-http";
 import type { SearchHit } from "~/contract/search-results";
 import type { DocumentSummary } from "~/contract/document-summary";
 import { countOf } from "../count";
 import styles from "./documents.module.css";
-import { kindLabel } from "./format";
 import { limitSearchText, searchCutMessage } from "./search-query-limit";
-import { SearchSnippet } from "./search-snippet";
+import { SearchHitItem } from "./search-hit";
 import { useDebouncedValue } from "./use-debounced-value";
 
 // Typing pauses this long before a search leaves: one request per word, not per keystroke.
 const DEBOUNCE_MS = 300;
-
-/** Where in its document a hit is. */
-function placeOf(hit: SearchHit): string {
-  if (hit.page !== null) return `page ${hit.page}`;
-  if (hit.section) return `section “${hit.section}”`;
-  return kindLabel(hit.kind);
-}
 
 /** The line that says where a search stands, for the eye and for screen readers (a live region). */
 function searchStatus({
@@ -48,7 +41,14 @@ function searchStatus({
  * the query is as people type them (websearch syntax), results come ranked,
  * a page at a time, optionally within one document.
  */
-export function DocumentSearch({ documents }: { documents: readonly DocumentSummary[] | undefined }) {
+export function DocumentSearch({
+  documents,
+  http,
+}: {
+  documents: readonly DocumentSummary[] | undefined;
+  /** For the page images of hits on scanned pages, which come straight from the worker. */
+  http: WorkerHttpOptions;
+}) {
   const ids = { query: useId(), help: useId(), within: useId(), cut: useId() };
   const [text, setText] = useState("");
   // The length of the last search that was cut to the limit, until the box is edited within it.
@@ -158,24 +158,7 @@ export function DocumentSearch({ documents }: { documents: readonly DocumentSumm
           data-testid="search-results"
         >
           {results.hits.map((hit) => (
-            <li
-              key={`${hit.documentId}:${hit.ordinal}`}
-              data-testid="search-hit"
-              data-document-id={hit.documentId}
-              data-document-name={hit.documentName}
-            >
-              <p className={styles.hitSource}>
-                <span className={styles.name} data-testid="search-hit-document">
-                  {hit.documentName}
-                </span>
-                <span className={styles.meta} data-testid="search-hit-place">
-                  {placeOf(hit)}
-                </span>
-              </p>
-              <p className={styles.snippet} data-testid="search-snippet">
-                <SearchSnippet segments={hit.snippet} />
-              </p>
-            </li>
+            <SearchHitItem key={`${hit.documentId}:${hit.ordinal}`} hit={hit} http={http} />
           ))}
         </ol>
       )}

@@ -117,7 +117,7 @@ export function DocumentsSection({ workerUrl, sessionId, initial }: DocumentsSec
           {announcement}
         </p>
       </section>
-      <DocumentSearch documents={documents} />
+      <DocumentSearch documents={documents} http={http} />
     </>
   );
 }

@@ -20,11 +20,35 @@ describe("describeStatusChanges", () => {
     const before = [doc("a", "indexing"), doc("b", "extracting"), doc("c", "ready")];
     const after = [
       doc("new", "queued"),
-      doc("a", "ready"),
+      doc("a", "ready", { chunkCount: 3 }),
       doc("b", "failed", { failureReason: "The PDF is damaged." }),
     ];
     expect(describeStatusChanges(before, after)).toBe(
       "new.pdf uploaded: queued. a.pdf: ready. b.pdf failed: The PDF is damaged. c.pdf deleted.",
+    );
+  });
+
+  it("says that OCR started, and which page, without announcing each page after", () => {
+    const reading = (page: number, ocr: boolean) => ({ reading: { page, pages: 40, ocr } });
+    expect(describeStatusChanges([doc("a", "queued")], [doc("a", "extracting", reading(1, true))])).toBe(
+      "a.pdf: extracting text, reading page 1 of 40 (OCR).",
+    );
+    // A mixed PDF: its text pages read quietly, its first scanned page is news.
+    expect(
+      describeStatusChanges([doc("a", "extracting", reading(4, false))], [doc("a", "extracting", reading(5, true))]),
+    ).toBe("a.pdf: extracting text, reading page 5 of 40 (OCR).");
+    expect(
+      describeStatusChanges([doc("a", "extracting", reading(5, true))], [doc("a", "extracting", reading(6, true))]),
+    ).toBeNull();
+    expect(
+      describeStatusChanges([doc("a", "extracting", reading(1, false))], [doc("a", "extracting", reading(2, false))]),
+    ).toBeNull();
+  });
+
+  it("a document that became ready says what its owner should know", () => {
+    const scan = doc("scan", "ready", { notice: "No text was found in the image.", chunkCount: 0 });
+    expect(describeStatusChanges([doc("scan", "indexing")], [scan])).toBe(
+      "scan.pdf: ready. No text was found in the image.",
     );
   });
 });

@@ -9,6 +9,7 @@ import { MAX_UPLOADS_IN_FLIGHT_PER_USER, type DocumentLimits } from "~/contract/
 import type { DocumentSummary } from "~/contract/document-summary";
 import styles from "./documents.module.css";
 import { formatBytes } from "./format";
+import { UPLOAD_ACCEPT, UPLOAD_FORMATS } from "./upload-formats";
 import { uploadProgressLabel } from "./upload-progress";
 
 interface UploadItem {
@@ -136,6 +137,7 @@ export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
             className={styles.fileInput}
             type="file"
             multiple
+            accept={UPLOAD_ACCEPT}
             data-testid="upload-input"
             onChange={(event) => {
               add(event.currentTarget.files);
@@ -145,7 +147,7 @@ export function UploadZone({ http, limits, onUploaded }: UploadZoneProps) {
           />
         </label>
         <p className={styles.meta}>
-          or drop files here. PDF, Word (.docx), HTML, Markdown or plain text
+          or drop files here. {UPLOAD_FORMATS}
           {limits ? `, up to ${formatBytes(limits.maxUploadBytes)} each` : ""}.
         </p>
       </div>

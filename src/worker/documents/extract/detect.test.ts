@@ -1,3 +1,4 @@
+import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 
 import { detectDocumentType, DETECTION_HEAD_BYTES, DOCX_MIME } from "./detect";
@@ -104,12 +105,33 @@ describe("detectDocumentType", () => {
     });
   });
 
+  it("takes PNG, JPEG, TIFF and WebP images (read by OCR) by their bytes, whatever their name", async () => {
+    const picture = sharp({ create: { width: 4, height: 4, channels: 3, background: "white" } });
+    const files: [Buffer, string, string][] = [
+      [await picture.clone().png().toBuffer(), "scan", "image/png"],
+      [await picture.clone().jpeg().toBuffer(), "IMG_0042.JPG", "image/jpeg"],
+      [await picture.clone().tiff().toBuffer(), "fax.tif", "image/tiff"],
+      [await picture.clone().webp().toBuffer(), "page.webp", "image/webp"],
+    ];
+    for (const [bytes, name, mimeType] of files) {
+      expect(await detectDocumentType(bytes, name)).toEqual({ ok: true, kind: "image", mimeType });
+    }
+    // A picture named as a PDF is not what the uploader believed it was.
+    expect(await detectDocumentType(files[0]![0], "contract.pdf")).toMatchObject({
+      ok: false,
+      code: "extension_mismatch",
+      message: expect.stringContaining("PNG file (image/png)"),
+    });
+  });
+
   it("refuses other binary formats, naming them", async () => {
-    const png = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489", "hex");
-    expect(await detectDocumentType(png, "photo.png")).toMatchObject({
+    const gif = Buffer.from("474946383961010001000000002c00000000010001000002024401003b", "hex");
+    expect(await detectDocumentType(gif, "anim.gif")).toMatchObject({
       ok: false,
       code: "unsupported_type",
-      message: expect.stringContaining("PNG file (image/png)"),
+      message: expect.stringContaining(
+        "GIF file (image/gif). This app reads PDF, Word .docx, HTML, Markdown, plain text, or an image (PNG, JPEG, TIFF, WebP).",
+      ),
     });
     expect(
       await detectDocumentType(Buffer.from([0x00, 0x01, 0x02, 0x03, 0xfe, 0x80, 0x00, 0x00]), "data.bin"),

@@ -40,6 +40,9 @@ const EXECUTABLES = new Set([
   "crx",
   "xpi",
 ]);
+// Pictures of text (scans, photos, screenshots), read by OCR (./ocr/).
+const IMAGE_FORMATS = new Set(["png", "jpg", "tif", "webp"]);
+const READABLE = "PDF, Word .docx, HTML, Markdown, plain text, or an image (PNG, JPEG, TIFF, WebP)";
 // file-type recognises these by their text; they are read as the text they are.
 const TEXT_FORMATS = new Set(["xml", "ics", "vcf", "vtt"]);
 // A text document may hold a few stray control characters (the extractor drops
@@ -67,6 +70,9 @@ export async function detectDocumentType(head: Uint8Array, fileName: string): Pr
   if (found && (WORD_EXTENSIONS.has(found.ext) || found.ext === "zip")) {
     return { ok: true, kind: "docx", mimeType: found.ext === "zip" ? DOCX_MIME : found.mime };
   }
+  if (found && IMAGE_FORMATS.has(found.ext) && extension !== "pdf" && extension !== "docx") {
+    return { ok: true, kind: "image", mimeType: found.mime };
+  }
   if (found && !TEXT_FORMATS.has(found.ext)) return refuseBinary(found, extension);
 
   const decoded = decodeText(head, partial);
@@ -74,7 +80,7 @@ export async function detectDocumentType(head: Uint8Array, fileName: string): Pr
     return looksBinary(head)
       ? refuse(
           extension === "pdf" || extension === "docx" ? "extension_mismatch" : "unsupported_type",
-          `${namedAs(extension)}its content is not a format this app reads (PDF, Word .docx, HTML, Markdown or plain text).`,
+          `${namedAs(extension)}its content is not a format this app reads (${READABLE}).`,
         )
       : refuse(
           "text_encoding",
@@ -90,7 +96,7 @@ export async function detectDocumentType(head: Uint8Array, fileName: string): Pr
   if (controlShare(decoded.text) > MAX_CONTROL_SHARE) {
     return refuse(
       "unsupported_type",
-      `${namedAs(extension)}its content is binary data, not a document this app reads (PDF, Word .docx, HTML, Markdown or plain text).`,
+      `${namedAs(extension)}its content is binary data, not a document this app reads (${READABLE}).`,
     );
   }
   if (extension === "pdf")
@@ -144,7 +150,7 @@ function refuseBinary(found: { ext: string; mime: string }, extension: string): 
   }
   return refuse(
     extension === "pdf" || extension === "docx" ? "extension_mismatch" : "unsupported_type",
-    `${prefix}it is a ${found.ext.toUpperCase()} file (${found.mime}). This app reads PDF, Word .docx, HTML, Markdown and plain text.`,
+    `${prefix}it is a ${found.ext.toUpperCase()} file (${found.mime}). This app reads ${READABLE}.`,
   );
 }
 

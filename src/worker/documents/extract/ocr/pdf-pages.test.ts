@@ -142,7 +142,7 @@ describe("a PDF's pages without a text layer, read by OCR", () => {
         process.execPath,
         ["--import", "tsx", "--input-type=module", "-e", script],
         {
-          env: { PATH: "/nonexistent" },
+          env: { PATH: "/nonexistent", NODE_ENV: "test" },
         },
       );
       expect(stdout.trim()).toBe(
