@@ -3,9 +3,14 @@ import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 
 import { afterAll, describe, expect, it } from "vitest";
 
+import sharp from "sharp";
+
+import { DEFAULT_OCR_SETTINGS, type OcrSettings } from "./extract/ocr/settings";
+import type { ReadingPage } from "./extract/types";
 import { createExtractPool, type ExtractPool } from "./extract-pool";
 import { debianPdfPages, itWithDebianPdfs } from "../../../tests/support/debian-pdfs";
 import { failure, fixture } from "../../../tests/support/worker/extract-fixtures";
+import { asPdf, corruptTiff, pngBomb, scanDebianPage } from "../../../tests/support/worker/scans";
 import { wordDocumentOfTinyParagraphs } from "../../../tests/support/worker/zip-writer";
 
 // The pools run extract-thread.ts from source, as `npm run worker` does
@@ -14,7 +19,7 @@ import { wordDocumentOfTinyParagraphs } from "../../../tests/support/worker/zip-
 const SLOW = 180_000;
 
 const pools: ExtractPool[] = [];
-function pool(options: { memoryMb?: number; timeoutMs?: number } = {}): ExtractPool {
+function pool(options: { memoryMb?: number; timeoutMs?: number; ocr?: OcrSettings } = {}): ExtractPool {
   const created = createExtractPool({ threads: 1, memoryMb: 256, timeoutMs: 120_000, ...options });
   pools.push(created);
   return created;
@@ -111,6 +116,79 @@ describe("the extraction pool", () => {
     },
     SLOW,
   );
+  itWithDebianPdfs(
+    "reads an image by OCR, saying which page it reads, with OCR's time on top of the document limit",
+    ["gnuplot"],
+    async () => {
+      const scan = await scanDebianPage("gnuplot", 40);
+      // The top of the page: a few lines are enough here.
+      const top = await sharp(scan.png).extract({ left: 0, top: 0, width: scan.width, height: 700 }).png().toBuffer();
+      // One second would not start the reader, let alone OCR a page: OCR's own time is what this runs on.
+      const reading = pool({ timeoutMs: 1_000, ocr: { ...DEFAULT_OCR_SETTINGS, documentTimeoutMs: 120_000 } });
+      const progress: [number, number, ReadingPage | undefined][] = [];
+      const read = await reading.read(new Uint8Array(top), "image", (done, total, page) => {
+        progress.push([done, total, page]);
+      });
+      expect(progress).toEqual([
+        [0, 1, { page: 1, pages: 1, ocr: true }],
+        [1, 1, undefined],
+      ]);
+      expect(read.pages).toBe(1);
+      expect(read.chunks.map((chunk) => chunk.page)).toEqual([1]);
+      expect(read.chunks[0]?.content.toLowerCase()).toContain("gnuplot");
+      expect(read.ocr).toMatchObject({ pages: 1, failedPages: [] });
+      const image = read.ocr?.pageImages[0];
+      expect(image?.bytes).toBeInstanceOf(Uint8Array);
+      expect((await sharp(image?.bytes).metadata()).format).toBe("webp");
+    },
+    SLOW,
+  );
+
+  it(
+    "fails a hostile or damaged image with its reason, and its reader reads the next document",
+    async () => {
+      const reading = pool();
+      expect((await failure(reading.read(pngBomb(), "image"))).code).toBe("too_large");
+      expect((await failure(reading.read(await corruptTiff(), "image"))).code).toBe("damaged");
+      expect((await reading.read(fixture("three-pages.pdf"), "pdf")).pages).toBe(3);
+    },
+    SLOW,
+  );
+
+  itWithDebianPdfs(
+    "stops reading a scan when its signal aborts (the document was deleted): its reader ends, OCR and all",
+    ["nettle"],
+    async () => {
+      const scan = await scanDebianPage("nettle", 20);
+      const pdf = await asPdf([{ scan }, { scan }]);
+      const reading = pool();
+      const others = new Set(childrenOf(process.pid));
+      const deleted = new AbortController();
+      let reader: number[] = [];
+      const read = reading.read(
+        pdf,
+        "pdf",
+        (_done, _total, page) => {
+          if (page?.page !== 1) return;
+          // OCR of the first page is starting: rendering it, then recognising it.
+          reader = childrenOf(process.pid).filter((pid) => !others.has(pid));
+          deleted.abort(new Error("the document was deleted"));
+        },
+        deleted.signal,
+      );
+      await expect(read).rejects.toThrow("the document was deleted");
+      expect(reader).toHaveLength(1);
+      await expect
+        .poll(() => childrenOf(process.pid).filter((pid) => reader.includes(pid)), { timeout: 10_000 })
+        .toEqual([]);
+      // Aborted before it starts, a reading does not start.
+      await expect(reading.read(pdf, "pdf", undefined, deleted.signal)).rejects.toThrow("the document was deleted");
+      // The pool reads on, on a new reader.
+      expect((await reading.read(fixture("three-pages.pdf"), "pdf")).pages).toBe(3);
+    },
+    SLOW,
+  );
+
   it(
     "closes when its readers are gone already, as after a SIGTERM sent to the worker's process group",
     async () => {

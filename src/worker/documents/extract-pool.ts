@@ -26,6 +26,7 @@ import workerpool from "workerpool";
 import type { Chunk } from "./extract/chunk";
 import { formatDuration } from "./extract/duration";
 import { ExtractionFailed } from "./extract/errors";
+import { DEFAULT_OCR_SETTINGS, type OcrSettings } from "./extract/ocr/settings";
 import type { DocumentKind, ExtractionProgress, OcrOutcome } from "./extract/types";
 import type { ExtractThreadMethods, ThreadProgress } from "./extract-thread";
 
@@ -34,8 +35,10 @@ export interface ExtractPoolOptions {
   threads: number;
   /** Each reader's JavaScript heap (old generation), in MB. */
   memoryMb: number;
-  /** The longest one document may be read, from when a thread takes it. */
+  /** The longest one document may be read, from when a thread takes it; a PDF or an image has OCR's time for a document on top. */
   timeoutMs: number;
+  /** How OCR may run (the worker's OCR_* settings); DEFAULT_OCR_SETTINGS when not given. */
+  ocr?: OcrSettings;
   /** Readers end after this long without a document, giving their memory back; the next document starts them again. */
   idleMs?: number;
   /**
@@ -45,11 +48,12 @@ export interface ExtractPoolOptions {
   onOutput?: (stream: "stdout" | "stderr", text: string) => void;
 }
 
-/** What a document's reading gives the ingestion: its chunks, and its page or section count. */
+/** What a document's reading gives the ingestion: its chunks, its page or section count, and what OCR read. */
 export interface DocumentChunks {
   chunks: Chunk[];
   pages?: number;
   sections?: number;
+  /** Present when pages were OCR'd (an image, a scan): with the page images to store. */
   ocr?: OcrOutcome;
 }
 
@@ -62,7 +66,11 @@ export interface ExtractPool {
     bytes: Uint8Array,
     kind: DocumentKind,
     onProgress?: ExtractionProgress,
-    /** Ends the document's reader (and so its reading) when aborted; read() then rejects. */
+    /**
+     * Ends the reading when aborted (the document was deleted): its reader
+     * process is ended with it, OCR and all, and read() rejects with the
+     * signal's reason.
+     */
     signal?: AbortSignal,
   ): Promise<DocumentChunks>;
   /** Ends the readers; a document being read fails (its job is retried, as after any stop). */
@@ -77,6 +85,7 @@ export function createExtractPool({
   threads,
   memoryMb,
   timeoutMs,
+  ocr = DEFAULT_OCR_SETTINGS,
   idleMs = DEFAULT_IDLE_MS,
   onOutput = (stream, text) => void process[stream].write(text),
 }: ExtractPoolOptions): ExtractPool {
@@ -97,6 +106,7 @@ export function createExtractPool({
 
   return {
     async read(bytes, kind, onProgress, signal) {
+      signal?.throwIfAborted();
       clearTimeout(idleTimer);
       reading++;
       pool ??= start();
@@ -107,29 +117,30 @@ export function createExtractPool({
       const on = (event: ThreadProgress | { stdout: string } | { stderr: string }) => {
         if ("stdout" in event) return onOutput("stdout", event.stdout);
         if ("stderr" in event) return onOutput("stderr", event.stderr);
-        const { done, total } = event;
+        const { done, total, reading: page } = event;
         progress = progress
-          .then(() => onProgress?.(done, total))
+          .then(() => onProgress?.(done, total, page))
           .catch((error: unknown) => void (progressFailure ??= { error }));
       };
+      // OCR takes seconds a page: a document it may read gets its time on top.
+      const limitMs = kind === "pdf" || kind === "image" ? timeoutMs + ocr.documentTimeoutMs : timeoutMs;
+      const task = pool.exec<ExtractThreadMethods["read"]>("read", [bytes, kind, ocr], { on }).timeout(limitMs);
+      // Cancelling the task ends its reader process (workerpool terminates a
+      // worker whose task is cancelled), and the recogniser's thread in it.
+      const cancel = () => void task.cancel();
+      signal?.addEventListener("abort", cancel, { once: true });
       try {
-        const running = pool.exec<ExtractThreadMethods["read"]>("read", [bytes, kind], { on }).timeout(timeoutMs);
-        const cancel = () => void running.cancel();
-        signal?.addEventListener("abort", cancel, { once: true });
-        let answer;
-        try {
-          answer = await running;
-        } finally {
-          signal?.removeEventListener("abort", cancel);
-        }
+        const answer = await task;
         await progress;
         if (progressFailure) throw progressFailure.error;
         if (!answer.ok) throw new ExtractionFailed(answer.code, answer.reason);
-        return { chunks: answer.chunks, pages: answer.pages, sections: answer.sections };
+        return { chunks: answer.chunks, pages: answer.pages, sections: answer.sections, ocr: answer.ocr };
       } catch (error) {
         await progress;
-        throw limitFailure(error, timeoutMs) ?? error;
+        if (signal?.aborted) throw signal.reason;
+        throw limitFailure(error, limitMs) ?? error;
       } finally {
+        signal?.removeEventListener("abort", cancel);
         if (--reading === 0) {
           idleTimer = setTimeout(() => {
             const idle = pool;

@@ -55,7 +55,11 @@ export async function extractImage(
 /** The image's header (size, page count), or the damaged-image failure. */
 async function header(input: Buffer, page?: number): Promise<{ width: number; height: number; pages?: number }> {
   try {
-    const { width, height, pages } = await sharp(input, page === undefined ? {} : { page }).metadata();
+    const { width, height, pages } = await sharp(input, {
+      ...(page === undefined ? {} : { page }),
+      // Only the header is read here, so no limit: the caller checks its size against the settings'.
+      limitInputPixels: false,
+    }).metadata();
     return { width, height, pages };
   } catch (cause) {
     throw new ExtractionFailed("damaged", DAMAGED, { cause });

@@ -79,7 +79,8 @@ export function searchConfigForLanguage(code: string): string | undefined {
  * model in a folder of its own, so for more than one language this is a
  * folder of links to them, made once per process.
  */
-export function languagesFolder(codes: readonly string[]): string {
+export function languagesFolder(languages: readonly string[]): string {
+  const codes = [...new Set(languages)];
   const folders = codes.map((code) => {
     const folder = languageDataPath(code);
     if (!folder) throw new Error(missingOcrLanguages([code]));

@@ -28,7 +28,7 @@ export class PageFailed extends Error {
 export interface OcrPage {
   /** Its number in the document, from 1. */
   page: number;
-  /** Its picture ready for OCR; rejects with PageFailed when it cannot be made (too large, damaged). */
+  /** Its picture ready for OCR, within `timeoutMs`; rejects with PageFailed when it cannot be made (too large, damaged, too slow to render). */
   prepare(timeoutMs: number): Promise<PreparedPage>;
 }
 
@@ -49,6 +49,12 @@ export interface OcrPages {
   failures: { page: number; failure: PageFailed }[];
 }
 
+/**
+ * The longest a page's picture may take to make (pdftoppm's rendering):
+ * apart from the page's OCR time, which is Tesseract's alone.
+ */
+const PREPARE_LIMIT_MS = 120_000;
+
 export async function ocrPages(sources: readonly OcrPage[], run: OcrRun): Promise<OcrPages> {
   const { settings, pages, done = 0, onProgress } = run;
   const total = done + sources.length;
@@ -62,13 +68,13 @@ export async function ocrPages(sources: readonly OcrPage[], run: OcrRun): Promis
     const left = deadline - performance.now();
     if (left <= 0) throw outOfTime(settings, index, sources.length);
     await onProgress?.(done + index, total, { page: source.page, pages, ocr: true });
-    const pageLimitMs = Math.min(settings.pageTimeoutMs, left);
+    let recognitionMs = settings.pageTimeoutMs;
     try {
-      const started = performance.now();
-      const prepared = await source.prepare(pageLimitMs);
+      const prepared = await source.prepare(Math.min(PREPARE_LIMIT_MS, left));
+      recognitionMs = Math.min(settings.pageTimeoutMs, deadline - performance.now());
       const { text, confidence } = prepared.blank
         ? { text: "", confidence: 0 }
-        : await recognize(prepared.png, settings.languages, pageLimitMs - (performance.now() - started));
+        : await recognize(prepared.png, settings.languages, recognitionMs);
       const count = text.split(/\s+/).filter(Boolean).length;
       words += count;
       weightedConfidence += count * confidence;
@@ -83,7 +89,7 @@ export async function ocrPages(sources: readonly OcrPage[], run: OcrRun): Promis
       });
     } catch (error) {
       // The document's time ran out on this page, not the page's own.
-      if (error instanceof PageTimedOut && pageLimitMs < settings.pageTimeoutMs) {
+      if (performance.now() >= deadline || (error instanceof PageTimedOut && recognitionMs < settings.pageTimeoutMs)) {
         throw outOfTime(settings, index, sources.length);
       }
       failures.push({ page: source.page, failure: pageFailure(error, settings) });

@@ -6,6 +6,10 @@
  */
 import sharp, { type Sharp } from "sharp";
 
+// Each page is decoded once and never again: libvips's cache of recent
+// operations would only hold a reader's memory up between documents.
+sharp.cache(false);
+
 /** The longest side Tesseract is given: about a letter page at 300 dpi; it gains nothing above that. */
 export const MAX_OCR_SIDE = 4_000;
 /** The page image shown beside a hit: wide enough to tell one scan from another, a few tens of KB. */

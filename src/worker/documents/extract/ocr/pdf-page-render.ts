@@ -1,8 +1,8 @@
 /**
  * PDF pages as pictures, by poppler's pdftoppm (Debian: poppler-utils, as
  * pdftotext): a process of its own per page, so a page that crashes or
- * hangs it costs that page. Each page is rendered at 300 dpi, or less where
- * that would pass the pixel limit or the size Tesseract can use.
+ * hangs it costs that page. Each page is rendered at the resolution of the
+ * scan on it, within 150–300 dpi and the pixel limit.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -11,7 +11,8 @@ import path from "node:path";
 
 import { MAX_OCR_SIDE } from "./page-image";
 
-const DPI = 300;
+const MAX_DPI = 300;
+const MIN_DPI = 150;
 const POINTS_PER_INCH = 72;
 
 let found: Promise<boolean> | undefined;
@@ -58,33 +59,48 @@ export async function pageSizes(file: string, first: number, last: number): Prom
 }
 
 /**
- * Which of the pages `first` to `last` show an image (pdfimages lists them
- * without decoding any), or undefined when it could not list them. A page
- * with neither text nor an image is blank (or drawn with lines only): no
- * scan to read.
+ * The pages among `first` to `last` that show an image (pdfimages lists
+ * them without decoding any), each with its images' highest resolution as
+ * placed on the page (a scan's: the resolution it was scanned at); undefined
+ * when it could not list them. A page with neither text nor an image is
+ * blank (or drawn with lines only): no scan to read.
  */
-export async function pagesWithImages(file: string, first: number, last: number): Promise<Set<number> | undefined> {
+export async function pagesWithImages(
+  file: string,
+  first: number,
+  last: number,
+): Promise<Map<number, number> | undefined> {
   const output = await run("pdfimages", ["-list", "-f", String(first), "-l", String(last), file], {
     timeoutMs: 60_000,
     maxOutputBytes: 50_000_000,
   });
   if (!output) return undefined;
-  // After two header lines, one line per image: its page first.
-  const pages = output
-    .toString("utf8")
-    .split("\n")
-    .slice(2)
-    .map((line) => Number(/^\s*(\d+)\s/.exec(line)?.[1]));
-  return new Set(pages.filter((page) => page > 0));
+  const pages = new Map<number, number>();
+  // After two header lines, one line per image: page num type width height
+  // color comp bpc enc interp object ID x-ppi y-ppi size ratio.
+  for (const line of output.toString("utf8").split("\n").slice(2)) {
+    const fields = line.trim().split(/\s+/);
+    const page = Number(fields[0]);
+    if (!(page > 0)) continue;
+    const ppi = Math.max(Number(fields[12]) || 0, Number(fields[13]) || 0);
+    pages.set(page, Math.max(pages.get(page) ?? 0, ppi));
+  }
+  return pages;
 }
 
-/** The resolution a page is rendered at: 300 dpi, lower where its pixels would pass `maxPixels` or its longest side Tesseract's. */
-export function renderDpi(size: PageSize, maxPixels: number): number {
+/**
+ * The resolution a page is rendered at: that of the scan on it (more adds
+ * pixels, not detail), at least 150 dpi (Tesseract wants letters some 20
+ * pixels high) and at most 300, lower still where the page would pass
+ * `maxPixels` or the longest side Tesseract can use.
+ */
+export function renderDpi(size: PageSize, maxPixels: number, scannedAt = MAX_DPI): number {
   const inches = { width: size.width / POINTS_PER_INCH, height: size.height / POINTS_PER_INCH };
   const byPixels = Math.sqrt(maxPixels / (inches.width * inches.height));
   const bySide = MAX_OCR_SIDE / Math.max(inches.width, inches.height);
+  const wanted = Math.min(MAX_DPI, Math.max(MIN_DPI, scannedAt));
   // Whole dots per inch, rounded down: never a pixel past either limit.
-  return Math.max(1, Math.floor(Math.min(DPI, byPixels, bySide)));
+  return Math.max(1, Math.floor(Math.min(wanted, byPixels, bySide)));
 }
 
 /** One page (from 1) as a grayscale PNG, or undefined when pdftoppm could not render it within `timeoutMs`. */
@@ -106,7 +122,10 @@ function run(
   limits: { timeoutMs: number; maxOutputBytes: number },
 ): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
-    const child = spawn(program, args, { stdio: ["ignore", "pipe", "ignore"], timeout: limits.timeoutMs });
+    const child = spawn(program, args, {
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: Math.max(1, Math.ceil(limits.timeoutMs)),
+    });
     const chunks: Buffer[] = [];
     let length = 0;
     let failed = false;

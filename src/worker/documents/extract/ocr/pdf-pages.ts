@@ -47,7 +47,7 @@ export async function ocrPdfPages(
       page,
       async prepare(timeoutMs) {
         const size = sizes.get(page);
-        const dpi = size && renderDpi(size, settings.maxPixels);
+        const dpi = size && renderDpi(size, settings.maxPixels, showing?.get(page));
         const png = dpi && (await renderPage(file, page, dpi, { ...settings, timeoutMs }));
         if (!png) throw new PageFailed("damaged", NOT_RENDERED);
         return preparePage(sharp(png, { limitInputPixels: settings.maxPixels }), dpi).catch((cause: unknown) => {
