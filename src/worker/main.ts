@@ -84,6 +84,7 @@ const store = postgresOriginalStore;
 // Its threads start with the first document, not with the process.
 const extractor = createExtractPool({
   ...config.extraction,
+  ocr: config.ocr,
   onOutput: (stream, text) => logger.warn({ component: "document-reader", stream, text }, "a document reader printed"),
 });
 const queue = connectJobQueue({

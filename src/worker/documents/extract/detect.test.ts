@@ -116,6 +116,16 @@ describe("detectDocumentType", () => {
     for (const [bytes, name, mimeType] of files) {
       expect(await detectDocumentType(bytes, name)).toEqual({ ok: true, kind: "image", mimeType });
     }
+    // A scanner's TIFF has its first directory at the end, past the head detection reads.
+    const scan = await sharp({ create: { width: 3000, height: 3000, channels: 3, background: "white" } })
+      .toColourspace("b-w")
+      .tiff()
+      .toBuffer();
+    expect(await detectDocumentType(head(scan), "scan.tif")).toEqual({
+      ok: true,
+      kind: "image",
+      mimeType: "image/tiff",
+    });
     // A picture named as a PDF is not what the uploader believed it was.
     expect(await detectDocumentType(files[0]![0], "contract.pdf")).toMatchObject({
       ok: false,

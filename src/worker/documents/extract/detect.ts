@@ -70,6 +70,11 @@ export async function detectDocumentType(head: Uint8Array, fileName: string): Pr
   if (found && (WORD_EXTENSIONS.has(found.ext) || found.ext === "zip")) {
     return { ok: true, kind: "docx", mimeType: found.ext === "zip" ? DOCX_MIME : found.mime };
   }
+  // libtiff (and so most scanners' software) writes a TIFF's first directory at its end, past
+  // the head file-type sees: its byte-order mark and 42 are what the head has.
+  if (!found && isTiffHead(head) && extension !== "pdf" && extension !== "docx") {
+    return { ok: true, kind: "image", mimeType: "image/tiff" };
+  }
   if (found && IMAGE_FORMATS.has(found.ext) && extension !== "pdf" && extension !== "docx") {
     return { ok: true, kind: "image", mimeType: found.mime };
   }
@@ -116,6 +121,12 @@ export async function detectDocumentType(head: Uint8Array, fileName: string): Pr
     return textKind("markdown", "text/markdown", decoded.encoding);
   }
   return textKind("text", "text/plain", decoded.encoding);
+}
+
+function isTiffHead(head: Uint8Array): boolean {
+  const little = head[0] === 0x49 && head[1] === 0x49 && head[2] === 0x2a && head[3] === 0x00;
+  const big = head[0] === 0x4d && head[1] === 0x4d && head[2] === 0x00 && head[3] === 0x2a;
+  return little || big;
 }
 
 function refuse(code: RefusalCode, message: string): Refusal {
