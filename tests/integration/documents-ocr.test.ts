@@ -195,6 +195,7 @@ describe.skipIf(MISSING)(
       );
       await db.close();
       await stack.addWorker("documents-ocr-restarted");
+      await waitForStatus(stack.worker, owner.token, id, { until: ["queued", "extracting", "indexing", "ready"] });
       const ready = await waitForStatus(stack.worker, owner.token, id, { timeoutMs: OCR_READY_MS });
       expect(ready).toMatchObject({ status: "ready", failureReason: null, ocr: { pages: 1 } });
       expect((await searchAs(owner, sentenceFrom(scans[1]!), id)).hits[0]).toMatchObject({ page: 1 });
@@ -216,11 +217,15 @@ describe.skipIf(MISSING)(
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       await callOk(stack.worker, owner.token, "documents.delete", { id: uploaded.id }, "mutation");
+      const deletedAt = performance.now();
+      // Whichever worker took its job.
+      const logs = async () => (await Promise.all(stack.workers.map((worker) => worker.logs()))).join("\n");
+      await expect.poll(logs, { timeout: 15_000, interval: 250 }).toContain("deleted while being read");
+      // Within a second or two, not at the next page: a page can take a minute.
+      expect(performance.now() - deletedAt).toBeLessThan(5_000);
       const next = await settle("next.png", asPng(scans[1]!));
       expect(next.status).toBe("ready");
-      const logs = await stack.worker.logs();
-      expect(logs).toContain("deleted while being read");
-      expect(logs).not.toMatch(new RegExp(`"documentId":"${uploaded.id}"[^\\n]*"document ready"`));
+      expect(await logs()).not.toMatch(new RegExp(`"documentId":"${uploaded.id}"[^\\n]*"document ready"`));
     });
   },
 );

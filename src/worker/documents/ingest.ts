@@ -17,6 +17,7 @@ import { sql } from "kysely";
 import type { Logger } from "~/worker/logger";
 import type { WorkerDb } from "../db";
 import { CHUNK_BATCH, insertChunks } from "./chunk-writer";
+import { watchDeletion } from "./deletion-watch";
 import { readChunks } from "./document-chunks";
 import { ExtractionFailed } from "./extract/errors";
 import type { ExtractPool } from "./extract-pool";
@@ -80,7 +81,7 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
   if (!started) return reindexDocument(deps, documentId, log);
   log.info({ kind: started.kind, bytes: started.sizeBytes }, "ingesting document");
 
-  // Deleting the document stops its reading: a progress write that finds no row ends it.
+  // Deleting the document stops its reading: a progress write that finds no row ends it, as does deletion-watch.ts.
   const deleted = new AbortController();
   let lastWrite = 0;
   let lastStatus: DocumentStatus = "extracting";
@@ -108,12 +109,13 @@ export async function ingestDocument(deps: IngestDependencies, documentId: strin
   };
 
   try {
+    const watch = watchDeletion(db, documentId, deleted);
     const read = await readChunks(
       { db, store, extractor },
       { id: documentId, ...started },
       (done, total, reading) => progress("extracting", (50 * done) / total, reading),
       deleted.signal,
-    );
+    ).finally(() => watch.stop());
     if (!read) return log.info("deleted while being read");
     const { chunks } = read;
     const searchConfig = documentSearchConfig(searchConfigs, read);
