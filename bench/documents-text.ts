@@ -8,6 +8,7 @@
  * query matches the same share of chunks). Seeded: the same seed gives the
  * same text, run after run.
  */
+import { seededRandom } from "../tooling/seeded-random";
 
 // Content words, roughly most common first: their place here is their Zipf rank.
 const CONTENT_WORDS = `
@@ -99,18 +100,6 @@ const SEPARATOR = /\s+/u;
 
 export const CONTENT_VOCABULARY: readonly string[] = [...new Set(CONTENT_WORDS.trim().split(SEPARATOR))];
 const FUNCTION_VOCABULARY: readonly string[] = FUNCTION_WORDS.trim().split(SEPARATOR);
-
-/** A small fast PRNG (mulberry32): the same seed, the same sequence, on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Cumulative Zipf–Mandelbrot weights, 1/(rank + 2.7): what word counts of

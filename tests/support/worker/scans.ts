@@ -18,6 +18,7 @@ import { crc32, deflateSync } from "node:zlib";
 import { PDFDocument } from "pdf-lib";
 import sharp from "sharp";
 
+import { seededRandom } from "../../../tooling/seeded-random";
 import { debianPdfPages, type DebianPdf } from "../debian-pdfs";
 
 const run = promisify(execFile);
@@ -262,7 +263,7 @@ const IEND = chunk("IEND", Buffer.alloc(0));
 
 /** Gaussian grain (Box–Muller over a seeded generator: the same seed, the same grain) added to 8-bit gray pixels in place. */
 function addGrain(pixels: Buffer, deviation: number, seed: number): void {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   for (let index = 0; index < pixels.length; index++) {
     const gaussian = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
     pixels[index] = Math.max(0, Math.min(255, Math.round((pixels[index] ?? 0) + gaussian * deviation)));
@@ -275,17 +276,6 @@ function noiseImage(width: number, height: number): Promise<Buffer> {
   return sharp(pixels, { raw: { width, height, channels: 1 } })
     .png()
     .toBuffer();
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function withTemporaryFile<T>(bytes: Uint8Array, read: (file: string) => Promise<T>): Promise<T> {

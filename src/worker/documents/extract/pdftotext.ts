@@ -1,11 +1,13 @@
 import { spawn } from "node:child_process";
 
+import { runPoppler } from "./poppler-run";
+
 /**
  * Poppler's pdftotext, where the machine has it (Debian: poppler-utils):
  * C++, 3-5 times faster than pdf.js per page on PDFs that TeX or FOP made
- * (docs/decisions/0023-pdftotext-first-pdfjs-as-fallback.md). It runs as a
- * process of its own, so a file that crashes or hangs it costs that process,
- * not the worker. Anything it cannot read is left to pdf.js, which says why.
+ * (docs/decisions/0023-pdftotext-first-pdfjs-as-fallback.md), in a process
+ * of its own (poppler-run.ts). Anything it cannot read is left to pdf.js,
+ * which says why.
  */
 
 const PROGRAM = "pdftotext";
@@ -36,32 +38,12 @@ export function hasPdftotext(): Promise<boolean> {
  * Each page's text (blank pages as ""), or undefined when pdftotext did not
  * read the file: not installed, a password, damage, a crash, over a limit.
  */
-export function pdftotextPages(bytes: Uint8Array, limits: PdftotextLimits = {}): Promise<string[] | undefined> {
+export async function pdftotextPages(bytes: Uint8Array, limits: PdftotextLimits = {}): Promise<string[] | undefined> {
   const { timeoutMs = 120_000, maxOutputBytes = 100_000_000 } = limits;
-  return new Promise((resolve) => {
-    const child = spawn(PROGRAM, ARGS, { stdio: ["pipe", "pipe", "ignore"], timeout: timeoutMs });
-    const chunks: Buffer[] = [];
-    let length = 0;
-    let failed = false;
-    const fail = () => {
-      failed = true;
-      child.kill("SIGKILL");
-    };
-    child.once("error", fail);
-    // EPIPE when it stops reading (a damaged file): the exit code says so.
-    child.stdin.on("error", () => undefined);
-    child.stdout.on("data", (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > maxOutputBytes) fail();
-      else chunks.push(chunk);
-    });
-    child.once("close", (code, signal) => {
-      if (failed || code !== 0 || signal !== null) return resolve(undefined);
-      // A form feed ends every page, the last one too.
-      const pages = Buffer.concat(chunks).toString("utf8").split("\f");
-      pages.pop();
-      resolve(pages);
-    });
-    child.stdin.end(bytes);
-  });
+  const text = await runPoppler(PROGRAM, ARGS, { timeoutMs, maxOutputBytes, input: bytes });
+  if (text === undefined) return undefined;
+  // A form feed ends every page, the last one too.
+  const pages = text.toString("utf8").split("\f");
+  pages.pop();
+  return pages;
 }

@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+import { runPoppler } from "../poppler-run";
 import { MAX_OCR_SIDE } from "./page-image";
 
 const MAX_DPI = 300;
@@ -47,7 +48,7 @@ export interface PageSize {
 
 /** Each page's size in points by pdfinfo, for the pages `first` to `last` (pages it could not read are missing). */
 export async function pageSizes(file: string, first: number, last: number): Promise<Map<number, PageSize>> {
-  const output = await run("pdfinfo", ["-f", String(first), "-l", String(last), file], {
+  const output = await runPoppler("pdfinfo", ["-f", String(first), "-l", String(last), file], {
     timeoutMs: 60_000,
     maxOutputBytes: 10_000_000,
   });
@@ -70,7 +71,7 @@ export async function pagesWithImages(
   first: number,
   last: number,
 ): Promise<Map<number, number> | undefined> {
-  const output = await run("pdfimages", ["-list", "-f", String(first), "-l", String(last), file], {
+  const output = await runPoppler("pdfimages", ["-list", "-f", String(first), "-l", String(last), file], {
     timeoutMs: 60_000,
     maxOutputBytes: 50_000_000,
   });
@@ -112,35 +113,5 @@ export async function renderPage(
 ): Promise<Buffer | undefined> {
   const args = ["-q", "-f", String(page), "-l", String(page), "-r", String(dpi), "-gray", "-png", "-singlefile", file];
   // A PNG is at most its pixels (one byte each, grayscale) and a little.
-  return run("pdftoppm", args, { timeoutMs: limits.timeoutMs, maxOutputBytes: limits.maxPixels + 1_000_000 });
-}
-
-/** A poppler program's stdout, or undefined when it failed, crashed or passed a limit. */
-function run(
-  program: string,
-  args: string[],
-  limits: { timeoutMs: number; maxOutputBytes: number },
-): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const child = spawn(program, args, {
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: Math.max(1, Math.ceil(limits.timeoutMs)),
-    });
-    const chunks: Buffer[] = [];
-    let length = 0;
-    let failed = false;
-    const fail = () => {
-      failed = true;
-      child.kill("SIGKILL");
-    };
-    child.once("error", fail);
-    child.stdout.on("data", (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > limits.maxOutputBytes) fail();
-      else chunks.push(chunk);
-    });
-    child.once("close", (code, signal) => {
-      resolve(failed || code !== 0 || signal !== null ? undefined : Buffer.concat(chunks));
-    });
-  });
+  return runPoppler("pdftoppm", args, { timeoutMs: limits.timeoutMs, maxOutputBytes: limits.maxPixels + 1_000_000 });
 }
