@@ -38,7 +38,10 @@ export interface IngestRun {
   refusals: string[];
 }
 
-export async function uploadFile(workerUrl: string, token: string, file: CorpusFile): Promise<DocumentSummary> {
+/** What an upload needs of a file: the corpus's, or any other file a bench sends (the OCR bench's scans). */
+export type Upload = Pick<CorpusFile, "path" | "name" | "bytes">;
+
+export async function uploadFile(workerUrl: string, token: string, file: Upload): Promise<DocumentSummary> {
   const body = await readFile(file.path);
   const res = await fetch(`${workerUrl}${UPLOAD_PATH}`, {
     method: "POST",
@@ -67,7 +70,7 @@ const QUEUE_CONNECT_MS = 30_000;
  * (uploads answer 503 until then), which does not belong in a throughput
  * figure, so each worker gets this before a timed run.
  */
-export async function warmUp(workerUrl: string, token: string, file: CorpusFile): Promise<void> {
+export async function warmUp(workerUrl: string, token: string, file: Upload): Promise<void> {
   const deadline = performance.now() + QUEUE_CONNECT_MS;
   for (;;) {
     try {
@@ -137,7 +140,7 @@ export async function ingest(
   workerUrls: string[],
   token: string,
   databaseUrl: string,
-  files: CorpusFile[],
+  files: Upload[],
   timeoutMs: number,
 ): Promise<IngestRun> {
   const begin = performance.now();
@@ -145,7 +148,7 @@ export async function ingest(
   const uploadRefusals: string[] = [];
   // A 503 (the worker could not confirm the session while busy) is sent
   // again after a pause, as an upload page that retries would; each is counted.
-  const upload = async (workerUrl: string, file: CorpusFile): Promise<DocumentSummary> => {
+  const upload = async (workerUrl: string, file: Upload): Promise<DocumentSummary> => {
     for (;;) {
       try {
         return await uploadFile(workerUrl, token, file);

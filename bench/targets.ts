@@ -1,6 +1,6 @@
 /**
  * What `npm run bench` holds each row to, in one place: the targets of
- * issue 21 (performance and overload), and the older rows' own. A row
+ * issue 21 (performance and overload), issue 23's (OCR), and the older rows' own. A row
  * printed without its target here is a row no one judges.
  */
 export const TARGETS = {
@@ -28,4 +28,10 @@ export const TARGETS = {
   workerIdleRssMb: 100,
   /** p99 of whoami on a worker while it ingests the large PDF, ms: at most. */
   whoamiDuringIngestP99Ms: 50,
+  /** OCR (bench/ocr.ts): words of the pages' own text layer found in the OCR of their scans, all pages together: at least. */
+  ocrWordRecall: 0.95,
+  /** OCR time per page, the product's / Debian's `tesseract` CLI on the same images, one core each: at most. */
+  ocrOverTesseract: 1.5,
+  /** p99 of whoami on a worker while its readers OCR, ms: at most. */
+  whoamiDuringOcrP99Ms: 50,
 } as const;

@@ -20,6 +20,7 @@ const PDFS = {
   libtasn1: { apt: "libtasn1-doc", file: "/usr/share/doc/libtasn1-doc/libtasn1.pdf" },
   gnuplot: { apt: "gnuplot-doc", file: "/usr/share/doc/gnuplot/gnuplot.pdf" },
   "crc-doc": { apt: "zlib1g-dev", file: "/usr/share/doc/zlib1g-dev/crc-doc.1.0.pdf" },
+  valgrind: { apt: "valgrind", file: "/usr/share/doc/valgrind/valgrind_manual.pdf" },
 } as const;
 
 export type DebianPdf = keyof typeof PDFS;
