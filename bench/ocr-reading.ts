@@ -19,6 +19,8 @@ import sharp from "sharp";
 
 import { extractText } from "~/worker/documents/extract/extract";
 import { languageDataPath } from "~/worker/documents/extract/ocr/languages";
+import { preparePage } from "~/worker/documents/extract/ocr/page-image";
+import { recognize } from "~/worker/documents/extract/ocr/recognizer";
 import { DEFAULT_OCR_SETTINGS } from "~/worker/documents/extract/ocr/settings";
 import { wordRecall } from "../tests/support/worker/scans";
 import type { BenchScan } from "./ocr-scans";
@@ -33,6 +35,8 @@ export interface PageReadings {
   label: string;
   words: number;
   product: Reading;
+  /** The product's two steps timed alone, on the same PNG: sharp's preparation (page-image.ts) and tesseract.js's recognition. */
+  productSteps: { prepareMs: number; recognizeMs: number };
   /** Undefined where tesseract is not installed. */
   cli?: Reading;
   cliProductModel?: Reading;
@@ -76,6 +80,7 @@ export async function compareReading(scans: readonly BenchScan[], workDir: strin
       async () => {
         const { text, ms } = await productRead({ png, scan });
         readings.product = recallOf(text, ms);
+        readings.productSteps = await productSteps(png);
       },
       ...(withCli
         ? [
@@ -103,6 +108,16 @@ async function productRead({ png }: Pick<BenchScan, "png" | "scan">): Promise<{ 
   const extracted = await extractText(bytes, "image", undefined, "auto", DEFAULT_OCR_SETTINGS);
   const ms = performance.now() - begin;
   return { text: extracted.units.map((unit) => unit.text).join("\n"), ms };
+}
+
+/** Where the product's time goes: each step again, timed alone. */
+async function productSteps(png: string): Promise<PageReadings["productSteps"]> {
+  const bytes = await readFile(png);
+  const begin = performance.now();
+  const prepared = await preparePage(sharp(bytes));
+  const prepareMs = performance.now() - begin;
+  await recognize(prepared.png, DEFAULT_OCR_SETTINGS.languages, DEFAULT_OCR_SETTINGS.pageTimeoutMs);
+  return { prepareMs, recognizeMs: performance.now() - begin - prepareMs };
 }
 
 /** `tesseract <png> - -l eng`, on one core, told the scan's resolution as a user who knows it would. */

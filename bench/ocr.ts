@@ -128,7 +128,8 @@ Time (2): wall time per page, one page at a time, the three readers taking turns
   eng 4.0.0_best_int model). CLI: \`tesseract <png> - -l eng --dpi <scan's>\`, Debian's ${reading.cliVersion ?? "tesseract"} with OMP_THREAD_LIMIT=1 so
   both use one core; a whole process run, its start-up and model load included (${
     reading.cliStartupMs === undefined ? "n/a" : ms(reading.cliStartupMs)
-  } on a blank 16 × 16 image). Debian's eng model is tessdata_fast; the same CLI with the product's model is shown too.${
+  } on a blank 16 × 16 image). Debian's eng model is tessdata_fast; the same CLI with the product's model is shown too.
+  After the product's turn on a page, its two steps are run again on the same PNG, each timed alone.${
     reading.skipped.length ? `\n  Not measured: ${reading.skipped.join("; ")}.` : ""
   }
 Throughput (3): a worker from the production build (its own database, web tier for sign-up), once with WORKER_EXTRACT_THREADS=1 and
@@ -170,6 +171,16 @@ Responsiveness (5): whoami on the same worker over the same run, one call at a t
   }
   rows.push(
     ["(2) OCR time per page, product", perPage(product.ms), `mean of ${pages.length} pages`],
+    [
+      "    of which, timed alone: preparation",
+      perPage(sum(pages.map((page) => page.productSteps.prepareMs))),
+      "sharp: decode, grayscale, Tesseract's PNG, WebP preview, blank check (page-image.ts)",
+    ],
+    [
+      "    of which, timed alone: recognition",
+      perPage(sum(pages.map((page) => page.productSteps.recognizeMs))),
+      "tesseract.js recognize(), blocks output, unsure lines dropped (recognizer.ts)",
+    ],
     [
       "    tesseract CLI, Debian's model",
       cli ? perPage(cli.ms) : "not measured",
