@@ -218,7 +218,7 @@ Responsiveness (5): whoami on the same worker over the same run, one call at a t
   }
   for (const [index, { threads, rss }] of runs.entries()) {
     rows.push([
-      `${index === 0 ? "(4)" : "   "} RSS peak, worker + readers, ${threads} reader${threads === 1 ? "" : "s"}`,
+      `${index === 0 ? "(4)" : "   "} RSS peak, worker + readers, ${readers(threads)}`,
       mbOr(rss.peak),
       `${rss.processesAtPeak} processes at the peak, ${mbOr(rss.before)} before; worker alone ${mbOr(rss.rootPeak)}, largest reader ${mbOr(
         rss.childPeak,
@@ -227,7 +227,7 @@ Responsiveness (5): whoami on the same worker over the same run, one call at a t
   }
   for (const [index, { threads, whoami }] of runs.entries()) {
     rows.push([
-      `${index === 0 ? "(5)" : "   "} whoami p99 during OCR, ${threads} reader${threads === 1 ? "" : "s"}`,
+      `${index === 0 ? "(5)" : "   "} whoami p99 during OCR, ${readers(threads)}`,
       ms(whoami.p99),
       `p50 ${ms(whoami.p50)}, max ${ms(whoami.max)}; ${whoami.calls} calls, ${whoami.failed} failed`,
       `≤ ${TARGETS.whoamiDuringOcrP99Ms} ms`,
@@ -239,12 +239,22 @@ Responsiveness (5): whoami on the same worker over the same run, one call at a t
   for (const { threads, run } of runs) {
     for (const failure of run.failed) {
       failed = true;
-      console.log(`  failed (${threads} readers): ${failure.name}: ${failure.reason ?? "(no reason)"}`);
+      console.log(`  failed (${readers(threads)}): ${failure.name}: ${failure.reason ?? "(no reason)"}`);
     }
-    for (const refusal of new Set(run.refusals))
-      console.log(`  refused, then sent again (${threads} readers): ${refusal}`);
+    for (const [refusal, count] of tally(run.refusals))
+      console.log(`  refused ${count}×, then sent again (${readers(threads)}): ${refusal}`);
   }
   return failed;
+}
+
+function readers(threads: number): string {
+  return `${threads} reader${threads === 1 ? "" : "s"}`;
+}
+
+function tally(values: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
 }
 
 function sum(values: readonly number[]): number {
