@@ -9,7 +9,7 @@ import { formatDuration } from "../duration";
 import { ExtractionFailed, type ExtractionFailureCode } from "../errors";
 import type { ExtractedUnit, ExtractionProgress, OcrOutcome, PageImage } from "../types";
 import type { PreparedPage } from "./page-image";
-import { PageTimedOut, recognize } from "./recognizer";
+import { PageTimedOut, recognize, RecognizerUnavailable } from "./recognizer";
 import type { OcrSettings } from "./settings";
 
 /** A page that cannot be read, and the sentence why (shown to the uploader). */
@@ -88,6 +88,8 @@ export async function ocrPages(sources: readonly OcrPage[], run: OcrRun): Promis
         bytes: new Uint8Array(prepared.preview.bytes),
       });
     } catch (error) {
+      // Not this page's doing: the run fails, and is retried.
+      if (error instanceof RecognizerUnavailable) throw error;
       // The document's time ran out on this page, not the page's own.
       if (performance.now() >= deadline || (error instanceof PageTimedOut && recognitionMs < settings.pageTimeoutMs)) {
         throw outOfTime(settings, index, sources.length);

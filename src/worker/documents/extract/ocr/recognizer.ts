@@ -6,6 +6,8 @@
  * ends that instance — WebAssembly cannot be interrupted any other way — and
  * the next page starts a new one.
  */
+import { setTimeout as sleep } from "node:timers/promises";
+
 import Tesseract from "tesseract.js";
 
 import { languagesFolder } from "./languages";
@@ -31,6 +33,18 @@ const MIN_LINE_CONFIDENCE = 50;
 export class PageTimedOut extends Error {
   override readonly name = "PageTimedOut";
 }
+
+/**
+ * Tesseract did not start (its script or model missing from a broken
+ * install, its thread unable to start): a fault of this server, not of the
+ * page, and every page would meet it. It fails the run, which is retried.
+ */
+export class RecognizerUnavailable extends Error {
+  override readonly name = "RecognizerUnavailable";
+}
+
+/** Tesseract starts in under a second; a start that takes this long is not coming. */
+const START_LIMIT_MS = 30_000;
 
 interface Instance {
   languages: string;
@@ -80,8 +94,9 @@ export async function recognize(image: Buffer, languages: readonly string[], tim
     timer = setTimeout(() => reject(new PageTimedOut(`longer than ${String(timeoutMs)} ms`)), timeoutMs);
   });
   try {
+    const worker = await Promise.race([started(used), used.died]);
     const result = await Promise.race([
-      used.worker.then((worker) => worker.recognize(image, {}, { text: false, blocks: true })),
+      worker.recognize(image, {}, { text: false, blocks: true }),
       used.died,
       timedOut,
     ]);
@@ -112,11 +127,29 @@ function keptWords(blocks: readonly Tesseract.Block[]): Recognition {
   return { text: paragraphs.join("\n\n"), confidence: count === 0 ? 0 : sum / count };
 }
 
+/** The instance's Tesseract once started, or RecognizerUnavailable. */
+async function started(used: Instance): Promise<Tesseract.Worker> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      used.worker,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`not started after ${String(START_LIMIT_MS)} ms`)), START_LIMIT_MS);
+      }),
+    ]);
+  } catch (cause) {
+    throw new RecognizerUnavailable("The OCR engine (tesseract.js) could not be started", { cause });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Ends the recogniser, if one runs; the next page starts another. */
 export async function end(): Promise<void> {
   const ending = current;
   current = undefined;
   if (!ending) return;
-  const worker = await ending.worker.catch(() => undefined);
+  // One that never started has nothing to end, and waiting for it would hold this reader for good.
+  const worker = await Promise.race([ending.worker.catch(() => undefined), sleep(1_000).then(() => undefined)]);
   await worker?.terminate();
 }
