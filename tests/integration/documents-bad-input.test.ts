@@ -250,11 +250,13 @@ describe("files that cannot be read end with a reason, and break nothing", () =>
     await stillFine(user);
   });
 
-  it("an image-only PDF (a scan): failed, says there is no text layer", async () => {
+  it("an image-only PDF (a scan): no longer refused, read by OCR", async () => {
     const user = await signedInUser("scan");
-    await expectFailed(user, "scan.pdf", fixture("image-only.pdf"), /text layer|scan|OCR/i);
+    const uploaded = await upload(stack.worker, user.token, "scan.pdf", fixture("image-only.pdf"));
+    const settled = await waitForStatus(stack.worker, user.token, uploaded.document!.id, { timeoutMs: 120_000 });
+    expect(settled).toMatchObject({ status: "ready", ocr: { pages: 1 } });
     await stillFine(user);
-  });
+  }, 180_000);
 
   it("a DOCX zip bomb (1 GiB of zeros in 1 MB, its declared size a lie): failed, 'too large', quickly", async () => {
     const user = await signedInUser("bomb");

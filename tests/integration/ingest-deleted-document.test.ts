@@ -124,11 +124,12 @@ describe("ingesting a document that is gone ends quietly", () => {
     expect(await leftovers(documentId, userId)).toEqual({ documents: 0, parts: 0, chunks: 0 });
   });
 
-  it("deleted while its text was being extracted, before the chunks were stored", async () => {
+  it("deleted while its text was being extracted: the reading stops, nothing is stored", async () => {
     const { userId, documentId } = await queuedDocument();
     const { run, log } = await ingest(documentId, storeThat({ afterReading: () => deleteAccount(userId) }));
     await expect(run).resolves.toBeUndefined();
-    expect(log.withMessage("deleted while being indexed")).toHaveLength(1);
+    // The first progress write finds no row and ends the reading (deletion-watch.ts would, within a second).
+    expect(log.withMessage("deleted while being read")).toHaveLength(1);
     expect(loud(log)).toEqual([]);
     expect(await leftovers(documentId, userId)).toEqual({ documents: 0, parts: 0, chunks: 0 });
   });

@@ -26,7 +26,9 @@ export async function readChunks(
   const bytes = await readOriginal(store, db, document.id, document.sizeBytes);
   if (!bytes || signal?.aborted) return undefined;
   try {
-    return await extractor.read(bytes, document.kind, onProgress, signal);
+    const read = await extractor.read(bytes, document.kind, onProgress, signal);
+    // Deleted while its last pages were told: the chunks would have no document to go to.
+    return signal?.aborted ? undefined : read;
   } catch (error) {
     if (signal?.aborted) return undefined;
     throw error;
