@@ -258,10 +258,11 @@ test("upload by picker and by drop → ready without a reload → search → dow
       );
       expect(uploadsSent.length).toBe(sentBefore);
 
+      // An animation: a picture, but not one OCR reads (PNG, JPEG, TIFF and WebP are).
       const png: Payload = {
-        name: "photo.png",
-        mimeType: "image/png",
-        buffer: Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), randomBytes(512)]),
+        name: "animation.gif",
+        mimeType: "image/gif",
+        buffer: Buffer.concat([Buffer.from("474946383961", "hex"), randomBytes(512)]),
       };
       await page.getByTestId("upload-input").setInputFiles([png]);
       const unsupported = page.getByTestId("upload-item").filter({ hasText: png.name });
