@@ -9,15 +9,13 @@
  * these makers.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { promisify } from "node:util";
 import { crc32, deflateSync } from "node:zlib";
 
 import { PDFDocument } from "pdf-lib";
 import sharp from "sharp";
 
+import { withPdfFile } from "~/worker/documents/extract/ocr/pdf-page-render";
 import { seededRandom } from "../../../tooling/seeded-random";
 import { debianPdfPages, type DebianPdf } from "../debian-pdfs";
 
@@ -49,7 +47,7 @@ export interface ScannedPage {
 export async function scanDebianPage(name: DebianPdf, page: number, options: ScanOptions = {}): Promise<ScannedPage> {
   const { dpi = 200, angle = 1.2, noise = 18, seed = page } = options;
   const pdf = await debianPdfPages(name, page);
-  return withTemporaryFile(pdf, async (file) => {
+  return withPdfFile(pdf, async (file) => {
     const [rendered, text] = await Promise.all([
       run("pdftoppm", ["-r", String(dpi), "-gray", "-png", "-singlefile", file], {
         encoding: "buffer",
@@ -276,15 +274,4 @@ function noiseImage(width: number, height: number): Promise<Buffer> {
   return sharp(pixels, { raw: { width, height, channels: 1 } })
     .png()
     .toBuffer();
-}
-
-async function withTemporaryFile<T>(bytes: Uint8Array, read: (file: string) => Promise<T>): Promise<T> {
-  const directory = await mkdtemp(path.join(tmpdir(), "scans-"));
-  try {
-    const file = path.join(directory, "page.pdf");
-    await writeFile(file, bytes);
-    return await read(file);
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
 }

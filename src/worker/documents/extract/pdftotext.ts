@@ -1,6 +1,4 @@
-import { spawn } from "node:child_process";
-
-import { runPoppler } from "./poppler-run";
+import { hasPoppler, runPoppler } from "./poppler-run";
 
 /**
  * Poppler's pdftotext, where the machine has it (Debian: poppler-utils):
@@ -22,16 +20,9 @@ export interface PdftotextLimits {
   maxOutputBytes?: number;
 }
 
-let found: Promise<boolean> | undefined;
-
-/** Whether pdftotext runs here: asked once per process (`pdftotext -v` exits 99, so only a failed spawn says no). */
+/** Whether pdftotext runs here. */
 export function hasPdftotext(): Promise<boolean> {
-  found ??= new Promise((resolve) => {
-    const child = spawn(PROGRAM, ["-v"], { stdio: "ignore" });
-    child.once("error", () => resolve(false));
-    child.once("close", () => resolve(true));
-  });
-  return found;
+  return hasPoppler(PROGRAM);
 }
 
 /**

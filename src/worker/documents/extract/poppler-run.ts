@@ -46,3 +46,19 @@ export function runPoppler(
     }
   });
 }
+
+const installed = new Map<string, Promise<boolean>>();
+
+/** Whether a poppler program runs here: asked once per process (`-v` exits 99, so only a failed spawn says no). */
+export function hasPoppler(program: string): Promise<boolean> {
+  let found = installed.get(program);
+  if (!found) {
+    found = new Promise((resolve) => {
+      const child = spawn(program, ["-v"], { stdio: "ignore" });
+      child.once("error", () => resolve(false));
+      child.once("close", () => resolve(true));
+    });
+    installed.set(program, found);
+  }
+  return found;
+}

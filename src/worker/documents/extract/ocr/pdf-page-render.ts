@@ -4,28 +4,20 @@
  * hangs it costs that page. Each page is rendered at the resolution of the
  * scan on it, within 150–300 dpi and the pixel limit.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { runPoppler } from "../poppler-run";
+import { hasPoppler, runPoppler } from "../poppler-run";
 import { MAX_OCR_SIDE } from "./page-image";
 
 const MAX_DPI = 300;
 const MIN_DPI = 150;
 const POINTS_PER_INCH = 72;
 
-let found: Promise<boolean> | undefined;
-
-/** Whether pdftoppm runs here: asked once per process (`-v` exits 99, so only a failed spawn says no). */
+/** Whether pdftoppm runs here. */
 export function hasPdftoppm(): Promise<boolean> {
-  found ??= new Promise((resolve) => {
-    const child = spawn("pdftoppm", ["-v"], { stdio: "ignore" });
-    child.once("error", () => resolve(false));
-    child.once("close", () => resolve(true));
-  });
-  return found;
+  return hasPoppler("pdftoppm");
 }
 
 /** The PDF as a file for the poppler programs (they seek in it), removed when `read` ends. */
